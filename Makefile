@@ -1,0 +1,117 @@
+# tunepool — plain Makefile, out-of-tree build, dependencies through pkg-config.
+#   make                   build build/tunepool
+#   make test              install missing packages, build, run unit + CLI tests
+#   make tune              install missing packages, build, run the tuning suite
+#   make DEVELOPER=1       -std=c11 -Wall -Wextra -Werror
+#   make SANITIZE=address,undefined | SANITIZE=thread   (builds into build-san-*/)
+#   make install PREFIX=/usr/local DESTDIR=
+
+PKG_CONFIG ?= pkg-config
+CC ?= cc
+PREFIX ?= /usr/local
+BINDIR ?= $(PREFIX)/bin
+MANDIR ?= $(PREFIX)/share/man
+INCLUDEDIR ?= $(PREFIX)/include
+WITH_PAPI ?= auto
+VERSION := 0.1.0
+
+PKGS := hwloc jansson inih gsl
+comma := ,
+SANITIZE ?=
+ifneq ($(SANITIZE),)
+  ifeq ($(filter-out address undefined,$(subst $(comma), ,$(SANITIZE))),)
+  else ifeq ($(SANITIZE),thread)
+  else
+    $(error SANITIZE must be 'address', 'undefined', 'address,undefined' or 'thread', not '$(SANITIZE)')
+  endif
+  B ?= build-san-$(subst $(comma),-,$(SANITIZE))
+  SANFLAGS := -fsanitize=$(SANITIZE) -fno-omit-frame-pointer -fno-sanitize-recover=all
+else
+  B ?= build
+endif
+
+CFLAGS ?= -O2 -g
+ifeq ($(DEVELOPER),1)
+  CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter
+endif
+ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -I. -Iinclude $(SANFLAGS) \
+	-DTP_VERSION='"$(VERSION)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl -lm -pthread
+
+# PAPI often lacks a usable .pc: accept PAPI_CFLAGS/PAPI_LIBS, probe otherwise.
+ifneq ($(WITH_PAPI),no)
+  PAPI_CFLAGS ?= $(shell $(PKG_CONFIG) --cflags papi 2>/dev/null)
+  PAPI_LIBS ?= $(shell $(PKG_CONFIG) --libs papi 2>/dev/null || echo -lpapi)
+  HAVE_PAPI := $(shell echo 'int main(void){return PAPI_library_init(0);}' | \
+	$(CC) -x c -include papi.h - -o /dev/null $(PAPI_CFLAGS) $(PAPI_LIBS) >/dev/null 2>&1 && echo 1)
+  ifeq ($(HAVE_PAPI),1)
+    ALL_CFLAGS += -DTP_HAVE_PAPI $(PAPI_CFLAGS)
+    LIBS += $(PAPI_LIBS)
+  else ifeq ($(WITH_PAPI),yes)
+    $(error WITH_PAPI=yes but papi.h/libpapi were not found; set PAPI_CFLAGS/PAPI_LIBS)
+  endif
+endif
+
+LIB_SRC := $(sort $(wildcard core/*.c probes/*.c workloads/*.c runner/*.c tuner/*.c reports/*.c))
+CLI_SRC := $(sort $(wildcard cli/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+PLUGIN_SRC := $(sort $(wildcard workloads/examples/*.c))
+
+LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
+CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
+TESTS := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
+PLUGINS := $(PLUGIN_SRC:workloads/examples/%.c=$(B)/plugins/%.so)
+
+.PHONY: all deps test unit-test cli-test tune install clean bench
+all: $(B)/tunepool $(PLUGINS)
+
+deps:
+	@sh scripts/install-deps.sh
+
+$(B)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+
+$(B)/libtunepool.a: $(LIB_OBJ)
+	@rm -f $@
+	$(AR) rcs $@ $^
+
+$(B)/tunepool: $(CLI_OBJ) $(B)/libtunepool.a
+	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(CLI_OBJ) $(B)/libtunepool.a $(LIBS)
+
+$(B)/plugins/%.so: workloads/examples/%.c include/tunepool/plugin.h
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+
+$(B)/tests/%: tests/unit/%.c $(B)/libtunepool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
+		$(B)/libtunepool.a $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
+
+unit-test: $(TESTS)
+	@sh tests/run-unit.sh $(TESTS)
+
+cli-test: all
+	@TP_BUILD=$(B) sh tests/run-cli.sh
+
+test: deps
+	@$(MAKE) --no-print-directory unit-test
+	@$(MAKE) --no-print-directory cli-test
+
+tune: deps
+	@$(MAKE) --no-print-directory all
+	$(B)/tunepool tune --suite -o tune-results
+
+bench: all
+	@for b in bench/*.sh; do sh $$b; done
+
+install: all
+	install -d $(DESTDIR)$(BINDIR) $(DESTDIR)$(MANDIR)/man1 $(DESTDIR)$(INCLUDEDIR)/tunepool
+	install -m 755 $(B)/tunepool $(DESTDIR)$(BINDIR)/tunepool
+	install -m 644 docs/tunepool.1 $(DESTDIR)$(MANDIR)/man1/tunepool.1
+	install -m 644 include/tunepool/plugin.h $(DESTDIR)$(INCLUDEDIR)/tunepool/plugin.h
+
+clean:
+	rm -rf build build-san-*
+
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d)

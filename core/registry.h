@@ -1,0 +1,18 @@
+/* Name lookup in registration tables and "did you mean" suggestions. */
+#ifndef TP_CORE_REGISTRY_H
+#define TP_CORE_REGISTRY_H
+
+#include <stddef.h>
+
+/* Every registered descriptor starts with `const char *name`; tables are arrays
+ * of pointers to descriptors.  Returns the descriptor named name, or NULL. */
+const void *tp_registry_find(const void *const *table, size_t n, const char *name);
+/* The table's name closest to name (edit distance <= 1/3 of its length + 1),
+ * or NULL. */
+const char *tp_registry_suggest(const void *const *table, size_t n, const char *name);
+/* The same over a plain array of names. */
+const char *tp_closest_name(const char *const *names, size_t n, const char *name);
+/* Levenshtein distance. */
+size_t tp_edit_distance(const char *a, const char *b);
+
+#endif

@@ -1,0 +1,98 @@
+/* The pool: runs N tasks of one workload under one configuration (workers,
+ * batch, strategy, start), measures the run, and can be resized while it runs.
+ * This header is the contract the tuner, `bench` and `run` build on. */
+#ifndef TP_RUNNER_POOL_H
+#define TP_RUNNER_POOL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "core/results.h"
+
+struct tp_workload;
+struct tp_inputs;
+struct tp_pool;
+
+#define TP_TASK_ERR_MAX 1024
+
+/* What one task did.  Pointers are valid only during the callback. */
+struct tp_task_result {
+	uint64_t seq;		/* 1-based input number ({#}) */
+	const char *input;
+	int ok;
+	int exit_status;	/* exit code, -1 when killed by a signal or in-process */
+	int term_signal;	/* signal that ended it, 0 if none */
+	int timed_out;
+	int attempt;		/* 1 for the first try */
+	int worker;		/* worker id, 0-based */
+	double start_s;		/* since the pool started */
+	double duration_s;
+	const char *err;	/* "" when ok; at most TP_TASK_ERR_MAX bytes */
+	const char *out;	/* grouped stdout of an exec task, NULL when not captured */
+	size_t out_len;
+};
+
+/* Hooks called by the pool from one thread at a time (never concurrently). */
+struct tp_pool_hooks {
+	void *ctx;
+	/* Every finished task (after its last attempt, and for each retried attempt
+	 * with final = 0).  Results arrive in completion order unless keep_order. */
+	void (*on_result)(void *ctx, const struct tp_task_result *r, int final);
+	/* Return 1 to skip an input without running it (resume). */
+	int (*should_skip)(void *ctx, uint64_t seq, const char *input);
+	/* A line a worker wrote on stderr, tagged with its id; never split. */
+	void (*on_worker_log)(void *ctx, int worker, const char *line);
+};
+
+enum tp_start_method {
+	TP_START_NONE = 0,	/* thread and exec strategies */
+	TP_START_FORK,
+	TP_START_SPAWN,
+};
+
+struct tp_pool_opts {
+	struct tp_config config;	/* workers, batch, strategy name, start name */
+	int min_workers, max_workers;	/* bounds for tp_pool_set_workers (0 = config.workers) */
+	struct tp_workload *workload;	/* instantiated workload (options parsed) */
+	double timeout_s;		/* per task, 0 = none */
+	double timeout_pct;		/* P% of the median successful task time, 0 = off */
+	double kill_grace_s;		/* SIGTERM -> SIGKILL, default 2 s */
+	int retries;			/* extra attempts after a failure */
+	double backoff_s;		/* first retry delay, doubled each time, jittered */
+	int keep_order;			/* deliver results in input order */
+	int group_output;		/* capture each exec task's stdout (forwarded whole) */
+	int shell;			/* exec through /bin/sh -c */
+	int multi_input;		/* exec: a batch of B inputs to one invocation */
+	int quiet_warnings;		/* no fork-with-threads warning (tests) */
+	double cpus_usable;		/* for cpu_util; 0 = online CPUs */
+	struct tp_pool_hooks hooks;
+};
+
+/* Live numbers for the monitor and the progress line. */
+struct tp_pool_snapshot {
+	int workers;			/* target width */
+	int busy;			/* workers running a task now */
+	long long queued;		/* inputs read but not started */
+	long long done, failed, skipped;
+	long long inputs_read;
+	int eof;			/* all inputs read */
+	double elapsed_s;
+};
+
+/* Validates opts (strategy/start/workload compatible) and creates the pool;
+ * usage errors name the bad value.  Free with tp_pool_free(). */
+int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts);
+/* Runs every input to completion (or until tp_pool_stop), filling rep with the
+ * measurements of this run.  Returns 0 when the pool ran (tasks may have
+ * failed: see rep->failures), -1 on a system error, and sets *interrupted
+ * when stopped early. */
+int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, int *interrupted);
+/* Changes the target width within [min_workers, max_workers]; thread-safe. */
+void tp_pool_set_workers(struct tp_pool *p, int workers);
+/* Stops dispatch; running tasks are ended (SIGTERM, then SIGKILL after the
+ * grace period) and not reported as finished.  Async-signal-safe. */
+void tp_pool_stop(struct tp_pool *p);
+void tp_pool_snapshot(struct tp_pool *p, struct tp_pool_snapshot *s);
+void tp_pool_free(struct tp_pool *p);
+
+#endif

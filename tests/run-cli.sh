@@ -1,0 +1,26 @@
+#!/bin/sh
+# Runs the numbered CLI tests (tests/cli/t*.sh) against $TP_BUILD/tunepool and
+# prints one summary line.  Each test is a shell script that exits 0 on pass,
+# 77 on skip; it gets TP (the binary), TP_BUILD, FIXTURES and a private TMPDIR.
+TP_BUILD=${TP_BUILD:-build}
+top=$(cd "$(dirname "$0")/.." && pwd)
+export TP="$top/$TP_BUILD/tunepool" TP_BUILD="$top/$TP_BUILD" FIXTURES="$top/tests/fixtures"
+export TP_TESTLIB="$top/tests/cli/lib.sh"
+pass=0 failn=0 skip=0 failed=""
+for t in "$top"/tests/cli/t[0-9]*.sh; do
+	[ -f "$t" ] || continue
+	name=$(basename "$t" .sh)
+	dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-$name.XXXXXX")
+	start=$(date +%s)
+	( cd "$dir" && TMPDIR="$dir" sh "$t" ) >"$dir.log" 2>&1
+	rc=$?
+	secs=$(( $(date +%s) - start ))
+	case $rc in
+	0) pass=$((pass + 1)); echo "ok   $name (${secs}s)"; rm -rf "$dir" "$dir.log" ;;
+	77) skip=$((skip + 1)); echo "skip $name: $(tail -n 1 "$dir.log")"; rm -rf "$dir" "$dir.log" ;;
+	*) failn=$((failn + 1)); failed="$failed $name"; echo "FAIL $name (exit $rc, ${secs}s)"
+	   sed 's/^/    /' "$dir.log" | tail -n 40; rm -rf "$dir" ;;
+	esac
+done
+echo "cli: $pass passed, $failn failed, $skip skipped"
+[ $failn = 0 ] || { echo "failed:$failed" >&2; exit 1; }
