@@ -1,0 +1,69 @@
+/* The workload descriptor (one file per workload, listed in workloads/list.h)
+ * and workload instances: a descriptor plus parsed options and shared state. */
+#ifndef TP_WORKLOADS_WORKLOAD_H
+#define TP_WORKLOADS_WORKLOAD_H
+
+#include <stddef.h>
+
+#include "core/opt.h"
+
+struct tp_workload;
+
+/* Task class, used by the probe seeds and the tuner's search space. */
+enum tp_task_class {
+	TP_CLASS_CPU,		/* compute-bound: about usable CPUs */
+	TP_CLASS_MEMORY,	/* bandwidth/latency-bound: a share per NUMA node */
+	TP_CLASS_LATENCY,	/* wait-bound (sleep, network, lock waits): beyond the CPUs */
+	TP_CLASS_IO,
+	TP_CLASS_MIXED,
+	TP_CLASS_UNKNOWN,	/* commands and plugins */
+};
+
+enum tp_workload_flags {
+	TP_WL_COMMAND = 1u << 0,	/* runs a command per input: exec strategy only */
+	TP_WL_NO_PROCESS = 1u << 1,	/* needs shared memory between workers: threads only */
+};
+
+struct tp_workload_desc {
+	const char *name;
+	const char *summary;
+	const struct tp_opt *opts;		/* ends with TP_OPT_END; may be NULL */
+	const char *unsupported_reason;		/* NULL when it can run here */
+	enum tp_task_class task_class;
+	unsigned flags;
+	/* Parent, once per run before workers start (shared state in wl->shared). */
+	int (*setup)(struct tp_workload *wl);
+	void (*teardown)(struct tp_workload *wl);
+	/* Once per worker thread or process; *wstate is that worker's. */
+	int (*worker_init)(struct tp_workload *wl, void **wstate);
+	/* One task: 0, or -1 with a message of at most errlen bytes in err. */
+	int (*process)(struct tp_workload *wl, void *wstate, const char *input, char *err,
+		       size_t errlen);
+	void (*worker_fini)(struct tp_workload *wl, void *wstate);
+};
+
+struct tp_workload {
+	const struct tp_workload_desc *desc;
+	struct tp_optset opts;		/* parsed against desc->opts */
+	char *spec;			/* as given: "cpu:bytes=4K", "plugin:LIB.so:arg" */
+	int argc;			/* exec: the command template */
+	char **argv;
+	void *shared;			/* set by setup, freed by teardown */
+	void *priv;			/* the descriptor's own (plugin handle, ...) */
+};
+
+/* "NAME[:key=value,...]" of a built-in workload; usage errors name the bad
+ * name (with a suggestion) or option.  Free with tp_workload_free(). */
+int tp_workload_new(struct tp_workload **out, const char *spec);
+/* --plugin LIB.so[:arg]: dlopen(RTLD_NOW|RTLD_LOCAL), ABI checked. */
+int tp_workload_new_plugin(struct tp_workload **out, const char *lib_and_arg);
+/* -- COMMAND ARGS...: a command template with {} {.} {/} {//} {#}. */
+int tp_workload_new_exec(struct tp_workload **out, char *const *argv, int argc);
+void tp_workload_free(struct tp_workload *wl);
+/* Canonical text naming the workload and every option value (for results and
+ * cache keys); free() it. */
+char *tp_workload_describe(const struct tp_workload *wl);
+/* The registration table, in list order. */
+const struct tp_workload_desc *const *tp_workload_table(size_t *n);
+
+#endif
