@@ -45,7 +45,12 @@ void tp_fsroot_reset(void)
 
 const char *tp_fsroot_path(const char *abs_path, char *buf, size_t size)
 {
-	snprintf(buf, size, "%s%s%s", tp_fsroot(), abs_path[0] == '/' ? "" : "/", abs_path);
+	int n = snprintf(buf, size, "%s%s%s", tp_fsroot(), abs_path[0] == '/' ? "" : "/",
+			 abs_path);
+
+	/* A truncated path would name another file: make it one that cannot exist. */
+	if (n < 0 || (size_t)n >= size)
+		snprintf(buf, size, "/nonexistent-path-too-long");
 	return buf;
 }
 
