@@ -1,0 +1,235 @@
+/* Unit tests for runner/journal: hashing, append + reload, resume modes, torn lines. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/log.h"
+#include "runner/journal.h"
+
+static char dir[64];
+
+static int setup(void **state)
+{
+	(void)state;
+	snprintf(dir, sizeof(dir), "/tmp/tp-test-journal.XXXXXX");
+	return mkdtemp(dir) ? 0 : -1;
+}
+
+static int teardown(void **state)
+{
+	char cmd[128];
+
+	(void)state;
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	return system(cmd);
+}
+
+static void path_in(char *buf, size_t n, const char *name)
+{
+	snprintf(buf, n, "%s/%s", dir, name);
+}
+
+static void write_file(const char *path, const char *text)
+{
+	FILE *f = fopen(path, "w");
+
+	assert_non_null(f);
+	fputs(text, f);
+	fclose(f);
+}
+
+static void test_hash(void **state)
+{
+	char hex[TP_JOURNAL_HASH_HEX];
+
+	(void)state;
+	/* FNV-1a 64 of the empty string, NUL, empty string. */
+	assert_string_equal(tp_journal_hash_hex(0xaf63bd4c8601b7dfULL, hex), "af63bd4c8601b7df");
+	assert_true(tp_journal_hash("echo", "a") != tp_journal_hash("echo", "b"));
+	assert_true(tp_journal_hash("echo", "a") != tp_journal_hash("printf", "a"));
+	/* The separator keeps "ab"+"c" apart from "a"+"bc". */
+	assert_true(tp_journal_hash("ab", "c") != tp_journal_hash("a", "bc"));
+	assert_true(tp_journal_hash("echo", "a") == tp_journal_hash("echo", "a"));
+	assert_int_equal(strlen(tp_journal_hash_hex(tp_journal_hash("x", "y"), hex)), 16);
+}
+
+static void append(struct tp_journal *j, uint64_t seq, const char *cmd, const char *input, int ok)
+{
+	struct tp_journal_record r = {
+		.seq = seq, .input = input, .hash = tp_journal_hash(cmd, input),
+		.start = 1700000000.5, .duration_s = 0.25, .ok = ok,
+		.exit_status = ok ? 0 : 3, .term_signal = 0, .attempt = 1,
+	};
+
+	assert_int_equal(tp_journal_append(j, &r), 0);
+}
+
+static void test_append_and_resume(void **state)
+{
+	char path[128];
+	struct tp_journal j;
+	struct tp_journal_index idx;
+	uint64_t ha, hb, hc;
+	FILE *f;
+	char line[512];
+	int lines = 0;
+
+	(void)state;
+	path_in(path, sizeof(path), "a.jsonl");
+	assert_int_equal(tp_journal_open(&j, path), 0);
+	append(&j, 1, "cmd", "a", 1);
+	append(&j, 2, "cmd", "b", 0);
+	append(&j, 3, "cmd", "a", 1);	/* the same input twice */
+	/* Flushed per record: readable before close. */
+	f = fopen(path, "r");
+	assert_non_null(f);
+	while (fgets(line, sizeof(line), f)) {
+		lines++;
+		assert_non_null(strstr(line, "\"seq\":"));
+		assert_non_null(strstr(line, "\"hash\":\""));
+		assert_non_null(strchr(line, '\n'));
+	}
+	fclose(f);
+	assert_int_equal(lines, 3);
+	assert_int_equal(tp_journal_close(&j), 0);
+
+	ha = tp_journal_hash("cmd", "a");
+	hb = tp_journal_hash("cmd", "b");
+	hc = tp_journal_hash("cmd", "c");
+
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), 0);
+	assert_int_equal(idx.records, 3);
+	assert_int_equal(idx.torn, 0);
+	/* --resume: skips both a's (journaled twice), the failed b, never c. */
+	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_ALL), 1);
+	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_ALL), 1);
+	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_ALL), 0);
+	assert_int_equal(tp_journal_index_take(&idx, hb, TP_RESUME_ALL), 1);
+	assert_int_equal(tp_journal_index_take(&idx, hc, TP_RESUME_ALL), 0);
+	tp_journal_index_release(&idx);
+
+	/* --resume-failed reruns b; a changed command skips nothing. */
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), 0);
+	assert_int_equal(tp_journal_index_take(&idx, hb, TP_RESUME_FAILED), 0);
+	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_FAILED), 1);
+	assert_int_equal(tp_journal_index_take(&idx, tp_journal_hash("cmd2", "a"), TP_RESUME_ALL), 0);
+	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_NONE), 0);
+	tp_journal_index_release(&idx);
+}
+
+static void test_torn_last_line(void **state)
+{
+	char path[128];
+	struct tp_journal j;
+	struct tp_journal_index idx;
+	struct tp_journal_record r = { .seq = 1, .input = "x", .ok = 1, .attempt = 1 };
+	char buf[256];
+	FILE *f;
+	int n = 0;
+
+	(void)state;
+	path_in(path, sizeof(path), "torn.jsonl");
+	r.hash = tp_journal_hash("c", "x");
+	assert_int_equal(tp_journal_open(&j, path), 0);
+	assert_int_equal(tp_journal_append(&j, &r), 0);
+	assert_int_equal(tp_journal_close(&j), 0);
+	f = fopen(path, "a");
+	fputs("{\"seq\":2,\"input\":\"y\",\"hash\":\"00", f);
+	fclose(f);
+
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), 0);
+	assert_int_equal(idx.records, 1);
+	assert_int_equal(idx.torn, 1);
+	assert_int_equal(tp_journal_index_take(&idx, r.hash, TP_RESUME_ALL), 1);
+	tp_journal_index_release(&idx);
+
+	/* Reopening cuts the torn tail: the next record is a line of its own. */
+	assert_int_equal(tp_journal_open(&j, path), 0);
+	r.seq = 2;
+	r.input = "y";
+	assert_int_equal(tp_journal_append(&j, &r), 0);
+	assert_int_equal(tp_journal_close(&j), 0);
+	f = fopen(path, "r");
+	while (fgets(buf, sizeof(buf), f)) {
+		n++;
+		assert_ptr_equal(strstr(buf, "{\"seq\":"), buf);
+	}
+	fclose(f);
+	assert_int_equal(n, 2);
+
+	/* A file that is only a torn line is emptied. */
+	write_file(path, "{\"seq\":1,");
+	assert_int_equal(tp_journal_open(&j, path), 0);
+	assert_int_equal(tp_journal_close(&j), 0);
+	f = fopen(path, "r");
+	assert_int_equal(fgetc(f), EOF);
+	fclose(f);
+}
+
+static void test_bad_middle_line(void **state)
+{
+	char path[128];
+	struct tp_journal_index idx;
+
+	(void)state;
+	path_in(path, sizeof(path), "bad.jsonl");
+	write_file(path, "{\"hash\":\"0123456789abcdef\",\"status\":\"ok\"}\n"
+			 "garbage\n"
+			 "{\"hash\":\"0123456789abcdee\",\"status\":\"ok\"}\n");
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), -1);
+	assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+	tp_journal_index_release(&idx);
+
+	write_file(path, "{\"hash\":\"0123\",\"status\":\"ok\"}\n");
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), -1);
+	tp_journal_index_release(&idx);
+
+	/* Missing file: an empty journal. */
+	path_in(path, sizeof(path), "none.jsonl");
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), 0);
+	assert_int_equal(idx.records, 0);
+	assert_int_equal(tp_journal_index_take(&idx, 5, TP_RESUME_ALL), 0);
+	tp_journal_index_release(&idx);
+}
+
+static void test_index_grows(void **state)
+{
+	struct tp_journal_index idx;
+	uint64_t i;
+
+	(void)state;
+	tp_journal_index_init(&idx);
+	for (i = 1; i <= 10000; i++)
+		tp_journal_index_add(&idx, i * 7919, (int)(i & 1));
+	for (i = 1; i <= 10000; i++)
+		assert_int_equal(tp_journal_index_take(&idx, i * 7919, TP_RESUME_FAILED), (int)(i & 1));
+	assert_int_equal(tp_journal_index_take(&idx, 3, TP_RESUME_ALL), 0);
+	tp_journal_index_release(&idx);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_append_and_resume),
+		cmocka_unit_test(test_torn_last_line),
+		cmocka_unit_test(test_bad_middle_line),
+		cmocka_unit_test(test_index_grows),
+	};
+
+	tp_log_set_quiet(1);
+	return cmocka_run_group_tests(tests, setup, teardown);
+}
