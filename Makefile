@@ -18,7 +18,13 @@ VERSION := 0.1.0
 PKGS := hwloc jansson inih gsl
 comma := ,
 SANITIZE ?=
-ifneq ($(SANITIZE),)
+ifeq ($(FUZZ),1)
+  # libFuzzer targets (tests/fuzz/fuzz_*.c) need clang; the library gets the
+  # coverage hooks, each target links the fuzzer driver.
+  CC := clang
+  B ?= build-fuzz
+  SANFLAGS := -fsanitize=fuzzer-no-link,address,undefined -fno-omit-frame-pointer
+else ifneq ($(SANITIZE),)
   ifeq ($(filter-out address undefined,$(subst $(comma), ,$(SANITIZE))),)
   else ifeq ($(SANITIZE),thread)
   else
@@ -55,14 +61,20 @@ endif
 LIB_SRC := $(sort $(wildcard core/*.c probes/*.c workloads/*.c runner/*.c tuner/*.c reports/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+# The runner and monitor tests also run under SANITIZE=thread.
+TSAN_TESTS := $(filter $(B)/tests/test_runner% $(B)/tests/test_monitor% $(B)/tests/test_controller% \
+	$(B)/tests/test_journal% $(B)/tests/test_sampler%,$(TEST_SRC:tests/unit/%.c=$(B)/tests/%))
 PLUGIN_SRC := $(sort $(wildcard workloads/examples/*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)
 CLI_OBJ := $(CLI_SRC:%.c=$(B)/%.o)
 TESTS := $(TEST_SRC:tests/unit/%.c=$(B)/tests/%)
 PLUGINS := $(PLUGIN_SRC:workloads/examples/%.c=$(B)/plugins/%.so)
+FUZZERS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
+FUZZ_SECONDS ?= 10
 
-.PHONY: all deps test unit-test cli-test tune install clean bench
+.PHONY: all deps test unit-test cli-test tsan-test fuzzers fuzz-smoke test-sanitizers tune install clean bench
 all: $(B)/tunepool $(PLUGINS)
 
 deps:
@@ -88,15 +100,38 @@ $(B)/tests/%: tests/unit/%.c $(B)/libtunepool.a
 	$(CC) $(ALL_CFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
 		$(B)/libtunepool.a $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
-unit-test: $(TESTS)
-	@sh tests/run-unit.sh $(TESTS)
+$(B)/fuzz/%: tests/fuzz/%.c $(B)/libtunepool.a
+	@mkdir -p $(dir $@)
+	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/libtunepool.a $(LIBS)
+
+unit-test: $(TESTS) $(PLUGINS)
+	@TP_BUILD=$(B) sh tests/run-unit.sh $(TESTS)
 
 cli-test: all
-	@TP_BUILD=$(B) sh tests/run-cli.sh
+	@TP_BUILD=$(B) TP_SANITIZE=$(SANITIZE) sh tests/run-cli.sh
+
+tsan-test: $(TSAN_TESTS)
+	@TP_BUILD=$(B) sh tests/run-unit.sh $(TSAN_TESTS)
+
+fuzzers: $(FUZZERS)
+
+# Each fuzz target runs FUZZ_SECONDS over its seed corpus (tests/fuzz/corpus/NAME).
+fuzz-smoke: $(FUZZERS)
+	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
+
+# Everything `make test` adds after the plain suite: the suite under ASan+UBSan,
+# runner and monitor tests under TSan, and a short fuzz run of every parser.
+test-sanitizers:
+	@$(MAKE) --no-print-directory -j2 SANITIZE=address,undefined unit-test
+	@$(MAKE) --no-print-directory -j2 SANITIZE=address,undefined cli-test
+	@$(MAKE) --no-print-directory -j2 SANITIZE=thread tsan-test
+	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory -j2 FUZZ=1 fuzz-smoke; \
+	 else echo "fuzz: clang not installed, fuzz smoke skipped"; fi
 
 test: deps
-	@$(MAKE) --no-print-directory unit-test
-	@$(MAKE) --no-print-directory cli-test
+	@$(MAKE) --no-print-directory -j2 unit-test
+	@$(MAKE) --no-print-directory -j2 cli-test
+	@$(MAKE) --no-print-directory test-sanitizers
 
 tune: deps
 	@$(MAKE) --no-print-directory all
@@ -112,6 +147,6 @@ install: all
 	install -m 644 include/tunepool/plugin.h $(DESTDIR)$(INCLUDEDIR)/tunepool/plugin.h
 
 clean:
-	rm -rf build build-san-*
+	rm -rf build build-san-* build-fuzz
 
--include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d)
+-include $(LIB_OBJ:.o=.d) $(CLI_OBJ:.o=.d) $(TESTS:=.d) $(FUZZERS:=.d)

@@ -11,6 +11,8 @@ static void vreport(const char *kind, const char *fmt, va_list ap)
 {
 	char buf[4096];
 
+	if (quiet > 1)
+		return;
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	/* One write so concurrent workers never interleave mid-line. */
 	fprintf(stderr, "tunepool: %s%s\n", kind, buf);

@@ -20,7 +20,8 @@ int tp_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 int tp_usage_error(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* "tunepool: warning: ..." on stderr. */
 void tp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-/* Informational line on stderr unless quiet was set. */
+/* Informational line on stderr unless quiet was set (quiet 2 also hides
+ * errors and warnings: fuzzers and tests that expect failures). */
 void tp_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tp_log_set_quiet(int quiet);
 

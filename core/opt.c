@@ -256,6 +256,7 @@ int tp_optset_parse(struct tp_optset *set, const struct tp_opt *tab, const char 
 	n = tp_split_list(spec, items, 128, &storage);
 	if (n < 0) {
 		free(storage);
+		tp_optset_release(set);
 		return tp_usage_error("%s: too many options in '%s'", subject, spec);
 	}
 	for (k = 0; k < n; k++) {

@@ -5,7 +5,8 @@
 TP_BUILD=${TP_BUILD:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export TP="$top/$TP_BUILD/tunepool" TP_BUILD="$top/$TP_BUILD" FIXTURES="$top/tests/fixtures"
-export TP_TESTLIB="$top/tests/cli/lib.sh"
+export TP_TESTLIB="$top/tests/cli/lib.sh" TP_TOP="$top"
+. "$top/tests/sanitizer-env.sh"
 pass=0 failn=0 skip=0 failed=""
 for t in "$top"/tests/cli/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
