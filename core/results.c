@@ -539,7 +539,7 @@ static int read_trial(struct reader *rd, struct tp_results *r, const json_t *o)
 	struct tp_trial *t;
 	json_t *cfg, *reps, *stats, *v;
 	size_t i, len;
-	char buf[96];
+	char cfg_text[128], buf[200];
 
 	memset(&c, 0, sizeof(c));
 	if (get_object(rd, o, "config", 1, &cfg) < 0 || get_array(rd, o, "repeats", 1, &reps) < 0 ||
@@ -552,7 +552,7 @@ static int read_trial(struct reader *rd, struct tp_results *r, const json_t *o)
 	for (i = 0; i < r->ntrials; i++)
 		if (tp_config_equal(&r->trials[i].config, &c)) {
 			snprintf(buf, sizeof(buf), "repeats the config %s of trials[%zu]",
-				 tp_config_format(&c, buf + 48, 48), i);
+				 tp_config_format(&c, cfg_text, sizeof(cfg_text)), i);
 			return bad(rd, "config", buf);
 		}
 	t = tp_results_trial(r, &c);
