@@ -1,10 +1,83 @@
-/* `tunepool export`: turn tunepool.conf into settings for other runners (not yet available). */
+/* `tunepool export`: turn tunepool.conf into settings for other runners. */
 #include "cli/cmd.h"
+#include "core/fileio.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "tuner/conf.h"
+#include "tuner/export.h"
+
+#include <stdio.h>
+
+static int run_export(int argc, char **argv)
+{
+	static const struct option longopts[] = {
+		{ "format", required_argument, NULL, 'f' },
+		{ "output", required_argument, NULL, 'o' },
+		{ NULL, 0, NULL, 0 },
+	};
+	const struct tp_export_desc *fmt = NULL;
+	const char *format = "ini", *output = NULL;
+	struct tp_tuned_conf conf;
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	int c, rc;
+
+	optind = 0;
+	while ((c = tp_cli_getopt(argc, argv, "f:o:", longopts, "export")) != -1) {
+		switch (c) {
+		case 'f':
+			format = optarg;
+			break;
+		case 'o':
+			output = optarg;
+			break;
+		default:
+			return TP_EXIT_USAGE;
+		}
+	}
+	if (optind != argc - 1) {
+		tp_usage_error("export: %s; usage: tunepool export CONFIG [--format %s]",
+			       optind >= argc ? "missing CONFIG" : "more than one CONFIG",
+			       tp_export_names());
+		return TP_EXIT_USAGE;
+	}
+	fmt = tp_export_find(format);
+	if (!fmt)
+		return TP_EXIT_USAGE;
+	if (tp_conf_read(argv[optind], &conf))
+		return tp_error_exit_code();
+	if (fmt->write(&conf, &sb)) {
+		tp_strbuf_release(&sb);
+		return tp_error_exit_code();
+	}
+	if (output)
+		rc = tp_write_file_atomic(output, sb.buf, sb.len);
+	else
+		rc = fwrite(sb.buf, 1, sb.len, stdout) == sb.len && fflush(stdout) == 0 ? 0 :
+		     tp_error("cannot write to standard output");
+	tp_strbuf_release(&sb);
+	return rc ? TP_EXIT_SYSTEM : TP_EXIT_OK;
+}
 
 const struct tp_cmd_desc tp_cmd_export = {
 	.name = "export",
 	.summary = "turn tunepool.conf into settings for other runners",
-	.usage = "tunepool export CONFIG [--format ini|json|env|parallel|make|omp|slurm|python]",
-	.unsupported_reason = "not yet available",
-	.hidden = 0,
+	.usage = "tunepool export CONFIG [--format ini|json|env|parallel|make|omp|slurm|python] "
+		 "[-o FILE]",
+	.help = "options:\n"
+		"  -f, --format FMT   ini (default): tunepool.conf, normalised\n"
+		"                     json: one object per section\n"
+		"                     env: TUNEPOOL_WORKERS=N, OMP_NUM_THREADS=N, MAKEFLAGS=-jN\n"
+		"                     parallel: GNU parallel options, -j N [-X -n B]\n"
+		"                     make: MAKEFLAGS += -jN\n"
+		"                     omp: OMP_NUM_THREADS, OMP_PROC_BIND, OMP_SCHEDULE\n"
+		"                     slurm: #SBATCH --cpus-per-task=C (C = min(workers, usable "
+		"CPUs))\n"
+		"                     python: max_workers, chunksize, mp_context\n"
+		"  -o, --output FILE  write there (atomically) instead of standard output\n"
+		"\nexamples:\n"
+		"  tunepool export tunepool.conf --format parallel   # -j 8 -X -n 16\n"
+		"  parallel $(tunepool export tunepool.conf -f parallel) gzip ::: *.log\n"
+		"  make $(tunepool export tunepool.conf -f env | sed -n 's/^MAKEFLAGS=//p')\n"
+		"\na bad config is named with its file, line and value (exit 2).\n",
+	.run = run_export,
 };
