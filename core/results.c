@@ -18,8 +18,8 @@
 #endif
 
 #define PATH_MAX_LEN 160
-/* Enough digits to round-trip measurements without printing binary noise. */
-#define REAL_DIGITS 15
+/* Every digit a double needs, so that reading what was written is exact. */
+#define REAL_DIGITS 17
 
 void tp_results_init(struct tp_results *r)
 {
@@ -791,7 +791,7 @@ static void csv_real(struct tp_strbuf *sb, double x)
 {
 	tp_strbuf_addch(sb, ',');
 	if (isfinite(x))
-		tp_strbuf_addf(sb, "%.9g", x);
+		tp_strbuf_addf(sb, "%.12g", x);
 }
 
 int tp_results_write_csv(const struct tp_results *r, const char *path)
