@@ -40,6 +40,17 @@ struct tp_workload_desc {
 	int (*process)(struct tp_workload *wl, void *wstate, const char *input, char *err,
 		       size_t errlen);
 	void (*worker_fini)(struct tp_workload *wl, void *wstate);
+	/* Frees what the constructor put in wl->priv (plugin handle); may be NULL. */
+	void (*release)(struct tp_workload *wl);
+};
+
+/* Fault injection every built-in workload accepts (options fail_every,
+ * crash_every, hang_every, hang_s, flaky_dir), for fault tests. */
+struct tp_workload_faults {
+	long long fail_every, crash_every, hang_every;
+	double hang_s;
+	const char *flaky_dir;		/* points into the option set; "" = off */
+	unsigned long long calls;	/* tasks seen by this instance (atomic) */
 };
 
 struct tp_workload {
@@ -50,6 +61,8 @@ struct tp_workload {
 	char **argv;
 	void *shared;			/* set by setup, freed by teardown */
 	void *priv;			/* the descriptor's own (plugin handle, ...) */
+	struct tp_opt *opt_table;	/* desc->opts + the fault options (owned) */
+	struct tp_workload_faults faults;
 };
 
 /* "NAME[:key=value,...]" of a built-in workload; usage errors name the bad
@@ -65,5 +78,20 @@ void tp_workload_free(struct tp_workload *wl);
 char *tp_workload_describe(const struct tp_workload *wl);
 /* The registration table, in list order. */
 const struct tp_workload_desc *const *tp_workload_table(size_t *n);
+
+/* The fault options every built-in workload accepts, ending in TP_OPT_END. */
+const struct tp_opt *tp_workload_fault_opts(void);
+/* Called first by every process(): 0 to go on; -1 with err set when the
+ * options say this task fails.  It may also hang (hang_s) or, in a process
+ * worker, raise SIGSEGV.  The task number is the input when it is a decimal
+ * number (--count N), else this instance's call count. */
+int tp_workload_inject(struct tp_workload *wl, const char *input, char *err, size_t errlen);
+
+/* Shared state for workers started with `spawn`, which inherit nothing: the
+ * parent's setup publishes a short value (a path, "fd") under the workload's
+ * name in the environment, and a worker process reads its parent's value.
+ * Returns NULL when the parent published nothing.  Not thread-safe: setup only. */
+void tp_workload_share_set(const struct tp_workload *wl, const char *value);
+const char *tp_workload_share_get(const struct tp_workload *wl);
 
 #endif
