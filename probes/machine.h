@@ -67,6 +67,11 @@ struct tp_machine {
 	char cgroup_version[8];		/* "v1", "v2", "none" */
 	char cgroup_path[TP_REASON_MAX];/* the process's cgroup (cpu controller) */
 	char fingerprint[17];		/* 16 hex digits */
+
+	int cores_usable;		/* cores with at least one usable PU */
+	char affinity_source[TP_REASON_MAX];	/* "sched affinity", "cpuset at ...", "topology" */
+	/* The rule behind each seed with its numbers, for the human output. */
+	char seed_formula[4][TP_REASON_MAX];	/* cpu, memory, latency, max_workers */
 };
 
 struct tp_probe_opts {
@@ -83,5 +88,17 @@ int tp_machine_probe(struct tp_machine *m, const struct tp_probe_opts *opts);
 void tp_machine_release(struct tp_machine *m);
 /* The machine object of DESIGN.md (new reference). */
 json_t *tp_machine_to_json(const struct tp_machine *m);
+
+struct tp_strbuf;
+/* The human summary of `tunepool probe` (appended to out), seeds with formulas. */
+void tp_machine_format(const struct tp_machine *m, struct tp_strbuf *out);
+
+/* Seed rules (documented in docs/tunepool.1): */
+#define TP_SEED_LATENCY_PER_CPU 8		/* wait-bound workers per usable CPU */
+#define TP_SEED_LATENCY_WORKER_KB (32LL * 1024)	/* assumed memory of a waiting worker */
+#define TP_SEED_MAX_PER_CPU 32			/* max_workers bound per usable CPU */
+#define TP_SEED_WORKER_KB (64LL * 1024)	/* assumed memory per worker without --mem-per-worker */
+#define TP_SEED_FDS_PER_WORKER 4		/* stdin, stdout, stderr pipes and one file */
+#define TP_SEED_FDS_RESERVED 64			/* kept for tunepool itself */
 
 #endif
