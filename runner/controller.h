@@ -1,0 +1,84 @@
+/* Worker-count controllers (one registry: static, hill, gradient) and the hard
+ * guards every controller's proposal goes through: memory pressure shrinks the
+ * pool, CPU saturation without throughput gain blocks growth, and the width
+ * never leaves [min_workers, max_workers].  Pure logic: the monitor feeds it
+ * samples, so tests drive it with synthetic curves. */
+#ifndef TP_RUNNER_CONTROLLER_H
+#define TP_RUNNER_CONTROLLER_H
+
+#include <stddef.h>
+#include <stdio.h>
+
+/* What the monitor measured over one interval.  Negative = unknown. */
+struct tp_ctl_sample {
+	double t_s;		/* end of the interval, since the run started */
+	double dt_s;		/* interval length */
+	int workers;		/* width in force during the interval */
+	int busy;		/* workers running a task at the end */
+	long long queued;	/* inputs read but not started */
+	int eof;		/* every input has been read */
+	long long completions;	/* tasks finished in the interval */
+	double throughput;	/* completions / dt_s */
+	double latency_s;	/* mean duration of those tasks, 0 when none */
+	double cpu_busy;	/* 0..1 of usable CPUs */
+	double cpu_throttled;	/* fraction of the interval the cgroup was throttled */
+	double psi_cpu, psi_mem, psi_io;	/* PSI "some" avg10, percent */
+	long long mem_usable_kb;	/* min(MemAvailable, cgroup max - current) */
+	long long mem_per_worker_kb;	/* measured footprint of one worker, 0 unknown */
+};
+
+struct tp_ctl_opts {
+	int min_workers, max_workers;
+	int initial;			/* starting width */
+	double mem_psi_threshold;	/* PSI memory some avg10 (%) that shrinks; 0 = 10 */
+	long long mem_per_worker_kb;	/* configured footprint; 0 = use the measured one */
+	double cpu_saturated;		/* cpu_busy at or above this is saturated; 0 = 0.9 */
+	double step_per_s;		/* |change| <= max(1, step_per_s * width * dt); 0 = 4 */
+	FILE *log;			/* --log-decisions: one JSON line per decision, or NULL */
+};
+
+struct tp_decision {
+	int workers;		/* the new width */
+	char reason[256];
+};
+
+struct tp_controller;
+
+struct tp_controller_desc {
+	const char *name;
+	const char *summary;
+	const char *unsupported_reason;
+	size_t state_size;	/* zeroed state allocated for the controller */
+	/* Proposes d->workers (any value; the guards clamp it) with d->reason. */
+	void (*decide)(struct tp_controller *c, const struct tp_ctl_sample *s,
+		       struct tp_decision *d);
+};
+
+struct tp_controller {
+	const struct tp_controller_desc *desc;
+	struct tp_ctl_opts opts;
+	void *state;		/* the controller's own, state_size bytes */
+	int workers;		/* the width last decided */
+	long long steps;
+	/* Guard memory: throughput before and after the last growth. */
+	int grew_from, grew_to;
+	double tput_before, tput_after;
+	int after_n;
+};
+
+/* Finds the controller named name (usage error with a suggestion when none)
+ * and creates it.  Free with tp_controller_free(). */
+int tp_controller_new(struct tp_controller **out, const char *name, const struct tp_ctl_opts *opts);
+void tp_controller_free(struct tp_controller *c);
+/* One interval: the controller proposes, the guards correct, the result is
+ * clamped to [min, max], logged with its reason, and returned. */
+int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s,
+		       struct tp_decision *d);
+/* The registration table, in list order. */
+const struct tp_controller_desc *const *tp_controller_table(size_t *n);
+/* x clamped to the controller's bounds. */
+int tp_controller_clamp(const struct tp_controller *c, int x);
+/* The largest change allowed over dt_s from width w (at least 1). */
+int tp_controller_max_step(const struct tp_controller *c, int w, double dt_s);
+
+#endif

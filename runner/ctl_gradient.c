@@ -1,0 +1,194 @@
+/* The `gradient` controller: latency-based.  It keeps the no-load task latency
+ * (a slowly forgetting minimum) and grows while tasks run at that latency and
+ * growth pays in throughput; when latency rises faster than throughput it
+ * shrinks toward the width Little's law says the current throughput needs
+ * (workers = throughput x no-load latency). */
+#include "runner/controller.h"
+
+#include <math.h>
+#include <stdio.h>
+
+#define GRAD_TOL 0.10		/* latency within 10% of no-load counts as unloaded */
+#define GRAD_GAIN 1.05		/* a growth must raise throughput by 5% to count */
+#define GRAD_LOSS 0.95		/* a shrink may cost at most 5% of throughput */
+#define GRAD_HOLD_MIN_S 2.0
+#define GRAD_HOLD_MAX_S 30.0
+#define GRAD_WINDOW 40		/* no-load latency = min over the last 40 samples */
+
+struct gradient_state {
+	int started;
+	double lats[GRAD_WINDOW];	/* recent per-interval latencies */
+	int nlat, ilat;
+	double noload;		/* no-load latency estimate */
+	double lat, tput;	/* smoothed at the current width */
+	int n;			/* samples at the current width */
+	int last;		/* width of the previous sample */
+	int prev_w;		/* width before the last change, 0 once judged */
+	double prev_tput, prev_lat;
+	int ceiling, floor;	/* growth to ceiling / shrink to floor did not pay */
+	int explore;		/* shrinking to find the no-load latency */
+	double hold_until, hold_s;
+};
+
+static double window_min(struct gradient_state *g, double lat)
+{
+	double m = lat;
+	int i;
+
+	g->lats[g->ilat] = lat;
+	g->ilat = (g->ilat + 1) % GRAD_WINDOW;
+	if (g->nlat < GRAD_WINDOW)
+		g->nlat++;
+	for (i = 0; i < g->nlat; i++)
+		if (g->lats[i] < m)
+			m = g->lats[i];
+	return m;
+}
+
+static void backoff(struct gradient_state *g, double t)
+{
+	g->hold_until = t + g->hold_s;
+	g->hold_s = fmin(g->hold_s * 2, GRAD_HOLD_MAX_S);
+}
+
+static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
+			    struct tp_decision *d)
+{
+	struct gradient_state *g = c->state;
+	int w = s->workers;
+	double ratio;
+
+	d->workers = w;
+	if (!g->started) {
+		g->started = 1;
+		g->hold_s = GRAD_HOLD_MIN_S;
+		g->last = w;
+	}
+	if (w != g->last) {
+		/* New width: remember the old one's numbers, settle one interval. */
+		g->prev_w = g->last;
+		g->prev_tput = g->tput;
+		g->prev_lat = g->lat;
+		g->n = 0;
+		g->last = w;
+		snprintf(d->reason, sizeof(d->reason), "gradient: settle at %d", w);
+		return;
+	}
+	if (s->completions <= 0 || s->latency_s <= 0) {
+		snprintf(d->reason, sizeof(d->reason), "gradient: no completions, hold");
+		return;
+	}
+	g->noload = window_min(g, s->latency_s);
+	if (g->n == 0) {
+		g->lat = s->latency_s;
+		g->tput = s->throughput;
+	} else {
+		g->lat = 0.5 * g->lat + 0.5 * s->latency_s;
+		g->tput = 0.5 * g->tput + 0.5 * s->throughput;
+	}
+	g->n++;
+	if (s->eof && s->queued == 0 && s->busy < w) {
+		snprintf(d->reason, sizeof(d->reason), "gradient: inputs drained, hold");
+		return;
+	}
+	if (g->n < 2) {
+		snprintf(d->reason, sizeof(d->reason), "gradient: measure %d", w);
+		return;
+	}
+	ratio = g->noload / g->lat;
+
+	/* Judge the last change once. */
+	if (g->prev_w && g->prev_tput > 0 && g->prev_lat > 0) {
+		int from = g->prev_w;
+
+		g->prev_w = 0;
+		if (from < w && g->tput < g->prev_tput * GRAD_GAIN &&
+		    g->lat / g->prev_lat > g->tput / g->prev_tput) {
+			/* Latency rose faster than throughput: the new workers only queue. */
+			snprintf(d->reason, sizeof(d->reason),
+				 "gradient: %d -> %d raised latency x%.2f but throughput x%.2f: back to %d",
+				 from, w, g->lat / g->prev_lat, g->tput / g->prev_tput, from);
+			g->ceiling = w;
+			g->explore = 1;	/* the no-load latency may be lower still */
+			backoff(g, s->t_s);
+			d->workers = from;
+			return;
+		}
+		if (from > w && g->tput < g->prev_tput * GRAD_LOSS) {
+			snprintf(d->reason, sizeof(d->reason),
+				 "gradient: %d -> %d lost throughput (%.1f -> %.1f/s): back to %d",
+				 from, w, g->prev_tput, g->tput, from);
+			g->floor = w;
+			g->explore = 0;
+			backoff(g, s->t_s);
+			d->workers = from;
+			return;
+		}
+		if (from < w && g->tput >= g->prev_tput * GRAD_GAIN) {
+			g->hold_s = GRAD_HOLD_MIN_S;
+			g->ceiling = 0;
+		}
+	}
+
+	if (ratio < 1 - GRAD_TOL) {
+		/* Tasks wait on each other: shrink toward what Little's law needs. */
+		int need = (int)ceil(g->tput * g->noload * (1 + GRAD_TOL));
+		int target = (int)ceil(w * ratio);
+
+		if (need > target)
+			target = need;
+		if (g->floor && target <= g->floor)
+			target = g->floor + 1;
+		if (target < w) {
+			snprintf(d->reason, sizeof(d->reason),
+				 "gradient: latency %.1fms is %.2fx no-load %.1fms; little's law needs %d at %.1f/s: shrink",
+				 1e3 * g->lat, g->lat / g->noload, 1e3 * g->noload, need, g->tput);
+			d->workers = target;
+			g->ceiling = w;
+			return;
+		}
+	}
+	if (s->t_s < g->hold_until) {
+		snprintf(d->reason, sizeof(d->reason),
+			 "gradient: hold %d until %.1fs (latency %.2fx no-load, %.1f/s)", w,
+			 g->hold_until, g->lat / g->noload, g->tput);
+		return;
+	}
+	if (g->explore && w > c->opts.min_workers && (!g->floor || w - 1 > g->floor)) {
+		int step = w / 4 > 1 ? w / 4 : 1;
+
+		if (g->floor && w - step <= g->floor)
+			step = w - g->floor - 1;
+		d->workers = w - step;
+		snprintf(d->reason, sizeof(d->reason),
+			 "gradient: explore down %d -> %d for the no-load latency (%.1f/s)", w,
+			 w - step, g->tput);
+		return;
+	}
+	if (ratio >= 1 - GRAD_TOL && (s->queued > 0 || s->busy >= w) &&
+	    (!g->ceiling || w + 1 < g->ceiling)) {
+		int step = w / 2 > 1 ? w / 2 : 1;
+
+		if (g->ceiling && w + step >= g->ceiling)
+			step = g->ceiling - w - 1;
+		d->workers = w + step;
+		snprintf(d->reason, sizeof(d->reason),
+			 "gradient: latency %.1fms near no-load %.1fms at %.1f/s: grow", 1e3 * g->lat,
+			 1e3 * g->noload, g->tput);
+		return;
+	}
+	/* Settled between floor and ceiling: hold, then look again from scratch. */
+	snprintf(d->reason, sizeof(d->reason),
+		 "gradient: settled at %d (latency %.2fx no-load, %.1f/s): hold %.0fs", w,
+		 g->lat / g->noload, g->tput, g->hold_s);
+	g->ceiling = g->floor = 0;
+	g->explore = 0;
+	backoff(g, s->t_s);
+}
+
+const struct tp_controller_desc tp_controller_gradient = {
+	.name = "gradient",
+	.summary = "latency-based: Little's law, shrink when latency outgrows throughput",
+	.state_size = sizeof(struct gradient_state),
+	.decide = gradient_decide,
+};

@@ -1,0 +1,253 @@
+/* The `hill` controller: a throughput hill-climber that probes one width up or
+ * down from its home, moves only when the probe's gain exceeds the measured
+ * noise, backs off exponentially when no probe wins, and re-probes at once
+ * when the home's throughput drifts (a phase change).  Unlike a sinusoidal
+ * perturbation controller (the .NET thread pool's, which oscillates between
+ * widths on 2 cores where noise swamps the signal), it never moves without a
+ * significant measured gain, so a flat or noisy curve holds still. */
+#include "runner/controller.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#define HILL_HOLD_MIN_S 2.0
+#define HILL_HOLD_MAX_S 30.0
+#define HILL_REL_MIN 0.03	/* gains below 3% are not worth a move */
+#define HILL_Z 2.0		/* gains must exceed 2 standard errors */
+#define HILL_MAX_N 12		/* longest probe, in samples */
+
+enum hill_phase { HILL_START = 0, HILL_HOME, HILL_PROBE };
+
+/* Throughput measured at one width: completions over time, and the spread of
+ * the per-interval rates. */
+struct hill_acc {
+	double completions, time, sum, sumsq;
+	int n;
+};
+
+struct hill_state {
+	enum hill_phase phase;
+	int home, probe, dir, step;
+	int tried_up, tried_down;
+	int settle;
+	struct hill_acc home_acc, probe_acc;
+	double hold_until, hold_s;
+	double ref, ref_se;	/* home throughput at the end of the last round */
+	int ref_valid;
+};
+
+static void acc_add(struct hill_acc *a, const struct tp_ctl_sample *s)
+{
+	a->completions += (double)s->completions;
+	a->time += s->dt_s;
+	a->sum += s->throughput;
+	a->sumsq += s->throughput * s->throughput;
+	a->n++;
+}
+
+static double acc_mean(const struct hill_acc *a)
+{
+	return a->time > 0 ? a->completions / a->time : 0;
+}
+
+/* Standard error of the mean rate: the larger of the sample spread and the
+ * counting (Poisson) noise, so one lucky interval cannot look significant. */
+static double acc_se(const struct hill_acc *a)
+{
+	double poisson = a->time > 0 ? sqrt(a->completions + 1) / a->time : 0;
+	double spread = 0;
+
+	if (a->n >= 2) {
+		double m = a->sum / a->n;
+		double var = (a->sumsq - a->n * m * m) / (a->n - 1);
+
+		spread = var > 0 ? sqrt(var / a->n) : 0;
+	}
+	return spread > poisson ? spread : poisson;
+}
+
+static int acc_enough(const struct hill_acc *a)
+{
+	return (a->n >= 2 && a->completions >= 40) || (a->n >= 4 && a->completions >= 12) ||
+	       a->n >= 24;
+}
+
+static void go_home(struct hill_state *h)
+{
+	h->phase = HILL_HOME;
+	h->settle = 1;
+	memset(&h->home_acc, 0, sizeof(h->home_acc));
+}
+
+static void start_probe(struct tp_controller *c, struct hill_state *h, const struct tp_ctl_sample *s,
+			struct tp_decision *d)
+{
+	for (;;) {
+		int dir, target;
+
+		if (h->tried_up && h->tried_down) {
+			/* A full round without a win: stay, and wait longer each time. */
+			h->tried_up = h->tried_down = 0;
+			h->hold_until = s->t_s + h->hold_s;
+			h->ref = acc_mean(&h->home_acc);
+			h->ref_se = acc_se(&h->home_acc);
+			h->ref_valid = 1;
+			snprintf(d->reason, sizeof(d->reason),
+				 "hill: no neighbour of %d beats %.1f/s beyond noise: hold %.0fs",
+				 h->home, h->ref, h->hold_s);
+			h->hold_s = h->hold_s * 2 > HILL_HOLD_MAX_S ? HILL_HOLD_MAX_S : h->hold_s * 2;
+			h->step = h->home / 4 > 1 ? h->home / 4 : 1;
+			d->workers = h->home;
+			return;
+		}
+		dir = h->dir ? h->dir : 1;
+		if ((dir > 0 && h->tried_up) || (dir < 0 && h->tried_down))
+			dir = -dir;
+		target = tp_controller_clamp(c, h->home + dir * h->step);
+		if (target == h->home) {
+			if (dir > 0)
+				h->tried_up = 1;
+			else
+				h->tried_down = 1;
+			continue;
+		}
+		h->dir = dir;
+		h->probe = target;
+		h->phase = HILL_PROBE;
+		h->settle = 1;
+		memset(&h->probe_acc, 0, sizeof(h->probe_acc));
+		d->workers = target;
+		snprintf(d->reason, sizeof(d->reason), "hill: probe %d -> %d (home %.1f/s)",
+			 h->home, target, acc_mean(&h->home_acc));
+		return;
+	}
+}
+
+static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
+			struct tp_decision *d)
+{
+	struct hill_state *h = c->state;
+	int expect;
+
+	if (h->phase == HILL_START) {
+		h->home = s->workers;
+		h->step = s->workers > 1 ? s->workers : 1;	/* slow start: double */
+		h->dir = 1;
+		h->hold_s = HILL_HOLD_MIN_S;
+		go_home(h);
+	}
+	expect = h->phase == HILL_PROBE ? h->probe : h->home;
+	if (s->workers != expect) {
+		/* A guard or the bounds moved us: start over from where we are. */
+		h->home = s->workers;
+		h->step = s->workers / 4 > 1 ? s->workers / 4 : 1;
+		h->tried_up = h->tried_down = 0;
+		h->ref_valid = 0;
+		go_home(h);
+	}
+	d->workers = s->workers;
+	if (s->eof && s->queued == 0 && s->busy < s->workers) {
+		snprintf(d->reason, sizeof(d->reason), "hill: inputs drained, hold");
+		return;
+	}
+	if (h->settle > 0) {
+		h->settle--;
+		snprintf(d->reason, sizeof(d->reason), "hill: settle at %d", s->workers);
+		return;
+	}
+
+	if (h->phase == HILL_HOME) {
+		acc_add(&h->home_acc, s);
+		if (!acc_enough(&h->home_acc)) {
+			snprintf(d->reason, sizeof(d->reason), "hill: measure home %d", h->home);
+			return;
+		}
+		if (h->ref_valid && h->home_acc.n >= 6) {
+			double m = acc_mean(&h->home_acc);
+			double diff = m - h->ref;
+			double se = hypot(acc_se(&h->home_acc), h->ref_se);
+
+			if (fabs(diff) > 3 * se && fabs(diff) > 0.25 * h->ref) {
+				/* The workload changed: search again, first in the direction
+				 * that a drop or a rise suggests. */
+				h->ref_valid = 0;
+				h->hold_s = HILL_HOLD_MIN_S;
+				h->hold_until = 0;
+				h->tried_up = h->tried_down = 0;
+				h->dir = diff < 0 ? -1 : 1;
+				h->step = diff < 0 ? (h->home / 2 > 1 ? h->home / 2 : 1) : h->home;
+				start_probe(c, h, s, d);
+				snprintf(d->reason + strlen(d->reason), sizeof(d->reason) - strlen(d->reason),
+					 "; throughput at %d drifted %.1f -> %.1f/s", h->home, h->ref, m);
+				return;
+			}
+		}
+		if (s->t_s < h->hold_until) {
+			snprintf(d->reason, sizeof(d->reason), "hill: hold %d (%.1f/s)", h->home,
+				 acc_mean(&h->home_acc));
+			/* Keep the estimate fresh but bounded: restart the window. */
+			if (h->home_acc.n >= 16)
+				memset(&h->home_acc, 0, sizeof(h->home_acc));
+			return;
+		}
+		start_probe(c, h, s, d);
+		return;
+	}
+
+	/* HILL_PROBE */
+	acc_add(&h->probe_acc, s);
+	{
+		double mh = acc_mean(&h->home_acc), mp = acc_mean(&h->probe_acc);
+		double se = sqrt(acc_se(&h->home_acc) * acc_se(&h->home_acc) +
+				 acc_se(&h->probe_acc) * acc_se(&h->probe_acc));
+		double thr = fmax(HILL_Z * se, HILL_REL_MIN * mh);
+		int early = h->probe_acc.completions >= 10 && mp - mh > 2 * thr;
+
+		/* Sequential test: a promising but unproven gain earns more samples. */
+		if ((!acc_enough(&h->probe_acc) && !early) ||
+		    (mp - mh <= thr && mp - mh > 0.3 * thr && h->probe_acc.n < HILL_MAX_N)) {
+			snprintf(d->reason, sizeof(d->reason), "hill: measure probe %d", h->probe);
+			d->workers = h->probe;
+			return;
+		}
+		if (mp - mh > thr) {
+			int from = h->home;
+
+			h->home = h->probe;
+			h->home_acc = h->probe_acc;
+			h->phase = HILL_HOME;
+			h->settle = 0;
+			h->hold_s = HILL_HOLD_MIN_S;
+			h->hold_until = 0;
+			h->ref_valid = 0;
+			/* Where we came from is known worse; keep going this way, faster. */
+			h->tried_up = h->dir < 0;
+			h->tried_down = h->dir > 0;
+			h->step *= 2;
+			d->workers = h->home;
+			snprintf(d->reason, sizeof(d->reason),
+				 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f)", from,
+				 h->home, mh, mp, mp - mh, thr);
+			return;
+		}
+		snprintf(d->reason, sizeof(d->reason),
+			 "hill: back to %d: probe %d gave %.1f vs %.1f/s (gain %.1f <= noise %.1f)",
+			 h->home, h->probe, mp, mh, mp - mh, thr);
+		if (h->step > 1)
+			h->step /= 2;	/* refine in the same direction */
+		else if (h->dir > 0)
+			h->tried_up = 1;
+		else
+			h->tried_down = 1;
+		d->workers = h->home;
+		go_home(h);
+	}
+}
+
+const struct tp_controller_desc tp_controller_hill = {
+	.name = "hill",
+	.summary = "throughput hill-climber with noise gating and probe back-off",
+	.state_size = sizeof(struct hill_state),
+	.decide = hill_decide,
+};

@@ -1,0 +1,408 @@
+/* Unit tests for runner/controller and its controllers, driven by synthetic
+ * throughput curves (flat, peaked, phase change, noisy, 2-core saturation). */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <jansson.h>
+
+#include "core/log.h"
+#include "runner/controller.h"
+
+#define DT 0.25
+#define MAXW 64
+
+/* A throughput curve: tasks/s at width w and time t. */
+typedef double (*curve_fn)(int w, double t);
+
+static double usl(int w, double lambda, double sigma, double kappa)
+{
+	return lambda * w / (1 + sigma * (w - 1) + kappa * w * (w - 1));
+}
+
+static double flat(int w, double t) { (void)w; (void)t; return 100; }
+static double peaked(int w, double t) { (void)t; return usl(w, 50, 0.05, 0.01); }	/* N* ~ 9.7 */
+static double phase(int w, double t)
+{
+	return t < 60 ? usl(w, 50, 0.05, 0.01) : usl(w, 80, 0.1, 0.1);	/* then N* = 3 */
+}
+static double linear(int w, double t) { (void)t; return 50.0 * w; }	/* sleep tasks */
+static double lock5(int w, double t) { (void)t; return fmin(100.0 * w, 500); }	/* best: 5 */
+/* CPU-bound on 2 cores, spinning waiters beyond: more collapses throughput. */
+static double spin2(int w, double t)
+{
+	(void)t;
+	return 100.0 * (w < 2 ? w : 2) / (1 + 0.3 * (w > 2 ? w - 2 : 0));
+}
+static double twocore(int w, double t)
+{
+	(void)t;
+	return 100.0 * (w < 2 ? w : 2) / (1 + 0.02 * (w > 2 ? w - 2 : 0));
+}
+
+static double peak_of(curve_fn f, double t)
+{
+	double best = 0;
+	int w;
+
+	for (w = 1; w <= MAXW; w++)
+		best = fmax(best, f(w, t));
+	return best;
+}
+
+static unsigned long long rng = 88172645463325252ULL;
+
+static double gauss(void)
+{
+	double u1, u2;
+
+	rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+	u1 = ((rng >> 11) + 1.0) / 9007199254740993.0;
+	rng ^= rng << 13; rng ^= rng >> 7; rng ^= rng << 17;
+	u2 = ((rng >> 11) + 1.0) / 9007199254740993.0;
+	return sqrt(-2 * log(u1)) * cos(2 * M_PI * u2);
+}
+
+struct sim {
+	const char *ctl;
+	curve_fn f;
+	int initial, minw, maxw;
+	double seconds, noise, from_s;	/* measure from from_s to the end */
+	double cpu_busy;		/* fed as is; -1 unknown */
+	/* results over [from_s, seconds] */
+	int mode, lo, hi, changes, final;
+	double frac_at_mode, mean_tput, peak;
+};
+
+static void simulate(struct sim *m)
+{
+	struct tp_ctl_opts o = { .min_workers = m->minw, .max_workers = m->maxw,
+				 .initial = m->initial,
+				 .log = getenv("TP_CTL_TRACE") ? stderr : NULL };
+	struct tp_controller *c;
+	struct tp_decision d;
+	int hist[MAXW + 1] = { 0 };
+	int w = m->initial, prev = -1, n = 0, i;
+	double t, sum = 0;
+
+	rng = 88172645463325252ULL;
+	assert_int_equal(tp_controller_new(&c, m->ctl, &o), 0);
+	m->lo = MAXW + 1;
+	m->hi = 0;
+	m->changes = 0;
+	for (t = DT; t <= m->seconds + 1e-9; t += DT) {
+		double x = m->f(w, t) * (1 + m->noise * gauss());
+		struct tp_ctl_sample s = {
+			.t_s = t, .dt_s = DT, .workers = w, .busy = w, .queued = 1000,
+			.completions = (long long)llround(fmax(x, 0) * DT),
+			.cpu_busy = m->cpu_busy, .cpu_throttled = -1,
+			.psi_cpu = -1, .psi_mem = -1, .psi_io = -1, .mem_usable_kb = -1,
+		};
+
+		s.throughput = s.completions / DT;
+		s.latency_s = w / m->f(w, t);
+		if (t > m->from_s) {
+			hist[w]++;
+			n++;
+			sum += m->f(w, t);
+			if (w < m->lo)
+				m->lo = w;
+			if (w > m->hi)
+				m->hi = w;
+			if (prev >= 0 && w != prev)
+				m->changes++;
+			prev = w;
+		}
+		w = tp_controller_step(c, &s, &d);
+		assert_true(w >= m->minw && w <= m->maxw);
+		assert_true(d.reason[0] != '\0');
+	}
+	m->final = w;
+	m->mode = 1;
+	for (i = 1; i <= MAXW; i++)
+		if (hist[i] > hist[m->mode])
+			m->mode = i;
+	m->frac_at_mode = (double)hist[m->mode] / n;
+	m->mean_tput = sum / n;
+	m->peak = peak_of(m->f, m->seconds);
+	tp_controller_free(c);
+}
+
+static void test_registry(void **state)
+{
+	size_t n;
+	const struct tp_controller_desc *const *t = tp_controller_table(&n);
+	struct tp_ctl_opts o = { .min_workers = 1, .max_workers = 4, .initial = 2 };
+	struct tp_controller *c;
+
+	(void)state;
+	assert_int_equal(n, 3);
+	assert_string_equal(t[0]->name, "hill");
+	assert_int_equal(tp_controller_new(&c, "hil", &o), -1);
+	assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+	assert_null(c);
+	o.min_workers = 5;
+	assert_int_equal(tp_controller_new(&c, "hill", &o), -1);
+	o.min_workers = 1;
+	o.initial = 9;
+	assert_int_equal(tp_controller_new(&c, "static", &o), 0);
+	assert_int_equal(c->workers, 4);	/* initial clamped */
+	tp_controller_free(c);
+}
+
+static void test_static_holds(void **state)
+{
+	struct sim m = { .ctl = "static", .f = peaked, .initial = 3, .minw = 1, .maxw = 64,
+			 .seconds = 30, .noise = 0.1, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	assert_int_equal(m.lo, 3);
+	assert_int_equal(m.hi, 3);
+}
+
+static void test_hill_flat(void **state)
+{
+	struct sim m = { .ctl = "hill", .f = flat, .initial = 4, .minw = 1, .maxw = 64,
+			 .seconds = 120, .noise = 0.1, .from_s = 30, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	/* Nothing to gain: it stays put, apart from short probes. */
+	assert_true(m.frac_at_mode >= 0.8);
+	assert_true(m.mode >= 3 && m.mode <= 6);
+}
+
+static void test_hill_peaked(void **state)
+{
+	struct sim m = { .ctl = "hill", .f = peaked, .initial = 1, .minw = 1, .maxw = 64,
+			 .seconds = 120, .noise = 0.05, .from_s = 40, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	print_message("hill peaked: mode %d (%.0f%%), mean %.1f of peak %.1f, changes %d\n",
+		      m.mode, 100 * m.frac_at_mode, m.mean_tput, m.peak, m.changes);
+	assert_true(m.mode >= 6 && m.mode <= 16);
+	assert_true(m.mean_tput >= 0.93 * m.peak);
+	assert_true(m.frac_at_mode >= 0.75);
+}
+
+static void test_hill_noisy(void **state)
+{
+	struct sim m = { .ctl = "hill", .f = peaked, .initial = 2, .minw = 1, .maxw = 64,
+			 .seconds = 180, .noise = 0.25, .from_s = 60, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	print_message("hill noisy: mode %d (%.0f%%), mean %.1f of peak %.1f, changes %d\n",
+		      m.mode, 100 * m.frac_at_mode, m.mean_tput, m.peak, m.changes);
+	assert_true(m.mean_tput >= 0.88 * m.peak);
+	assert_true(m.frac_at_mode >= 0.7);
+}
+
+static void test_hill_phase_change(void **state)
+{
+	struct sim m = { .ctl = "hill", .f = phase, .initial = 2, .minw = 1, .maxw = 64,
+			 .seconds = 120, .noise = 0.05, .from_s = 80, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	print_message("hill phase: mode %d (%.0f%%), mean %.1f of peak %.1f\n", m.mode,
+		      100 * m.frac_at_mode, m.mean_tput, m.peak);
+	assert_true(m.mode >= 2 && m.mode <= 5);
+	assert_true(m.mean_tput >= 0.9 * m.peak);
+}
+
+static void test_hill_linear_grows(void **state)
+{
+	struct sim m = { .ctl = "hill", .f = linear, .initial = 2, .minw = 1, .maxw = 48,
+			 .seconds = 20, .noise = 0.05, .from_s = 15, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	assert_int_equal(m.mode, 48);
+}
+
+/* The .NET thread pool's failure: on 2 cores noise makes it wander between 2
+ * and many threads.  The gated climber stays near 2 and does not swing. */
+static void test_hill_two_cores_no_oscillation(void **state)
+{
+	struct sim m = { .ctl = "hill", .f = twocore, .initial = 2, .minw = 1, .maxw = 64,
+			 .seconds = 180, .noise = 0.2, .from_s = 30, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	print_message("hill 2 cores: mode %d (%.0f%%) range %d..%d changes %d\n", m.mode,
+		      100 * m.frac_at_mode, m.lo, m.hi, m.changes);
+	assert_true(m.mode >= 2 && m.mode <= 4);
+	assert_true(m.hi <= 8);
+	assert_true(m.frac_at_mode >= 0.75);
+}
+
+static void test_gradient_linear_grows(void **state)
+{
+	struct sim m = { .ctl = "gradient", .f = linear, .initial = 2, .minw = 1, .maxw = 48,
+			 .seconds = 20, .noise = 0.05, .from_s = 15, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	assert_int_equal(m.mode, 48);
+}
+
+static void test_gradient_lock(void **state)
+{
+	struct sim m = { .ctl = "gradient", .f = lock5, .initial = 16, .minw = 1, .maxw = 64,
+			 .seconds = 60, .noise = 0.05, .from_s = 20, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	print_message("gradient lock: mode %d (%.0f%%) range %d..%d mean %.1f/%.1f\n", m.mode,
+		      100 * m.frac_at_mode, m.lo, m.hi, m.mean_tput, m.peak);
+	assert_true(m.mode >= 5 && m.mode <= 8);
+	assert_true(m.mean_tput >= 0.93 * m.peak);
+	assert_true(m.frac_at_mode >= 0.6);
+}
+
+static void test_gradient_spin_collapse(void **state)
+{
+	struct sim m = { .ctl = "gradient", .f = spin2, .initial = 8, .minw = 1, .maxw = 64,
+			 .seconds = 60, .noise = 0.05, .from_s = 20, .cpu_busy = -1 };
+
+	(void)state;
+	simulate(&m);
+	print_message("gradient spin: mode %d (%.0f%%) range %d..%d mean %.1f/%.1f\n", m.mode,
+		      100 * m.frac_at_mode, m.lo, m.hi, m.mean_tput, m.peak);
+	assert_true(m.mode >= 2 && m.mode <= 3);
+	assert_true(m.mean_tput >= 0.8 * m.peak);
+}
+
+static void test_guard_memory_pressure(void **state)
+{
+	struct tp_ctl_opts o = { .min_workers = 2, .max_workers = 32, .initial = 16 };
+	struct tp_ctl_sample s = { .dt_s = DT, .queued = 100, .completions = 10, .throughput = 40,
+				   .latency_s = 0.4, .cpu_busy = -1, .cpu_throttled = -1,
+				   .psi_cpu = -1, .psi_io = -1, .mem_usable_kb = -1 };
+	struct tp_controller *c;
+	struct tp_decision d;
+	int w = 16, i;
+
+	(void)state;
+	assert_int_equal(tp_controller_new(&c, "gradient", &o), 0);
+	s.psi_mem = 35;
+	for (i = 0; i < 20; i++) {
+		int prev = w;
+
+		s.t_s += DT;
+		s.workers = s.busy = w;
+		w = tp_controller_step(c, &s, &d);
+		assert_true(w < prev || w == 2);
+		assert_non_null(strstr(d.reason, "memory pressure"));
+	}
+	assert_int_equal(w, 2);	/* never below min_workers */
+	tp_controller_free(c);
+
+	/* Usable memory below one more worker's footprint shrinks too. */
+	assert_int_equal(tp_controller_new(&c, "static", &o), 0);
+	s.psi_mem = -1;
+	s.mem_usable_kb = 1000;
+	s.mem_per_worker_kb = 4096;
+	s.workers = 16;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 12);
+	assert_non_null(strstr(d.reason, "usable memory"));
+	s.mem_usable_kb = 1 << 20;
+	s.workers = w;
+	assert_int_equal(tp_controller_step(c, &s, &d), 16);
+	tp_controller_free(c);
+}
+
+static void test_guard_cpu_saturated(void **state)
+{
+	struct tp_ctl_opts o = { .min_workers = 1, .max_workers = 64, .initial = 2 };
+	struct tp_ctl_sample s = { .dt_s = DT, .queued = 100, .completions = 25, .throughput = 100,
+				   .latency_s = 0.02, .cpu_busy = 1.0, .cpu_throttled = -1,
+				   .psi_cpu = -1, .psi_mem = -1, .psi_io = -1, .mem_usable_kb = -1 };
+	struct tp_controller *c;
+	struct tp_decision d;
+	int w = 2, i, blocked = 0;
+
+	(void)state;
+	/* gradient sees constant latency and would grow forever; the guard stops
+	 * it once a growth is measured to gain nothing on a saturated CPU. */
+	assert_int_equal(tp_controller_new(&c, "gradient", &o), 0);
+	for (i = 0; i < 40; i++) {
+		s.t_s += DT;
+		s.workers = s.busy = w;
+		w = tp_controller_step(c, &s, &d);
+		if (strstr(d.reason, "cpu saturated"))
+			blocked++;
+	}
+	assert_true(blocked > 0);
+	assert_true(w <= 3);
+	tp_controller_free(c);
+}
+
+static void test_decision_log(void **state)
+{
+	FILE *f = tmpfile();
+	struct tp_ctl_opts o = { .min_workers = 1, .max_workers = 8, .initial = 2, .log = f };
+	struct tp_ctl_sample s = { .dt_s = DT, .queued = 100, .completions = 25, .throughput = 100,
+				   .latency_s = 0.02, .cpu_busy = -1, .cpu_throttled = -1,
+				   .psi_cpu = -1, .psi_mem = -1, .psi_io = -1, .mem_usable_kb = -1 };
+	struct tp_controller *c;
+	struct tp_decision d;
+	char line[1024];
+	int i, lines = 0;
+
+	(void)state;
+	assert_non_null(f);
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	for (i = 0; i < 5; i++) {
+		s.t_s += DT;
+		s.workers = c->workers;
+		tp_controller_step(c, &s, &d);
+	}
+	tp_controller_free(c);
+	rewind(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_t *j = json_loads(line, 0, NULL);
+
+		assert_non_null(j);
+		assert_non_null(json_string_value(json_object_get(j, "reason")));
+		assert_true(json_is_integer(json_object_get(j, "to")));
+		json_decref(j);
+		lines++;
+	}
+	assert_int_equal(lines, 5);
+	fclose(f);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_static_holds),
+		cmocka_unit_test(test_hill_flat),
+		cmocka_unit_test(test_hill_peaked),
+		cmocka_unit_test(test_hill_noisy),
+		cmocka_unit_test(test_hill_phase_change),
+		cmocka_unit_test(test_hill_linear_grows),
+		cmocka_unit_test(test_hill_two_cores_no_oscillation),
+		cmocka_unit_test(test_gradient_linear_grows),
+		cmocka_unit_test(test_gradient_lock),
+		cmocka_unit_test(test_gradient_spin_collapse),
+		cmocka_unit_test(test_guard_memory_pressure),
+		cmocka_unit_test(test_guard_cpu_saturated),
+		cmocka_unit_test(test_decision_log),
+	};
+
+	tp_log_set_quiet(1);
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
