@@ -7,7 +7,7 @@
 #include <string.h>
 
 static const struct tp_opt cpu_opts[] = {
-	{ "bytes", TP_OPT_SIZE, 1, 1073741824.0, "64K", "bytes hashed per task", NULL },
+	{ "bytes", TP_OPT_SIZE, 1, 1e9, "64K", "bytes hashed per task", NULL },
 	{ "rounds", TP_OPT_INT, 1, 1e9, "1", "times the buffer is hashed per task", NULL },
 	TP_OPT_END,
 };

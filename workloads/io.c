@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 static const struct tp_opt io_opts[] = {
-	{ "bytes", TP_OPT_SIZE, 1, 1099511627776.0, "64K", "bytes written and read per task", NULL },
+	{ "bytes", TP_OPT_SIZE, 1, 1e12, "64K", "bytes written and read per task", NULL },
 	{ "dir", TP_OPT_STRING, 0, 0, "", "where the temporary directory goes ($TMPDIR or /tmp)", NULL },
 	{ "fsync", TP_OPT_CHOICE, 0, 0, "yes", "fsync each file before reading it back", "yes|no" },
 	TP_OPT_END,

@@ -5,7 +5,7 @@
 #include <stdlib.h>
 
 static const struct tp_opt membw_opts[] = {
-	{ "bytes", TP_OPT_SIZE, 3 * sizeof(double), 1099511627776.0, "24M",
+	{ "bytes", TP_OPT_SIZE, 3 * sizeof(double), 1e12, "24M",
 	  "size of the three arrays together, per worker", NULL },
 	{ "passes", TP_OPT_INT, 1, 1e9, "1", "triad passes per task", NULL },
 	TP_OPT_END,

@@ -14,7 +14,7 @@ struct node {
 };
 
 static const struct tp_opt memlat_opts[] = {
-	{ "bytes", TP_OPT_SIZE, 2 * NODE_BYTES, 1099511627776.0, "16M",
+	{ "bytes", TP_OPT_SIZE, 2 * NODE_BYTES, 1e12, "16M",
 	  "size of the chased array, per worker", NULL },
 	{ "steps", TP_OPT_INT, 1, 1e12, "100000", "dependent loads per task", NULL },
 	{ "seed", TP_OPT_INT, 0, 4294967295.0, "1", "seed of the random cycle", NULL },
