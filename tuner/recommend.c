@@ -1,0 +1,151 @@
+/* The recommendation: the cheapest config whose objective is not
+ * significantly worse than the best's. */
+#include "tuner/recommend.h"
+
+#include "core/alloc.h"
+#include "core/stats.h"
+#include "tuner/space.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void tp_recommend_opts_init(struct tp_recommend_opts *o)
+{
+	o->alpha = 0.05;
+	o->tolerance = 0.03;
+}
+
+int tp_trial_worse(struct tp_protocol *p, const struct tp_trial *a, const struct tp_trial *b,
+		   double alpha)
+{
+	size_t na, nb;
+	double *va, *vb, pv;
+	int worse;
+
+	if (!(tp_protocol_score(p, a) < tp_protocol_score(p, b)))
+		return 0;
+	va = tp_protocol_scores(p, a, &na);
+	vb = tp_protocol_scores(p, b, &nb);
+	pv = tp_stats_mann_whitney(va, na, vb, nb, TP_LESS, NULL);
+	worse = pv < alpha;
+	free(va);
+	free(vb);
+	return worse;
+}
+
+int tp_trial_equivalent(struct tp_protocol *p, const struct tp_trial *a,
+			const struct tp_trial *b, const struct tp_recommend_opts *o)
+{
+	double sa = tp_protocol_score(p, a), sb = tp_protocol_score(p, b);
+
+	if (a == b)
+		return 1;
+	if (!(sa >= (1.0 - o->tolerance) * sb))
+		return 0;
+	return sa >= (1.0 - o->tolerance / 3) * sb || !tp_trial_worse(p, a, b, o->alpha);
+}
+
+static double median_rss(const struct tp_trial *t)
+{
+	double *v = tp_xmalloc((t->nrepeats ? t->nrepeats : 1) * sizeof(*v)), m;
+	size_t i;
+
+	for (i = 0; i < t->nrepeats; i++)
+		v[i] = (double)t->repeats[i].rss_peak_kb;
+	m = t->nrepeats ? tp_stats_median(v, t->nrepeats) : 0;
+	free(v);
+	return m;
+}
+
+int tp_trial_cost_cmp(const struct tp_space *s, const struct tp_trial *a,
+		      const struct tp_trial *b)
+{
+	double ra, rb;
+
+	if (a->config.workers != b->config.workers)
+		return a->config.workers < b->config.workers ? -1 : 1;
+	ra = median_rss(a);
+	rb = median_rss(b);
+	if (ra > 0 && rb > 0 && (ra > 1.2 * rb || rb > 1.2 * ra))
+		return ra < rb ? -1 : 1;
+	if (a->config.batch != b->config.batch)
+		return a->config.batch < b->config.batch ? -1 : 1;
+	return tp_space_method_index(s, &a->config) - tp_space_method_index(s, &b->config);
+}
+
+/* Trials with a single repeat (racing stopped them) do not set the best. */
+static int eligible(struct tp_protocol *p, const struct tp_trial *t)
+{
+	return tp_protocol_usable(p, t) && (t->nrepeats >= 2 || p->o.min_repeats < 2);
+}
+
+struct tp_trial *tp_best_trial(struct tp_protocol *p, const struct tp_space *s)
+{
+	struct tp_trial *best = NULL;
+	double bs = -INFINITY;
+	size_t i;
+
+	for (i = 0; i < p->res->ntrials; i++) {
+		struct tp_trial *t = &p->res->trials[i];
+		double sc;
+
+		if (!eligible(p, t) || (s && !tp_space_allows(s, &t->config)))
+			continue;
+		sc = tp_protocol_score(p, t);
+		if (sc > bs || (sc == bs && best && tp_trial_cost_cmp(s, t, best) < 0)) {
+			bs = sc;
+			best = t;
+		}
+	}
+	return best;
+}
+
+int tp_recommend(struct tp_protocol *p, const struct tp_space *s,
+		 const struct tp_recommend_opts *o)
+{
+	struct tp_recommendation *rec = &p->res->rec;
+	struct tp_trial *best = tp_best_trial(p, s), *pick;
+	struct tp_stats st;
+	size_t i, n;
+	double *v;
+
+	free(rec->near);
+	memset(rec, 0, sizeof(*rec));
+	if (!best)
+		return -1;
+	pick = best;
+	for (i = 0; i < p->res->ntrials; i++) {
+		struct tp_trial *t = &p->res->trials[i];
+
+		if (eligible(p, t) && (!s || tp_space_allows(s, &t->config)) &&
+		    tp_trial_equivalent(p, t, best, o) && tp_trial_cost_cmp(s, t, pick) < 0)
+			pick = t;
+	}
+	rec->present = 1;
+	rec->config = pick->config;
+	snprintf(rec->objective, sizeof(rec->objective), "%s", tp_objective_name(p->o.objective));
+	v = tp_protocol_scores(p, pick, &n);
+	tp_stats_summarize(v, n, &st);
+	free(v);
+	if (p->o.objective == TP_OBJ_LATENCY) {	/* report seconds, not 1/s */
+		rec->value = st.median > 0 ? 1.0 / st.median : NAN;
+		rec->ci_low = st.ci_high > 0 ? 1.0 / st.ci_high : NAN;
+		rec->ci_high = st.ci_low > 0 ? 1.0 / st.ci_low : NAN;
+	} else {
+		rec->value = st.median;
+		rec->ci_low = st.ci_low;
+		rec->ci_high = st.ci_high;
+	}
+	for (i = 0; i < p->res->ntrials; i++) {
+		struct tp_trial *t = &p->res->trials[i];
+
+		if (t == pick || !eligible(p, t) || (s && !tp_space_allows(s, &t->config)) ||
+		    !tp_trial_equivalent(p, t, best, o))
+			continue;
+		rec->near = tp_xrealloc(rec->near, (rec->nnear + 1) * sizeof(*rec->near));
+		rec->near[rec->nnear++] = t->config;
+	}
+	return 0;
+}

@@ -1,0 +1,218 @@
+/* The search strategy table and the steps strategies share. */
+#include "tuner/search.h"
+#include "tuner/search_list.h"
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/registry.h"
+#include "tuner/usl.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define DECLARE(n) extern const struct tp_search_desc tp_search_##n;
+TP_SEARCHES(DECLARE)
+#undef DECLARE
+
+#define ENTRY(n) &tp_search_##n,
+static const struct tp_search_desc *const table[] = { TP_SEARCHES(ENTRY) };
+#undef ENTRY
+#define NTABLE (sizeof(table) / sizeof(table[0]))
+
+const struct tp_search_desc *const *tp_search_table(size_t *n)
+{
+	*n = NTABLE;
+	return table;
+}
+
+const char *tp_search_names(void)
+{
+	static char names[128];
+	size_t i;
+
+	if (!names[0]) {
+		for (i = 0; i < NTABLE; i++) {
+			if (i)
+				strcat(names, "|");
+			strcat(names, table[i]->name);
+		}
+	}
+	return names;
+}
+
+const struct tp_search_desc *tp_search_find(const char *name)
+{
+	const struct tp_search_desc *d =
+		tp_registry_find((const void *const *)table, NTABLE, name);
+	const char *hint;
+
+	if (d)
+		return d;
+	hint = tp_registry_suggest((const void *const *)table, NTABLE, name);
+	if (hint)
+		tp_usage_error("unknown search '%s'; did you mean '%s'?", name, hint);
+	else
+		tp_usage_error("unknown search '%s' (%s)", name, tp_search_names());
+	return NULL;
+}
+
+int tp_search_measure(struct tp_search_run *run, const struct tp_config *c)
+{
+	if (!tp_space_allows(run->space, c))
+		return 0;
+	return tp_protocol_measure(run->proto, c, 1);
+}
+
+int tp_search_race(struct tp_search_run *run, const struct tp_config *cands, size_t n)
+{
+	struct tp_protocol *p = run->proto;
+	struct tp_config *alive = tp_xmalloc((n ? n : 1) * sizeof(*alive));
+	size_t nalive = 0, i, j;
+	int rounds = 0, cap = run->racing_repeats > 0 ? run->racing_repeats : 10, rc = 0;
+	int saved_max = p->o.max_repeats;
+
+	for (i = 0; i < n; i++)
+		if (tp_space_allows(run->space, &cands[i]))
+			alive[nalive++] = cands[i];
+	/* Everyone gets the minimum first, without waiting for a tight CI. */
+	p->o.max_repeats = p->o.min_repeats;
+	p->stop_slow = 1;
+	rc = tp_protocol_measure(p, alive, nalive);
+	p->o.max_repeats = saved_max;
+	while (!rc && nalive > 1 && rounds < cap && !tp_protocol_exhausted(p)) {
+		struct tp_trial *best = NULL;
+		double bs = -INFINITY;
+
+		for (i = 0; i < nalive; i++) {
+			struct tp_trial *t = tp_protocol_find(p, &alive[i]);
+			double sc = tp_protocol_score(p, t);
+
+			if (tp_protocol_usable(p, t) && sc > bs) {
+				bs = sc;
+				best = t;
+			}
+		}
+		if (!best)
+			break;
+		for (i = j = 0; i < nalive; i++) {
+			struct tp_trial *t = tp_protocol_find(p, &alive[i]);
+
+			if (t != best && (!tp_protocol_usable(p, t) ||
+					  tp_trial_worse(p, t, best, run->rec.alpha)))
+				continue;
+			alive[j++] = alive[i];
+		}
+		nalive = j;
+		if (nalive <= 1)
+			break;
+		/* Candidates whose CIs are already tight and equivalent stop too:
+		 * more runs will not separate them. */
+		for (i = 0, j = 0; i < nalive; i++) {
+			struct tp_trial *t = tp_protocol_find(p, &alive[i]);
+
+			if ((int)t->nrepeats < saved_max)
+				j++;
+		}
+		if (!j)
+			break;
+		rc = tp_protocol_round(p, alive, nalive);
+		rounds++;
+	}
+	p->stop_slow = 0;
+	free(alive);
+	return rc;
+}
+
+/* Usable trials of (batch, method), in ascending workers. */
+static size_t collect(struct tp_search_run *run, int batch, int method, struct tp_trial **out,
+		      size_t max)
+{
+	size_t n = 0, i, j;
+
+	for (i = 0; i < run->res->ntrials && n < max; i++) {
+		struct tp_trial *t = &run->res->trials[i];
+
+		if (t->config.batch != batch ||
+		    tp_space_method_index(run->space, &t->config) != method ||
+		    !tp_protocol_usable(run->proto, t) || !tp_space_allows(run->space, &t->config))
+			continue;
+		for (j = n; j > 0 && out[j - 1]->config.workers > t->config.workers; j--)
+			out[j] = out[j - 1];
+		out[j] = t;
+		n++;
+	}
+	return n;
+}
+
+struct tp_trial *tp_search_best_workers(struct tp_search_run *run, int batch, int method)
+{
+	struct tp_trial *ts[256], *best = NULL;
+	double bs = -INFINITY;
+	size_t n = collect(run, batch, method, ts, 256), i;
+
+	for (i = 0; i < n; i++) {
+		double sc = tp_protocol_score(run->proto, ts[i]);
+
+		if (sc > bs) {
+			bs = sc;
+			best = ts[i];
+		}
+	}
+	return best;
+}
+
+int tp_search_fit(struct tp_search_run *run, int batch, int method)
+{
+	struct tp_trial *ts[256];
+	double nv[256], xv[256];
+	struct tp_model m;
+	size_t n = collect(run, batch, method, ts, 256), i;
+
+	if (n < TP_USL_MIN_POINTS)
+		return -1;
+	for (i = 0; i < n; i++) {
+		nv[i] = ts[i]->config.workers;
+		xv[i] = ts[i]->stats.median;
+	}
+	if (tp_usl_fit(nv, xv, n, &m))
+		return -1;
+	run->res->model = m;
+	return 0;
+}
+
+int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, int max_steps)
+{
+	int step;
+
+	for (step = 0; step < max_steps && !tp_protocol_exhausted(run->proto); step++) {
+		struct tp_trial *ts[256], *best = tp_search_best_workers(run, batch, method);
+		size_t n = collect(run, batch, method, ts, 256), i;
+		int lo = 0, hi = 0, w, cand[2], nc = 0, k;
+		struct tp_config c;
+
+		if (!best)
+			return 0;
+		w = best->config.workers;
+		for (i = 0; i < n; i++) {
+			if (ts[i]->config.workers < w)
+				lo = ts[i]->config.workers;
+			if (ts[i]->config.workers > w && !hi)
+				hi = ts[i]->config.workers;
+		}
+		/* Midpoints toward each measured neighbour while the gap is > 10%. */
+		if (lo && w - lo > 1 && (w - lo) > 0.1 * w)
+			cand[nc++] = (lo + w) / 2;
+		if (hi && hi - w > 1 && (hi - w) > 0.1 * w)
+			cand[nc++] = (w + hi + 1) / 2;
+		if (!nc)
+			return 0;
+		c = best->config;
+		for (k = 0; k < nc; k++) {
+			c.workers = cand[k];
+			if (tp_search_measure(run, &c))
+				return -1;
+		}
+	}
+	return 0;
+}

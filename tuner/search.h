@@ -1,0 +1,54 @@
+/* Search strategies: one file per strategy (tuner/search_<name>.c) exporting
+ * a descriptor, listed once in tuner/search_list.h; and the steps they share
+ * (racing, model fit, worker refinement). */
+#ifndef TP_TUNER_SEARCH_H
+#define TP_TUNER_SEARCH_H
+
+#include <stddef.h>
+
+#include "tuner/protocol.h"
+#include "tuner/recommend.h"
+#include "tuner/space.h"
+
+struct tp_search_run {
+	struct tp_protocol *proto;
+	const struct tp_space *space;
+	struct tp_results *res;			/* == proto->res */
+	struct tp_recommend_opts rec;
+	const struct tp_config *warm;		/* last best (result cache), or NULL */
+	int racing_repeats;			/* cap of racing rounds (10) */
+};
+
+struct tp_search_desc {
+	const char *name;
+	const char *summary;
+	/* Measures configs through run->proto; the caller recommends after.
+	 * Returns 0, or -1 on a system error. */
+	int (*run)(struct tp_search_run *run);
+	const char *unsupported_reason;
+};
+
+const struct tp_search_desc *const *tp_search_table(size_t *n);
+/* The strategy named name; usage error with a suggestion and NULL when none. */
+const struct tp_search_desc *tp_search_find(const char *name);
+/* "auto|grid|racing|usl" (static storage). */
+const char *tp_search_names(void);
+
+/* Racing among n candidates: every candidate gets min_repeats, then rounds
+ * of one more repeat each; after each round a candidate is dropped once a
+ * one-sided Mann-Whitney test at alpha says it is worse than the current best
+ * (or its run was stopped at twice the best's time).  Stops when one is left,
+ * after racing_repeats rounds, or when the budget runs out. */
+int tp_search_race(struct tp_search_run *run, const struct tp_config *cands, size_t n);
+/* Fits the scaling model on the usable trials of (batch, method) with >= 6
+ * worker counts into run->res->model; 0 when fitted, -1 when not. */
+int tp_search_fit(struct tp_search_run *run, int batch, int method);
+/* The best usable trial of (batch, method) over worker counts, or NULL. */
+struct tp_trial *tp_search_best_workers(struct tp_search_run *run, int batch, int method);
+/* Bisects the worker counts around the best of (batch, method) until the
+ * neighbours measured are adjacent (or within 10%), at most max_steps. */
+int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, int max_steps);
+/* Measures one config (the protocol's repeats); 0 or -1. */
+int tp_search_measure(struct tp_search_run *run, const struct tp_config *c);
+
+#endif

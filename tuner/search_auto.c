@@ -1,0 +1,181 @@
+/* auto, the default: probe-seeded coarse geometric sweep of workers, model
+ * fit, local refinement, batch sweep at the best workers, then a race of
+ * strategies and start methods among the survivors. */
+#include "tuner/search.h"
+
+#include "tuner/usl.h"
+
+#include <math.h>
+#include <string.h>
+
+/* The cheapest trial of (batch, method) equivalent to that slice's best. */
+static struct tp_trial *cheapest(struct tp_search_run *run, int batch, int method)
+{
+	struct tp_trial *best = tp_search_best_workers(run, batch, method), *pick = best;
+	size_t i;
+
+	if (!best)
+		return NULL;
+	for (i = 0; i < run->res->ntrials; i++) {
+		struct tp_trial *t = &run->res->trials[i];
+
+		if (t->config.batch == batch && tp_space_method_index(run->space, &t->config) == method &&
+		    tp_protocol_usable(run->proto, t) && tp_space_allows(run->space, &t->config) &&
+		    tp_trial_equivalent(run->proto, t, best, &run->rec) &&
+		    t->config.workers < pick->config.workers)
+			pick = t;
+	}
+	return pick;
+}
+
+/* Workers ascending until two steps in a row fail to beat the best by the
+ * tolerance (a plateau or a decline), always reaching the CPU count. */
+static int sweep_workers(struct tp_search_run *run)
+{
+	const struct tp_space *s = run->space;
+	double best = 0;
+	int i, flat = 0;
+
+	for (i = 0; i < s->nworkers && !tp_protocol_exhausted(run->proto); i++) {
+		struct tp_config c = tp_space_config(s, s->workers[i], 1, 0);
+		struct tp_trial *t;
+		double sc;
+
+		if (tp_search_measure(run, &c))
+			return -1;
+		t = tp_protocol_find(run->proto, &c);
+		sc = tp_protocol_usable(run->proto, t) ? tp_protocol_score(run->proto, t) : 0;
+		if (sc > best * (1 + run->rec.tolerance)) {
+			flat = 0;
+		} else if (++flat >= 2 && s->workers[i] >= s->cpu_count) {
+			break;
+		}
+		if (sc > best)
+			best = sc;
+	}
+	/* The last best from the result cache, when the sweep skipped it. */
+	if (run->warm) {
+		struct tp_config c = tp_space_config(s, run->warm->workers, 1, 0);
+
+		if (tp_search_measure(run, &c))
+			return -1;
+	}
+	return 0;
+}
+
+/* Bisects below the cheapest equivalent: where the curve reaches the plateau. */
+static int refine_knee(struct tp_search_run *run, int steps)
+{
+	int k;
+
+	for (k = 0; k < steps && !tp_protocol_exhausted(run->proto); k++) {
+		struct tp_trial *pick = cheapest(run, 1, 0);
+		struct tp_config c;
+		int lo = 0, w;
+		size_t i;
+
+		if (!pick)
+			return 0;
+		c = pick->config;
+		w = c.workers;
+		for (i = 0; i < run->res->ntrials; i++) {
+			const struct tp_trial *t = &run->res->trials[i];
+
+			if (t->config.batch == 1 && tp_space_method_index(run->space, &t->config) == 0 &&
+			    tp_protocol_usable(run->proto, t) && t->config.workers < w &&
+			    t->config.workers > lo)
+				lo = t->config.workers;
+		}
+		if (!lo || w - lo <= 1 || (w - lo) <= 0.1 * w)
+			return 0;
+		c.workers = (lo + w) / 2;
+		if (tp_search_measure(run, &c))
+			return -1;
+	}
+	return 0;
+}
+
+/* Batches 2, 4, ... at w until two in a row fail to improve by the tolerance. */
+static int sweep_batch(struct tp_search_run *run, int w)
+{
+	const struct tp_space *s = run->space;
+	struct tp_config c = tp_space_config(s, w, 1, 0);
+	struct tp_trial *t = tp_protocol_find(run->proto, &c);
+	double best = t ? tp_protocol_score(run->proto, t) : 0;
+	int i, flat = 0;
+
+	for (i = 1; i < s->nbatches && flat < 2 && !tp_protocol_exhausted(run->proto); i++) {
+		double sc;
+
+		if (s->batches[i] > tp_space_batch_max(s, w))
+			break;
+		c.batch = s->batches[i];
+		if (tp_search_measure(run, &c))
+			return -1;
+		t = tp_protocol_find(run->proto, &c);
+		sc = tp_protocol_usable(run->proto, t) ? tp_protocol_score(run->proto, t) : 0;
+		if (sc > best * (1 + run->rec.tolerance)) {
+			flat = 0;
+			best = sc;
+		} else {
+			flat++;
+		}
+	}
+	return 0;
+}
+
+static int run_auto(struct tp_search_run *run)
+{
+	const struct tp_space *s = run->space;
+	struct tp_config cands[32];
+	struct tp_trial *best, *pick;
+	size_t n = 0, i;
+	int m;
+
+	if (sweep_workers(run))
+		return -1;
+	if (!tp_search_fit(run, 1, 0) && !strcmp(run->res->model.kind, "usl")) {
+		double peak = run->res->model.peak_workers;
+		struct tp_config c = tp_space_config(s, (int)lround(peak), 1, 0);
+
+		if (c.workers >= 1 && c.workers <= s->max_workers && tp_search_measure(run, &c))
+			return -1;
+	}
+	if (tp_search_refine_workers(run, 1, 0, 3) || refine_knee(run, 4))
+		return -1;
+	pick = cheapest(run, 1, 0);
+	if (!pick)
+		return 0;
+	if (sweep_batch(run, pick->config.workers))
+		return -1;
+
+	/* Survivors: configs equivalent to the best so far (cheapest first, at
+	 * most 3), and the two cheapest under every other method. */
+	best = tp_best_trial(run->proto, s);
+	if (!best)
+		return 0;
+	for (i = 0; i < run->res->ntrials && n < 3; i++) {
+		struct tp_trial *t = &run->res->trials[i];
+
+		if (tp_protocol_usable(run->proto, t) && tp_space_allows(s, &t->config) &&
+		    tp_trial_equivalent(run->proto, t, best, &run->rec))
+			cands[n++] = t->config;
+	}
+	for (m = 1; m < s->nmethods; m++) {
+		size_t k, base = n;
+
+		for (k = 0; k < base && k < 2; k++) {
+			struct tp_config c = cands[k];
+
+			c = tp_space_config(s, c.workers, c.batch, m);
+			cands[n++] = c;
+		}
+	}
+	return n > 1 ? tp_search_race(run, cands, n) : 0;
+}
+
+const struct tp_search_desc tp_search_auto = {
+	.name = "auto",
+	.summary = "sweep workers, fit USL, refine, sweep batch, race strategies (default)",
+	.run = run_auto,
+};
