@@ -1,0 +1,200 @@
+/* The monitor thread: samples, the timeline, and the controller loop that resizes the pool. */
+#include "runner/monitor.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tp_monitor {
+	struct tp_monitor_opts o;
+	struct tp_sampler sampler;
+	pthread_t thread;
+	int started, stopping;
+	pthread_mutex_t lock;	/* guards the fields below and stopping */
+	pthread_cond_t wake;
+	double lat_sum;		/* durations of tasks finished since the last tick */
+	long long lat_n;
+	/* Tick state (the thread's, or the test's). */
+	double t0, last_t;
+	long long last_completed;
+	long long mem_base_kb;	/* cgroup memory at the start */
+	long long ticks;
+	int workers;
+};
+
+struct tp_monitor *tp_monitor_new(const struct tp_monitor_opts *opts)
+{
+	struct tp_monitor *m = tp_xcalloc(1, sizeof(*m));
+
+	m->o = *opts;
+	if (m->o.interval_s <= 0)
+		m->o.interval_s = 0.25;
+	pthread_mutex_init(&m->lock, NULL);
+	pthread_cond_init(&m->wake, NULL);
+	tp_sampler_init(&m->sampler, m->o.cpus_usable);
+	m->t0 = -1;
+	m->mem_base_kb = -1;
+	return m;
+}
+
+void tp_monitor_task_done(struct tp_monitor *m, double duration_s)
+{
+	pthread_mutex_lock(&m->lock);
+	m->lat_sum += duration_s;
+	m->lat_n++;
+	pthread_mutex_unlock(&m->lock);
+}
+
+void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out)
+{
+	struct tp_pool_snapshot snap;
+	struct tp_sample smp;
+	struct tp_ctl_sample cs;
+	struct tp_timeline_point pt;
+	long long completed;
+	double lat_sum;
+	long long lat_n;
+
+	memset(&snap, 0, sizeof(snap));
+	m->o.src.snapshot(m->o.src.ctx, &snap);
+	tp_sampler_sample(&m->sampler, now_s, &smp);
+	pthread_mutex_lock(&m->lock);
+	lat_sum = m->lat_sum;
+	lat_n = m->lat_n;
+	m->lat_sum = 0;
+	m->lat_n = 0;
+	pthread_mutex_unlock(&m->lock);
+
+	completed = snap.done + snap.failed;
+	if (m->t0 < 0) {
+		m->t0 = now_s;
+		m->last_t = now_s;
+		m->last_completed = completed;
+		m->mem_base_kb = smp.cg_mem_current_kb;
+	}
+	memset(&cs, 0, sizeof(cs));
+	cs.t_s = now_s - m->t0;
+	cs.dt_s = now_s - m->last_t;
+	cs.workers = snap.workers;
+	cs.busy = snap.busy;
+	cs.queued = snap.queued;
+	cs.eof = snap.eof;
+	cs.completions = completed - m->last_completed;
+	cs.throughput = cs.dt_s > 0 ? cs.completions / cs.dt_s : 0;
+	cs.latency_s = lat_n ? lat_sum / lat_n : 0;
+	cs.cpu_busy = smp.cpu_busy;
+	cs.cpu_throttled = smp.cpu_throttled;
+	cs.psi_cpu = smp.psi_avg10[TP_PSI_CPU];
+	cs.psi_mem = smp.psi_avg10[TP_PSI_MEMORY];
+	cs.psi_io = smp.psi_avg10[TP_PSI_IO];
+	cs.mem_usable_kb = smp.mem_usable_kb;
+	/* One worker's footprint: what the cgroup grew by, shared by the busy workers. */
+	if (m->mem_base_kb >= 0 && smp.cg_mem_current_kb > m->mem_base_kb && snap.busy > 0)
+		cs.mem_per_worker_kb = (smp.cg_mem_current_kb - m->mem_base_kb) / snap.busy;
+	m->last_t = now_s;
+	m->last_completed = completed;
+	m->ticks++;
+
+	if (m->o.ctl && cs.dt_s > 0 && snap.workers > 0) {
+		struct tp_decision d;
+		int w = tp_controller_step(m->o.ctl, &cs, &d);
+
+		if (w != snap.workers)
+			m->o.src.set_workers(m->o.src.ctx, w);
+		m->workers = w;
+	} else {
+		m->workers = snap.workers;
+	}
+	if (m->o.results && cs.dt_s > 0) {
+		pt.t_s = cs.t_s;
+		pt.workers = snap.workers;
+		pt.throughput = cs.throughput;
+		pt.cpu_busy = cs.cpu_busy;
+		pt.mem_pressure = cs.psi_mem;
+		pt.queue_depth = (double)snap.queued;
+		tp_results_add_timeline(m->o.results, &pt);
+	}
+	if (out)
+		*out = cs;
+}
+
+static void *monitor_main(void *arg)
+{
+	struct tp_monitor *m = arg;
+	struct timespec next;
+
+	clock_gettime(CLOCK_MONOTONIC, &next);
+	tp_monitor_tick(m, tp_now_s(), NULL);
+	pthread_mutex_lock(&m->lock);
+	while (!m->stopping) {
+		long long ns = next.tv_nsec + (long long)(m->o.interval_s * 1e9);
+
+		next.tv_sec += ns / 1000000000LL;
+		next.tv_nsec = ns % 1000000000LL;
+		while (!m->stopping &&
+		       pthread_cond_timedwait(&m->wake, &m->lock, &next) != ETIMEDOUT)
+			;
+		if (m->stopping)
+			break;
+		pthread_mutex_unlock(&m->lock);
+		tp_monitor_tick(m, tp_now_s(), NULL);
+		pthread_mutex_lock(&m->lock);
+	}
+	pthread_mutex_unlock(&m->lock);
+	return NULL;
+}
+
+int tp_monitor_start(struct tp_monitor *m)
+{
+	pthread_condattr_t ca;
+	int err;
+
+	/* The interval is kept on the monotonic clock. */
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_destroy(&m->wake);
+	pthread_cond_init(&m->wake, &ca);
+	pthread_condattr_destroy(&ca);
+	err = pthread_create(&m->thread, NULL, monitor_main, m);
+	if (err)
+		return tp_error("cannot start the monitor thread: %s", strerror(err));
+	m->started = 1;
+	return 0;
+}
+
+void tp_monitor_stop(struct tp_monitor *m)
+{
+	if (!m || !m->started)
+		return;
+	pthread_mutex_lock(&m->lock);
+	m->stopping = 1;
+	pthread_cond_broadcast(&m->wake);
+	pthread_mutex_unlock(&m->lock);
+	pthread_join(m->thread, NULL);
+	m->started = 0;
+}
+
+void tp_monitor_free(struct tp_monitor *m)
+{
+	if (!m)
+		return;
+	tp_monitor_stop(m);
+	pthread_mutex_destroy(&m->lock);
+	pthread_cond_destroy(&m->wake);
+	free(m);
+}
+
+long long tp_monitor_ticks(const struct tp_monitor *m)
+{
+	return m->ticks;
+}
+
+int tp_monitor_workers(const struct tp_monitor *m)
+{
+	return m->workers;
+}
