@@ -39,12 +39,22 @@ int tp_trial_equivalent(struct tp_protocol *p, const struct tp_trial *a,
 			const struct tp_trial *b, const struct tp_recommend_opts *o)
 {
 	double sa = tp_protocol_score(p, a), sb = tp_protocol_score(p, b);
+	struct tp_stats qa, qb;
+	double *va, *vb;
+	size_t na, nb;
 
-	if (a == b)
+	if (a == b || sa >= (1.0 - o->tolerance) * sb)
 		return 1;
-	if (!(sa >= (1.0 - o->tolerance) * sb))
+	if (!(sa >= (1.0 - 3 * o->tolerance) * sb) || tp_trial_worse(p, a, b, o->alpha))
 		return 0;
-	return sa >= (1.0 - o->tolerance / 3) * sb || !tp_trial_worse(p, a, b, o->alpha);
+	/* Noisier than the tolerance: equivalent while the CIs still overlap. */
+	va = tp_protocol_scores(p, a, &na);
+	vb = tp_protocol_scores(p, b, &nb);
+	tp_stats_summarize(va, na, &qa);
+	tp_stats_summarize(vb, nb, &qb);
+	free(va);
+	free(vb);
+	return qa.ci_high >= qb.ci_low;
 }
 
 static double median_rss(const struct tp_trial *t)

@@ -20,8 +20,9 @@ void tp_recommend_opts_init(struct tp_recommend_opts *o);
 int tp_trial_worse(struct tp_protocol *p, const struct tp_trial *a, const struct tp_trial *b,
 		   double alpha);
 /* 1 when a is equivalent to the best b: a's median score is at least
- * (1 - tolerance) of b's and a is not significantly worse (or within a third
- * of the tolerance, where a test on few repeats says nothing useful). */
+ * (1 - tolerance) of b's; or, when the noise is wider than that, at least
+ * (1 - 3 tolerance) of b's, not significantly worse (Mann-Whitney) and with
+ * overlapping 95% CIs of the median. */
 int tp_trial_equivalent(struct tp_protocol *p, const struct tp_trial *a,
 			const struct tp_trial *b, const struct tp_recommend_opts *o);
 /* The usable trial with the highest median score (ties: cheaper), or NULL. */

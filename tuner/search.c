@@ -216,3 +216,111 @@ int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, i
 	}
 	return 0;
 }
+
+/* The cheapest trial of (batch, method) equivalent to that slice's best. */
+struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch, int method)
+{
+	struct tp_trial *best = tp_search_best_workers(run, batch, method), *pick = best;
+	size_t i;
+
+	if (!best)
+		return NULL;
+	for (i = 0; i < run->res->ntrials; i++) {
+		struct tp_trial *t = &run->res->trials[i];
+
+		if (t->config.batch == batch && tp_space_method_index(run->space, &t->config) == method &&
+		    tp_protocol_usable(run->proto, t) && tp_space_allows(run->space, &t->config) &&
+		    tp_trial_equivalent(run->proto, t, best, &run->rec) &&
+		    t->config.workers < pick->config.workers)
+			pick = t;
+	}
+	return pick;
+}
+
+/* Bisects below the cheapest equivalent: where the curve reaches the plateau. */
+int tp_search_refine_knee(struct tp_search_run *run, int batch, int method, int steps)
+{
+	int k;
+
+	for (k = 0; k < steps && !tp_protocol_exhausted(run->proto); k++) {
+		struct tp_trial *pick = tp_search_cheapest_workers(run, batch, method);
+		struct tp_config c;
+		int lo = 0, w;
+		size_t i;
+
+		if (!pick)
+			return 0;
+		c = pick->config;
+		w = c.workers;
+		for (i = 0; i < run->res->ntrials; i++) {
+			const struct tp_trial *t = &run->res->trials[i];
+
+			if (t->config.batch == batch && tp_space_method_index(run->space, &t->config) == method &&
+			    tp_protocol_usable(run->proto, t) && t->config.workers < w &&
+			    t->config.workers > lo)
+				lo = t->config.workers;
+		}
+		if (!lo || w - lo <= 1 || (w - lo) <= 0.1 * w)
+			return 0;
+		c.workers = (lo + w) / 2;
+		if (tp_search_measure(run, &c))
+			return -1;
+	}
+	return 0;
+}
+
+
+int tp_search_confirm(struct tp_search_run *run, int min_repeats, int max_configs)
+{
+	struct tp_protocol *p = run->proto;
+	int saved = p->o.min_repeats, pass, rc = 0;
+
+	if (min_repeats > p->o.max_repeats)
+		min_repeats = p->o.max_repeats;
+	for (pass = 0; pass < 2 && !rc; pass++) {
+		struct tp_trial *best = tp_best_trial(p, run->space);
+		struct tp_config cs[65];
+		struct tp_trial *ts[64];
+		size_t n = 0, i, j;
+		double bs;
+
+		if (!best)
+			break;
+		bs = tp_protocol_score(p, best);
+		/* The cheapest contenders: they are what the tie-break picks. */
+		for (i = 0; i < run->res->ntrials; i++) {
+			struct tp_trial *t = &run->res->trials[i];
+
+			if (t == best || !tp_protocol_usable(p, t) ||
+			    !tp_space_allows(run->space, &t->config) ||
+			    !(tp_protocol_score(p, t) >= (1 - 3 * run->rec.tolerance) * bs))
+				continue;
+			for (j = n; j > 0 && tp_trial_cost_cmp(run->space, t, ts[j - 1]) < 0; j--)
+				if (j < 64)
+					ts[j] = ts[j - 1];
+			if (j < 64) {
+				ts[j] = t;
+				if (n < 64)
+					n++;
+			}
+		}
+		if (n > (size_t)max_configs)
+			n = (size_t)max_configs;
+		for (i = 0; i < n; i++)
+			cs[i] = ts[i]->config;
+		cs[n++] = best->config;
+		p->o.min_repeats = min_repeats;
+		rc = tp_protocol_measure(p, cs, n);
+		p->o.min_repeats = saved;
+	}
+	return rc;
+}
+
+int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run)
+{
+	if (d->run(run) || tp_search_confirm(run, 6, 6))
+		return -1;
+	if (tp_recommend(run->proto, run->space, &run->rec))
+		return tp_error("no configuration could be measured");
+	return 0;
+}

@@ -48,6 +48,19 @@ struct tp_trial *tp_search_best_workers(struct tp_search_run *run, int batch, in
 /* Bisects the worker counts around the best of (batch, method) until the
  * neighbours measured are adjacent (or within 10%), at most max_steps. */
 int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, int max_steps);
+/* The cheapest (fewest workers) trial of (batch, method) equivalent to that
+ * slice's best, or NULL. */
+struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch, int method);
+/* Bisects between the cheapest equivalent and the next smaller count measured,
+ * to find where the curve reaches its plateau; at most steps measurements. */
+int tp_search_refine_knee(struct tp_search_run *run, int batch, int method, int steps);
+/* Confirmation: the best and up to max_configs of the cheapest configs
+ * within 3 tolerances of it are measured to at least min_repeats, so the
+ * equivalence tests rest on enough repeats (twice: the best may change). */
+int tp_search_confirm(struct tp_search_run *run, int min_repeats, int max_configs);
+/* Runs d, confirms the contenders and fills the recommendation; 0 or -1
+ * (none could be measured: an error naming it). */
+int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run);
 /* Measures one config (the protocol's repeats); 0 or -1. */
 int tp_search_measure(struct tp_search_run *run, const struct tp_config *c);
 

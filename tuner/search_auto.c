@@ -8,26 +8,6 @@
 #include <math.h>
 #include <string.h>
 
-/* The cheapest trial of (batch, method) equivalent to that slice's best. */
-static struct tp_trial *cheapest(struct tp_search_run *run, int batch, int method)
-{
-	struct tp_trial *best = tp_search_best_workers(run, batch, method), *pick = best;
-	size_t i;
-
-	if (!best)
-		return NULL;
-	for (i = 0; i < run->res->ntrials; i++) {
-		struct tp_trial *t = &run->res->trials[i];
-
-		if (t->config.batch == batch && tp_space_method_index(run->space, &t->config) == method &&
-		    tp_protocol_usable(run->proto, t) && tp_space_allows(run->space, &t->config) &&
-		    tp_trial_equivalent(run->proto, t, best, &run->rec) &&
-		    t->config.workers < pick->config.workers)
-			pick = t;
-	}
-	return pick;
-}
-
 /* Workers ascending until two steps in a row fail to beat the best by the
  * tolerance (a plateau or a decline), always reaching the CPU count. */
 static int sweep_workers(struct tp_search_run *run)
@@ -57,38 +37,6 @@ static int sweep_workers(struct tp_search_run *run)
 	if (run->warm) {
 		struct tp_config c = tp_space_config(s, run->warm->workers, 1, 0);
 
-		if (tp_search_measure(run, &c))
-			return -1;
-	}
-	return 0;
-}
-
-/* Bisects below the cheapest equivalent: where the curve reaches the plateau. */
-static int refine_knee(struct tp_search_run *run, int steps)
-{
-	int k;
-
-	for (k = 0; k < steps && !tp_protocol_exhausted(run->proto); k++) {
-		struct tp_trial *pick = cheapest(run, 1, 0);
-		struct tp_config c;
-		int lo = 0, w;
-		size_t i;
-
-		if (!pick)
-			return 0;
-		c = pick->config;
-		w = c.workers;
-		for (i = 0; i < run->res->ntrials; i++) {
-			const struct tp_trial *t = &run->res->trials[i];
-
-			if (t->config.batch == 1 && tp_space_method_index(run->space, &t->config) == 0 &&
-			    tp_protocol_usable(run->proto, t) && t->config.workers < w &&
-			    t->config.workers > lo)
-				lo = t->config.workers;
-		}
-		if (!lo || w - lo <= 1 || (w - lo) <= 0.1 * w)
-			return 0;
-		c.workers = (lo + w) / 2;
 		if (tp_search_measure(run, &c))
 			return -1;
 	}
@@ -141,9 +89,9 @@ static int run_auto(struct tp_search_run *run)
 		if (c.workers >= 1 && c.workers <= s->max_workers && tp_search_measure(run, &c))
 			return -1;
 	}
-	if (tp_search_refine_workers(run, 1, 0, 3) || refine_knee(run, 4))
+	if (tp_search_refine_workers(run, 1, 0, 3) || tp_search_refine_knee(run, 1, 0, 4))
 		return -1;
-	pick = cheapest(run, 1, 0);
+	pick = tp_search_cheapest_workers(run, 1, 0);
 	if (!pick)
 		return 0;
 	if (sweep_batch(run, pick->config.workers))

@@ -36,7 +36,9 @@ static int run_usl(struct tp_search_run *run)
 				return -1;
 		}
 	}
-	return tp_search_refine_workers(run, 1, 0, 3);
+	if (tp_search_refine_workers(run, 1, 0, 3))
+		return -1;
+	return tp_search_refine_knee(run, 1, 0, 3);
 }
 
 const struct tp_search_desc tp_search_usl = {

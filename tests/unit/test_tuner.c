@@ -1,0 +1,500 @@
+/* Unit tests for tuner/: USL fits on synthetic curves, the space and its
+ * constraints, the protocol, racing and every search strategy against
+ * synthetic noisy evaluators. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <gsl/gsl_randist.h>
+#include <gsl/gsl_rng.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "core/log.h"
+#include "core/results.h"
+#include "tuner/protocol.h"
+#include "tuner/recommend.h"
+#include "tuner/search.h"
+#include "tuner/space.h"
+#include "tuner/usl.h"
+
+static double usl(double l, double s, double k, double n)
+{
+	return l * n / (1 + s * (n - 1) + k * n * (n - 1));
+}
+
+static void test_usl_fit_known_curve(void **state)
+{
+	static const double ns[] = { 1, 2, 4, 8, 12, 16, 24, 32, 48, 64 };
+	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
+	double n[10], x[10], want = sqrt((1 - 0.05) / 0.002);
+	struct tp_model m;
+	int i, seed;
+
+	(void)state;
+	for (seed = 1; seed <= 5; seed++) {
+		gsl_rng_set(rng, (unsigned long)seed);
+		for (i = 0; i < 10; i++) {
+			n[i] = ns[i];
+			x[i] = usl(100, 0.05, 0.002, ns[i]) * (1 + gsl_ran_gaussian(rng, 0.02));
+		}
+		assert_int_equal(tp_usl_fit(n, x, 10, &m), 0);
+		assert_string_equal(m.kind, "usl");
+		if (fabs(m.peak_workers - want) > 0.1 * want)
+			fail_msg("seed %d: N* = %g, want %g +- 10%%", seed, m.peak_workers, want);
+		assert_true(fabs(m.sigma - 0.05) < 0.03);
+		assert_true(m.r2 > 0.9);
+		assert_true(fabs(tp_usl_predict(&m, 8) / usl(100, 0.05, 0.002, 8) - 1) < 0.03);
+	}
+	/* A contention-only curve (kappa = 0) is Amdahl, with no peak. */
+	for (i = 0; i < 6; i++) {
+		n[i] = ns[i];
+		x[i] = usl(50, 0.1, 0, ns[i]);
+	}
+	assert_int_equal(tp_usl_fit(n, x, 6, &m), 0);
+	assert_string_equal(m.kind, "amdahl");
+	assert_true(m.peak_workers == 0);
+	assert_true(fabs(m.sigma - 0.1) < 0.01);
+	/* Strong coherency: the peak sits low. */
+	for (i = 0; i < 8; i++) {
+		n[i] = ns[i];
+		x[i] = usl(10, 0.02, 0.03, ns[i]);
+	}
+	assert_int_equal(tp_usl_fit(n, x, 8, &m), 0);
+	assert_true(fabs(m.peak_workers - sqrt(0.98 / 0.03)) < 0.1 * sqrt(0.98 / 0.03));
+	/* Too few distinct worker counts. */
+	n[0] = n[1] = n[2] = 4;
+	assert_int_equal(tp_usl_fit(n, x, 3, &m), -1);
+	gsl_rng_free(rng);
+}
+
+static struct tp_space_seed big_seed(enum tp_task_class cls)
+{
+	struct tp_space_seed s;
+
+	memset(&s, 0, sizeof(s));
+	s.cpus_usable = 128;
+	s.pus = 128;
+	s.cores = 64;
+	s.numa_nodes = 2;
+	s.cores_per_l3 = 16;
+	s.cores_per_numa = 32;
+	s.task_class = cls;
+	s.ninputs = 4096;
+	return s;
+}
+
+static int has_worker(const struct tp_space *s, int w)
+{
+	int i;
+
+	for (i = 0; i < s->nworkers; i++)
+		if (s->workers[i] == w)
+			return 1;
+	return 0;
+}
+
+static void test_space_topology_and_constraints(void **state)
+{
+	struct tp_space_seed seed = big_seed(TP_CLASS_CPU);
+	struct tp_space s;
+	struct tp_config *grid, c;
+	size_t n, i;
+	int k;
+
+	(void)state;
+	tp_space_build(&s, &seed);
+	assert_true(has_worker(&s, 1) && has_worker(&s, 16) && has_worker(&s, 32));
+	assert_true(has_worker(&s, 64) && has_worker(&s, 128));
+	for (k = 1; k < s.nworkers; k++)
+		assert_true(s.workers[k] > s.workers[k - 1]);
+	assert_true(s.workers[s.nworkers - 1] <= s.max_workers);
+	assert_int_equal(s.nmethods, 3);
+	assert_string_equal(s.methods[0].strategy, "thread");
+	assert_string_equal(s.methods[2].start, "spawn");
+
+	/* A fractional quota: floor and ceil are both candidates. */
+	seed.cpus_usable = 2.5;
+	tp_space_build(&s, &seed);
+	assert_true(has_worker(&s, 2) && has_worker(&s, 3));
+	assert_int_equal(s.cpu_count, 3);
+	assert_true(s.max_workers <= 6);
+
+	/* Wait-bound work goes past the CPUs, up to the memory bound. */
+	seed = big_seed(TP_CLASS_LATENCY);
+	seed.cpus_usable = 2;
+	seed.mem_usable_kb = 1000000;
+	seed.mem_per_worker_kb = 10000;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.max_workers, 100);
+	assert_true(s.wait_bound);
+	assert_true(has_worker(&s, 100) && has_worker(&s, 64));
+	seed.open_files_max = 64;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.max_workers, 16);
+
+	/* Constraints are enforced: every grid config is allowed, batch <= inputs/(4w). */
+	seed = big_seed(TP_CLASS_CPU);
+	seed.ninputs = 256;
+	tp_space_build(&s, &seed);
+	n = tp_space_grid(&s, &grid);
+	assert_true(n > 0);
+	for (i = 0; i < n; i++) {
+		assert_true(tp_space_allows(&s, &grid[i]));
+		assert_true(grid[i].batch <= tp_space_batch_max(&s, grid[i].workers));
+		assert_true((long long)grid[i].batch * 4 * grid[i].workers <= 256 ||
+			    grid[i].batch == 1);
+	}
+	free(grid);
+	c = tp_space_config(&s, 64, 8, 0);
+	assert_false(tp_space_allows(&s, &c));		/* 64 x 8 > 256 inputs */
+	c = tp_space_config(&s, s.max_workers + 1, 1, 0);
+	assert_false(tp_space_allows(&s, &c));
+	snprintf(c.strategy, sizeof(c.strategy), "exec");
+	c.workers = 1;
+	assert_false(tp_space_allows(&s, &c));
+
+	/* Commands run only as exec; shared-memory workloads only as threads. */
+	seed.wl_flags = TP_WL_COMMAND;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.nmethods, 1);
+	assert_string_equal(s.methods[0].strategy, "exec");
+	seed.wl_flags = TP_WL_NO_PROCESS;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.nmethods, 1);
+	assert_string_equal(s.methods[0].strategy, "thread");
+}
+
+/* A synthetic machine: throughput from a curve of workers, times factors for
+ * batch and method, with multiplicative Gaussian noise. */
+struct synth {
+	double (*curve)(int workers);
+	double noise;
+	double method_factor[3];	/* thread, fork, spawn */
+	double batch_gain;		/* per doubling of batch, up to 8 */
+	gsl_rng *rng;
+	int calls;
+	double outlier_every;		/* every k-th call is 5x slower (0 = never) */
+};
+
+static double curve_usl(int w)
+{
+	return usl(100, 0.03, 0.002, w);
+}
+
+static double curve_knee5(int w)	/* lock: (cs + wait) / cs = 5 */
+{
+	return 100.0 * (w < 5 ? w : 5);
+}
+
+static double curve_linear(int w)	/* sleep: wait-bound */
+{
+	return 50.0 * w;
+}
+
+static double truth(const struct synth *s, const struct tp_config *c)
+{
+	double x = s->curve(c->workers);
+	int m = !strcmp(c->strategy, "thread") ? 0 : !strcmp(c->start, "fork") ? 1 : 2;
+	int b;
+
+	for (b = 1; b < c->batch && b < 8; b *= 2)
+		x *= 1 + s->batch_gain;
+	return x * s->method_factor[m];
+}
+
+static int synth_eval(void *ctx, const struct tp_config *c, struct tp_repeat *out)
+{
+	struct synth *s = ctx;
+	double x = truth(s, c) * (1 + gsl_ran_gaussian(s->rng, s->noise));
+
+	s->calls++;
+	if (s->outlier_every > 0 && s->calls % (int)s->outlier_every == 0)
+		x /= 5;
+	if (x < 1e-3)
+		x = 1e-3;
+	out->tasks = 1000;
+	out->throughput = x;
+	out->wall_s = 1000 / x;
+	out->lat_p95_s = c->workers / x;
+	out->rss_peak_kb = 1000 + 100 * c->workers;
+	return 0;
+}
+
+struct harness {
+	struct synth syn;
+	struct tp_evaluator ev;
+	struct tp_results res;
+	struct tp_protocol proto;
+	struct tp_space space;
+	struct tp_search_run run;
+};
+
+static void harness_init(struct harness *h, double (*curve)(int), double noise,
+			 enum tp_task_class cls, int cpus, unsigned long seed, int budget)
+{
+	struct tp_protocol_opts o;
+	struct tp_space_seed ss;
+
+	memset(h, 0, sizeof(*h));
+	h->syn.curve = curve;
+	h->syn.noise = noise;
+	h->syn.method_factor[0] = 1;
+	h->syn.method_factor[1] = 0.9;
+	h->syn.method_factor[2] = 0.8;
+	h->syn.batch_gain = 0;
+	h->syn.rng = gsl_rng_alloc(gsl_rng_mt19937);
+	gsl_rng_set(h->syn.rng, seed * 7919);
+	h->ev.ctx = &h->syn;
+	h->ev.eval = synth_eval;
+	tp_results_init(&h->res);
+	tp_protocol_opts_init(&o);
+	o.seed = seed;
+	o.budget_evals = budget;
+	tp_protocol_init(&h->proto, &o, &h->ev, &h->res);
+	memset(&ss, 0, sizeof(ss));
+	ss.cpus_usable = cpus;
+	ss.pus = cpus;
+	ss.cores = cpus;
+	ss.task_class = cls;
+	ss.ninputs = 4096;
+	ss.max_workers = cls == TP_CLASS_LATENCY ? 64 : 0;
+	tp_space_build(&h->space, &ss);
+	h->run.proto = &h->proto;
+	h->run.space = &h->space;
+	h->run.res = &h->res;
+	tp_recommend_opts_init(&h->run.rec);
+}
+
+static void harness_release(struct harness *h)
+{
+	tp_protocol_release(&h->proto);
+	tp_results_release(&h->res);
+	gsl_rng_free(h->syn.rng);
+}
+
+/* Runs search name; returns the true throughput of the recommendation. */
+static double tune(struct harness *h, const char *name)
+{
+	const struct tp_search_desc *d = tp_search_find(name);
+
+	assert_non_null(d);
+	assert_int_equal(tp_search_execute(d, &h->run), 0);
+	assert_true(h->res.rec.present);
+	return truth(&h->syn, &h->res.rec.config);
+}
+
+static double grid_best_truth(struct harness *h)
+{
+	double best = 0;
+	size_t i;
+
+	for (i = 0; i < h->res.ntrials; i++) {
+		double x = truth(&h->syn, &h->res.trials[i].config);
+
+		if (x > best)
+			best = x;
+	}
+	return best;
+}
+
+static void test_protocol_repeats_and_outliers(void **state)
+{
+	struct harness h;
+	struct tp_config c;
+	struct tp_trial *t;
+
+	(void)state;
+	harness_init(&h, curve_linear, 0.001, TP_CLASS_CPU, 4, 1, 0);
+	c = tp_space_config(&h.space, 2, 1, 0);
+	assert_int_equal(tp_protocol_measure(&h.proto, &c, 1), 0);
+	t = tp_protocol_find(&h.proto, &c);
+	assert_non_null(t);
+	/* Quiet: stops at the minimum, after one warm-up run. */
+	assert_int_equal(t->nrepeats, 3);
+	assert_int_equal(h.proto.evals, 4);
+	harness_release(&h);
+
+	/* Noisy: keeps going to the cap; a slow outlier is flagged and kept. */
+	harness_init(&h, curve_linear, 0.001, TP_CLASS_CPU, 4, 2, 0);
+	h.syn.noise = 0.1;
+	h.syn.outlier_every = 4;
+	c = tp_space_config(&h.space, 2, 1, 0);
+	assert_int_equal(tp_protocol_measure(&h.proto, &c, 1), 0);
+	t = tp_protocol_find(&h.proto, &c);
+	assert_int_equal(t->nrepeats, 10);
+	assert_true(t->stats.outliers >= 1);
+	assert_true(t->repeats[2].outlier || t->repeats[6].outlier);
+	harness_release(&h);
+
+	/* The evaluation budget is a hard cap. */
+	harness_init(&h, curve_linear, 0.2, TP_CLASS_CPU, 4, 3, 7);
+	c = tp_space_config(&h.space, 2, 1, 0);
+	assert_int_equal(tp_protocol_measure(&h.proto, &c, 1), 0);
+	assert_int_equal(h.proto.evals, 7);
+	assert_true(tp_protocol_exhausted(&h.proto));
+	harness_release(&h);
+}
+
+static void test_racing_drops_the_worse(void **state)
+{
+	struct harness h;
+	struct tp_config cs[4];
+	int i;
+
+	(void)state;
+	harness_init(&h, curve_knee5, 0.03, TP_CLASS_LATENCY, 2, 4, 0);
+	/* 5 and 8 workers are equal (the knee); 3 and 2 are clearly worse. */
+	cs[0] = tp_space_config(&h.space, 2, 1, 0);
+	cs[1] = tp_space_config(&h.space, 3, 1, 0);
+	cs[2] = tp_space_config(&h.space, 5, 1, 0);
+	cs[3] = tp_space_config(&h.space, 8, 1, 0);
+	assert_int_equal(tp_search_race(&h.run, cs, 4), 0);
+	for (i = 0; i < 2; i++) {
+		struct tp_trial *t = tp_protocol_find(&h.proto, &cs[i]);
+
+		/* dropped early: stopped at half the best's rate, or after few rounds */
+		assert_true(t->nrepeats <= 5);
+	}
+	assert_true(tp_protocol_find(&h.proto, &cs[2])->nrepeats >= 4);
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 5);
+	assert_int_equal(h.res.rec.nnear, 1);
+	assert_int_equal(h.res.rec.near[0].workers, 8);
+	harness_release(&h);
+}
+
+static void test_auto_matches_grid_at_a_fraction(void **state)
+{
+	struct harness g, a;
+	double best, got;
+	int grid_evals;
+
+	(void)state;
+	harness_init(&g, curve_usl, 0.02, TP_CLASS_CPU, 32, 5, 0);
+	g.syn.batch_gain = 0.05;
+	tune(&g, "grid");
+	best = grid_best_truth(&g);
+	grid_evals = g.proto.evals;
+
+	harness_init(&a, curve_usl, 0.02, TP_CLASS_CPU, 32, 5, 0);
+	a.syn.batch_gain = 0.05;
+	got = tune(&a, "auto");
+	if (got < 0.97 * best || a.proto.evals > 0.3 * grid_evals)
+		fail_msg("auto: %.1f of best %.1f with %d evals (grid %d)", got, best,
+			 a.proto.evals, grid_evals);
+	/* The USL model was fitted on the sweep. */
+	assert_string_equal(a.res.model.kind, "usl");
+	assert_true(fabs(a.res.model.peak_workers - sqrt(0.97 / 0.002)) < 0.2 * 22);
+	/* The batch gain (5% per doubling) was found; threads beat processes. */
+	assert_true(a.res.rec.config.batch >= 2);
+	assert_string_equal(a.res.rec.config.strategy, "thread");
+	harness_release(&g);
+	harness_release(&a);
+}
+
+static void test_searches_on_knee_and_linear(void **state)
+{
+	static const char *const names[] = { "auto", "grid", "racing", "usl" };
+	int i, seed;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		for (seed = 1; seed <= 3; seed++) {
+			struct harness h;
+			int w;
+
+			/* lock-like knee at 5 on a 2-CPU machine */
+			harness_init(&h, curve_knee5, 0.03, TP_CLASS_LATENCY, 2, (unsigned long)seed, 0);
+			tune(&h, names[i]);
+			w = h.res.rec.config.workers;
+			if (getenv("TP_DEBUG")) { size_t q; for (q = 0; q < h.res.ntrials; q++) fprintf(stderr, "%s w=%d b=%d %s n=%zu med=%.1f [%.1f %.1f] fl=%u\n", names[i], h.res.trials[q].config.workers, h.res.trials[q].config.batch, h.res.trials[q].config.strategy, h.res.trials[q].nrepeats, h.res.trials[q].stats.median, h.res.trials[q].stats.ci_low, h.res.trials[q].stats.ci_high, tp_protocol_flags(&h.proto, &h.res.trials[q])); }
+			if (w < 4 || w > 8 || (w > 7 && !strcmp(names[i], "auto")))
+				fail_msg("%s seed %d: knee at 5, recommended %d", names[i], seed, w);
+			harness_release(&h);
+
+			/* sleep-like: more workers than CPUs pay */
+			harness_init(&h, curve_linear, 0.03, TP_CLASS_LATENCY, 2, (unsigned long)seed, 0);
+			tune(&h, names[i]);
+			w = h.res.rec.config.workers;
+			if (w < 32)
+				fail_msg("%s seed %d: linear up to 64, recommended %d", names[i], seed, w);
+			harness_release(&h);
+		}
+	}
+}
+
+static void test_auto_is_stable_and_budgeted(void **state)
+{
+	int seed, same = 0, first = 0;
+
+	(void)state;
+	for (seed = 1; seed <= 10; seed++) {
+		struct harness h;
+		int w;
+
+		harness_init(&h, curve_knee5, 0.05, TP_CLASS_LATENCY, 2, (unsigned long)seed, 0);
+		tune(&h, "auto");
+		w = h.res.rec.config.workers;
+		if (seed == 1)
+			first = w;
+		same += w == first || (w >= 5 && first >= 5 && abs(w - first) <= 1);
+		harness_release(&h);
+	}
+	assert_true(same >= 9);
+
+	/* A tight budget still gives a recommendation, within the budget. */
+	{
+		struct harness h;
+
+		harness_init(&h, curve_usl, 0.03, TP_CLASS_CPU, 32, 9, 20);
+		tune(&h, "auto");
+		assert_true(h.proto.evals <= 20);
+		harness_release(&h);
+	}
+}
+
+static void test_recommend_cheapest_equivalent(void **state)
+{
+	struct harness h;
+	struct tp_config cs[3];
+
+	(void)state;
+	harness_init(&h, curve_knee5, 0.0, TP_CLASS_LATENCY, 2, 1, 0);
+	cs[0] = tp_space_config(&h.space, 8, 1, 0);
+	cs[1] = tp_space_config(&h.space, 6, 1, 0);
+	cs[2] = tp_space_config(&h.space, 4, 1, 0);
+	assert_int_equal(tp_protocol_measure(&h.proto, cs, 3), 0);
+	h.proto.o.objective = TP_OBJ_THROUGHPUT;
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 6);
+	assert_int_equal(h.res.rec.nnear, 1);
+	assert_string_equal(h.res.rec.objective, "throughput");
+	assert_true(fabs(h.res.rec.value - 500) < 1);
+	/* Efficiency (throughput per worker) prefers the 4 on the ramp. */
+	h.proto.o.objective = TP_OBJ_EFFICIENCY;
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 4);
+	harness_release(&h);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_usl_fit_known_curve),
+		cmocka_unit_test(test_space_topology_and_constraints),
+		cmocka_unit_test(test_protocol_repeats_and_outliers),
+		cmocka_unit_test(test_racing_drops_the_worse),
+		cmocka_unit_test(test_auto_matches_grid_at_a_fraction),
+		cmocka_unit_test(test_searches_on_knee_and_linear),
+		cmocka_unit_test(test_auto_is_stable_and_budgeted),
+		cmocka_unit_test(test_recommend_cheapest_equivalent),
+	};
+
+	tp_log_set_quiet(1);
+	return cmocka_run_group_tests_name("tuner", tests, NULL, NULL);
+}
