@@ -52,6 +52,7 @@ void tp_counters_probe(struct tp_machine *m)
 
 	m->nevents = 0;
 	m->events = NULL;
+	m->papi[0] = '\0';
 	if (own && (rc = PAPI_library_init(PAPI_VER_CURRENT)) != PAPI_VER_CURRENT) {
 		snprintf(m->papi, sizeof(m->papi), "unavailable");
 		snprintf(m->counters_reason, sizeof(m->counters_reason),

@@ -5,7 +5,7 @@
 #include "probes/counters.h"
 #include "probes/sysinfo.h"
 #include "probes/topology.h"
-#include "core/log.h"
+#include "core/alloc.h"
 #include "core/strbuf.h"
 
 #include <math.h>
@@ -298,11 +298,8 @@ int tp_machine_probe(struct tp_machine *m, const struct tp_probe_opts *opts)
 	else
 		sfmt(m->topo.source, sizeof(m->topo.source), "hwloc");
 
-	cg = calloc(1, sizeof(*cg));
-	if (cg)
-		tp_cgroups_read(cg);
-	else
-		return tp_error("out of memory");
+	cg = tp_xcalloc(1, sizeof(*cg));	/* 16 hierarchies of paths: too big for the stack */
+	tp_cgroups_read(cg);
 	sfmt(m->cgroup_version, sizeof(m->cgroup_version), "%s", tp_cgroups_version(cg));
 	{
 		const struct tp_cgroup_hier *h = tp_cgroups_find(cg, "cpu");
