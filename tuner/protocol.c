@@ -215,9 +215,20 @@ static int warm(struct tp_protocol *p, const struct tp_config *c)
 			return 0;
 	if (p->nwarmed < 8)
 		snprintf(p->warmed[p->nwarmed++], sizeof(p->warmed[0]), "%s", key);
-	for (i = 0; i < p->o.warmup; i++)
-		if (run_one(p, c, 0) < 0)
-			return -1;
+	for (i = 0; i < p->o.warmup; i++) {
+		struct tp_repeat rep;
+		int rc;
+
+		if (tp_protocol_exhausted(p))
+			return 0;
+		memset(&rep, 0, sizeof(rep));
+		p->ev->stop_below_rate = 0;
+		rc = p->ev->eval(p->ev->ctx, c, &rep);
+		p->evals++;
+		free(rep.counters);
+		if (rc < 0)	/* the method cannot run: its measured runs will say so */
+			break;
+	}
 	return 0;
 }
 

@@ -1,0 +1,266 @@
+/* The pool evaluator: trial sizes calibrated so a run lasts about min_time
+ * (as pyperf calibrates loops), a watchdog that stops runs below the racing
+ * rate floor, and pool setup and teardown per run. */
+#include "tuner/evaluate.h"
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "runner/inputs.h"
+
+#include <errno.h>
+#include <math.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+struct tp_pool_eval_entry {
+	struct tp_config config;
+	long long tasks;
+	double rate;			/* throughput of its first run */
+};
+
+struct watchdog {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done, fired;
+	double deadline_s;		/* CLOCK_MONOTONIC seconds */
+	struct tp_pool *pool;
+};
+
+static void *watch(void *arg)
+{
+	struct watchdog *w = arg;
+	struct timespec ts;
+	double now;
+
+	pthread_mutex_lock(&w->lock);
+	while (!w->done) {
+		now = tp_now_s();
+		if (now >= w->deadline_s) {
+			w->fired = 1;
+			tp_pool_stop(w->pool);
+			break;
+		}
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_sec += (time_t)(w->deadline_s - now);
+		ts.tv_nsec += (long)(fmod(w->deadline_s - now, 1.0) * 1e9);
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&w->cond, &w->lock, &ts);
+	}
+	pthread_mutex_unlock(&w->lock);
+	return NULL;
+}
+
+static int make_inputs(struct tp_pool_evaluator *pe, long long tasks, struct tp_inputs **in)
+{
+	char **lines;
+	long long i;
+	int rc;
+
+	if (!pe->inputs)
+		return tp_inputs_from_count(in, tasks);
+	lines = tp_xmalloc((size_t)tasks * sizeof(*lines));
+	for (i = 0; i < tasks; i++)
+		lines[i] = pe->inputs[(size_t)i % pe->ninputs];
+	rc = tp_inputs_from_list(in, lines, (size_t)tasks);
+	free(lines);
+	return rc;
+}
+
+/* One pool run of c over tasks inputs.  0, 1 (stopped by the watchdog), -1. */
+static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, long long tasks,
+		    double stop_below_rate, struct tp_repeat *out)
+{
+	struct tp_pool_opts o = pe->base;
+	struct tp_inputs *in = NULL;
+	struct tp_pool *pool = NULL;
+	struct watchdog w;
+	pthread_t th;
+	int interrupted = 0, rc, watching = 0;
+
+	if (pe->interrupted)
+		return -1;
+	o.config = *c;
+	o.min_workers = o.max_workers = 0;
+	if (make_inputs(pe, tasks, &in))
+		return -1;
+	if (tp_pool_new(&pool, &o)) {
+		tp_inputs_free(in);
+		return -1;
+	}
+	pe->pool = pool;
+	memset(&w, 0, sizeof(w));
+	if (stop_below_rate > 0) {
+		pthread_mutex_init(&w.lock, NULL);
+		pthread_cond_init(&w.cond, NULL);
+		w.pool = pool;
+		w.deadline_s = tp_now_s() + (double)tasks / stop_below_rate;
+		watching = !pthread_create(&th, NULL, watch, &w);
+	}
+	memset(out, 0, sizeof(*out));
+	rc = tp_pool_run(pool, in, out, &interrupted);
+	if (watching) {
+		pthread_mutex_lock(&w.lock);
+		w.done = 1;
+		pthread_cond_signal(&w.cond);
+		pthread_mutex_unlock(&w.lock);
+		pthread_join(th, NULL);
+		pthread_mutex_destroy(&w.lock);
+		pthread_cond_destroy(&w.cond);
+	}
+	pe->pool = NULL;
+	tp_pool_free(pool);
+	tp_inputs_free(in);
+	if (rc)
+		return -1;
+	if (interrupted && !w.fired)
+		return -1;	/* SIGINT */
+	return w.fired && interrupted ? 1 : 0;
+}
+
+/* Trial sizes are kept per worker count, so the batch sizes and methods
+ * compared at one width run the same number of tasks (the tail of a run,
+ * where workers go idle, weighs the same). */
+static struct tp_pool_eval_entry *entry(struct tp_pool_evaluator *pe, const struct tp_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < pe->nsizes; i++)
+		if (pe->sizes[i].config.workers == c->workers)
+			return &pe->sizes[i];
+	return NULL;
+}
+
+static long long clamp_tasks(const struct tp_pool_evaluator *pe, const struct tp_config *c,
+			     double want)
+{
+	double floor_tasks = 4.0 * c->workers * c->batch;
+
+	if (want < floor_tasks)
+		want = floor_tasks;
+	if (want < 8)
+		want = 8;
+	if (want > (double)pe->max_tasks)
+		want = (double)pe->max_tasks;
+	return (long long)ceil(want);
+}
+
+/* First run ever: double the tasks until a run lasts min_time (not recorded). */
+static int calibrate(struct tp_pool_evaluator *pe, const struct tp_config *c)
+{
+	long long tasks = clamp_tasks(pe, c, 0);
+	int i;
+
+	for (i = 0; i < 12; i++) {
+		struct tp_repeat rep;
+		double grow;
+
+		if (run_pool(pe, c, tasks, 0, &rep) < 0)
+			return -1;
+		free(rep.counters);
+		if (rep.wall_s >= pe->min_time_s || tasks >= pe->max_tasks)
+			break;
+		grow = rep.wall_s > 0 ? 1.2 * pe->min_time_s / rep.wall_s : 10;
+		tasks = clamp_tasks(pe, c, (double)tasks * (grow < 2 ? 2 : grow > 10 ? 10 : grow));
+	}
+	pe->calibrated = tasks;
+	return 0;
+}
+
+/* Tasks for a config never run: from the measured config nearest in workers
+ * (same method first), scaled down when c has fewer workers, so a slow config
+ * never gets a fast config's task count. */
+static long long estimate(struct tp_pool_evaluator *pe, const struct tp_config *c)
+{
+	const struct tp_pool_eval_entry *near = NULL;
+	double best = INFINITY, rate;
+	size_t i;
+
+	for (i = 0; i < pe->nsizes; i++) {
+		const struct tp_pool_eval_entry *e = &pe->sizes[i];
+		double d = fabs(log((double)e->config.workers / c->workers)) +
+			   (strcmp(e->config.strategy, c->strategy) ? 0.5 : 0) +
+			   fabs(log((double)e->config.batch / c->batch)) * 0.1;
+
+		if (e->rate > 0 && d < best) {
+			best = d;
+			near = e;
+		}
+	}
+	if (!near)
+		return clamp_tasks(pe, c, (double)pe->calibrated);
+	rate = near->rate;
+	if (c->workers < near->config.workers)
+		rate *= (double)c->workers / near->config.workers;
+	return clamp_tasks(pe, c, pe->min_time_s * rate);
+}
+
+static int pool_eval(void *ctx, const struct tp_config *c, struct tp_repeat *out)
+{
+	struct tp_pool_evaluator *pe = ctx;
+	struct tp_pool_eval_entry *e;
+	int rc;
+
+	if (!pe->calibrated && calibrate(pe, c))
+		return -1;
+	e = entry(pe, c);
+	if (!e) {
+		long long tasks = estimate(pe, c);
+
+		pe->sizes = tp_xrealloc(pe->sizes, (pe->nsizes + 1) * sizeof(*pe->sizes));
+		e = &pe->sizes[pe->nsizes++];
+		memset(e, 0, sizeof(*e));
+		e->config = *c;
+		e->tasks = tasks;
+	}
+	rc = run_pool(pe, c, e->tasks > clamp_tasks(pe, c, 0) ? e->tasks : clamp_tasks(pe, c, 0),
+		      pe->ev.stop_below_rate, out);
+	if (rc == 0 && e->rate == 0)
+		e->rate = out->throughput;
+	return rc;
+}
+
+void tp_pool_evaluator_init(struct tp_pool_evaluator *pe, const struct tp_pool_opts *base,
+			    char *const *inputs, size_t n, double min_time_s)
+{
+	size_t i;
+
+	memset(pe, 0, sizeof(*pe));
+	pe->base = *base;
+	pe->base.quiet_warnings = 1;
+	if (n) {
+		pe->inputs = tp_xmalloc(n * sizeof(*pe->inputs));
+		for (i = 0; i < n; i++)
+			pe->inputs[i] = tp_xstrdup(inputs[i]);
+		pe->ninputs = n;
+	}
+	pe->min_time_s = min_time_s > 0 ? min_time_s : 0.1;
+	pe->max_tasks = 1000000;
+	pe->ev.ctx = pe;
+	pe->ev.eval = pool_eval;
+}
+
+void tp_pool_evaluator_release(struct tp_pool_evaluator *pe)
+{
+	size_t i;
+
+	for (i = 0; i < pe->ninputs; i++)
+		free(pe->inputs[i]);
+	free(pe->inputs);
+	free(pe->sizes);
+	memset(pe, 0, sizeof(*pe));
+}
+
+void tp_pool_evaluator_stop(struct tp_pool_evaluator *pe)
+{
+	struct tp_pool *p = pe->pool;
+
+	pe->interrupted = 1;
+	if (p)
+		tp_pool_stop(p);
+}

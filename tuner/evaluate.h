@@ -1,0 +1,35 @@
+/* The production evaluator: measures a config by running the pool over a
+ * calibrated number of sample inputs. */
+#ifndef TP_TUNER_EVALUATE_H
+#define TP_TUNER_EVALUATE_H
+
+#include <stddef.h>
+
+#include "runner/pool.h"
+#include "tuner/protocol.h"
+
+struct tp_pool_eval_entry;
+
+struct tp_pool_evaluator {
+	struct tp_evaluator ev;		/* hand &ev to the protocol */
+	struct tp_pool_opts base;	/* workload, cpus_usable, shell, ... */
+	char **inputs;			/* the sample (owned copies); NULL = "1".."n" */
+	size_t ninputs;
+	double min_time_s;		/* target length of one run (pyperf's min_time) */
+	long long max_tasks;		/* cap per run */
+	struct tp_pool_eval_entry *sizes;	/* tasks per config, fixed at its first run */
+	size_t nsizes;
+	long long calibrated;		/* tasks for min_time at the first config */
+	int interrupted;		/* SIGINT: stop everything */
+	struct tp_pool *volatile pool;	/* in flight, for stopping */
+};
+
+/* base is copied (its workload is borrowed and must outlive pe); inputs are
+ * copied (n = 0: the count inputs "1".."n" of built-in workloads). */
+void tp_pool_evaluator_init(struct tp_pool_evaluator *pe, const struct tp_pool_opts *base,
+			    char *const *inputs, size_t n, double min_time_s);
+void tp_pool_evaluator_release(struct tp_pool_evaluator *pe);
+/* Async-signal-safe: stops the run in flight and every later one. */
+void tp_pool_evaluator_stop(struct tp_pool_evaluator *pe);
+
+#endif
