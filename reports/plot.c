@@ -278,6 +278,26 @@ static double usl(const struct tp_model *m, double n)
 	return m->lambda * n / (1 + m->sigma * (n - 1) + m->kappa * n * (n - 1));
 }
 
+/* Powers of two on the x axis when the worker counts span a wide range. */
+static void workers_axis(struct tp_strbuf *gp, const struct tp_results *r)
+{
+	int wmin = 0, wmax = 0;
+	size_t i;
+
+	for (i = 0; i < r->ntrials; i++) {
+		int w = r->trials[i].config.workers;
+
+		wmin = !wmin || w < wmin ? w : wmin;
+		wmax = w > wmax ? w : wmax;
+	}
+	if (wmin > 0 && wmax >= 8 * wmin)
+		tp_strbuf_addf(gp, "set logscale x 2\nset xrange [%.6g:%.6g]\n", wmin / 1.25,
+			       wmax * 1.25);
+	else
+		tp_strbuf_addf(gp, "set xrange [%.6g:%.6g]\n", wmin > 1 ? wmin - 1.0 : 0.0,
+			       wmax + 1.0);
+}
+
 static int has_model(const struct tp_model *m)
 {
 	return (!strcmp(m->kind, "usl") || !strcmp(m->kind, "amdahl")) && isfinite(m->lambda) &&
@@ -421,7 +441,8 @@ static int plot_heatmap(struct ctx *c)
 	       "the best one per cell", "workers_index batch_index median workers batch", 600);
 	tp_strbuf_adds(&gp, "set title \"Median tasks/s by workers and batch size\"\n"
 			    "set xlabel \"workers\"\nset ylabel \"batch size\"\n"
-			    "set cblabel \"tasks/s\"\nset palette rgbformulae 30,31,32\n"
+			    "set cblabel \"tasks/s\"\nset cbrange [0:*]\n"
+			    "set palette defined (0 \"#fff7ec\", 0.5 \"#fdbb84\", 1 \"#ef6548\")\n"
 			    "set tics out nomirror\n");
 	tp_strbuf_addf(&gp, "set xrange [-0.5:%zu.5]\nset yrange [-0.5:%zu.5]\n", nw - 1, nb - 1);
 	tp_strbuf_adds(&gp, "set xtics (");
@@ -445,7 +466,6 @@ static int plot_efficiency(struct ctx *c)
 	struct tp_plot *pl;
 	char label[96];
 	size_t i, j, used = 0;
-	int wmax = 0;
 
 	for (i = 0; i < c->nseries; i++)
 		if (c->series[i].n >= 2)
@@ -468,8 +488,6 @@ static int plot_efficiency(struct ctx *c)
 			const struct tp_trial *t = s->trials[j];
 			double speedup = per_worker > 0 ? t->stats.median / per_worker : NAN;
 
-			if (t->config.workers > wmax)
-				wmax = t->config.workers;
 			tp_strbuf_addf(&dat, "%d", t->config.workers);
 			num(&dat, speedup);
 			num(&dat, speedup / t->config.workers);
@@ -480,8 +498,8 @@ static int plot_efficiency(struct ctx *c)
 	       "worker count of each series", "index i = series i; workers speedup efficiency", 520);
 	tp_strbuf_adds(&gp, "set title \"Parallel efficiency (1 = perfect scaling)\"\n"
 			    "set xlabel \"workers\"\nset ylabel \"speed-up / workers\"\nset grid\n"
-			    "set key top right box opaque\nset yrange [0:1.25]\n");
-	tp_strbuf_addf(&gp, "set xrange [0:%.6g]\n", wmax * 1.05 + 1);
+			    "set key top right box opaque reverse Left\nset yrange [0:1.25]\n");
+	workers_axis(&gp, c->r);
 	tp_strbuf_adds(&gp, "plot 1 with lines dashtype 2 lc rgb \"#777777\" title \"ideal\"");
 	used = 0;
 	for (i = 0; i < c->nseries; i++) {
@@ -547,7 +565,8 @@ static int plot_latency(struct ctx *c)
 	       "workers p50_ms p95_ms p99_ms", 520);
 	tp_strbuf_addf(&gp, "set title \"%s\"\n", title);
 	tp_strbuf_adds(&gp, "set xlabel \"workers\"\nset ylabel \"latency (ms)\"\nset grid\n"
-			    "set key top left box opaque\nset yrange [0:*]\n");
+			    "set key top left box opaque reverse Left\nset yrange [0:*]\n");
+	workers_axis(&gp, c->r);
 	tp_strbuf_addf(&gp, "plot '%s.dat' using 1:2 with linespoints lw 2 pt 7 title \"p50\", \\\n"
 		       "     '' using 1:3 with linespoints lw 2 pt 5 title \"p95\", \\\n"
 		       "     '' using 1:4 with linespoints lw 2 pt 9 title \"p99\"\n", pl->stem);

@@ -305,9 +305,9 @@ static void section_recommendation(struct tp_doc *d, const struct tp_results *r,
 			    (!best || r->trials[i].stats.median > best->stats.median))
 				best = &r->trials[i];
 		if (best)
-			tp_doc_para(d, "These results hold no recommendation (a `bench` run). The highest "
+			tp_doc_para(d, "These results hold no recommendation (a `%s`). The highest "
 				    "median throughput was `%s` at %s tasks/s (95%% CI %s to %s).",
-				    cfgs(&best->config).s, rate(best->stats.median).s,
+				    r->ntimeline ? "run" : "bench run", cfgs(&best->config).s, rate(best->stats.median).s,
 				    rate(best->stats.ci_low).s, rate(best->stats.ci_high).s);
 		else
 			tp_doc_para(d, "These results hold no recommendation and no measurements.");
@@ -346,14 +346,14 @@ static void section_model(struct tp_doc *d, const struct tp_results *r, int leve
 		return;
 	}
 	tp_strbuf_addf(&sb, "%s fit over %d worker counts (R² = %s): one worker alone does "
-		       "λ = %s tasks/s.", !strcmp(m->kind, "usl") ? "Universal Scalability Law" :
+		       "λ = %s tasks/s", !strcmp(m->kind, "usl") ? "Universal Scalability Law" :
 		       "Amdahl's law", m->points, fmt(m->r2, 3).s, rate(m->lambda).s);
 	if (m->sigma > 0)
-		tp_strbuf_addf(&sb, " %s σ = %s limits speed-up to %s×", !strcmp(m->kind, "usl") ?
-			       "Contention" : "The serial fraction", fmt(m->sigma, 3).s,
+		tp_strbuf_addf(&sb, "; %s σ = %s limits speed-up to %s×", !strcmp(m->kind, "usl") ?
+			       "contention" : "the serial fraction", fmt(m->sigma, 3).s,
 			       fmt(1 / m->sigma, 3).s);
 	else
-		tp_strbuf_adds(&sb, " No contention was measured (σ = 0)");
+		tp_strbuf_adds(&sb, "; no contention was measured (σ = 0)");
 	peak = m->peak_workers;
 	if (!(peak > 0) && m->kappa > 0)
 		peak = sqrt((1 - m->sigma) / m->kappa);
