@@ -4,6 +4,9 @@
 
 #include <stddef.h>
 
+/* Longest input line accepted (bytes, without the newline). */
+#define TP_INPUT_LINE_MAX (1 << 20)
+
 struct tp_inputs;
 
 /* Each constructor returns 0 and a new source in *out, or -1 with an error.

@@ -79,11 +79,18 @@ struct tp_pool_snapshot {
 	double elapsed_s;
 };
 
+/* 1 when config c can run workload wl (NULL: any non-command workload),
+ * else 0 with *why saying what is wrong (static text).  Lets bench and tune
+ * skip invalid combinations without an error message. */
+int tp_pool_config_valid(const struct tp_config *c, const struct tp_workload *wl,
+			 int multi_input, const char **why);
+
 /* Validates opts (strategy/start/workload compatible) and creates the pool;
  * usage errors name the bad value.  Free with tp_pool_free(). */
 int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts);
 /* Runs every input to completion (or until tp_pool_stop), filling rep with the
- * measurements of this run.  Returns 0 when the pool ran (tasks may have
+ * measurements of this run (rep->counters is malloc'd: free() it).  Returns
+ * 0 when the pool ran (tasks may have
  * failed: see rep->failures), -1 on a system error, and sets *interrupted
  * when stopped early. */
 int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, int *interrupted);

@@ -1,0 +1,277 @@
+/* Input sources: ::: ARGS, --inputs FILE (streamed in fixed memory, or held
+ * for rewinding), standard input and --count N. */
+#include "runner/inputs.h"
+
+#include "core/alloc.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#define READ_CHUNK 65536
+
+enum src_kind { SRC_LIST, SRC_FILE, SRC_COUNT };
+
+struct tp_inputs {
+	enum src_kind kind;
+	/* SRC_LIST (also a held file): lines[0..n). */
+	struct held { char *s; size_t len; } *lines;
+	size_t n, alloc, pos;
+	/* SRC_FILE, streamed. */
+	char *path;
+	int fd, own_fd, at_eof;
+	char *buf;		/* READ_CHUNK bytes; [bstart, bend) unread */
+	size_t bstart, bend;
+	char *line;		/* the current line when it spans reads */
+	size_t line_alloc;
+	long long lineno;
+	int failed;
+	/* SRC_COUNT: the decimal text of the next number, incremented in place. */
+	long long count, next;
+	char num[24];
+	size_t numlen;
+};
+
+static struct tp_inputs *inputs_alloc(enum src_kind kind)
+{
+	struct tp_inputs *in = tp_xcalloc(1, sizeof(*in));
+
+	in->kind = kind;
+	in->fd = -1;
+	return in;
+}
+
+static void list_add(struct tp_inputs *in, const char *s, size_t len)
+{
+	tp_grow((void **)&in->lines, &in->alloc, in->n + 1, sizeof(*in->lines));
+	in->lines[in->n].s = tp_xstrndup(s, len);
+	in->lines[in->n].len = len;
+	in->n++;
+}
+
+int tp_inputs_from_args(struct tp_inputs **out, char *const *args, int n)
+{
+	return tp_inputs_from_list(out, args, n < 0 ? 0 : (size_t)n);
+}
+
+int tp_inputs_from_list(struct tp_inputs **out, char *const *lines, size_t n)
+{
+	struct tp_inputs *in = inputs_alloc(SRC_LIST);
+	size_t i;
+
+	for (i = 0; i < n; i++)
+		list_add(in, lines[i], strlen(lines[i]));
+	*out = in;
+	return 0;
+}
+
+int tp_inputs_from_count(struct tp_inputs **out, long long n)
+{
+	struct tp_inputs *in;
+
+	if (n < 0)
+		return tp_usage_error("input count '%lld' is negative", n);
+	in = inputs_alloc(SRC_COUNT);
+	in->count = n;
+	tp_inputs_rewind(in);
+	*out = in;
+	return 0;
+}
+
+/* Streamed reader: the next line of the file, or 0 at the end, -1 on error. */
+static int file_next(struct tp_inputs *in, const char **line, size_t *len)
+{
+	size_t have = 0;	/* bytes of a partial line in in->line */
+
+	if (in->failed)
+		return -1;
+	for (;;) {
+		char *start = in->buf + in->bstart;
+		size_t avail = in->bend - in->bstart;
+		char *nl = avail ? memchr(start, '\n', avail) : NULL;
+		size_t take = nl ? (size_t)(nl - start) : avail;
+		ssize_t got;
+
+		if (have + take > TP_INPUT_LINE_MAX) {
+			in->failed = 1;
+			return tp_usage_error("cannot read '%s': line %lld is longer than %d bytes",
+					      in->path, in->lineno + 1, TP_INPUT_LINE_MAX);
+		}
+		if (nl && !have) {
+			/* The common case: the whole line is in the buffer. */
+			*nl = '\0';
+			*line = start;
+			*len = take;
+			in->bstart += take + 1;
+			in->lineno++;
+			return 1;
+		}
+		if (take) {
+			if (have + take + 1 > in->line_alloc)
+				tp_grow((void **)&in->line, &in->line_alloc, have + take + 1, 1);
+			memcpy(in->line + have, start, take);
+			have += take;
+		}
+		if (nl) {
+			in->bstart += take + 1;
+			goto whole;
+		}
+		in->bstart = in->bend = 0;
+		if (in->at_eof)
+			break;
+		do
+			got = read(in->fd, in->buf, READ_CHUNK);
+		while (got < 0 && errno == EINTR);
+		if (got < 0) {
+			in->failed = 1;
+			return tp_error("cannot read '%s': line %lld: %s", in->path, in->lineno + 1,
+					strerror(errno));
+		}
+		if (got == 0)
+			in->at_eof = 1;
+		in->bend = (size_t)got;
+	}
+	if (!have)
+		return 0;
+whole:
+	if (!in->line_alloc)
+		tp_grow((void **)&in->line, &in->line_alloc, 1, 1);
+	in->line[have] = '\0';
+	*line = in->line;
+	*len = have;
+	in->lineno++;
+	return 1;
+}
+
+int tp_inputs_from_file(struct tp_inputs **out, const char *path, int rewindable)
+{
+	struct tp_inputs *in = inputs_alloc(SRC_FILE);
+	int is_stdin = !strcmp(path, "-");
+
+	in->path = tp_xstrdup(is_stdin ? "<stdin>" : path);
+	if (is_stdin) {
+		in->fd = STDIN_FILENO;
+	} else {
+		in->fd = open(path, O_RDONLY | O_CLOEXEC);
+		if (in->fd < 0) {
+			int e = errno;
+
+			tp_inputs_free(in);
+			if (e == ENOENT || e == EACCES || e == EISDIR)
+				return tp_usage_error("cannot open inputs '%s': %s", path, strerror(e));
+			return tp_error("cannot open inputs '%s': %s", path, strerror(e));
+		}
+		in->own_fd = 1;
+	}
+	in->buf = tp_xmalloc(READ_CHUNK);
+	if (rewindable) {
+		/* Held in memory: read everything now so repeats can rewind. */
+		const char *l;
+		size_t len;
+		int rc;
+
+		while ((rc = file_next(in, &l, &len)) == 1)
+			list_add(in, l, len);
+		if (rc < 0) {
+			tp_inputs_free(in);
+			return -1;
+		}
+		in->kind = SRC_LIST;
+		free(in->buf);
+		in->buf = NULL;
+		free(in->line);
+		in->line = NULL;
+		in->line_alloc = 0;
+	}
+	*out = in;
+	return 0;
+}
+
+int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len)
+{
+	switch (in->kind) {
+	case SRC_LIST:
+		if (in->pos >= in->n)
+			return 0;
+		*line = in->lines[in->pos].s;
+		*len = in->lines[in->pos].len;
+		in->pos++;
+		return 1;
+	case SRC_FILE:
+		return file_next(in, line, len);
+	case SRC_COUNT: {
+		int i;
+
+		if (in->next > in->count)
+			return 0;
+		if (in->next > 1) {
+			/* Increment the decimal text in place: no formatting per input. */
+			for (i = (int)in->numlen - 1; i >= 0 && in->num[i] == '9'; i--)
+				in->num[i] = '0';
+			if (i >= 0) {
+				in->num[i]++;
+			} else {
+				memmove(in->num + 1, in->num, in->numlen + 1);
+				in->num[0] = '1';
+				in->numlen++;
+			}
+		}
+		in->next++;
+		*line = in->num;
+		*len = in->numlen;
+		return 1;
+	}
+	}
+	return 0;
+}
+
+long long tp_inputs_total(const struct tp_inputs *in)
+{
+	switch (in->kind) {
+	case SRC_LIST:
+		return (long long)in->n;
+	case SRC_COUNT:
+		return in->count;
+	case SRC_FILE:
+		break;
+	}
+	return -1;
+}
+
+int tp_inputs_rewind(struct tp_inputs *in)
+{
+	switch (in->kind) {
+	case SRC_LIST:
+		in->pos = 0;
+		return 0;
+	case SRC_COUNT:
+		in->next = 1;
+		strcpy(in->num, "1");
+		in->numlen = 1;
+		return 0;
+	case SRC_FILE:
+		break;
+	}
+	return -1;
+}
+
+void tp_inputs_free(struct tp_inputs *in)
+{
+	size_t i;
+
+	if (!in)
+		return;
+	for (i = 0; i < in->n; i++)
+		free(in->lines[i].s);
+	free(in->lines);
+	if (in->own_fd)
+		close(in->fd);
+	free(in->buf);
+	free(in->line);
+	free(in->path);
+	free(in);
+}

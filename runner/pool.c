@@ -1,0 +1,891 @@
+/* The pool: validation, the task queue with batching and retries, result
+ * delivery (in completion or input order), stop and resize, and the
+ * measurements of one run; the strategies in runner/strategy_*.c run the tasks. */
+#include "runner/pool.h"
+
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/registry.h"
+#include "core/opt.h"
+#include "core/timeutil.h"
+#include "runner/counters.h"
+#include "runner/inputs.h"
+#include "runner/strategy.h"
+#include "workloads/workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define BACKOFF_CAP_S 60.0
+#define HIST_PER_OCTAVE 8
+
+struct tp_retry {
+	struct tp_retry *next;
+	double due;
+	uint64_t seq;
+	int attempt;
+	size_t len;
+	char input[];
+};
+
+/* Final results held back until every earlier input is delivered. */
+struct held_result {
+	int state;			/* 0 empty, 1 result, 2 skipped */
+	struct tp_task_result r;	/* strings owned */
+};
+
+struct tp_reorder {
+	uint64_t base;			/* seq of entries[head] */
+	size_t head, cap;
+	struct held_result *e;
+};
+
+double tp_pool_elapsed(const struct tp_pool *p)
+{
+	return (double)(tp_now_ns() - p->t0_ns) / 1e9;
+}
+
+void tp_pool_wake(struct tp_pool *p)
+{
+	char c = 1;
+	ssize_t rc = write(p->wake[1], &c, 1);
+
+	(void)rc;	/* a full pipe already wakes the loop */
+}
+
+void tp_pool_drain_wake(struct tp_pool *p)
+{
+	char buf[256];
+
+	while (read(p->wake[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+int tp_pool_stopping(const struct tp_pool *p)
+{
+	return atomic_load_explicit(&p->stop, memory_order_relaxed);
+}
+
+void tp_batch_release(struct tp_batch *b)
+{
+	free(b->t);
+	tp_strbuf_release(&b->data);
+	memset(b, 0, sizeof(*b));
+	tp_strbuf_init(&b->data);
+}
+
+static void batch_add(struct tp_batch *b, uint64_t seq, int attempt, const char *s, size_t len)
+{
+	struct tp_task *t;
+
+	tp_grow((void **)&b->t, &b->alloc, b->n + 1, sizeof(*b->t));
+	t = &b->t[b->n++];
+	t->seq = seq;
+	t->attempt = attempt;
+	t->off = b->data.len;
+	t->len = len;
+	tp_strbuf_add(&b->data, s, len);
+	tp_strbuf_addch(&b->data, '\0');
+}
+
+double tp_backoff_delay(double base_s, int attempt, double u)
+{
+	double d;
+
+	if (base_s <= 0 || attempt < 2)
+		return 0;
+	d = base_s * ldexp(1.0, attempt - 2 > 30 ? 30 : attempt - 2);
+	if (d > BACKOFF_CAP_S)
+		d = BACKOFF_CAP_S;
+	return d / 2 + u * d / 2;
+}
+
+void tp_describe_status(int status, char *buf, size_t size)
+{
+	if (WIFEXITED(status)) {
+		snprintf(buf, size, "exit status %d", WEXITSTATUS(status));
+	} else if (WIFSIGNALED(status)) {
+		const char *abbrev = sigabbrev_np(WTERMSIG(status));
+
+		snprintf(buf, size, "killed by signal %d (SIG%s)", WTERMSIG(status),
+			 abbrev ? abbrev : "?");
+	} else {
+		snprintf(buf, size, "wait status 0x%x", (unsigned)status);
+	}
+}
+
+/* ---- reorder buffer (keep_order) ---- */
+
+static struct held_result *reorder_slot(struct tp_reorder *ro, uint64_t seq)
+{
+	size_t k = (size_t)(seq - ro->base);
+
+	if (k >= ro->cap) {
+		size_t ncap = ro->cap ? ro->cap : 64, i;
+		struct held_result *ne;
+
+		while (ncap <= k)
+			ncap *= 2;
+		ne = tp_xcalloc(ncap, sizeof(*ne));
+		for (i = 0; i < ro->cap; i++)
+			ne[i] = ro->e[(ro->head + i) % ro->cap];
+		free(ro->e);
+		ro->e = ne;
+		ro->cap = ncap;
+		ro->head = 0;
+	}
+	return &ro->e[(ro->head + k) % ro->cap];
+}
+
+static char *dup_or_null(const char *s, size_t len)
+{
+	return s ? tp_xstrndup(s, len) : NULL;
+}
+
+static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r)
+{
+	struct held_result *h = reorder_slot(ro, r->seq);
+
+	h->state = 1;
+	h->r = *r;
+	h->r.input = tp_xstrdup(r->input);
+	h->r.err = tp_xstrdup(r->err ? r->err : "");
+	h->r.out = dup_or_null(r->out, r->out_len);
+}
+
+static void held_free(struct held_result *h)
+{
+	free((char *)h->r.input);
+	free((char *)h->r.err);
+	free((char *)h->r.out);
+	memset(h, 0, sizeof(*h));
+}
+
+/* Delivers the held results that are next in order; with flush, skips gaps
+ * (inputs that never finished because the run stopped). */
+static void reorder_deliver(struct tp_pool *p, int flush)
+{
+	struct tp_reorder *ro = p->reorder;
+	size_t pending = 0, i;
+
+	if (!ro || !ro->cap)
+		return;
+	if (flush)
+		for (i = 0; i < ro->cap; i++)
+			pending += ro->e[i].state != 0;
+	while (ro->cap) {
+		struct held_result *h = &ro->e[ro->head];
+
+		if (!h->state) {
+			if (!flush || !pending)
+				break;
+		} else {
+			if (h->state == 1 && p->o.hooks.on_result)
+				p->o.hooks.on_result(p->o.hooks.ctx, &h->r, 1);
+			held_free(h);
+			pending -= flush ? 1 : 0;
+		}
+		ro->head = (ro->head + 1) % ro->cap;
+		ro->base++;
+	}
+}
+
+static void reorder_free(struct tp_reorder *ro)
+{
+	size_t i;
+
+	if (!ro)
+		return;
+	for (i = 0; i < ro->cap; i++)
+		held_free(&ro->e[i]);
+	free(ro->e);
+	free(ro);
+}
+
+/* ---- the queue ---- */
+
+static void retry_insert(struct tp_pool *p, struct tp_retry *r)
+{
+	struct tp_retry **pp = &p->retries;
+
+	while (*pp && (*pp)->due <= r->due)
+		pp = &(*pp)->next;
+	r->next = *pp;
+	*pp = r;
+	atomic_fetch_add(&p->queued_retries, 1);
+}
+
+static void retry_push(struct tp_pool *p, const struct tp_task *t, int attempt, double due)
+{
+	struct tp_retry *r = tp_xmalloc(sizeof(*r) + t->len + 1);
+
+	r->due = due;
+	r->seq = t->seq;
+	r->attempt = attempt;
+	r->len = t->len;
+	memcpy(r->input, t->input, t->len);
+	r->input[t->len] = '\0';
+	retry_insert(p, r);
+}
+
+enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t max,
+				 double *due_s)
+{
+	const struct tp_pool_hooks *h = &p->o.hooks;
+	double now = -1;
+	size_t i;
+
+	b->n = 0;
+	tp_strbuf_reset(&b->data);
+	*due_s = 0;
+	if (tp_pool_stopping(p))
+		return TP_FILL_DONE;
+	while (b->n < max) {
+		const char *line;
+		size_t len;
+		int rc;
+
+		if (p->retries) {
+			if (now < 0)
+				now = tp_pool_elapsed(p);
+			if (p->retries->due <= now) {
+				struct tp_retry *r = p->retries;
+
+				p->retries = r->next;
+				atomic_fetch_sub(&p->queued_retries, 1);
+				batch_add(b, r->seq, r->attempt, r->input, r->len);
+				free(r);
+				continue;
+			}
+		}
+		if (atomic_load_explicit(&p->eof, memory_order_relaxed))
+			break;
+		rc = tp_inputs_next(p->in, &line, &len);
+		if (rc <= 0) {
+			if (rc < 0)
+				p->input_error = 1;
+			atomic_store(&p->eof, 1);
+			break;
+		}
+		p->next_seq++;
+		atomic_fetch_add_explicit(&p->inputs_read, 1, memory_order_relaxed);
+		if (h->should_skip && h->should_skip(h->ctx, p->next_seq, line)) {
+			atomic_fetch_add(&p->skipped, 1);
+			if (p->reorder)
+				reorder_slot(p->reorder, p->next_seq)->state = 2;
+			continue;
+		}
+		batch_add(b, p->next_seq, 1, line, len);
+	}
+	if (b->n) {
+		for (i = 0; i < b->n; i++)
+			b->t[i].input = b->data.buf + b->t[i].off;
+		atomic_fetch_add(&p->inflight, (long long)b->n);
+		return TP_FILL_GOT;
+	}
+	if (p->reorder)
+		reorder_deliver(p, 0);
+	if (p->retries) {
+		*due_s = p->retries->due;
+		return TP_FILL_WAIT;
+	}
+	if (atomic_load(&p->inflight) > 0)
+		return TP_FILL_WAIT;
+	atomic_store(&p->work_done, 1);
+	return TP_FILL_DONE;
+}
+
+enum tp_fill tp_pool_fill(struct tp_pool *p, struct tp_batch *b, size_t max, double *due_s)
+{
+	enum tp_fill f;
+
+	pthread_mutex_lock(&p->lock);
+	f = tp_pool_fill_locked(p, b, max, due_s);
+	pthread_mutex_unlock(&p->lock);
+	return f;
+}
+
+void tp_pool_requeue(struct tp_pool *p, const struct tp_task *t)
+{
+	pthread_mutex_lock(&p->lock);
+	retry_push(p, t, t->attempt, 0);
+	atomic_fetch_sub(&p->inflight, 1);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+}
+
+/* ---- results ---- */
+
+static void record_duration(struct tp_slot_stats *s, double d)
+{
+	if (s->nlat == s->alat)
+		tp_grow((void **)&s->lat, &s->alat, s->nlat + 1, sizeof(*s->lat));
+	s->lat[s->nlat++] = d;
+}
+
+static int hist_bucket(double d)
+{
+	int e;
+	double m = frexp(d * 1e6, &e);	/* microseconds = m * 2^e, m in [0.5, 1) */
+	int b;
+
+	if (d * 1e6 < 1)
+		return 0;
+	b = (e - 1) * HIST_PER_OCTAVE + (int)((m * 2 - 1) * HIST_PER_OCTAVE);
+	return b < 0 ? 0 : b > 255 ? 255 : b;
+}
+
+static void count_ok(struct tp_pool *p, struct tp_slot_stats *s, double d)
+{
+	atomic_store_explicit(&s->done, atomic_load_explicit(&s->done, memory_order_relaxed) + 1,
+			      memory_order_relaxed);
+	if (p->o.timeout_pct > 0) {
+		atomic_fetch_add_explicit(&p->hist[hist_bucket(d)], 1, memory_order_relaxed);
+		atomic_fetch_add_explicit(&p->nsucc, 1, memory_order_relaxed);
+	}
+}
+
+void tp_pool_record_ok(struct tp_pool *p, int worker, double duration_s)
+{
+	struct tp_slot_stats *s = &p->slots[worker];
+
+	record_duration(s, duration_s);
+	count_ok(p, s, duration_s);
+	atomic_fetch_sub_explicit(&p->inflight, 1, memory_order_relaxed);
+}
+
+int tp_pool_needs_delivery(const struct tp_pool *p)
+{
+	return p->o.hooks.on_result || p->o.keep_order;
+}
+
+double tp_pool_timeout(struct tp_pool *p)
+{
+	long long n = atomic_load_explicit(&p->nsucc, memory_order_relaxed), acc = 0;
+	double t = p->o.timeout_s;
+	int b;
+
+	if (p->o.timeout_pct <= 0 || n < 5)
+		return t;
+	for (b = 0; b < 256; b++) {
+		acc += atomic_load_explicit(&p->hist[b], memory_order_relaxed);
+		if (acc * 2 >= n)
+			break;
+	}
+	{
+		/* upper edge of the median's bucket, in seconds */
+		int oct = b / HIST_PER_OCTAVE, sub = b % HIST_PER_OCTAVE;
+		double med = ldexp(1.0 + (sub + 1.0) / HIST_PER_OCTAVE, oct) / 1e6;
+		double pt = med * p->o.timeout_pct / 100.0;
+
+		return t > 0 && t < pt ? t : pt;
+	}
+}
+
+void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *t,
+			   const struct tp_outcome *o)
+{
+	struct tp_slot_stats *s = &p->slots[worker];
+	struct tp_task_result r = {
+		.seq = t->seq,
+		.input = t->input,
+		.ok = o->ok,
+		.exit_status = o->exit_status,
+		.term_signal = o->term_signal,
+		.timed_out = o->timed_out,
+		.attempt = t->attempt,
+		.worker = worker,
+		.start_s = o->start_s,
+		.duration_s = o->duration_s,
+		.err = o->err ? o->err : "",
+		.out = o->out,
+		.out_len = o->out_len,
+	};
+	int final = o->ok || t->attempt > p->o.retries || tp_pool_stopping(p);
+
+	record_duration(s, o->duration_s);
+	atomic_fetch_sub(&p->inflight, 1);
+	if (!final) {
+		double u = (double)(rand_r(&p->rng) % 1000000) / 1e6;
+
+		retry_push(p, t, t->attempt + 1,
+			   tp_pool_elapsed(p) + tp_backoff_delay(p->o.backoff_s, t->attempt + 1, u));
+		if (p->o.hooks.on_result)
+			p->o.hooks.on_result(p->o.hooks.ctx, &r, 0);
+		pthread_cond_broadcast(&p->cond);
+		return;
+	}
+	if (o->ok)
+		count_ok(p, s, o->duration_s);
+	else
+		atomic_store_explicit(&s->failed, atomic_load(&s->failed) + 1, memory_order_relaxed);
+	if (p->reorder) {
+		reorder_put(p->reorder, &r);
+		reorder_deliver(p, 0);
+	} else if (p->o.hooks.on_result) {
+		p->o.hooks.on_result(p->o.hooks.ctx, &r, 1);
+	}
+	if (atomic_load(&p->inflight) == 0 && atomic_load(&p->eof))
+		pthread_cond_broadcast(&p->cond);
+}
+
+void tp_pool_finish(struct tp_pool *p, int worker, const struct tp_task *t,
+		    const struct tp_outcome *o)
+{
+	pthread_mutex_lock(&p->lock);
+	tp_pool_finish_locked(p, worker, t, o);
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void default_worker_log(int worker, const char *line)
+{
+	char buf[4096];
+	size_t len = strlen(line);
+	int n = snprintf(buf, sizeof(buf), "[w%d] ", worker);
+	ssize_t rc;
+
+	if ((size_t)n + len + 1 <= sizeof(buf)) {
+		memcpy(buf + n, line, len);
+		buf[n + len] = '\n';
+		rc = write(STDERR_FILENO, buf, (size_t)n + len + 1);
+	} else {
+		/* A long line: one writev keeps it whole on a pipe up to PIPE_BUF
+		 * and in order everywhere. */
+		char *big = tp_xmalloc((size_t)n + len + 1);
+
+		memcpy(big, buf, (size_t)n);
+		memcpy(big + n, line, len);
+		big[n + len] = '\n';
+		rc = write(STDERR_FILENO, big, (size_t)n + len + 1);
+		free(big);
+	}
+	(void)rc;
+}
+
+void tp_pool_worker_log(struct tp_pool *p, int worker, const char *line)
+{
+	if (p->o.hooks.on_worker_log) {
+		pthread_mutex_lock(&p->lock);
+		p->o.hooks.on_worker_log(p->o.hooks.ctx, worker, line);
+		pthread_mutex_unlock(&p->lock);
+	} else {
+		default_worker_log(worker, line);
+	}
+}
+
+/* ---- the pool ---- */
+
+static int start_method(const char *name, enum tp_start_method *out)
+{
+	static const char *const names[] = { "fork", "spawn" };
+	const char *hint;
+
+	if (!strcmp(name, "fork")) {
+		*out = TP_START_FORK;
+		return 0;
+	}
+	if (!strcmp(name, "spawn") || !*name) {
+		*out = TP_START_SPAWN;
+		return 0;
+	}
+	hint = tp_closest_name(names, 2, name);
+	if (hint)
+		return tp_usage_error("unknown start method '%s'; did you mean '%s'?", name, hint);
+	return tp_usage_error("unknown start method '%s'; use fork or spawn", name);
+}
+
+/* The strategy a config names ("" = the natural one for the workload). */
+static const struct tp_strategy_desc *config_strategy(const struct tp_config *c,
+						      const struct tp_workload *wl)
+{
+	if (!c->strategy[0])
+		return tp_strategy_find(wl && (wl->desc->flags & TP_WL_COMMAND) ? "exec" : "thread");
+	return tp_strategy_find(c->strategy);
+}
+
+int tp_pool_config_valid(const struct tp_config *c, const struct tp_workload *wl,
+			 int multi_input, const char **why)
+{
+	const struct tp_strategy_desc *s = config_strategy(c, wl);
+	int command = wl && (wl->desc->flags & TP_WL_COMMAND);
+
+	*why = NULL;
+	if (!s)
+		*why = "unknown strategy";
+	else if (s->unsupported_reason)
+		*why = s->unsupported_reason;
+	else if (c->workers < 1)
+		*why = "workers must be at least 1";
+	else if (c->batch < 1)
+		*why = "batch must be at least 1";
+	else if (command && !(s->flags & TP_STRAT_COMMAND))
+		*why = "a command workload runs only under the exec strategy";
+	else if (!command && (s->flags & TP_STRAT_COMMAND))
+		*why = "the exec strategy runs only command workloads";
+	else if (wl && (wl->desc->flags & TP_WL_NO_PROCESS) && (s->flags & TP_STRAT_PROCESSES))
+		*why = "this workload shares memory between workers: threads only";
+	else if (!(s->flags & TP_STRAT_START) && c->start[0] && strcmp(c->start, "none"))
+		*why = "a start method applies only to the process strategy";
+	else if ((s->flags & TP_STRAT_START) && c->start[0] && strcmp(c->start, "fork") &&
+		 strcmp(c->start, "spawn"))
+		*why = "unknown start method";
+	else if (command && c->batch > 1 && !multi_input)
+		*why = "exec batches above 1 need a command that takes several inputs (--multi-input)";
+	return *why ? 0 : 1;
+}
+
+int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts)
+{
+	const struct tp_config *c = &opts->config;
+	const struct tp_strategy_desc *s;
+	struct tp_pool *p;
+	const char *why;
+	int i;
+
+	*out = NULL;
+	if (!opts->workload)
+		return tp_usage_error("no workload given");
+	s = config_strategy(c, opts->workload);
+	if (!s) {
+		size_t n;
+		const struct tp_strategy_desc *const *tab = tp_strategy_table(&n);
+		const char *hint = tp_registry_suggest((const void *const *)tab, n, c->strategy);
+
+		if (hint)
+			return tp_usage_error("unknown strategy '%s'; did you mean '%s'?",
+					      c->strategy, hint);
+		return tp_usage_error("unknown strategy '%s'; use thread, process or exec",
+				      c->strategy);
+	}
+	if (!tp_pool_config_valid(c, opts->workload, opts->multi_input, &why)) {
+		if (!strcmp(why, "unknown start method")) {
+			enum tp_start_method m;
+
+			return start_method(c->start, &m);
+		}
+		return tp_usage_error("cannot run workload '%s' with strategy '%s' (workers %d, "
+				      "batch %d%s%s): %s", opts->workload->desc->name, s->name,
+				      c->workers, c->batch, c->start[0] ? ", start " : "",
+				      c->start, why);
+	}
+	p = tp_xcalloc(1, sizeof(*p));
+	p->o = *opts;
+	p->strat = s;
+	snprintf(p->o.config.strategy, sizeof(p->o.config.strategy), "%s", s->name);
+	if (s->flags & TP_STRAT_START) {
+		start_method(c->start, &p->start);
+		snprintf(p->o.config.start, sizeof(p->o.config.start), "%s",
+			 p->start == TP_START_FORK ? "fork" : "spawn");
+	} else {
+		p->o.config.start[0] = '\0';
+	}
+	if (p->o.max_workers < c->workers)
+		p->o.max_workers = c->workers;
+	if (p->o.min_workers < 1)
+		p->o.min_workers = 1;
+	if (p->o.min_workers > c->workers)
+		p->o.min_workers = c->workers;
+	if (p->o.kill_grace_s <= 0)
+		p->o.kill_grace_s = 2.0;
+	if (p->o.retries < 0)
+		p->o.retries = 0;
+	p->nslots = p->o.max_workers;
+	p->target = c->workers;
+	p->slots = tp_xcalloc((size_t)p->nslots, sizeof(*p->slots));
+	if (pipe2(p->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
+		free(p->slots);
+		free(p);
+		return tp_error("cannot create a pipe: %s", strerror(errno));
+	}
+	{
+		/* Recursive: a hook may call tp_pool_set_workers. */
+		pthread_mutexattr_t ma;
+
+		pthread_mutexattr_init(&ma);
+		pthread_mutexattr_settype(&ma, PTHREAD_MUTEX_RECURSIVE);
+		pthread_mutex_init(&p->lock, &ma);
+		pthread_mutexattr_destroy(&ma);
+	}
+	{
+		pthread_condattr_t ca;
+
+		pthread_condattr_init(&ca);
+		pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+		pthread_cond_init(&p->cond, &ca);
+		pthread_condattr_destroy(&ca);
+	}
+	p->rng = (unsigned)tp_now_ns() ^ (unsigned)getpid();
+	for (i = 0; i < p->nslots; i++)
+		p->slots[i].rss_kb = 0;
+	*out = p;
+	return 0;
+}
+
+void tp_pool_set_workers(struct tp_pool *p, int workers)
+{
+	if (workers < p->o.min_workers)
+		workers = p->o.min_workers;
+	if (workers > p->o.max_workers)
+		workers = p->o.max_workers;
+	atomic_store(&p->target, workers);
+	pthread_mutex_lock(&p->lock);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	tp_pool_wake(p);
+}
+
+void tp_pool_stop(struct tp_pool *p)
+{
+	int saved = errno;
+
+	atomic_store(&p->stop, 1);
+	tp_pool_wake(p);
+	errno = saved;
+}
+
+void tp_pool_snapshot(struct tp_pool *p, struct tp_pool_snapshot *s)
+{
+	long long done = 0, failed = 0;
+	int busy = 0, i;
+
+	for (i = 0; i < p->nslots; i++) {
+		done += atomic_load_explicit(&p->slots[i].done, memory_order_relaxed);
+		failed += atomic_load_explicit(&p->slots[i].failed, memory_order_relaxed);
+		busy += atomic_load_explicit(&p->slots[i].busy, memory_order_relaxed);
+	}
+	memset(s, 0, sizeof(*s));
+	s->workers = atomic_load(&p->target);
+	s->busy = busy;
+	s->done = done;
+	s->failed = failed;
+	s->skipped = atomic_load(&p->skipped);
+	s->inputs_read = atomic_load(&p->inputs_read);
+	s->eof = atomic_load(&p->eof);
+	s->queued = atomic_load(&p->queued_retries);
+	if (p->in) {
+		long long total = tp_inputs_total(p->in);
+
+		if (total >= 0)
+			s->queued += total - s->inputs_read;
+	}
+	s->elapsed_s = p->t0_ns ? tp_pool_elapsed(p) : 0;
+}
+
+static double tv_s(const struct timeval *tv)
+{
+	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
+}
+
+/* Quantile of sorted v with linear interpolation between order statistics
+ * (GSL's definition). */
+static double quantile_sorted(const double *v, size_t n, double q)
+{
+	double h = (double)(n - 1) * q;
+	size_t lo = (size_t)h;
+
+	if (lo + 1 >= n)
+		return v[n - 1];
+	return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Fills the latency quantiles from every slot's durations. */
+static void latency_quantiles(struct tp_pool *p, struct tp_repeat *rep)
+{
+	size_t n = 0, k = 0;
+	double *all;
+	int i;
+
+	for (i = 0; i < p->nslots; i++)
+		n += p->slots[i].nlat;
+	if (!n)
+		return;
+	all = tp_xmalloc(n * sizeof(*all));
+	for (i = 0; i < p->nslots; i++) {
+		memcpy(all + k, p->slots[i].lat, p->slots[i].nlat * sizeof(*all));
+		k += p->slots[i].nlat;
+	}
+	qsort(all, n, sizeof(*all), cmp_double);
+	rep->lat_p50_s = quantile_sorted(all, n, 0.50);
+	rep->lat_p95_s = quantile_sorted(all, n, 0.95);
+	rep->lat_p99_s = quantile_sorted(all, n, 0.99);
+	free(all);
+}
+
+static void reset_run_state(struct tp_pool *p, struct tp_inputs *in)
+{
+	int i;
+
+	p->in = in;
+	p->next_seq = 0;
+	atomic_store(&p->eof, 0);
+	p->input_error = 0;
+	atomic_store(&p->inflight, 0);
+	atomic_store(&p->work_done, 0);
+	atomic_store(&p->inputs_read, 0);
+	atomic_store(&p->skipped, 0);
+	atomic_store(&p->nsucc, 0);
+	for (i = 0; i < 256; i++)
+		atomic_store(&p->hist[i], 0);
+	p->system_error = 0;
+	p->worker_start_sum = 0;
+	p->worker_starts = 0;
+	for (i = 0; i < p->nslots; i++) {
+		struct tp_slot_stats *s = &p->slots[i];
+
+		atomic_store(&s->done, 0);
+		atomic_store(&s->failed, 0);
+		atomic_store(&s->busy, 0);
+		s->nlat = 0;
+		s->rss_kb = 0;
+	}
+	while (p->retries) {
+		struct tp_retry *r = p->retries;
+
+		p->retries = r->next;
+		free(r);
+	}
+	atomic_store(&p->queued_retries, 0);
+	reorder_free(p->reorder);
+	p->reorder = p->o.keep_order ? tp_xcalloc(1, sizeof(*p->reorder)) : NULL;
+	if (p->reorder)
+		p->reorder->base = 1;
+}
+
+/* TUNEPOOL_BENCH_BALLAST_MB: a benchmark hook (bench/start-cost.sh) making
+ * the parent hold that much resident memory while workers start. */
+static void *ballast_alloc(size_t *size)
+{
+	const char *v = getenv("TUNEPOOL_BENCH_BALLAST_MB");
+	long long mb;
+	char *b;
+
+	*size = 0;
+	if (!v || tp_parse_long(v, &mb) < 0 || mb <= 0)
+		return NULL;
+	*size = (size_t)mb << 20;
+	b = malloc(*size);
+	if (!b) {
+		*size = 0;
+		return NULL;
+	}
+	memset(b, 1, *size);
+	return b;
+}
+
+int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, int *interrupted)
+{
+	struct tp_workload *wl = p->o.workload;
+	struct rusage self0, child0, self1, child1;
+	struct tp_counters ctr;
+	long long done = 0, failed = 0, rss = 0;
+	double cpus = p->o.cpus_usable;
+	int rc = 0, setup_here, i;
+	size_t ballast_size;
+	void *ballast = ballast_alloc(&ballast_size);
+
+	memset(rep, 0, sizeof(*rep));
+	*interrupted = 0;
+	reset_run_state(p, in);
+	/* The parent sets up shared state even for spawned workers: they attach
+	 * to what setup published (tp_workload_share_set). */
+	setup_here = 1;
+	if (tp_pool_stopping(p)) {
+		*interrupted = 1;
+		free(ballast);
+		return 0;
+	}
+	if (setup_here && wl->desc->setup && wl->desc->setup(wl) < 0) {
+		free(ballast);
+		return -1;
+	}
+	tp_counters_start(&ctr);
+	getrusage(RUSAGE_SELF, &self0);
+	getrusage(RUSAGE_CHILDREN, &child0);
+	p->t0_ns = tp_now_ns();
+	if (p->strat->run(p) < 0)
+		rc = -1;
+	rep->wall_s = tp_pool_elapsed(p);
+	getrusage(RUSAGE_SELF, &self1);
+	getrusage(RUSAGE_CHILDREN, &child1);
+	tp_counters_stop(&ctr);
+	if (setup_here && wl->desc->teardown)
+		wl->desc->teardown(wl);
+	pthread_mutex_lock(&p->lock);
+	reorder_deliver(p, 1);
+	pthread_mutex_unlock(&p->lock);
+	free(ballast);
+
+	for (i = 0; i < p->nslots; i++) {
+		done += atomic_load(&p->slots[i].done);
+		failed += atomic_load(&p->slots[i].failed);
+		if (p->slots[i].rss_kb > rss)
+			rss = p->slots[i].rss_kb;
+	}
+	/* Threads share the process; process and exec workers were measured
+	 * one by one as they were reaped. */
+	if (!(p->strat->flags & TP_STRAT_PROCESSES))
+		rss = self1.ru_maxrss;
+	rep->tasks = done + failed;
+	rep->failures = failed;
+	rep->throughput = rep->wall_s > 0 ? (double)rep->tasks / rep->wall_s : 0;
+	rep->cpu_user_s = tv_s(&self1.ru_utime) - tv_s(&self0.ru_utime) +
+			  tv_s(&child1.ru_utime) - tv_s(&child0.ru_utime);
+	rep->cpu_sys_s = tv_s(&self1.ru_stime) - tv_s(&self0.ru_stime) +
+			 tv_s(&child1.ru_stime) - tv_s(&child0.ru_stime);
+	if (cpus <= 0)
+		cpus = (double)sysconf(_SC_NPROCESSORS_ONLN);
+	if (cpus > 0 && rep->wall_s > 0)
+		rep->cpu_util = (rep->cpu_user_s + rep->cpu_sys_s) / rep->wall_s / cpus;
+	rep->rss_peak_kb = rss;
+	rep->ctx_voluntary = (self1.ru_nvcsw - self0.ru_nvcsw) + (child1.ru_nvcsw - child0.ru_nvcsw);
+	rep->ctx_involuntary = (self1.ru_nivcsw - self0.ru_nivcsw) +
+			       (child1.ru_nivcsw - child0.ru_nivcsw);
+	rep->ctx_switches = rep->ctx_voluntary + rep->ctx_involuntary;
+	latency_quantiles(p, rep);
+	tp_counters_fill(&ctr, &self0, &child0, &self1, &child1, rep);
+	if (p->worker_starts)
+		tp_counters_add(rep, "pool::worker_start_s",
+				p->worker_start_sum / (double)p->worker_starts);
+	if (p->input_error || p->system_error)
+		rc = -1;
+	*interrupted = tp_pool_stopping(p);
+	return rc;
+}
+
+void tp_pool_free(struct tp_pool *p)
+{
+	int i;
+
+	if (!p)
+		return;
+	while (p->retries) {
+		struct tp_retry *r = p->retries;
+
+		p->retries = r->next;
+		free(r);
+	}
+	reorder_free(p->reorder);
+	for (i = 0; i < p->nslots; i++)
+		free(p->slots[i].lat);
+	free(p->slots);
+	close(p->wake[0]);
+	close(p->wake[1]);
+	pthread_mutex_destroy(&p->lock);
+	pthread_cond_destroy(&p->cond);
+	free(p);
+}

@@ -1,0 +1,436 @@
+/* The exec strategy: one posix_spawn per task (or per batch of inputs with
+ * multi_input), each in its own process group, reaped through pidfds by one
+ * event loop that also forwards stderr lines, groups stdout and ends tasks
+ * that run past their timeout. */
+#include "core/alloc.h"
+#include "core/log.h"
+#include "runner/child.h"
+#include "runner/linefwd.h"
+#include "runner/strategy.h"
+#include "runner/template.h"
+#include "workloads/workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define ERRHEAD_MAX 512
+
+struct xslot {
+	struct xstate *x;
+	int id;
+	int ready;			/* pipes and file actions set up */
+	int running;
+	struct tp_child ch;
+	int err[2], out[2];
+	posix_spawn_file_actions_t fa;
+	struct tp_batch batch;
+	struct tp_strbuf argbuf;
+	char **argv;
+	size_t argv_alloc;
+	const char **ins;
+	size_t ins_alloc;
+	double start;
+	int timed_out;
+	double timeout_used;
+	struct tp_linefwd errfwd;
+	struct tp_strbuf errhead;	/* first lines of this task's stderr */
+	struct tp_strbuf out_buf;
+};
+
+struct xstate {
+	struct tp_pool *p;
+	struct xslot *s;
+	int n;
+	posix_spawnattr_t attr;
+	struct tp_template tpl;
+	int devnull;
+	char *resolved;			/* argv[0] found in PATH once, or NULL */
+	struct pollfd *pfd;
+	struct xslot **pown;		/* the slot of each pollfd */
+	int *pkind;
+	size_t palloc;
+	int stop_handled;
+};
+
+enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT };
+
+static int slot_ready(struct xstate *x, struct xslot *s)
+{
+	if (s->ready)
+		return 0;
+	if (tp_pipe_for_child(s->err) < 0)
+		return -1;
+	s->out[0] = s->out[1] = -1;
+	if (x->p->o.group_output && tp_pipe_for_child(s->out) < 0) {
+		close(s->err[0]);
+		close(s->err[1]);
+		return -1;
+	}
+	posix_spawn_file_actions_init(&s->fa);
+	posix_spawn_file_actions_adddup2(&s->fa, x->devnull, 0);
+	if (s->out[1] >= 0)
+		posix_spawn_file_actions_adddup2(&s->fa, s->out[1], 1);
+	posix_spawn_file_actions_adddup2(&s->fa, s->err[1], 2);
+	/* Nothing else is inherited, whatever the caller left open. */
+	posix_spawn_file_actions_addclosefrom_np(&s->fa, 3);
+	s->ready = 1;
+	return 0;
+}
+
+static void slot_release(struct xslot *s)
+{
+	if (s->ready) {
+		close(s->err[0]);
+		close(s->err[1]);
+		if (s->out[0] >= 0) {
+			close(s->out[0]);
+			close(s->out[1]);
+		}
+		posix_spawn_file_actions_destroy(&s->fa);
+	}
+	tp_batch_release(&s->batch);
+	tp_strbuf_release(&s->argbuf);
+	free(s->argv);
+	free(s->ins);
+	tp_linefwd_release(&s->errfwd);
+	tp_strbuf_release(&s->errhead);
+	tp_strbuf_release(&s->out_buf);
+}
+
+static void on_err_line(void *ctx, const char *line)
+{
+	struct xslot *s = ctx;
+
+	if (s->errhead.len < ERRHEAD_MAX) {
+		if (s->errhead.len)
+			tp_strbuf_adds(&s->errhead, " | ");
+		tp_strbuf_add(&s->errhead, line, strnlen(line, ERRHEAD_MAX - s->errhead.len));
+	}
+	tp_pool_worker_log(s->x->p, s->id, line);
+}
+
+/* Reads what a pipe holds now (non-blocking). */
+static void drain(struct xslot *s, int fd, int is_err)
+{
+	char buf[16384];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		if (is_err)
+			tp_linefwd_feed(&s->errfwd, buf, (size_t)n, on_err_line, s);
+		else
+			tp_strbuf_add(&s->out_buf, buf, (size_t)n);
+	}
+}
+
+static int is_task_error(int e)
+{
+	return e == ENOENT || e == EACCES || e == ENOEXEC || e == ENOTDIR || e == ELOOP ||
+	       e == ENAMETOOLONG || e == E2BIG || e == EPERM;
+}
+
+static void finish_all(struct xslot *s, const struct tp_outcome *o)
+{
+	struct tp_pool *p = s->x->p;
+	size_t i;
+
+	pthread_mutex_lock(&p->lock);
+	for (i = 0; i < s->batch.n; i++) {
+		struct tp_outcome oi = *o;
+
+		if (i) {
+			oi.out = NULL;
+			oi.out_len = 0;
+		}
+		tp_pool_finish_locked(p, s->id, &s->batch.t[i], &oi);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static int spawn_task(struct xstate *x, struct xslot *s)
+{
+	struct tp_pool *p = x->p;
+	size_t i;
+	int rc;
+
+	if (slot_ready(x, s) < 0)
+		return -1;
+	tp_grow((void **)&s->ins, &s->ins_alloc, s->batch.n, sizeof(*s->ins));
+	for (i = 0; i < s->batch.n; i++)
+		s->ins[i] = s->batch.t[i].input;
+	tp_template_expand(&x->tpl, s->ins, (int)s->batch.n, s->batch.t[0].seq, &s->argbuf,
+			   &s->argv, &s->argv_alloc);
+	tp_strbuf_reset(&s->errhead);
+	tp_strbuf_reset(&s->out_buf);
+	s->timed_out = 0;
+	s->start = tp_pool_elapsed(p);
+	rc = tp_child_spawn(&s->ch, x->resolved ? x->resolved : s->argv[0],
+			    !x->resolved && !strchr(s->argv[0], '/'), s->argv, &s->fa, &x->attr);
+	if (rc) {
+		char msg[512];
+		struct tp_outcome o = {
+			.exit_status = rc == ENOENT ? 127 : 126,
+			.start_s = s->start,
+			.err = msg,
+		};
+
+		snprintf(msg, sizeof(msg), "cannot run '%s': %s", s->argv[0], strerror(rc));
+		if (!is_task_error(rc)) {
+			/* Out of processes or memory: a system failure, not the task's. */
+			tp_error("%s", msg);
+			p->system_error = 1;
+			tp_pool_stop(p);
+		}
+		finish_all(s, &o);
+		return 0;
+	}
+	s->running = 1;
+	atomic_store_explicit(&p->slots[s->id].busy, 1, memory_order_relaxed);
+	return 0;
+}
+
+static void reap(struct xstate *x, struct xslot *s)
+{
+	struct tp_pool *p = x->p;
+	struct rusage ru;
+	char msg[TP_TASK_ERR_MAX];
+	int status;
+	double now;
+
+	drain(s, s->err[0], 1);
+	if (s->out[0] >= 0)
+		drain(s, s->out[0], 0);
+	if (!tp_child_reap(&s->ch, &status, &ru))
+		return;
+	now = tp_pool_elapsed(p);
+	tp_linefwd_flush(&s->errfwd, on_err_line, s);
+	s->running = 0;
+	atomic_store_explicit(&p->slots[s->id].busy, 0, memory_order_relaxed);
+	if (ru.ru_maxrss > p->slots[s->id].rss_kb)
+		p->slots[s->id].rss_kb = ru.ru_maxrss;
+	if (tp_pool_stopping(p) && !s->timed_out) {
+		/* Ended by the stop: not reported as finished. */
+		if (!(WIFEXITED(status) && s->ch.term_sent == 0)) {
+			s->batch.n = 0;
+			return;
+		}
+	}
+	{
+		struct tp_outcome o = {
+			.ok = !s->timed_out && WIFEXITED(status) && WEXITSTATUS(status) == 0,
+			.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+			.timed_out = s->timed_out,
+			.start_s = s->start,
+			.duration_s = now - s->start,
+			.err = "",
+			.out = s->out[0] >= 0 ? s->out_buf.buf : NULL,
+			.out_len = s->out_buf.len,
+		};
+
+		if (!o.ok) {
+			char st[96];
+			int n;
+
+			if (s->timed_out)
+				snprintf(st, sizeof(st), "timed out after %gs", s->timeout_used);
+			else
+				tp_describe_status(status, st, sizeof(st));
+			n = snprintf(msg, sizeof(msg), "%s", st);
+			if (s->errhead.len && n > 0 && (size_t)n < sizeof(msg))
+				snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", s->errhead.buf);
+			o.err = msg;
+		}
+		finish_all(s, &o);
+	}
+	s->batch.n = 0;
+}
+
+/* argv[0] without placeholders and without '/': looked up in PATH once. */
+static char *resolve_once(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *d, *save = NULL, *found = NULL;
+
+	if (strchr(cmd, '/') || strchr(cmd, '{') || !path)
+		return NULL;
+	dirs = tp_xstrdup(path);
+	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *cand = tp_xasprintf("%s/%s", *d ? d : ".", cmd);
+
+		if (!access(cand, X_OK)) {
+			found = cand;
+			break;
+		}
+		free(cand);
+	}
+	free(dirs);
+	return found;
+}
+
+static void add_pfd(struct xstate *x, size_t *k, int fd, struct xslot *s, int kind)
+{
+	if (*k == x->palloc) {
+		size_t a = x->palloc, b = x->palloc;
+
+		tp_grow((void **)&x->pfd, &x->palloc, *k + 1, sizeof(*x->pfd));
+		tp_grow((void **)&x->pown, &a, *k + 1, sizeof(*x->pown));
+		tp_grow((void **)&x->pkind, &b, *k + 1, sizeof(*x->pkind));
+	}
+	x->pfd[*k].fd = fd;
+	x->pfd[*k].events = POLLIN;
+	x->pfd[*k].revents = 0;
+	x->pown[*k] = s;
+	x->pkind[*k] = kind;
+	(*k)++;
+}
+
+static int exec_run(struct tp_pool *p)
+{
+	struct tp_workload *wl = p->o.workload;
+	struct xstate x;
+	size_t batch = (size_t)(p->o.multi_input ? p->o.config.batch : 1);
+	int i, rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.p = p;
+	x.n = p->nslots;
+	x.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (x.devnull < 0)
+		return tp_error("cannot open '/dev/null': %s", strerror(errno));
+	if (!wl->argc)
+		return tp_usage_error("workload '%s' has no command", wl->desc->name);
+	tp_template_init(&x.tpl, wl->argv, wl->argc, p->o.shell);
+	if (!p->o.shell)
+		x.resolved = resolve_once(wl->argv[0]);
+	tp_child_attr_init(&x.attr);
+	x.s = tp_xcalloc((size_t)x.n, sizeof(*x.s));
+	for (i = 0; i < x.n; i++) {
+		x.s[i].x = &x;
+		x.s[i].id = i;
+		tp_strbuf_init(&x.s[i].batch.data);
+		tp_strbuf_init(&x.s[i].argbuf);
+		tp_strbuf_init(&x.s[i].errhead);
+		tp_strbuf_init(&x.s[i].out_buf);
+	}
+
+	for (;;) {
+		int target = atomic_load(&p->target), running = 0, ms = -1, nr;
+		enum tp_fill f = TP_FILL_GOT;
+		double due = 0, now, next = INFINITY, tmo;
+		size_t k = 0, j;
+
+		if (!tp_pool_stopping(p)) {
+			for (i = 0; i < target && i < x.n && f == TP_FILL_GOT; i++) {
+				if (x.s[i].running)
+					continue;
+				f = tp_pool_fill(p, &x.s[i].batch, batch, &due);
+				if (f == TP_FILL_GOT && spawn_task(&x, &x.s[i]) < 0) {
+					p->system_error = 1;
+					tp_pool_stop(p);
+				}
+			}
+		}
+		for (i = 0; i < x.n; i++)
+			running += x.s[i].running;
+		if (!running && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
+			break;
+		now = tp_pool_elapsed(p);
+		tmo = tp_pool_timeout(p);
+		add_pfd(&x, &k, p->wake[0], NULL, PK_WAKE);
+		for (i = 0; i < x.n; i++) {
+			struct xslot *s = &x.s[i];
+
+			if (!s->running)
+				continue;
+			add_pfd(&x, &k, s->ch.pidfd, s, PK_PID);
+			add_pfd(&x, &k, s->err[0], s, PK_ERR);
+			if (s->out[0] >= 0)
+				add_pfd(&x, &k, s->out[0], s, PK_OUT);
+			if (tmo > 0 && !s->ch.term_sent && s->start + tmo < next)
+				next = s->start + tmo;
+			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
+				next = s->ch.kill_at;
+		}
+		if (f == TP_FILL_WAIT && due > 0 && due < next)
+			next = due;
+		if (next < INFINITY)
+			ms = next <= now ? 0 : (int)ceil((next - now) * 1000);
+		nr = poll(x.pfd, (nfds_t)k, ms);
+		if (nr < 0 && errno != EINTR) {
+			rc = tp_error("cannot wait for tasks: %s", strerror(errno));
+			tp_pool_stop(p);
+		}
+		for (j = 0; nr > 0 && j < k; j++) {
+			struct xslot *s = x.pown[j];
+
+			if (!x.pfd[j].revents)
+				continue;
+			switch (x.pkind[j]) {
+			case PK_WAKE:
+				tp_pool_drain_wake(p);
+				break;
+			case PK_ERR:
+				drain(s, s->err[0], 1);
+				break;
+			case PK_OUT:
+				drain(s, s->out[0], 0);
+				break;
+			case PK_PID:
+				reap(&x, s);
+				break;
+			}
+		}
+		now = tp_pool_elapsed(p);
+		if (tp_pool_stopping(p) && !x.stop_handled) {
+			x.stop_handled = 1;
+			for (i = 0; i < x.n; i++)
+				if (x.s[i].running)
+					tp_child_term(&x.s[i].ch, now, p->o.kill_grace_s);
+		}
+		for (i = 0; i < x.n; i++) {
+			struct xslot *s = &x.s[i];
+
+			if (!s->running)
+				continue;
+			if (tmo > 0 && !s->ch.term_sent && now >= s->start + tmo) {
+				s->timed_out = 1;
+				s->timeout_used = tmo;
+				tp_child_term(&s->ch, now, p->o.kill_grace_s);
+			}
+			tp_child_tick(&s->ch, now);
+		}
+	}
+
+	for (i = 0; i < x.n; i++)
+		slot_release(&x.s[i]);
+	free(x.s);
+	free(x.pfd);
+	free(x.pown);
+	free(x.pkind);
+	free(x.resolved);
+	posix_spawnattr_destroy(&x.attr);
+	tp_template_release(&x.tpl);
+	close(x.devnull);
+	return rc;
+}
+
+const struct tp_strategy_desc tp_strategy_exec = {
+	.name = "exec",
+	.summary = "one process per task (posix_spawn, own process group, no shell)",
+	.flags = TP_STRAT_COMMAND | TP_STRAT_PROCESSES,
+	.run = exec_run,
+};

@@ -1,0 +1,317 @@
+/* The thread strategy: pthreads that take whole batches from the shared queue
+ * (one lock per batch, none per task) and run the workload in-process.
+ * A thread cannot be killed: a task past its timeout is reported as timed out
+ * and its thread abandoned (it exits when the task returns; its worker state
+ * is leaked) while a new thread takes its place. */
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/timeutil.h"
+#include "runner/strategy.h"
+#include "workloads/workload.h"
+
+#include <errno.h>
+#include <math.h>
+#include <poll.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* phase word of a thread: (task generation << 2) | phase */
+enum { PH_IDLE = 0, PH_RUNNING = 1, PH_ABANDONED = 2 };
+
+struct tw {
+	struct tp_pool *p;
+	int id;
+	pthread_t th;
+	struct tp_batch batch;		/* owned by the thread: outlives an abandoned slot */
+	size_t cur;			/* index of the running task */
+	size_t flushed;			/* tasks of the batch already delivered */
+	double *starts, *durs;		/* successes held until the batch is delivered */
+	_Atomic uint64_t word;
+	_Atomic uint64_t task_start_ns;
+	_Atomic int refs;		/* the thread and the slot */
+	_Atomic int exited;
+};
+
+static void tw_unref(struct tw *t)
+{
+	if (atomic_fetch_sub(&t->refs, 1) == 1) {
+		tp_batch_release(&t->batch);
+		free(t->starts);
+		free(t->durs);
+		free(t);
+	}
+}
+
+/* Waits (lock held) until a retry is due, work may appear, or the thread
+ * must stop. */
+static void wait_for_work(struct tp_pool *p, double due)
+{
+	if (due > 0) {
+		struct timespec ts;
+		uint64_t at = p->t0_ns + (uint64_t)(due * 1e9);
+
+		ts.tv_sec = (time_t)(at / 1000000000u);
+		ts.tv_nsec = (long)(at % 1000000000u);
+		pthread_cond_timedwait(&p->cond, &p->lock, &ts);
+	} else {
+		pthread_cond_wait(&p->cond, &p->lock);
+	}
+}
+
+/* Resolves tasks [from, to) of the batch, all successful, under one lock. */
+static void deliver_ok(struct tw *t, size_t from, size_t to)
+{
+	struct tp_pool *p = t->p;
+	struct tp_outcome o = { .ok = 1, .err = "" };
+	size_t j;
+
+	if (from >= to)
+		return;
+	pthread_mutex_lock(&p->lock);
+	for (j = from; j < to; j++) {
+		o.start_s = t->starts[j];
+		o.duration_s = t->durs[j];
+		tp_pool_finish_locked(p, t->id, &t->batch.t[j], &o);
+	}
+	pthread_mutex_unlock(&p->lock);
+}
+
+static void *thread_main(void *arg)
+{
+	struct tw *t = arg;
+	struct tp_pool *p = t->p;
+	struct tp_workload *wl = p->o.workload;
+	const struct tp_workload_desc *d = wl->desc;
+	size_t max = (size_t)p->o.config.batch;
+	int deliver = tp_pool_needs_delivery(p);
+	char err[TP_TASK_ERR_MAX], initerr[TP_TASK_ERR_MAX] = "";
+	void *ws = NULL;
+	int init_failed = 0;
+	uint64_t gen = 0;
+
+	if (deliver) {
+		t->starts = tp_xmalloc(max * sizeof(*t->starts));
+		t->durs = tp_xmalloc(max * sizeof(*t->durs));
+	}
+	if (d->worker_init && d->worker_init(wl, &ws) < 0) {
+		init_failed = 1;
+		snprintf(initerr, sizeof(initerr), "worker %d: workload '%s' failed to initialise",
+			 t->id, d->name);
+	}
+	for (;;) {
+		enum tp_fill f;
+		double due;
+		size_t i, flushed = 0;
+		uint64_t prev;
+
+		t->flushed = 0;
+		pthread_mutex_lock(&p->lock);
+		for (;;) {
+			if (tp_pool_stopping(p) || t->id >= atomic_load(&p->target)) {
+				f = TP_FILL_DONE;
+				break;
+			}
+			f = tp_pool_fill_locked(p, &t->batch, max, &due);
+			if (f != TP_FILL_WAIT)
+				break;
+			wait_for_work(p, due);
+		}
+		pthread_mutex_unlock(&p->lock);
+		if (f != TP_FILL_GOT)
+			break;
+		atomic_store_explicit(&p->slots[t->id].busy, 1, memory_order_relaxed);
+		prev = tp_now_ns();
+		for (i = 0; i < t->batch.n; i++) {
+			struct tp_task *task = &t->batch.t[i];
+			uint64_t end, expect;
+			double dur;
+			int rc;
+
+			if (tp_pool_stopping(p))
+				break;
+			/* Published so the pool can time the task out (and abandon us). */
+			t->cur = i;
+			atomic_store_explicit(&t->task_start_ns, prev, memory_order_relaxed);
+			atomic_store_explicit(&t->word, (++gen << 2) | PH_RUNNING, memory_order_release);
+			err[0] = '\0';
+			rc = init_failed ? -1 : d->process(wl, ws, task->input, err, sizeof(err));
+			end = tp_now_ns();
+			expect = (gen << 2) | PH_RUNNING;
+			if (!atomic_compare_exchange_strong(&t->word, &expect, (gen << 2) | PH_IDLE)) {
+				/* Abandoned: the pool dealt with this batch; touch
+				 * nothing of it any more. */
+				tw_unref(t);
+				return NULL;
+			}
+			dur = (double)(end - prev) / 1e9;
+			if (!deliver && rc == 0) {
+				tp_pool_record_ok(p, t->id, dur);
+			} else if (rc == 0) {
+				t->starts[i] = (double)(prev - p->t0_ns) / 1e9;
+				t->durs[i] = dur;
+			} else {
+				struct tp_outcome o = {
+					.exit_status = -1,
+					.err = init_failed ? initerr : err[0] ? err : "failed",
+					.start_s = (double)(prev - p->t0_ns) / 1e9,
+					.duration_s = dur,
+				};
+
+				if (deliver)
+					deliver_ok(t, flushed, i);
+				flushed = t->flushed = i + 1;
+				tp_pool_finish(p, t->id, task, &o);
+			}
+			prev = end;
+		}
+		if (deliver)
+			deliver_ok(t, flushed, i);
+		atomic_store_explicit(&p->slots[t->id].busy, 0, memory_order_relaxed);
+		if (atomic_load(&p->eof) && atomic_load(&p->inflight) == 0) {
+			pthread_mutex_lock(&p->lock);
+			pthread_cond_broadcast(&p->cond);
+			pthread_mutex_unlock(&p->lock);
+		}
+	}
+	if (d->worker_fini && !init_failed)
+		d->worker_fini(wl, ws);
+	atomic_store(&t->exited, 1);
+	tp_pool_wake(p);
+	tw_unref(t);
+	return NULL;
+}
+
+static struct tw *start_thread(struct tp_pool *p, int id)
+{
+	struct tw *t = tp_xcalloc(1, sizeof(*t));
+	int rc;
+
+	t->p = p;
+	t->id = id;
+	tp_strbuf_init(&t->batch.data);
+	atomic_store(&t->refs, 2);
+	rc = pthread_create(&t->th, NULL, thread_main, t);
+	if (rc) {
+		tp_error("cannot start a worker thread: %s", strerror(rc));
+		free(t);
+		return NULL;
+	}
+	return t;
+}
+
+/* Reports the running task of t as timed out and abandons the thread. */
+static void abandon(struct tp_pool *p, struct tw *t, uint64_t word, double tmo)
+{
+	uint64_t start = atomic_load(&t->task_start_ns);
+	uint64_t idle = (word & ~(uint64_t)3) | PH_ABANDONED;
+	char msg[256];
+	size_t i;
+
+	if (!atomic_compare_exchange_strong(&t->word, &word, idle))
+		return;		/* it finished just now */
+	pthread_detach(t->th);
+	atomic_store_explicit(&p->slots[t->id].busy, 0, memory_order_relaxed);
+	if (tp_pool_stopping(p))
+		return;		/* ended by the stop: not reported */
+	if (tp_pool_needs_delivery(p))
+		deliver_ok(t, t->flushed, t->cur);
+	snprintf(msg, sizeof(msg), "timed out after %gs (a thread cannot be killed: it was "
+		 "abandoned and keeps running until the task returns)", tmo);
+	{
+		struct tp_outcome o = {
+			.exit_status = -1,
+			.timed_out = 1,
+			.start_s = (double)(start - p->t0_ns) / 1e9,
+			.duration_s = (double)(tp_now_ns() - start) / 1e9,
+			.err = msg,
+		};
+
+		pthread_mutex_lock(&p->lock);
+		tp_pool_finish_locked(p, t->id, &t->batch.t[t->cur], &o);
+		pthread_mutex_unlock(&p->lock);
+	}
+	for (i = t->cur + 1; i < t->batch.n; i++)
+		tp_pool_requeue(p, &t->batch.t[i]);
+}
+
+static int thread_run(struct tp_pool *p)
+{
+	struct tw **slot = tp_xcalloc((size_t)p->nslots, sizeof(*slot));
+	double stop_at = 0;
+	int i, rc = 0;
+
+	for (;;) {
+		int target = atomic_load(&p->target), live = 0, ms = -1;
+		double tmo = tp_pool_timeout(p), now, next = INFINITY;
+		struct pollfd pfd;
+
+		for (i = 0; i < p->nslots; i++) {
+			struct tw *t = slot[i];
+
+			if (t && atomic_load(&t->exited)) {
+				pthread_join(t->th, NULL);
+				tw_unref(t);
+				slot[i] = t = NULL;
+			}
+			if (!t && i < target && !tp_pool_stopping(p) && !atomic_load(&p->work_done)) {
+				t = slot[i] = start_thread(p, i);
+				if (!t) {
+					rc = -1;
+					tp_pool_stop(p);
+				}
+			}
+			live += t != NULL;
+		}
+		if (!live)
+			break;
+		now = tp_pool_elapsed(p);
+		if (tp_pool_stopping(p) && !stop_at) {
+			stop_at = now + p->o.kill_grace_s;
+			pthread_mutex_lock(&p->lock);
+			pthread_cond_broadcast(&p->cond);
+			pthread_mutex_unlock(&p->lock);
+		}
+		for (i = 0; i < p->nslots; i++) {
+			struct tw *t = slot[i];
+			uint64_t w;
+			double started;
+
+			if (!t)
+				continue;
+			w = atomic_load(&t->word);
+			if ((w & 3) != PH_RUNNING)
+				continue;
+			started = (double)(atomic_load(&t->task_start_ns) - p->t0_ns) / 1e9;
+			if ((tmo > 0 && now >= started + tmo) || (stop_at && now >= stop_at)) {
+				abandon(p, t, w, tmo > 0 ? tmo : now - started);
+				tw_unref(t);
+				slot[i] = NULL;
+				tp_pool_wake(p);
+				continue;
+			}
+			if (tmo > 0 && started + tmo < next)
+				next = started + tmo;
+		}
+		if (stop_at && stop_at < next)
+			next = stop_at;
+		/* A task that starts later is not announced: look again soon. */
+		if (tmo > 0 && now + tmo / 2 < next)
+			next = now + (tmo / 2 < 0.1 ? tmo / 2 : 0.1);
+		if (next < INFINITY)
+			ms = next <= now ? 0 : (int)ceil((next - now) * 1000);
+		pfd.fd = p->wake[0];
+		pfd.events = POLLIN;
+		if (poll(&pfd, 1, ms) > 0)
+			tp_pool_drain_wake(p);
+	}
+	free(slot);
+	return rc;
+}
+
+const struct tp_strategy_desc tp_strategy_thread = {
+	.name = "thread",
+	.summary = "pthreads taking batches from a shared queue (in-process workloads)",
+	.run = thread_run,
+};

@@ -1,0 +1,38 @@
+/* Command templates with GNU parallel placeholders: {} {.} {/} {//} {/.} {#}. */
+#ifndef TP_RUNNER_TEMPLATE_H
+#define TP_RUNNER_TEMPLATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+struct tp_strbuf;
+
+struct tp_template {
+	int argc;
+	char **argv;		/* copies of the words */
+	int has_input;		/* a word holds {} {.} {/} {//} or {/.} */
+	int shell;		/* run as /bin/sh -c "words", inputs shell-quoted */
+};
+
+/* Copies argv[0..argc); argc must be >= 1.  Release with tp_template_release(). */
+int tp_template_init(struct tp_template *t, char *const *argv, int argc, int shell);
+void tp_template_release(struct tp_template *t);
+
+/* Expands the template for inputs[0..n) (n >= 1; seq is the {#} of the first)
+ * into a NULL-terminated argv whose strings live in buf.  Without --shell no
+ * input ever passes through a shell: each becomes (part of) one argument.
+ * With several inputs, a word holding an input placeholder is repeated once
+ * per input (as parallel -X does); with none, the inputs are appended.
+ * *argv is grown as needed (free() it); returns the argument count. */
+int tp_template_expand(const struct tp_template *t, const char *const *inputs, int n,
+		       uint64_t seq, struct tp_strbuf *buf, char ***argv, size_t *argv_alloc);
+
+/* The replacement of one placeholder ("{}", "{.}", ...) for input, appended
+ * to buf; returns 0, or -1 when ph is not a placeholder. */
+int tp_template_replace(const char *ph, size_t phlen, const char *input, uint64_t seq,
+			struct tp_strbuf *buf);
+
+/* Appends s quoted for /bin/sh ('...', with ' as '\''). */
+void tp_shell_quote(struct tp_strbuf *buf, const char *s);
+
+#endif

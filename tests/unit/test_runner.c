@@ -1,0 +1,622 @@
+/* Unit tests for runner/: inputs, placeholder expansion, line forwarding,
+ * backoff, and the pool under each strategy with faults, stop and resize. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <cmocka.h>
+
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "core/strbuf.h"
+#include "core/timeutil.h"
+#include "runner/inputs.h"
+#include "runner/linefwd.h"
+#include "runner/pool.h"
+#include "runner/strategy.h"
+#include "runner/template.h"
+#include "workloads/workload.h"
+
+/* ---- inputs ---- */
+
+static void test_inputs_args_and_count(void **state)
+{
+	char *args[] = { "a", "", "c d" };
+	struct tp_inputs *in;
+	const char *l;
+	size_t len;
+	int i;
+
+	(void)state;
+	assert_int_equal(tp_inputs_from_args(&in, args, 3), 0);
+	assert_int_equal(tp_inputs_total(in), 3);
+	for (i = 0; i < 3; i++) {
+		assert_int_equal(tp_inputs_next(in, &l, &len), 1);
+		assert_string_equal(l, args[i]);
+		assert_int_equal(len, strlen(args[i]));
+	}
+	assert_int_equal(tp_inputs_next(in, &l, &len), 0);
+	assert_int_equal(tp_inputs_rewind(in), 0);
+	assert_int_equal(tp_inputs_next(in, &l, &len), 1);
+	assert_string_equal(l, "a");
+	tp_inputs_free(in);
+
+	assert_int_equal(tp_inputs_from_count(&in, 1001), 0);
+	for (i = 1; i <= 1001; i++) {
+		char want[16];
+
+		snprintf(want, sizeof(want), "%d", i);
+		assert_int_equal(tp_inputs_next(in, &l, &len), 1);
+		assert_string_equal(l, want);
+		assert_int_equal(len, strlen(want));
+	}
+	assert_int_equal(tp_inputs_next(in, &l, &len), 0);
+	assert_int_equal(tp_inputs_rewind(in), 0);
+	assert_int_equal(tp_inputs_next(in, &l, &len), 1);
+	assert_string_equal(l, "1");
+	tp_inputs_free(in);
+	assert_int_equal(tp_inputs_from_count(&in, -1), -1);
+}
+
+static char *write_temp(const char *data, size_t n)
+{
+	char *path = strdup("/tmp/tp-test-inputs-XXXXXX");
+	int fd = mkstemp(path);
+
+	assert_true(fd >= 0);
+	assert_int_equal(write(fd, data, n), (ssize_t)n);
+	close(fd);
+	return path;
+}
+
+static void test_inputs_file(void **state)
+{
+	char *path = write_temp("one\n\nthree\nlast", 15);
+	const char *want[] = { "one", "", "three", "last" };
+	struct tp_inputs *in;
+	const char *l;
+	size_t len;
+	int i, pass;
+
+	(void)state;
+	for (pass = 0; pass < 2; pass++) {
+		assert_int_equal(tp_inputs_from_file(&in, path, pass), 0);
+		assert_int_equal(tp_inputs_total(in), pass ? 4 : -1);
+		for (i = 0; i < 4; i++) {
+			assert_int_equal(tp_inputs_next(in, &l, &len), 1);
+			assert_string_equal(l, want[i]);
+		}
+		assert_int_equal(tp_inputs_next(in, &l, &len), 0);
+		assert_int_equal(tp_inputs_rewind(in), pass ? 0 : -1);
+		tp_inputs_free(in);
+	}
+	unlink(path);
+	free(path);
+	assert_int_equal(tp_inputs_from_file(&in, "/nonexistent/x", 0), -1);
+}
+
+static void test_inputs_long_lines(void **state)
+{
+	/* A line across many read chunks is whole; one over the limit is an error. */
+	size_t big = 200000, n = TP_INPUT_LINE_MAX + 10;
+	char *data = malloc(big + 3 + n + 1), *path;
+	struct tp_inputs *in;
+	const char *l;
+	size_t len;
+
+	(void)state;
+	memset(data, 'x', big);
+	memcpy(data + big, "\nok\n", 4);
+	memset(data + big + 4, 'y', n - 1);
+	data[big + 3 + n] = '\0';
+	path = write_temp(data, big + 3 + n);
+	assert_int_equal(tp_inputs_from_file(&in, path, 0), 0);
+	assert_int_equal(tp_inputs_next(in, &l, &len), 1);
+	assert_int_equal(len, big);
+	assert_int_equal(tp_inputs_next(in, &l, &len), 1);
+	assert_string_equal(l, "ok");
+	assert_int_equal(tp_inputs_next(in, &l, &len), -1);
+	tp_inputs_free(in);
+	assert_int_equal(tp_inputs_from_file(&in, path, 1), -1);
+	unlink(path);
+	free(path);
+	free(data);
+}
+
+/* ---- templates ---- */
+
+static char *expand(char *const *words, int nw, int shell, const char *const *ins, int n,
+		    uint64_t seq)
+{
+	struct tp_template t;
+	struct tp_strbuf buf = TP_STRBUF_INIT, all = TP_STRBUF_INIT;
+	char **argv = NULL;
+	size_t alloc = 0;
+	int argc, i;
+
+	assert_int_equal(tp_template_init(&t, words, nw, shell), 0);
+	argc = tp_template_expand(&t, ins, n, seq, &buf, &argv, &alloc);
+	for (i = 0; i < argc; i++) {
+		if (i)
+			tp_strbuf_addch(&all, '|');
+		tp_strbuf_adds(&all, argv[i]);
+	}
+	assert_null(argv[argc]);
+	free(argv);
+	tp_strbuf_release(&buf);
+	tp_template_release(&t);
+	return tp_strbuf_detach(&all);
+}
+
+static void check_expand(char *const *w, int nw, int shell, const char *in, const char *want)
+{
+	const char *ins[1] = { in };
+	char *got = expand(w, nw, shell, ins, 1, 7);
+
+	assert_string_equal(got, want);
+	free(got);
+}
+
+static void test_template_placeholders(void **state)
+{
+	char *w1[] = { "echo", "{}", "{.}", "{/}", "{//}", "{/.}", "{#}" };
+	char *w2[] = { "cmd", "-o", "{.}.out" };
+	char *w3[] = { "echo" };
+	char *w4[] = { "echo", "{", "{x}", "{}{}" };
+
+	(void)state;
+	check_expand(w1, 7, 0, "dir/sub/file.tar.gz",
+		     "echo|dir/sub/file.tar.gz|dir/sub/file.tar|file.tar.gz|dir/sub|file.tar|7");
+	check_expand(w1, 7, 0, "file", "echo|file|file|file|.|file|7");
+	check_expand(w1, 7, 0, "/abs", "echo|/abs|/abs|abs|/|abs|7");
+	check_expand(w1, 7, 0, "a.b/c", "echo|a.b/c|a.b/c|c|a.b|c|7");
+	check_expand(w2, 3, 0, "x.txt", "cmd|-o|x.out");
+	/* No placeholder: the input is appended as one argument. */
+	check_expand(w3, 1, 0, "a b; rm -rf /", "echo|a b; rm -rf /");
+	check_expand(w4, 4, 0, "v", "echo|{|{x}|vv");
+}
+
+static void test_template_shell_and_multi(void **state)
+{
+	char *w1[] = { "echo", "{}", ">", "{.}.log" };
+	char *w2[] = { "wc", "-l" };
+	char *w3[] = { "cp", "{}", "dest/" };
+	const char *ins[3] = { "a.txt", "it's", "c" };
+	char *got;
+
+	(void)state;
+	/* Shell mode quotes replacements, so input never becomes shell syntax. */
+	check_expand(w1, 4, 1, "x; rm y", "/bin/sh|-c|echo 'x; rm y' > 'x; rm y'.log");
+	check_expand(w2, 2, 1, "it's", "/bin/sh|-c|wc -l 'it'\\''s'");
+	got = expand(w2, 2, 0, ins, 3, 1);
+	assert_string_equal(got, "wc|-l|a.txt|it's|c");
+	free(got);
+	/* A word with a placeholder repeats per input (parallel -X). */
+	got = expand(w3, 3, 0, ins, 3, 1);
+	assert_string_equal(got, "cp|a.txt|it's|c|dest/");
+	free(got);
+}
+
+/* ---- line forwarding and backoff ---- */
+
+static char lines_seen[8][64];
+static int nlines;
+
+static void collect_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	if (nlines < 8)
+		snprintf(lines_seen[nlines], sizeof(lines_seen[0]), "%s", line);
+	nlines++;
+}
+
+static void test_linefwd(void **state)
+{
+	struct tp_linefwd f = { 0 };
+
+	(void)state;
+	nlines = 0;
+	tp_linefwd_feed(&f, "one\ntw", 6, collect_line, NULL);
+	assert_int_equal(nlines, 1);
+	tp_linefwd_feed(&f, "o\nthree\n\nfo", 11, collect_line, NULL);
+	assert_int_equal(nlines, 4);
+	tp_linefwd_flush(&f, collect_line, NULL);
+	assert_int_equal(nlines, 5);
+	assert_string_equal(lines_seen[0], "one");
+	assert_string_equal(lines_seen[1], "two");
+	assert_string_equal(lines_seen[2], "three");
+	assert_string_equal(lines_seen[3], "");
+	assert_string_equal(lines_seen[4], "fo");
+	tp_linefwd_release(&f);
+}
+
+static void test_backoff(void **state)
+{
+	(void)state;
+	assert_true(tp_backoff_delay(0.1, 1, 0.5) == 0);
+	assert_true(tp_backoff_delay(0, 3, 0.5) == 0);
+	/* attempt 2: d = base, spread over [d/2, d) */
+	assert_true(tp_backoff_delay(0.1, 2, 0.0) > 0.0499 && tp_backoff_delay(0.1, 2, 0.0) < 0.0501);
+	assert_true(tp_backoff_delay(0.1, 2, 0.999) < 0.1);
+	/* doubles per attempt */
+	assert_true(tp_backoff_delay(0.1, 4, 0.0) > 0.1999 && tp_backoff_delay(0.1, 4, 0.0) < 0.2001);
+	/* capped */
+	assert_true(tp_backoff_delay(1, 60, 0.999) <= 60.0);
+}
+
+/* ---- the pool ---- */
+
+struct collect {
+	int n, ok, failed, nonfinal, timed_out, last_signal, max_attempt;
+	uint64_t last_seq;
+	int in_order;
+	unsigned char seen[4096];
+	int stop_after;
+	struct tp_pool *pool;
+	char first_err[256];
+	int grow_at, grow_to;
+	int max_worker;
+};
+
+static void on_result(void *ctx, const struct tp_task_result *r, int final)
+{
+	struct collect *c = ctx;
+
+	if (!final) {
+		c->nonfinal++;
+		return;
+	}
+	c->n++;
+	if (r->ok)
+		c->ok++;
+	else
+		c->failed++;
+	if (!r->ok && !c->first_err[0])
+		snprintf(c->first_err, sizeof(c->first_err), "%s", r->err);
+	if (r->timed_out)
+		c->timed_out++;
+	if (r->term_signal)
+		c->last_signal = r->term_signal;
+	if (r->attempt > c->max_attempt)
+		c->max_attempt = r->attempt;
+	if (r->worker > c->max_worker)
+		c->max_worker = r->worker;
+	if (r->seq <= c->last_seq)
+		c->in_order = 0;
+	c->last_seq = r->seq;
+	if (r->seq < sizeof(c->seen))
+		c->seen[r->seq]++;
+	if (c->stop_after && c->n == c->stop_after)
+		tp_pool_stop(c->pool);
+	if (c->grow_at && c->n == c->grow_at)
+		tp_pool_set_workers(c->pool, c->grow_to);
+}
+
+/* A tiny in-process workload: counts calls; input "f" fails, "h" hangs. */
+static atomic_int calls;
+
+static int tiny_process(struct tp_workload *wl, void *ws, const char *input, char *err,
+			size_t errlen)
+{
+	(void)wl;
+	(void)ws;
+	atomic_fetch_add(&calls, 1);
+	if (!strcmp(input, "f")) {
+		snprintf(err, errlen, "tiny: '%s' fails", input);
+		return -1;
+	}
+	if (!strcmp(input, "h"))
+		tp_sleep_s(0.6);
+	return 0;
+}
+
+static const struct tp_workload_desc tiny_desc = {
+	.name = "tiny",
+	.summary = "test",
+	.task_class = TP_CLASS_CPU,
+	.process = tiny_process,
+};
+
+static struct tp_workload tiny_wl = { .desc = &tiny_desc, .spec = "tiny" };
+
+static int slow_process(struct tp_workload *wl, void *ws, const char *input, char *err,
+			size_t errlen)
+{
+	(void)wl;
+	(void)ws;
+	(void)input;
+	(void)err;
+	(void)errlen;
+	tp_sleep_s(0.002);
+	return 0;
+}
+
+static const struct tp_workload_desc slow_desc = {
+	.name = "slow",
+	.summary = "test",
+	.task_class = TP_CLASS_LATENCY,
+	.process = slow_process,
+};
+
+static struct tp_workload slow_wl = { .desc = &slow_desc, .spec = "slow" };
+
+static int run_pool(struct tp_pool_opts *o, struct tp_inputs *in, struct collect *c,
+		    struct tp_repeat *rep, int *interrupted)
+{
+	struct tp_pool *p;
+	int rc;
+
+	o->hooks.ctx = c;
+	o->hooks.on_result = on_result;
+	o->quiet_warnings = 1;
+	c->in_order = 1;
+	assert_int_equal(tp_pool_new(&p, o), 0);
+	c->pool = p;
+	rc = tp_pool_run(p, in, rep, interrupted);
+	tp_pool_free(p);
+	return rc;
+}
+
+static void opts_init(struct tp_pool_opts *o, const char *strategy, int workers, int batch,
+		      struct tp_workload *wl)
+{
+	memset(o, 0, sizeof(*o));
+	snprintf(o->config.strategy, sizeof(o->config.strategy), "%s", strategy);
+	o->config.workers = workers;
+	o->config.batch = batch;
+	o->workload = wl;
+}
+
+static void test_pool_thread_counts(void **state)
+{
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr, batch;
+
+	(void)state;
+	for (batch = 1; batch <= 64; batch *= 8) {
+		memset(&c, 0, sizeof(c));
+		atomic_store(&calls, 0);
+		opts_init(&o, "thread", 3, batch, &tiny_wl);
+		assert_int_equal(tp_inputs_from_count(&in, 1000), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(intr, 0);
+		assert_int_equal(atomic_load(&calls), 1000);
+		assert_int_equal(c.n, 1000);
+		assert_int_equal(c.ok, 1000);
+		assert_int_equal(rep.tasks, 1000);
+		assert_int_equal(rep.failures, 0);
+		assert_true(rep.wall_s > 0 && rep.throughput > 0);
+		assert_true(rep.lat_p50_s <= rep.lat_p95_s && rep.lat_p95_s <= rep.lat_p99_s);
+		assert_true(rep.ncounters > 0);
+		for (int i = 1; i <= 1000; i++)
+			assert_int_equal(c.seen[i], 1);
+		free(rep.counters);
+		tp_inputs_free(in);
+	}
+}
+
+static void test_pool_thread_keep_order_and_failures(void **state)
+{
+	char *args[] = { "a", "f", "h", "b", "f", "c" };
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, "thread", 3, 1, &tiny_wl);
+	o.keep_order = 1;
+	o.retries = 1;
+	assert_int_equal(tp_inputs_from_args(&in, args, 6), 0);
+	assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+	assert_int_equal(c.n, 6);
+	assert_int_equal(c.in_order, 1);
+	assert_int_equal(c.failed, 2);
+	assert_int_equal(c.nonfinal, 2);	/* each "f" failed twice */
+	assert_int_equal(c.max_attempt, 2);
+	assert_int_equal(rep.failures, 2);
+	assert_string_equal(c.first_err, "tiny: 'f' fails");
+	free(rep.counters);
+	tp_inputs_free(in);
+}
+
+static void test_pool_thread_timeout(void **state)
+{
+	char *args[] = { "a", "h", "b" };
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr;
+
+	(void)state;
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, "thread", 1, 3, &tiny_wl);
+	o.timeout_s = 0.1;
+	assert_int_equal(tp_inputs_from_args(&in, args, 3), 0);
+	assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+	/* The hung task is reported, the rest of its batch runs on a new thread. */
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.timed_out, 1);
+	assert_int_equal(c.ok, 2);
+	assert_non_null(strstr(c.first_err, "timed out"));
+	free(rep.counters);
+	tp_inputs_free(in);
+	tp_sleep_s(0.6);	/* let the abandoned thread return */
+}
+
+static void test_pool_stop_and_grow(void **state)
+{
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr;
+	const char *strategies[] = { "thread", "exec" };
+	char *argv[] = { "/bin/true" };
+	struct tp_workload *ex;
+	int s;
+
+	(void)state;
+	assert_int_equal(tp_workload_new_exec(&ex, argv, 1), 0);
+	for (s = 0; s < 2; s++) {
+		/* stop after 20 results: interrupted, nothing after the stop is lost */
+		memset(&c, 0, sizeof(c));
+		c.stop_after = 20;
+		opts_init(&o, strategies[s], 2, 1, s ? ex : &tiny_wl);
+		assert_int_equal(tp_inputs_from_count(&in, 100000), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(intr, 1);
+		assert_true(c.n >= 20 && c.n < 100000);
+		assert_int_equal(rep.tasks, c.n);
+		free(rep.counters);
+		tp_inputs_free(in);
+
+		/* grow from 1 to 3 workers while running */
+		memset(&c, 0, sizeof(c));
+		c.grow_at = 5;
+		c.grow_to = 3;
+		opts_init(&o, strategies[s], 1, 1, s ? ex : &slow_wl);
+		o.max_workers = 4;
+		assert_int_equal(tp_inputs_from_count(&in, 200), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(c.n, 200);
+		assert_int_equal(c.max_worker, 2);
+		free(rep.counters);
+		tp_inputs_free(in);
+	}
+	tp_workload_free(ex);
+}
+
+static struct tp_workload *exec_wl(const char *script)
+{
+	char *argv[] = { "sh", "-c", (char *)script, "sh", "{}" };
+	struct tp_workload *wl;
+
+	assert_int_equal(tp_workload_new_exec(&wl, argv, 5), 0);
+	return wl;
+}
+
+static void test_pool_exec_faults(void **state)
+{
+	struct tp_workload *wl;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr;
+	char *dir, tmpl[] = "/tmp/tp-test-retry-XXXXXX", script[512];
+
+	(void)state;
+	/* exit codes and crashes */
+	wl = exec_wl("case $1 in 3) exit 3;; 5) echo boom >&2; kill -SEGV $$;; esac; exit 0");
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, "exec", 2, 1, wl);
+	assert_int_equal(tp_inputs_from_count(&in, 6), 0);
+	assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+	assert_int_equal(c.n, 6);
+	assert_int_equal(c.failed, 2);
+	assert_int_equal(c.last_signal, SIGSEGV);
+	assert_int_equal(rep.failures, 2);
+	free(rep.counters);
+	tp_inputs_free(in);
+	tp_workload_free(wl);
+
+	/* a hang ended by the timeout (SIGTERM to the group) */
+	wl = exec_wl("if [ $1 = 2 ]; then sleep 30; fi");
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, "exec", 2, 1, wl);
+	o.timeout_s = 0.3;
+	assert_int_equal(tp_inputs_from_count(&in, 3), 0);
+	{
+		double t0 = tp_now_s();
+
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_true(tp_now_s() - t0 < 10);
+	}
+	assert_int_equal(c.n, 3);
+	assert_int_equal(c.timed_out, 1);
+	assert_int_equal(c.failed, 1);
+	free(rep.counters);
+	tp_inputs_free(in);
+	tp_workload_free(wl);
+
+	/* a retry that succeeds on the second attempt */
+	dir = mkdtemp(tmpl);
+	assert_non_null(dir);
+	snprintf(script, sizeof(script),
+		 "f=%s/m$1; if [ -e $f ]; then exit 0; fi; : > $f; exit 1", dir);
+	wl = exec_wl(script);
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, "exec", 2, 1, wl);
+	o.retries = 2;
+	o.backoff_s = 0.01;
+	assert_int_equal(tp_inputs_from_count(&in, 4), 0);
+	assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+	assert_int_equal(c.n, 4);
+	assert_int_equal(c.ok, 4);
+	assert_int_equal(c.nonfinal, 4);
+	assert_int_equal(c.max_attempt, 2);
+	free(rep.counters);
+	tp_inputs_free(in);
+	tp_workload_free(wl);
+	snprintf(script, sizeof(script), "rm -rf '%s'", dir);
+	assert_int_equal(system(script), 0);
+}
+
+static void test_pool_config_valid(void **state)
+{
+	struct tp_config c = { .workers = 2, .batch = 1, .strategy = "thread" };
+	struct tp_workload *ex;
+	char *argv[] = { "true" };
+	const char *why;
+	struct tp_pool *p;
+	struct tp_pool_opts o;
+
+	(void)state;
+	assert_int_equal(tp_workload_new_exec(&ex, argv, 1), 0);
+	assert_int_equal(tp_pool_config_valid(&c, &tiny_wl, 0, &why), 1);
+	assert_int_equal(tp_pool_config_valid(&c, ex, 0, &why), 0);
+	strcpy(c.strategy, "exec");
+	assert_int_equal(tp_pool_config_valid(&c, ex, 0, &why), 1);
+	c.batch = 4;
+	assert_int_equal(tp_pool_config_valid(&c, ex, 0, &why), 0);
+	assert_int_equal(tp_pool_config_valid(&c, ex, 1, &why), 1);
+	strcpy(c.strategy, "thread");
+	strcpy(c.start, "fork");
+	assert_int_equal(tp_pool_config_valid(&c, &tiny_wl, 0, &why), 0);
+	opts_init(&o, "thraed", 1, 1, &tiny_wl);
+	assert_int_equal(tp_pool_new(&p, &o), -1);
+	tp_workload_free(ex);
+}
+
+int main(void)
+{
+	const struct CMUnitTest tests[] = {
+		cmocka_unit_test(test_inputs_args_and_count),
+		cmocka_unit_test(test_inputs_file),
+		cmocka_unit_test(test_inputs_long_lines),
+		cmocka_unit_test(test_template_placeholders),
+		cmocka_unit_test(test_template_shell_and_multi),
+		cmocka_unit_test(test_linefwd),
+		cmocka_unit_test(test_backoff),
+		cmocka_unit_test(test_pool_config_valid),
+		cmocka_unit_test(test_pool_thread_counts),
+		cmocka_unit_test(test_pool_thread_keep_order_and_failures),
+		cmocka_unit_test(test_pool_thread_timeout),
+		cmocka_unit_test(test_pool_stop_and_grow),
+		cmocka_unit_test(test_pool_exec_faults),
+	};
+
+	return cmocka_run_group_tests(tests, NULL, NULL);
+}
