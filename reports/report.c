@@ -305,9 +305,9 @@ static void section_recommendation(struct tp_doc *d, const struct tp_results *r,
 			    (!best || r->trials[i].stats.median > best->stats.median))
 				best = &r->trials[i];
 		if (best)
-			tp_doc_para(d, "These results hold no recommendation (a `%s`). The highest "
+			tp_doc_para(d, "These results hold no recommendation (from `%s`). The highest "
 				    "median throughput was `%s` at %s tasks/s (95%% CI %s to %s).",
-				    r->ntimeline ? "run" : "bench run", cfgs(&best->config).s, rate(best->stats.median).s,
+				    r->ntimeline ? "tunepool run" : "tunepool bench", cfgs(&best->config).s, rate(best->stats.median).s,
 				    rate(best->stats.ci_low).s, rate(best->stats.ci_high).s);
 		else
 			tp_doc_para(d, "These results hold no recommendation and no measurements.");
@@ -342,7 +342,8 @@ static void section_model(struct tp_doc *d, const struct tp_results *r, int leve
 
 	tp_doc_heading(d, level, "Scaling model");
 	if (strcmp(m->kind, "usl") && strcmp(m->kind, "amdahl")) {
-		tp_doc_para(d, "No scaling model was fitted (it needs several worker counts).");
+		tp_doc_para(d, "No scaling model in these results (`tunepool tune` fits one "
+			    "when it measures enough worker counts).");
 		return;
 	}
 	tp_strbuf_addf(&sb, "%s fit over %d worker counts (R² = %s): one worker alone does "
@@ -445,9 +446,12 @@ static void section_counters(struct tp_doc *d, const struct tp_results *r, int l
 	if (papi && !strcmp(papi, "presets"))
 		tp_doc_para(d, "Hardware counters (PAPI presets) were available: IPC is instructions "
 			    "per cycle, LLC misses are last-level (L3) cache misses.");
-	else if (is_vm(r->machine))
-		tp_doc_para(d, "This is a virtual machine without hardware counters; the software "
-			    "events (context switches, CPU migrations per task) stand in for them.");
+	else if (papi && !strcmp(papi, "software"))
+		tp_doc_para(d, "%s without hardware counters: the software events (context "
+			    "switches, CPU migrations per task) stand in for them.",
+			    is_vm(r->machine) ? "This is a virtual machine" : "This machine has no PMU");
+	else
+		tp_doc_para(d, "No PAPI counters were available: context switches come from rusage.");
 	for (i = 0; i < ns; i++) {
 		const struct tp_trial *lo = s[i].trials[0], *hi = s[i].trials[s[i].n - 1];
 		double a, b;
@@ -576,7 +580,9 @@ static void section_warnings(struct tp_doc *d, const struct tp_results *r, int l
 	}
 	if (m && is_vm(m) && (!papi || strcmp(papi, "presets"))) {
 		tp_doc_item(d, "virtual machine without hardware counters: IPC and cache misses are "
-			    "unavailable; software events (context switches, migrations) are used");
+			    "unavailable; %s", papi && !strcmp(papi, "software") ?
+			    "software events (context switches, migrations) are used" :
+			    "only rusage figures are shown");
 		items++;
 	} else if (papi && !strcmp(papi, "unavailable")) {
 		tp_doc_item(d, "no PAPI counters: only rusage figures are shown");

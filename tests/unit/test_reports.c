@@ -254,7 +254,7 @@ static void test_model_words(void **state)
 	assert_non_null(strstr(sb.buf, "# tunepool report: `x.json`"));
 	assert_non_null(strstr(sb.buf, "contention σ = 0.04 limits speed-up to 25×; coherency "
 				       "κ = 0.001 puts the peak at 31 workers"));
-	assert_non_null(strstr(sb.buf, "These results hold no recommendation (a `bench run`)"));
+	assert_non_null(strstr(sb.buf, "These results hold no recommendation (from `tunepool bench`)"));
 	assert_null(strstr(sb.buf, "## Plots"));
 	tp_strbuf_release(&sb);
 	tp_doc_release(&d);
