@@ -1,0 +1,37 @@
+#!/bin/sh
+# run: the controller logs every decision with its reason; --static holds the
+# width; --results carries the monitor's timeline; built-in workloads run.
+. "$TP_TESTLIB"
+expect_exit 0 "$TP" run -q --interval 50ms --log-decisions d.jsonl --results r.json -w sleep:ms=5 --count 200
+python3 - d.jsonl r.json <<'PY' || fail "decisions or results: $(head -c 600 d.jsonl)"
+import json, sys
+decs = [json.loads(l) for l in open(sys.argv[1])]
+assert decs, "no decisions"
+for d in decs:
+    assert d['controller'] == 'hill' and d['reason'], d
+    assert 1 <= d['to'], d
+r = json.load(open(sys.argv[2]))
+assert r['workload']['name'] == 'sleep', r['workload']
+tl = r.get('timeline') or []
+assert len(tl) >= 1, r.keys()
+assert r['trials'][0]['repeats'][0]['tasks'] == 200, r['trials'][0]
+PY
+expect_exit 0 "$TP" run -q --static -j 3 --interval 50ms --log-decisions s.jsonl -w sleep:ms=5 --count 100
+python3 - s.jsonl <<'PY' || fail "static decisions: $(head -c 600 s.jsonl)"
+import json, sys
+decs = [json.loads(l) for l in open(sys.argv[1])]
+assert all(d['to'] == 3 and d['controller'] == 'static' for d in decs), decs
+PY
+expect_exit 0 "$TP" run -q --controller gradient --min-workers 2 --max-workers 4 --interval 50ms --log-decisions g.jsonl -w sleep:ms=5 --count 200
+python3 - g.jsonl <<'PY' || fail "gradient decisions: $(head -c 600 g.jsonl)"
+import json, sys
+decs = [json.loads(l) for l in open(sys.argv[1])]
+assert all(d['controller'] == 'gradient' and 2 <= d['to'] <= 4 for d in decs), decs
+PY
+# The spec workload: each input names a workload.
+printf 'sleep:ms=1\ncpu:bytes=1K\n' > specs.txt
+expect_exit 0 "$TP" run -q -w spec --inputs specs.txt
+# --bar prints a progress line on stderr even off a terminal.
+expect_exit 0 "$TP" run --bar -w sleep:ms=1 --count 20
+contains "$err" "20/20 done"
+exit 0
