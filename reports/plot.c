@@ -348,7 +348,8 @@ static int plot_scaling(struct ctx *c)
 	tp_strbuf_addf(&gp, "set title \"Throughput vs workers: %s\"\n",
 		       c->r->workload_name ? c->r->workload_name : "");
 	tp_strbuf_adds(&gp, "set xlabel \"workers\"\nset ylabel \"tasks/s\"\nset grid\n"
-			    "set key top left box opaque\nset yrange [0:*]\n");
+			    "set key top left box opaque\nset yrange [0:*]\n"
+			    "set offsets graph 0, graph 0, graph 0.08, graph 0\n");
 	if (wmax >= 8 * (wmin > 0 ? wmin : 1))
 		tp_strbuf_adds(&gp, "set logscale x 2\n");
 	tp_strbuf_addf(&gp, "set xrange [%.6g:%.6g]\n", wmin / 1.25, xmax * 1.25);
@@ -565,7 +566,8 @@ static int plot_latency(struct ctx *c)
 	       "workers p50_ms p95_ms p99_ms", 520);
 	tp_strbuf_addf(&gp, "set title \"%s\"\n", title);
 	tp_strbuf_adds(&gp, "set xlabel \"workers\"\nset ylabel \"latency (ms)\"\nset grid\n"
-			    "set key top left box opaque reverse Left\nset yrange [0:*]\n");
+			    "set key top left box opaque reverse Left\nset yrange [0:*]\n"
+			    "set offsets graph 0, graph 0, graph 0.08, graph 0\n");
 	workers_axis(&gp, c->r);
 	tp_strbuf_addf(&gp, "plot '%s.dat' using 1:2 with linespoints lw 2 pt 7 title \"p50\", \\\n"
 		       "     '' using 1:3 with linespoints lw 2 pt 5 title \"p95\", \\\n"
@@ -597,7 +599,8 @@ static int plot_timeline(struct ctx *c)
 	       "pressure (PSI some avg10)", "t_s workers throughput cpu_busy_pct mem_pressure "
 	       "queue_depth", 900);
 	tp_strbuf_adds(&gp, "set multiplot layout 4,1 title \"tunepool run over time\"\n"
-			    "set grid\nset key off\nset lmargin 12\nset xrange [0:*]\n");
+			    "set grid\nset key off\nset lmargin 12\nset xrange [0:*]\n"
+			    "set offsets 0, 0, graph 0.1, 0\n");
 	tp_strbuf_addf(&gp, "set ylabel \"workers\"\nset yrange [0:*]\n"
 		       "plot '%s.dat' using 1:2 with steps lw 2\n", pl->stem);
 	tp_strbuf_addf(&gp, "set ylabel \"tasks/s\"\nplot '%s.dat' using 1:3 with lines lw 2\n",
@@ -630,6 +633,15 @@ static void draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl
 	free(image);
 }
 
+static size_t distinct_workers(const struct tp_results *r)
+{
+	int *ws = tp_xmalloc((r->ntrials ? r->ntrials : 1) * sizeof(int));
+	size_t n = distinct(r, 0, ws);
+
+	free(ws);
+	return n;
+}
+
 int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, const char *dir,
 		    const char *prefix, struct tp_plot_list *out)
 {
@@ -638,7 +650,7 @@ int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, cons
 
 	memset(out, 0, sizeof(*out));
 	c.nseries = tp_series_build(r, &c.series);
-	if (c.nseries && plot_scaling(&c))
+	if (distinct_workers(r) >= 2 && plot_scaling(&c))
 		ret = -1;
 	if (!ret && plot_heatmap(&c))
 		ret = -1;

@@ -9,6 +9,7 @@ set ylabel "tasks/s"
 set grid
 set key top left box opaque
 set yrange [0:*]
+set offsets graph 0, graph 0, graph 0.08, graph 0
 set logscale x 2
 set xrange [0.8:10]
 plot 'scaling.dat' index 0 using 1:2:3:4 with yerrorlines lw 2 pt 7 title "b=1 process/spawn"

@@ -8,6 +8,7 @@ set grid
 set key off
 set lmargin 12
 set xrange [0:*]
+set offsets 0, 0, graph 0.1, 0
 set ylabel "workers"
 set yrange [0:*]
 plot 'timeline.dat' using 1:2 with steps lw 2

@@ -9,6 +9,7 @@ set ylabel "latency (ms)"
 set grid
 set key top left box opaque reverse Left
 set yrange [0:*]
+set offsets graph 0, graph 0, graph 0.08, graph 0
 set logscale x 2
 set xrange [0.8:80]
 plot 'latency.dat' using 1:2 with linespoints lw 2 pt 7 title "p50", \

@@ -9,6 +9,7 @@ set ylabel "tasks/s"
 set grid
 set key top left box opaque
 set yrange [0:*]
+set offsets graph 0, graph 0, graph 0.08, graph 0
 set logscale x 2
 set xrange [0.8:80]
 lambda = 100
