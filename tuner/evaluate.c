@@ -139,7 +139,7 @@ static struct tp_pool_eval_entry *entry(struct tp_pool_evaluator *pe, const stru
 static long long clamp_tasks(const struct tp_pool_evaluator *pe, const struct tp_config *c,
 			     double want)
 {
-	double floor_tasks = 4.0 * c->workers * c->batch;
+	double floor_tasks = 2.0 * c->workers * c->batch;	/* >= 2 batches per worker */
 
 	if (want < floor_tasks)
 		want = floor_tasks;

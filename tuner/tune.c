@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 
 /* Inputs per trial assumed for count-driven built-in workloads (bounds batch). */
-#define TP_COUNT_INPUTS 4096
+#define TP_COUNT_INPUTS 1024
 
 static struct tp_pool_evaluator *volatile current_eval;
 static struct tp_protocol *volatile current_proto;
@@ -221,6 +221,8 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 		seed.max_workers = o->max_workers;
 	tp_space_build(&space, &seed);
 	drop_invalid_methods(&space, wl, o->multi_input);
+	if ((wl->desc->flags & TP_WL_COMMAND) && !o->multi_input)
+		space.nbatches = 1;	/* one input per command invocation */
 
 	sig = signature(wl, sample ? sample : inputs, nsample, o, insig, sizeof(insig));
 	cache = tp_cache_path(m->fingerprint, sig);
