@@ -65,6 +65,8 @@ struct tp_pool_opts {
 	int multi_input;		/* exec: a batch of B inputs to one invocation */
 	int quiet_warnings;		/* no fork-with-threads warning (tests) */
 	double cpus_usable;		/* for cpu_util; 0 = online CPUs */
+	const char *worker_exe;		/* process/spawn: a binary with the hidden `worker`
+					 * mode (NULL = /proc/self/exe) */
 	struct tp_pool_hooks hooks;
 };
 

@@ -1,17 +1,556 @@
-/* The process strategy: persistent worker processes (being written). */
+/* The process strategy: persistent worker processes that initialise the
+ * workload once and run batches sent over pipes.  Start `fork` (a copy of
+ * this process) or `spawn` (posix_spawn of this binary's hidden `worker`
+ * mode: nothing inherited, the workload rebuilt from its spec).  A worker
+ * that dies is replaced; its running task fails, the rest of its batch goes
+ * back to the queue. */
+#include "core/alloc.h"
 #include "core/log.h"
+#include "runner/child.h"
+#include "runner/linefwd.h"
 #include "runner/strategy.h"
+#include "runner/worker.h"
+#include "workloads/workload.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <math.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/pidfd.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+struct pslot {
+	struct pstate *x;
+	int id;
+	int alive, ready, busy, retiring;
+	struct tp_child ch;
+	int cmd_w, res_r, err_r;
+	struct tp_strbuf send;
+	size_t sent;
+	struct tp_strbuf recv;
+	struct tp_batch batch;
+	size_t ndone;
+	double spawned_at, task_start;
+	int timed_out;
+	double timeout_used;
+	struct tp_linefwd errfwd;
+};
+
+struct pstate {
+	struct tp_pool *p;
+	struct pslot *s;
+	int n;
+	posix_spawnattr_t attr;
+	int devnull;
+	const char *exe;
+	struct pollfd *pfd;
+	int *pslot, *pkind;
+	size_t palloc;
+	int stop_handled;
+};
+
+enum { PK_WAKE, PK_PID, PK_RES, PK_ERR, PK_CMD };
+
+static void on_err_line(void *ctx, const char *line)
+{
+	struct pslot *s = ctx;
+
+	tp_pool_worker_log(s->x->p, s->id, line);
+}
+
+/* The number of threads of this process (fork from a threaded parent only
+ * copies the calling thread, and locks held by others stay held). */
+static int thread_count(void)
+{
+	FILE *f = fopen("/proc/self/status", "re");
+	char line[256];
+	int n = 0;
+
+	if (!f)
+		return 0;
+	while (fgets(line, sizeof(line), f))
+		if (sscanf(line, "Threads: %d", &n) == 1)
+			break;
+	fclose(f);
+	return n;
+}
+
+static void close_fd(int *fd)
+{
+	if (*fd >= 0)
+		close(*fd);
+	*fd = -1;
+}
+
+/* In a forked child: its pipes onto the worker fds, everything else closed. */
+static void fork_child(struct pstate *x, int cmd_r, int res_w, int err_w, int id)
+{
+	struct tp_pool *p = x->p;
+	int a, b;
+
+	setpgid(0, 0);
+	/* The parent's handlers mean nothing here: a crash must kill the worker. */
+	for (a = 1; a < NSIG; a++)
+		if (a != SIGKILL && a != SIGSTOP)
+			signal(a, SIG_DFL);
+	a = fcntl(cmd_r, F_DUPFD_CLOEXEC, 10);
+	b = fcntl(res_w, F_DUPFD_CLOEXEC, 10);
+	if (a < 0 || b < 0 || dup2(err_w, 2) < 0 || dup2(x->devnull, 0) < 0 ||
+	    dup2(a, TP_WORKER_CMD_FD) < 0 || dup2(b, TP_WORKER_RES_FD) < 0)
+		_exit(3);
+	close_range(TP_WORKER_RES_FD + 1, ~0U, 0);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	_exit(tp_worker_serve(p->o.workload, id, TP_WORKER_CMD_FD, TP_WORKER_RES_FD));
+}
+
+static int start_worker(struct pstate *x, struct pslot *s)
+{
+	struct tp_pool *p = x->p;
+	int cmd[2], res[2], err[2], rc;
+
+	if (pipe2(cmd, O_CLOEXEC) < 0)
+		return tp_error("cannot create a pipe: %s", strerror(errno));
+	if (tp_pipe_for_child(res) < 0) {
+		close(cmd[0]);
+		close(cmd[1]);
+		return -1;
+	}
+	if (tp_pipe_for_child(err) < 0) {
+		close(cmd[0]);
+		close(cmd[1]);
+		close(res[0]);
+		close(res[1]);
+		return -1;
+	}
+	fcntl(cmd[1], F_SETFL, fcntl(cmd[1], F_GETFL) | O_NONBLOCK);
+	memset(&s->ch, 0, sizeof(s->ch));
+	s->spawned_at = tp_pool_elapsed(p);
+	if (p->start == TP_START_FORK) {
+		pid_t pid = fork();
+
+		if (pid < 0) {
+			rc = errno;
+		} else if (pid == 0) {
+			fork_child(x, cmd[0], res[1], err[1], s->id);
+		} else {
+			setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
+			s->ch.pid = pid;
+			s->ch.pidfd = pidfd_open(pid, 0);
+			rc = s->ch.pidfd < 0 ? errno : 0;
+			if (rc) {
+				kill(pid, SIGKILL);
+				waitpid(pid, NULL, 0);
+			}
+		}
+	} else {
+		posix_spawn_file_actions_t fa;
+		char idtext[16];
+		char *argv[] = { "tunepool", "worker", "--id", idtext, "--",
+				 p->o.workload->spec, NULL };
+
+		snprintf(idtext, sizeof(idtext), "%d", s->id);
+		posix_spawn_file_actions_init(&fa);
+		posix_spawn_file_actions_adddup2(&fa, x->devnull, 0);
+		posix_spawn_file_actions_adddup2(&fa, err[1], 2);
+		posix_spawn_file_actions_adddup2(&fa, cmd[0], TP_WORKER_CMD_FD);
+		posix_spawn_file_actions_adddup2(&fa, res[1], TP_WORKER_RES_FD);
+		posix_spawn_file_actions_addclosefrom_np(&fa, TP_WORKER_RES_FD + 1);
+		rc = tp_child_spawn(&s->ch, x->exe, 0, argv, &fa, &x->attr);
+		posix_spawn_file_actions_destroy(&fa);
+	}
+	close(cmd[0]);
+	close(res[1]);
+	close(err[1]);
+	if (rc) {
+		close(cmd[1]);
+		close(res[0]);
+		close(err[0]);
+		return tp_error("cannot start worker %d (%s): %s", s->id,
+				p->start == TP_START_FORK ? "fork" : x->exe, strerror(rc));
+	}
+	s->cmd_w = cmd[1];
+	s->res_r = res[0];
+	s->err_r = err[0];
+	s->alive = 1;
+	s->ready = s->busy = s->retiring = 0;
+	s->sent = 0;
+	tp_strbuf_reset(&s->send);
+	tp_strbuf_reset(&s->recv);
+	return 0;
+}
+
+static void flush_send(struct pslot *s)
+{
+	while (s->sent < s->send.len) {
+		ssize_t w = write(s->cmd_w, s->send.buf + s->sent, s->send.len - s->sent);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0)
+			return;	/* full (POLLOUT later) or the worker died (pidfd tells) */
+		s->sent += (size_t)w;
+	}
+	tp_strbuf_reset(&s->send);
+	s->sent = 0;
+}
+
+static void send_batch(struct pstate *x, struct pslot *s, int each)
+{
+	struct tp_wmsg_batch b = {
+		.n = (uint32_t)s->batch.n,
+		.flags = each ? TP_WFLAG_EACH : 0,
+		.bytes = s->batch.data.len,
+	};
+
+	tp_strbuf_add(&s->send, &b, sizeof(b));
+	tp_strbuf_add(&s->send, s->batch.data.buf, s->batch.data.len);
+	s->busy = 1;
+	s->ndone = 0;
+	s->timed_out = 0;
+	s->task_start = tp_pool_elapsed(x->p);
+	atomic_store_explicit(&x->p->slots[s->id].busy, 1, memory_order_relaxed);
+	flush_send(s);
+}
+
+static void retire(struct pslot *s)
+{
+	if (s->retiring)
+		return;
+	s->retiring = 1;
+	close_fd(&s->cmd_w);	/* end of file: the worker finishes and exits */
+}
+
+/* Parses the complete messages received from a worker. */
+static void parse_results(struct pstate *x, struct pslot *s)
+{
+	struct tp_pool *p = x->p;
+	size_t off = 0;
+
+	for (;;) {
+		struct tp_wmsg_result m;
+		char err[TP_TASK_ERR_MAX];
+		double now;
+
+		if (s->recv.len - off < sizeof(m))
+			break;
+		memcpy(&m, s->recv.buf + off, sizeof(m));
+		if (m.errlen >= TP_TASK_ERR_MAX)
+			m.errlen = TP_TASK_ERR_MAX - 1;
+		if (s->recv.len - off < sizeof(m) + m.errlen)
+			break;
+		memcpy(err, s->recv.buf + off + sizeof(m), m.errlen);
+		err[m.errlen] = '\0';
+		off += sizeof(m) + m.errlen;
+		now = tp_pool_elapsed(p);
+		if (m.kind == TP_WMSG_READY) {
+			s->ready = 1;
+			p->worker_start_sum += now - s->spawned_at;
+			p->worker_starts++;
+			if (s->busy && s->ndone == 0)
+				s->task_start = now;
+			continue;
+		}
+		if (!s->busy || s->ndone >= s->batch.n)
+			continue;	/* nothing asked: ignore */
+		{
+			struct tp_outcome o = {
+				.ok = m.rc == 0,
+				.exit_status = m.rc == 0 ? 0 : -1,
+				.start_s = s->task_start,
+				.duration_s = m.duration_s,
+				.err = m.rc == 0 ? "" : err,
+			};
+
+			tp_pool_finish(p, s->id, &s->batch.t[s->ndone], &o);
+		}
+		s->ndone++;
+		s->task_start = now;
+		if (s->ndone == s->batch.n) {
+			s->busy = 0;
+			atomic_store_explicit(&p->slots[s->id].busy, 0, memory_order_relaxed);
+		}
+	}
+	if (off) {
+		memmove(s->recv.buf, s->recv.buf + off, s->recv.len - off);
+		s->recv.len -= off;
+		s->recv.buf[s->recv.len] = '\0';
+	}
+}
+
+static void read_results(struct pstate *x, struct pslot *s)
+{
+	char buf[65536];
+	ssize_t n;
+
+	for (;;) {
+		n = read(s->res_r, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		tp_strbuf_add(&s->recv, buf, (size_t)n);
+	}
+	parse_results(x, s);
+}
+
+static void read_stderr(struct pslot *s)
+{
+	char buf[16384];
+	ssize_t n;
+
+	for (;;) {
+		n = read(s->err_r, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		tp_linefwd_feed(&s->errfwd, buf, (size_t)n, on_err_line, s);
+	}
+}
+
+/* The worker exited: account for its batch and free the slot. */
+static void worker_died(struct pstate *x, struct pslot *s)
+{
+	struct tp_pool *p = x->p;
+	struct rusage ru;
+	int status;
+
+	read_results(x, s);
+	read_stderr(s);
+	if (!tp_child_reap(&s->ch, &status, &ru))
+		return;
+	tp_linefwd_flush(&s->errfwd, on_err_line, s);
+	if (ru.ru_maxrss > p->slots[s->id].rss_kb)
+		p->slots[s->id].rss_kb = ru.ru_maxrss;
+	if (!s->ready && !s->retiring && !tp_pool_stopping(p)) {
+		char st[96];
+
+		tp_describe_status(status, st, sizeof(st));
+		tp_error("worker %d of workload '%s' failed to start: %s", s->id,
+			 p->o.workload->desc->name, st);
+		p->system_error = 1;
+		tp_pool_stop(p);
+	} else if (s->busy && s->ndone < s->batch.n && (!tp_pool_stopping(p) || s->timed_out)) {
+		char st[96], msg[TP_TASK_ERR_MAX];
+		struct tp_outcome o = {
+			.exit_status = WIFEXITED(status) ? WEXITSTATUS(status) : -1,
+			.term_signal = WIFSIGNALED(status) ? WTERMSIG(status) : 0,
+			.timed_out = s->timed_out,
+			.start_s = s->task_start,
+			.duration_s = tp_pool_elapsed(p) - s->task_start,
+			.err = msg,
+		};
+		size_t j;
+
+		tp_describe_status(status, st, sizeof(st));
+		if (s->timed_out)
+			snprintf(msg, sizeof(msg), "timed out after %gs (worker %d ended: %s)",
+				 s->timeout_used, s->id, st);
+		else
+			snprintf(msg, sizeof(msg), "worker %d died: %s", s->id, st);
+		tp_pool_finish(p, s->id, &s->batch.t[s->ndone], &o);
+		for (j = s->ndone + 1; j < s->batch.n; j++)
+			tp_pool_requeue(p, &s->batch.t[j]);
+	}
+	atomic_store_explicit(&p->slots[s->id].busy, 0, memory_order_relaxed);
+	close_fd(&s->cmd_w);
+	close_fd(&s->res_r);
+	close_fd(&s->err_r);
+	s->alive = s->busy = s->ready = s->retiring = 0;
+	s->batch.n = 0;
+}
+
+static void add_pfd(struct pstate *x, size_t *k, int fd, short ev, int slot, int kind)
+{
+	if (*k == x->palloc) {
+		size_t a = x->palloc, b = x->palloc;
+
+		tp_grow((void **)&x->pfd, &x->palloc, *k + 1, sizeof(*x->pfd));
+		tp_grow((void **)&x->pslot, &a, *k + 1, sizeof(*x->pslot));
+		tp_grow((void **)&x->pkind, &b, *k + 1, sizeof(*x->pkind));
+	}
+	x->pfd[*k].fd = fd;
+	x->pfd[*k].events = ev;
+	x->pfd[*k].revents = 0;
+	x->pslot[*k] = slot;
+	x->pkind[*k] = kind;
+	(*k)++;
+}
 
 static int process_run(struct tp_pool *p)
 {
-	(void)p;
-	return tp_error("the process strategy is not yet available");
+	struct pstate x;
+	size_t batch = (size_t)p->o.config.batch;
+	int i, rc = 0;
+
+	memset(&x, 0, sizeof(x));
+	x.p = p;
+	x.n = p->nslots;
+	x.exe = p->o.worker_exe ? p->o.worker_exe : "/proc/self/exe";
+	x.devnull = open("/dev/null", O_RDWR | O_CLOEXEC);
+	if (x.devnull < 0)
+		return tp_error("cannot open '/dev/null': %s", strerror(errno));
+	if (p->start == TP_START_FORK && !p->o.quiet_warnings && thread_count() > 1)
+		tp_warn("starting process workers with fork while tunepool runs %d threads: "
+			"only the forking thread is copied (locks held by the others stay held); "
+			"prefer --start spawn", thread_count());
+	if (p->start == TP_START_SPAWN && !p->o.workload->spec)
+		return tp_usage_error("workload '%s' has no spec to rebuild in a spawned worker",
+				      p->o.workload->desc->name);
+	tp_child_attr_init(&x.attr);
+	x.s = tp_xcalloc((size_t)x.n, sizeof(*x.s));
+	for (i = 0; i < x.n; i++) {
+		struct pslot *s = &x.s[i];
+
+		s->x = &x;
+		s->id = i;
+		s->cmd_w = s->res_r = s->err_r = -1;
+		tp_strbuf_init(&s->send);
+		tp_strbuf_init(&s->recv);
+		tp_strbuf_init(&s->batch.data);
+	}
+
+	for (;;) {
+		int target = atomic_load(&p->target), alive = 0, ms = -1, nr;
+		double due = 0, now, next = INFINITY, tmo = tp_pool_timeout(p);
+		enum tp_fill f = TP_FILL_GOT;
+		size_t k = 0, j;
+		int stopping = tp_pool_stopping(p);
+
+		now = tp_pool_elapsed(p);
+		if (stopping && !x.stop_handled) {
+			x.stop_handled = 1;
+			for (i = 0; i < x.n; i++) {
+				if (!x.s[i].alive)
+					continue;
+				if (x.s[i].busy)
+					tp_child_term(&x.s[i].ch, now, p->o.kill_grace_s);
+				else
+					retire(&x.s[i]);
+			}
+		}
+		for (i = 0; i < x.n && !stopping; i++) {
+			struct pslot *s = &x.s[i];
+
+			if (i < target && !s->alive && !atomic_load(&p->work_done)) {
+				if (start_worker(&x, s) < 0) {
+					p->system_error = 1;
+					tp_pool_stop(p);
+					break;
+				}
+			}
+			if (!s->alive || s->busy || s->retiring)
+				continue;
+			if (i >= target) {
+				retire(s);
+				continue;
+			}
+			if (f == TP_FILL_GOT) {
+				f = tp_pool_fill(p, &s->batch, batch, &due);
+				if (f == TP_FILL_GOT)
+					send_batch(&x, s, tmo > 0 || p->o.timeout_pct > 0);
+			}
+			if (!s->busy && atomic_load(&p->work_done))
+				retire(s);
+		}
+		for (i = 0; i < x.n; i++)
+			alive += x.s[i].alive;
+		if (!alive && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
+			break;
+		add_pfd(&x, &k, p->wake[0], POLLIN, -1, PK_WAKE);
+		for (i = 0; i < x.n; i++) {
+			struct pslot *s = &x.s[i];
+
+			if (!s->alive)
+				continue;
+			add_pfd(&x, &k, s->ch.pidfd, POLLIN, i, PK_PID);
+			add_pfd(&x, &k, s->res_r, POLLIN, i, PK_RES);
+			add_pfd(&x, &k, s->err_r, POLLIN, i, PK_ERR);
+			if (s->send.len > s->sent && s->cmd_w >= 0)
+				add_pfd(&x, &k, s->cmd_w, POLLOUT, i, PK_CMD);
+			if (tmo > 0 && s->busy && !s->ch.term_sent && s->task_start + tmo < next)
+				next = s->task_start + tmo;
+			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
+				next = s->ch.kill_at;
+		}
+		if (f == TP_FILL_WAIT && due > 0 && due < next)
+			next = due;
+		if (next < INFINITY)
+			ms = next <= now ? 0 : (int)ceil((next - now) * 1000);
+		nr = poll(x.pfd, (nfds_t)k, ms);
+		if (nr < 0 && errno != EINTR) {
+			rc = tp_error("cannot wait for workers: %s", strerror(errno));
+			tp_pool_stop(p);
+		}
+		/* Results and logs before deaths, so a death sees every result. */
+		for (j = 0; nr > 0 && j < k; j++) {
+			struct pslot *s = x.pslot[j] >= 0 ? &x.s[x.pslot[j]] : NULL;
+
+			if (!x.pfd[j].revents)
+				continue;
+			switch (x.pkind[j]) {
+			case PK_WAKE:
+				tp_pool_drain_wake(p);
+				break;
+			case PK_RES:
+				read_results(&x, s);
+				break;
+			case PK_ERR:
+				read_stderr(s);
+				break;
+			case PK_CMD:
+				flush_send(s);
+				break;
+			}
+		}
+		for (j = 0; nr > 0 && j < k; j++)
+			if (x.pfd[j].revents && x.pkind[j] == PK_PID)
+				worker_died(&x, &x.s[x.pslot[j]]);
+		now = tp_pool_elapsed(p);
+		for (i = 0; i < x.n; i++) {
+			struct pslot *s = &x.s[i];
+
+			if (!s->alive)
+				continue;
+			if (tmo > 0 && s->busy && !s->ch.term_sent && now >= s->task_start + tmo) {
+				s->timed_out = 1;
+				s->timeout_used = tmo;
+				tp_child_term(&s->ch, now, p->o.kill_grace_s);
+			}
+			tp_child_tick(&s->ch, now);
+		}
+	}
+
+	for (i = 0; i < x.n; i++) {
+		struct pslot *s = &x.s[i];
+
+		close_fd(&s->cmd_w);
+		close_fd(&s->res_r);
+		close_fd(&s->err_r);
+		tp_strbuf_release(&s->send);
+		tp_strbuf_release(&s->recv);
+		tp_batch_release(&s->batch);
+		tp_linefwd_release(&s->errfwd);
+	}
+	free(x.s);
+	free(x.pfd);
+	free(x.pslot);
+	free(x.pkind);
+	posix_spawnattr_destroy(&x.attr);
+	close(x.devnull);
+	return rc;
 }
 
 const struct tp_strategy_desc tp_strategy_process = {
 	.name = "process",
 	.summary = "persistent worker processes fed batches over pipes (start fork|spawn)",
-	.unsupported_reason = "not yet available",
 	.flags = TP_STRAT_START | TP_STRAT_PROCESSES,
 	.run = process_run,
 };

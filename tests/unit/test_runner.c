@@ -574,6 +574,102 @@ static void test_pool_exec_faults(void **state)
 	assert_int_equal(system(script), 0);
 }
 
+/* The tunepool binary beside this test (build/tests/../tunepool), for spawn. */
+static char worker_exe[4096];
+
+static struct tp_workload *builtin(const char *spec)
+{
+	struct tp_workload *wl;
+
+	assert_int_equal(tp_workload_new(&wl, spec), 0);
+	return wl;
+}
+
+static void test_pool_process_faults(void **state)
+{
+	const char *starts[] = { "fork", "spawn" };
+	struct tp_workload *wl;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr, st;
+	char dir[] = "/tmp/tp-test-flaky-XXXXXX", spec[256];
+
+	(void)state;
+	if (access(worker_exe, X_OK))
+		skip();
+	assert_non_null(mkdtemp(dir));
+	for (st = 0; st < 2; st++) {
+		/* a crash kills the worker: the task fails with SIGSEGV, the rest of
+		 * its batch is requeued on a new worker; non-zero results too */
+		wl = builtin("sleep:ms=0,crash_every=7,fail_every=5");
+		memset(&c, 0, sizeof(c));
+		opts_init(&o, "process", 2, 4, wl);
+		snprintf(o.config.start, sizeof(o.config.start), "%s", starts[st]);
+		o.worker_exe = worker_exe;
+		assert_int_equal(tp_inputs_from_count(&in, 20), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(c.n, 20);
+		/* 7 and 14 crash; 5, 10, 15, 20 fail */
+		assert_int_equal(c.failed, 6);
+		assert_int_equal(c.last_signal, SIGSEGV);
+		for (int i = 1; i <= 20; i++)
+			assert_int_equal(c.seen[i], 1);
+		free(rep.counters);
+		tp_inputs_free(in);
+		tp_workload_free(wl);
+
+		/* a hang ended by the timeout; a retry that succeeds the 2nd time */
+		snprintf(spec, sizeof(spec), "sleep:ms=0,hang_every=3,hang_s=30,flaky_dir=%s", dir);
+		wl = builtin(spec);
+		memset(&c, 0, sizeof(c));
+		opts_init(&o, "process", 2, 2, wl);
+		snprintf(o.config.start, sizeof(o.config.start), "%s", starts[st]);
+		o.worker_exe = worker_exe;
+		o.timeout_s = 0.3;
+		o.retries = 1;
+		assert_int_equal(tp_inputs_from_count(&in, 4), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(c.n, 4);
+		assert_int_equal(c.ok, 3);
+		assert_int_equal(c.timed_out, 1);
+		assert_int_equal(c.max_attempt, 2);
+		free(rep.counters);
+		tp_inputs_free(in);
+		tp_workload_free(wl);
+		snprintf(spec, sizeof(spec), "rm -f %s/*", dir);
+		assert_int_equal(system(spec), 0);
+
+		/* stop and resize */
+		wl = builtin("sleep:ms=2");
+		memset(&c, 0, sizeof(c));
+		c.grow_at = 5;
+		c.grow_to = 3;
+		opts_init(&o, "process", 1, 1, wl);
+		snprintf(o.config.start, sizeof(o.config.start), "%s", starts[st]);
+		o.worker_exe = worker_exe;
+		o.max_workers = 3;
+		assert_int_equal(tp_inputs_from_count(&in, 200), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(c.n, 200);
+		assert_int_equal(c.max_worker, 2);
+		assert_true(rep.rss_peak_kb > 0);
+		free(rep.counters);
+		tp_inputs_free(in);
+		memset(&c, 0, sizeof(c));
+		c.stop_after = 10;
+		assert_int_equal(tp_inputs_from_count(&in, 100000), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(intr, 1);
+		assert_int_equal(rep.tasks, c.n);
+		free(rep.counters);
+		tp_inputs_free(in);
+		tp_workload_free(wl);
+	}
+	rmdir(dir);
+}
+
 static void test_pool_config_valid(void **state)
 {
 	struct tp_config c = { .workers = 2, .batch = 1, .strategy = "thread" };
@@ -600,8 +696,9 @@ static void test_pool_config_valid(void **state)
 	tp_workload_free(ex);
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
+	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_inputs_args_and_count),
 		cmocka_unit_test(test_inputs_file),
@@ -616,7 +713,11 @@ int main(void)
 		cmocka_unit_test(test_pool_thread_timeout),
 		cmocka_unit_test(test_pool_stop_and_grow),
 		cmocka_unit_test(test_pool_exec_faults),
+		cmocka_unit_test(test_pool_process_faults),
 	};
+
+	snprintf(worker_exe, sizeof(worker_exe), "%.*s/../tunepool",
+		 slash ? (int)(slash - argv[0]) : 1, slash ? argv[0] : ".");
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
 }
