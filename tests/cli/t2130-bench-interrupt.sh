@@ -21,4 +21,21 @@ n=$(json_get r.json "sum(len(t['repeats']) for t in d['trials'])")
 [ "$n" -lt 100 ] || fail "the bench did not stop"
 [ "$(($(wc -l <r.csv) - 1))" = "$n" ] || fail "CSV rows differ from JSON repeats"
 contains "$(cat out.txt)" "median tasks/s"
+
+# The io workload's temporary directory is removed on SIGINT too.
+mkdir iot
+TMPDIR="$PWD/iot" "$TP" bench -w io:bytes=16K,fsync=no --count 50 --workers 1,2 --repeat 50 \
+	--warmup 0 --bar >/dev/null 2>err2.txt &
+pid=$!
+i=0
+until grep -q "run 2/" err2.txt 2>/dev/null; do
+	i=$((i + 1))
+	[ $i -lt 600 ] || { kill $pid; fail "no progress: $(cat err2.txt)"; }
+	sleep 0.05
+done
+kill -INT $pid
+wait $pid
+rc=$?
+[ $rc = 130 ] || fail "io: exit $rc, wanted 130: $(cat err2.txt)"
+[ -z "$(ls iot)" ] || fail "io left files behind: $(ls -R iot)"
 exit 0
