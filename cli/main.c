@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/registry.h"
 
+#include <signal.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -89,6 +90,9 @@ int main(int argc, char **argv)
 {
 	const struct tp_cmd_desc *c;
 
+	/* Past `ulimit -f` a write must fail with EFBIG (reported, the old file
+	 * kept) instead of SIGXFSZ killing us mid-write; children get SIG_DFL back. */
+	signal(SIGXFSZ, SIG_IGN);
 	if (argc < 2) {
 		print_usage(stderr);
 		return TP_EXIT_USAGE;
