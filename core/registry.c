@@ -1,7 +1,9 @@
 /* Name lookup in registration tables and "did you mean" suggestions. */
 #include "core/registry.h"
 #include "core/alloc.h"
+#include "core/log.h"
 
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -84,4 +86,41 @@ const char *tp_registry_suggest(const void *const *table, size_t n, const char *
 	best = tp_closest_name(names, n, name);
 	free(names);
 	return best;
+}
+
+const char *tp_registry_names(const void *const *table, size_t n, char *buf, size_t size)
+{
+	size_t i, len = 0;
+
+	if (size)
+		buf[0] = '\0';
+	for (i = 0; i < n && len + 1 < size; i++) {
+		int w;
+
+		if (!table[i])
+			continue;
+		w = snprintf(buf + len, size - len, "%s%s", len ? "|" : "", desc_name(table[i]));
+		if (w < 0)
+			break;
+		len += (size_t)w;
+	}
+	return buf;
+}
+
+const void *tp_registry_lookup(const void *const *table, size_t n, const char *name,
+			       const char *kind)
+{
+	const void *d = tp_registry_find(table, n, name);
+	const char *hint;
+	char names[512];
+
+	if (d)
+		return d;
+	hint = tp_registry_suggest(table, n, name);
+	if (hint)
+		tp_usage_error("unknown %s '%s'; did you mean '%s'?", kind, name, hint);
+	else
+		tp_usage_error("unknown %s '%s' (one of %s)", kind, name,
+			       tp_registry_names(table, n, names, sizeof(names)));
+	return NULL;
 }

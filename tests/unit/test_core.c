@@ -98,6 +98,15 @@ static void test_registry(void **state)
 	assert_string_equal(tp_registry_suggest((const void *const *)tab, 3, "comp"), "compare");
 	assert_null(tp_registry_suggest((const void *const *)tab, 3, "zzzzzz"));
 	assert_int_equal(tp_edit_distance("kitten", "sitting"), 3);
+	assert_ptr_equal(tp_registry_lookup((const void *const *)tab, 3, "compare", "command"), &c);
+	assert_null(tp_registry_lookup((const void *const *)tab, 3, "bnch", "command"));
+	{
+		char buf[64];
+
+		assert_string_equal(tp_registry_names((const void *const *)tab, 3, buf, sizeof(buf)),
+				    "probe|bench|compare");
+		assert_string_equal(tp_registry_names((const void *const *)tab, 3, buf, 9), "probe|be");
+	}
 }
 
 static void test_strbuf(void **state)
