@@ -609,11 +609,22 @@ static int run_run(int argc, char **argv)
 	co.initial = po.config.workers;
 	co.mem_per_worker_kb = o.config ? conf.memory_per_worker_kb : 0;
 	co.log = declog;
+	if (o.config && !o.controller && o.adaptive) {
+		/* A conf may name a controller this runner lacks: fall back, say so. */
+		size_t n, k;
+		const struct tp_controller_desc *const *tab = tp_controller_table(&n);
+
+		for (k = 0; k < n && strcmp(tab[k]->name, ctl_name); k++)
+			;
+		if (k == n) {
+			if (!o.quiet)
+				tp_warn("'%s': controller = '%s' is not one of this runner's; using 'hill'",
+					o.config, ctl_name);
+			ctl_name = "hill";
+		}
+	}
 	if (tp_controller_new(&ctl, ctl_name, &co) < 0) {
 		rc = tp_error_exit_code();
-		if (o.config && !o.controller)
-			tp_usage_error("'%s': controller = '%s' is not hill, gradient or static",
-				       o.config, ctl_name);
 		goto out;
 	}
 

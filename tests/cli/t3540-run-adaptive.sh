@@ -34,4 +34,17 @@ expect_exit 0 "$TP" run -q -w spec --inputs specs.txt
 # --bar prints a progress line on stderr even off a terminal.
 expect_exit 0 "$TP" run --bar -w sleep:ms=1 --count 20
 contains "$err" "20/20 done"
+# Unknown total (stdin): the line says so.
+seq 1 20 > n.txt
+"$TP" run --bar -w sleep:ms=1 < n.txt >/dev/null 2>e.txt || fail "stdin run: $(cat e.txt)"
+grep -q "20 done (total unknown)" e.txt || fail "progress with unknown total: $(cat e.txt)"
+# tunepool.conf gives width, bounds and interval; an unknown controller falls back to hill.
+printf '[run]\nworkers = 3\n[bounds]\nmin_workers = 3\nmax_workers = 3\n[monitor]\ninterval_ms = 50\ncontroller = usl\n' > t.conf
+expect_exit 0 "$TP" run --config t.conf --log-decisions c.jsonl -w sleep:ms=5 --count 100
+contains "$err" "using 'hill'"
+python3 - c.jsonl <<'PY' || fail "conf decisions: $(head -c 600 c.jsonl)"
+import json, sys
+decs = [json.loads(l) for l in open(sys.argv[1])]
+assert decs and all(d['from'] == 3 and d['to'] == 3 for d in decs), decs
+PY
 exit 0
