@@ -716,7 +716,8 @@ static void latency_quantiles(struct tp_pool *p, struct tp_repeat *rep)
 		return;
 	all = tp_xmalloc(n * sizeof(*all));
 	for (i = 0; i < p->nslots; i++) {
-		memcpy(all + k, p->slots[i].lat, p->slots[i].nlat * sizeof(*all));
+		if (p->slots[i].nlat)
+			memcpy(all + k, p->slots[i].lat, p->slots[i].nlat * sizeof(*all));
 		k += p->slots[i].nlat;
 	}
 	qsort(all, n, sizeof(*all), cmp_double);
