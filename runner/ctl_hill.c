@@ -104,7 +104,13 @@ static void start_probe(struct tp_controller *c, struct hill_state *h, const str
 		dir = h->dir ? h->dir : 1;
 		if ((dir > 0 && h->tried_up) || (dir < 0 && h->tried_down))
 			dir = -dir;
-		target = tp_controller_clamp(c, h->home + dir * h->step);
+		/* Stay within the bounded step per interval, so the guard does not cut the probe. */
+		{
+			int maxstep = tp_controller_max_step(c, h->home, s->dt_s);
+			int step = h->step > maxstep ? maxstep : h->step;
+
+			target = tp_controller_clamp(c, h->home + dir * step);
+		}
 		if (target == h->home) {
 			if (dir > 0)
 				h->tried_up = 1;
@@ -138,6 +144,12 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		go_home(h);
 	}
 	expect = h->phase == HILL_PROBE ? h->probe : h->home;
+	if (h->phase == HILL_PROBE && s->workers != expect &&
+	    (s->workers - h->home) * (h->probe - h->home) > 0) {
+		/* A guard shortened the probe but kept its direction: measure that. */
+		h->probe = s->workers;
+		expect = s->workers;
+	}
 	if (s->workers != expect) {
 		/* A guard or the bounds moved us: start over from where we are. */
 		h->home = s->workers;
