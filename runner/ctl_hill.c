@@ -175,7 +175,7 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			snprintf(d->reason, sizeof(d->reason), "hill: measure home %d", h->home);
 			return;
 		}
-		if (h->ref_valid && h->home_acc.n >= 6) {
+		if (h->ref_valid) {
 			double m = acc_mean(&h->home_acc);
 			double diff = m - h->ref;
 			double se = hypot(acc_se(&h->home_acc), h->ref_se);
@@ -232,7 +232,9 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			h->settle = 0;
 			h->hold_s = HILL_HOLD_MIN_S;
 			h->hold_until = 0;
-			h->ref_valid = 0;
+			h->ref = mp;
+			h->ref_se = acc_se(&h->probe_acc);
+			h->ref_valid = 1;
 			/* Where we came from is known worse; keep going this way, faster. */
 			h->tried_up = h->dir < 0;
 			h->tried_down = h->dir > 0;
@@ -246,6 +248,10 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		snprintf(d->reason, sizeof(d->reason),
 			 "hill: back to %d: probe %d gave %.1f vs %.1f/s (gain %.1f <= noise %.1f)",
 			 h->home, h->probe, mp, mh, mp - mh, thr);
+		/* The home's last measurement is the reference a phase change shows against. */
+		h->ref = mh;
+		h->ref_se = acc_se(&h->home_acc);
+		h->ref_valid = 1;
 		if (h->step > 1)
 			h->step /= 2;	/* refine in the same direction */
 		else if (h->dir > 0)
