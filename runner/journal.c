@@ -71,10 +71,13 @@ static int cut_torn_tail(int fd, const char *path)
 
 int tp_journal_open(struct tp_journal *j, const char *path)
 {
-	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+	/* Never append through a symlink planted at the journal's path. */
+	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
 
 	j->f = NULL;
 	j->path = NULL;
+	if (fd < 0 && errno == ELOOP)
+		return tp_error("refusing to write journal '%s': it is a symbolic link", path);
 	if (fd < 0)
 		return tp_error("cannot open journal '%s': %s", path, strerror(errno));
 	if (cut_torn_tail(fd, path) < 0) {
@@ -261,12 +264,13 @@ int tp_journal_index_load(struct tp_journal_index *idx, const char *path)
 			line[--n] = '\0';
 		if (n == 0)
 			continue;
+		if (!complete) {
+			/* A run killed mid-write leaves a torn last line: it never finished,
+			 * even when it happens to parse, and tp_journal_open() cuts it. */
+			idx->torn = 1;
+			break;
+		}
 		if (parse_record(line, &hash, &ok, &why) < 0) {
-			if (!complete) {
-				/* A run killed mid-write leaves a torn last line: it never finished. */
-				idx->torn = 1;
-				break;
-			}
 			ret = tp_usage_error("bad journal '%s': line %ld: %s", path, lineno, why);
 			break;
 		}
