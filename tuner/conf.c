@@ -133,8 +133,12 @@ static int set_key(struct parse_ctx *p, const struct key *k, const char *value)
 
 		if (k->choices == starts && !strcmp(v, "none"))
 			v = "";
+		/* Free words (controller, fingerprint) keep to a plain charset: a
+		 * leading ';' or '#', or a control byte, would not read back. */
 		if (k->choices ? !in_list(k->choices, v) : (!*v || strlen(v) >= k->size ||
-							      strpbrk(v, " \t"))) {
+							      strspn(v, "abcdefghijklmnopqrstuvwxyz"
+									"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+									"0123456789._:+-") != strlen(v))) {
 			return tp_usage_error("'%s': line %d: %s = '%s' is not valid%s%s", p->path,
 					      p->line, k->name, value,
 					      k->choices == strategies ? " (thread, process or exec)" :
