@@ -10,9 +10,57 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* More PUs than any machine has: hwloc would build every object first
+ * (minutes and gigabytes for "pack:1000 core:1000 pu:1000"). */
+#define SYNTHETIC_MAX_PUS 8192ULL
+
+/* The number of PUs a synthetic description asks for: the product of the
+ * arities of its levels ("pack:2", "core:8(...)" or a bare "2"), attributes
+ * in () and memory children in [] skipped; tokens without one count as 1.
+ * hwloc validates the rest.  Saturates above SYNTHETIC_MAX_PUS. */
+static unsigned long long synthetic_pus(const char *s)
+{
+	unsigned long long pus = 1;
+
+	while (*s) {
+		const char *tok, *colon = NULL, *num;
+		int depth = 0;
+
+		while (*s == ' ' || *s == '\t' || *s == '\n')
+			s++;
+		if (!*s)
+			break;
+		for (tok = s; *s && (depth || (*s != ' ' && *s != '\t' && *s != '\n')); s++) {
+			if (*s == '(' || *s == '[')
+				depth++;
+			else if ((*s == ')' || *s == ']') && depth)
+				depth--;
+			else if (*s == ':' && !depth)
+				colon = s;
+		}
+		if (*tok == '[')
+			continue;
+		num = colon ? colon + 1 : tok;
+		if (*num >= '0' && *num <= '9') {
+			unsigned long long n = strtoull(num, NULL, 10);
+
+			if (n > SYNTHETIC_MAX_PUS)
+				n = SYNTHETIC_MAX_PUS + 1;
+			pus *= n ? n : 1;
+			if (pus > SYNTHETIC_MAX_PUS)
+				pus = SYNTHETIC_MAX_PUS + 1;
+		}
+	}
+	return pus;
+}
+
 int tp_topology_load(hwloc_topology_t *out, const char *xml, const char *synthetic)
 {
 	hwloc_topology_t topo;
+
+	if (!xml && synthetic && synthetic_pus(synthetic) > SYNTHETIC_MAX_PUS)
+		return tp_usage_error("synthetic topology '%s' has more than %llu PUs", synthetic,
+				      SYNTHETIC_MAX_PUS);
 
 	if (hwloc_topology_init(&topo))
 		return tp_error("cannot initialise hwloc: %s", strerror(errno));
