@@ -41,8 +41,8 @@ peers = {
 if parallel:
     peers["GNU parallel -j"] = [parallel, "--will-cite", "-j", str(w), "/bin/true"]
 if raw:
-    # raw_spawn reads the inputs on stdin like xargs: WIDTH, then the command.
-    peers["raw posix_spawn loop"] = [raw, str(w), "/bin/true"]
+    # raw_spawn N W COMMAND: appends the task number as the input, like the others.
+    peers["raw posix_spawn loop"] = [raw, str(n), str(w), "/bin/true"]
 
 def once(argv):
     if os.path.exists(journal):
