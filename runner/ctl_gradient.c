@@ -27,6 +27,7 @@ struct gradient_state {
 	double prev_tput, prev_lat;
 	int ceiling, floor;	/* growth to ceiling / shrink to floor did not pay */
 	int explore;		/* shrinking to find the no-load latency */
+	int scaling;		/* the last growth raised throughput in proportion */
 	double hold_until, hold_s;
 };
 
@@ -127,6 +128,10 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 		if (from < w && g->tput >= g->prev_tput * GRAD_GAIN) {
 			g->hold_s = GRAD_HOLD_MIN_S;
 			g->ceiling = 0;
+			/* Throughput grew with the width (latency-bound tasks): double next. */
+			g->scaling = g->tput >= 0.8 * g->prev_tput * w / from;
+		} else {
+			g->scaling = 0;
 		}
 	}
 
@@ -167,7 +172,7 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 	}
 	if (ratio >= 1 - GRAD_TOL && (s->queued > 0 || s->busy >= w) &&
 	    (!g->ceiling || w + 1 < g->ceiling)) {
-		int step = w / 2 > 1 ? w / 2 : 1;
+		int step = g->scaling ? w : w / 2 > 1 ? w / 2 : 1;
 
 		if (g->ceiling && w + step >= g->ceiling)
 			step = g->ceiling - w - 1;
