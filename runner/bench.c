@@ -264,6 +264,7 @@ int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted)
 			}
 			if (tp_bench_run_one(&b->o.pool, b->o.workload, b->o.inputs, c, &rep, &intr,
 					     &b->slot)) {
+				free(rep.counters);	/* a failed run may have filled them */
 				ret = -1;
 				done = 1;
 				break;
