@@ -781,6 +781,7 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --resume-failed      skip those that finished ok, run the failed ones again\n"
 		"  --retries N          extra attempts after a failure, with backoff\n"
 		"  --timeout T|P%       per task: a duration, or P% of the median successful time\n"
+		"                       (once 5 tasks have succeeded)\n"
 		"  --halt now|soon,fail=N|N%   stop after failures (now: end running tasks)\n"
 		"  -k, --keep-order     print outputs in input order\n"
 		"  --shell              run the command through /bin/sh -c (inputs quoted)\n"
