@@ -31,6 +31,13 @@ PY
 # The spec workload: each input names a workload.
 printf 'sleep:ms=1\ncpu:bytes=1K\n' > specs.txt
 expect_exit 0 "$TP" run -q -w spec --inputs specs.txt
+# Plugin workloads run too; a bad plugin is bad input.
+expect_exit 0 "$TP" run -q --plugin "$TP_BUILD/plugins/upper.so" ::: abc def
+expect_exit 2 "$TP" run -q --plugin "$TP_BUILD/plugins/bad_abi.so" ::: abc
+contains "$err" "ABI"
+# Failures of a built-in workload are summarised like a command's.
+expect_exit 1 "$TP" run -q --static -j 2 -w sleep:ms=1,fail_every=10 --count 30
+contains "$err" "3 of 30 tasks failed"
 # --bar prints a progress line on stderr even off a terminal.
 expect_exit 0 "$TP" run --bar -w sleep:ms=1 --count 20
 contains "$err" "20/20 done"
