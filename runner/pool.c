@@ -14,6 +14,7 @@
 #include "workloads/workload.h"
 
 #include <errno.h>
+#include <gsl/gsl_statistics_double.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -684,18 +685,6 @@ static double tv_s(const struct timeval *tv)
 	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
 
-/* Quantile of sorted v with linear interpolation between order statistics
- * (GSL's definition). */
-static double quantile_sorted(const double *v, size_t n, double q)
-{
-	double h = (double)(n - 1) * q;
-	size_t lo = (size_t)h;
-
-	if (lo + 1 >= n)
-		return v[n - 1];
-	return v[lo] + (h - (double)lo) * (v[lo + 1] - v[lo]);
-}
-
 static int cmp_double(const void *a, const void *b)
 {
 	double x = *(const double *)a, y = *(const double *)b;
@@ -716,14 +705,16 @@ static void latency_quantiles(struct tp_pool *p, struct tp_repeat *rep)
 		return;
 	all = tp_xmalloc(n * sizeof(*all));
 	for (i = 0; i < p->nslots; i++) {
-		if (p->slots[i].nlat)
-			memcpy(all + k, p->slots[i].lat, p->slots[i].nlat * sizeof(*all));
-		k += p->slots[i].nlat;
+		size_t j;
+
+		for (j = 0; j < p->slots[i].nlat; j++)
+			all[k++] = p->slots[i].lat[j];
 	}
+	/* Sorted once for the three quantiles (GSL's interpolation). */
 	qsort(all, n, sizeof(*all), cmp_double);
-	rep->lat_p50_s = quantile_sorted(all, n, 0.50);
-	rep->lat_p95_s = quantile_sorted(all, n, 0.95);
-	rep->lat_p99_s = quantile_sorted(all, n, 0.99);
+	rep->lat_p50_s = gsl_stats_quantile_from_sorted_data(all, 1, n, 0.50);
+	rep->lat_p95_s = gsl_stats_quantile_from_sorted_data(all, 1, n, 0.95);
+	rep->lat_p99_s = gsl_stats_quantile_from_sorted_data(all, 1, n, 0.99);
 	free(all);
 }
 
@@ -795,22 +786,21 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	struct tp_counters ctr;
 	long long done = 0, failed = 0, rss = 0;
 	double cpus = p->o.cpus_usable;
-	int rc = 0, setup_here, i;
+	int rc = 0, i;
 	size_t ballast_size;
 	void *ballast = ballast_alloc(&ballast_size);
 
 	memset(rep, 0, sizeof(*rep));
 	*interrupted = 0;
 	reset_run_state(p, in);
-	/* The parent sets up shared state even for spawned workers: they attach
-	 * to what setup published (tp_workload_share_set). */
-	setup_here = 1;
 	if (tp_pool_stopping(p)) {
 		*interrupted = 1;
 		free(ballast);
 		return 0;
 	}
-	if (setup_here && wl->desc->setup && wl->desc->setup(wl) < 0) {
+	/* The parent sets up shared state even for spawned workers: they attach
+	 * to what setup published (tp_workload_share_set). */
+	if (wl->desc->setup && wl->desc->setup(wl) < 0) {
 		free(ballast);
 		return -1;
 	}
@@ -824,7 +814,7 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	getrusage(RUSAGE_SELF, &self1);
 	getrusage(RUSAGE_CHILDREN, &child1);
 	tp_counters_stop(&ctr);
-	if (setup_here && wl->desc->teardown)
+	if (wl->desc->teardown)
 		wl->desc->teardown(wl);
 	pthread_mutex_lock(&p->lock);
 	reorder_deliver(p, 1);
