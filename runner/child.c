@@ -25,6 +25,7 @@ void tp_child_attr_init(posix_spawnattr_t *attr)
 	sigaddset(&def, SIGINT);
 	sigaddset(&def, SIGTERM);
 	sigaddset(&def, SIGHUP);
+	sigaddset(&def, SIGXFSZ);	/* tunepool ignores it; tasks get the default */
 	posix_spawnattr_setsigmask(attr, &none);
 	posix_spawnattr_setsigdefault(attr, &def);
 	posix_spawnattr_setpgroup(attr, 0);
