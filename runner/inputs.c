@@ -48,7 +48,10 @@ static struct tp_inputs *inputs_alloc(enum src_kind kind)
 static void list_add(struct tp_inputs *in, const char *s, size_t len)
 {
 	tp_grow((void **)&in->lines, &in->alloc, in->n + 1, sizeof(*in->lines));
-	in->lines[in->n].s = tp_xstrndup(s, len);
+	/* Not strndup: a line may hold NUL bytes, and len must match the copy. */
+	in->lines[in->n].s = tp_xmalloc(len + 1);
+	memcpy(in->lines[in->n].s, s, len);
+	in->lines[in->n].s[len] = '\0';
 	in->lines[in->n].len = len;
 	in->n++;
 }
