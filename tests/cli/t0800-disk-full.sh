@@ -62,4 +62,10 @@ c = collections.Counter(json.loads(l)["input"] for l in open(sys.argv[1]))
 assert sorted(c, key=int) == [str(i) for i in range(1, 101)], sorted(c, key=int)
 assert set(c.values()) == {1}, {k: v for k, v in c.items() if v != 1}
 PY
+
+# tunepool ignores SIGXFSZ for its own writes; the tasks it starts must get
+# the default disposition back (bit 25 of SigIgn clear).
+expect_exit 0 "$TP" run -q -j 1 -- sh -c 'sed -n "s/^SigIgn:[[:space:]]*//p" /proc/$$/status' ::: a
+python3 -c 'import sys; m = int(sys.argv[1], 16); sys.exit(1 if m & (1 << 24) else 0)' "$out" ||
+	fail "a task inherited SIGXFSZ ignored (SigIgn $out)"
 exit 0

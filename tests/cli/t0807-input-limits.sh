@@ -30,6 +30,11 @@ case "$(cat stdout.txt)" in *after*) fail "run went on past the over-long line" 
 too_long sh -c '"$@" < long.txt' sh "$TP" run -q -j 1 -- echo {}
 contains "$err" "<stdin>"
 expect_exit 0 "$TP" run -q -j 1 --inputs max.txt -w sleep:ms=0
+# A NUL byte inside a line is data: held inputs keep their full length (the
+# sanitizer build catches a read past a shortened copy).
+printf 'ab\000cdefghijklmnopqrstuvwxyz\nsecond\n' > nul.txt
+expect_exit 0 "$TP" bench -w cpu:bytes=64 --inputs nul.txt --workers 1 --repeat 1 --warmup 0 -o nul.json
+contains "$(json_get nul.json 'd["workload"]["input_signature"]')" ":2"
 
 # --synthetic: a description of more than a real machine's PUs is refused
 # fast (hwloc would build every object: minutes and gigabytes).
