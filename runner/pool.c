@@ -360,7 +360,12 @@ void tp_pool_record_ok(struct tp_pool *p, int worker, double duration_s)
 
 	record_duration(s, duration_s);
 	count_ok(p, s, duration_s);
-	atomic_fetch_sub_explicit(&p->inflight, 1, memory_order_relaxed);
+}
+
+void tp_pool_resolved(struct tp_pool *p, long long n)
+{
+	if (n)
+		atomic_fetch_sub(&p->inflight, n);
 }
 
 int tp_pool_needs_delivery(const struct tp_pool *p)
@@ -600,7 +605,10 @@ int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts)
 		p->o.retries = 0;
 	p->nslots = p->o.max_workers;
 	p->target = c->workers;
-	p->slots = tp_xcalloc((size_t)p->nslots, sizeof(*p->slots));
+	p->slots = aligned_alloc(64, (size_t)p->nslots * sizeof(*p->slots));
+	if (!p->slots)
+		TP_BUG("out of memory for the pool's slots");
+	memset(p->slots, 0, (size_t)p->nslots * sizeof(*p->slots));
 	if (pipe2(p->wake, O_CLOEXEC | O_NONBLOCK) < 0) {
 		free(p->slots);
 		free(p);

@@ -61,9 +61,11 @@ struct tp_outcome {
 	size_t out_len;
 };
 
-/* Per-worker-slot measurements, written by the thread that runs the slot. */
+/* Per-worker-slot measurements, written by the thread that runs the slot;
+ * a cache line each so workers never share one. */
 struct tp_slot_stats {
-	_Atomic long long done, failed;
+	_Alignas(64) _Atomic long long done;
+	_Atomic long long failed;
 	_Atomic int busy;
 	float *lat;			/* durations of finished attempts (4 bytes each:
 					 * 10^6 tasks stay at 4 MB) */
@@ -134,10 +136,12 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 void tp_pool_finish(struct tp_pool *p, int worker, const struct tp_task *t,
 		    const struct tp_outcome *o);
 /* Only the measurements of a successful attempt, without the lock: for thread
- * workers when no hook needs the result (see tp_pool_needs_delivery). */
+ * workers when no hook needs the result (see tp_pool_needs_delivery).  The
+ * caller resolves such tasks in bulk with tp_pool_resolved(). */
 void tp_pool_record_ok(struct tp_pool *p, int worker, double duration_s);
 /* 1 when successful results must go through tp_pool_finish (hooks, order). */
 int tp_pool_needs_delivery(const struct tp_pool *p);
+void tp_pool_resolved(struct tp_pool *p, long long n);
 /* A task that never ran (its worker died first) goes back to the queue with
  * the same attempt number. */
 void tp_pool_requeue(struct tp_pool *p, const struct tp_task *t);

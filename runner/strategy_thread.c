@@ -27,6 +27,7 @@ struct tw {
 	struct tp_batch batch;		/* owned by the thread: outlives an abandoned slot */
 	size_t cur;			/* index of the running task */
 	size_t flushed;			/* tasks of the batch already delivered */
+	long long recorded;		/* successes recorded, not yet resolved */
 	double *starts, *durs;		/* successes held until the batch is delivered */
 	_Atomic uint64_t word;
 	_Atomic uint64_t task_start_ns;
@@ -107,6 +108,7 @@ static void *thread_main(void *arg)
 		uint64_t prev;
 
 		t->flushed = 0;
+		t->recorded = 0;
 		pthread_mutex_lock(&p->lock);
 		for (;;) {
 			if (tp_pool_stopping(p) || t->id >= atomic_load(&p->target)) {
@@ -148,6 +150,7 @@ static void *thread_main(void *arg)
 			dur = (double)(end - prev) / 1e9;
 			if (!deliver && rc == 0) {
 				tp_pool_record_ok(p, t->id, dur);
+				t->recorded++;
 			} else if (rc == 0) {
 				t->starts[i] = (double)(prev - p->t0_ns) / 1e9;
 				t->durs[i] = dur;
@@ -168,6 +171,7 @@ static void *thread_main(void *arg)
 		}
 		if (deliver)
 			deliver_ok(t, flushed, i);
+		tp_pool_resolved(p, t->recorded);
 		atomic_store_explicit(&p->slots[t->id].busy, 0, memory_order_relaxed);
 		if (atomic_load(&p->eof) && atomic_load(&p->inflight) == 0) {
 			pthread_mutex_lock(&p->lock);
@@ -217,6 +221,7 @@ static void abandon(struct tp_pool *p, struct tw *t, uint64_t word, double tmo)
 		return;		/* ended by the stop: not reported */
 	if (tp_pool_needs_delivery(p))
 		deliver_ok(t, t->flushed, t->cur);
+	tp_pool_resolved(p, t->recorded);
 	snprintf(msg, sizeof(msg), "timed out after %gs (a thread cannot be killed: it was "
 		 "abandoned and keeps running until the task returns)", tmo);
 	{
