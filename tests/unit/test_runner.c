@@ -261,6 +261,8 @@ struct collect {
 	char first_err[256];
 	int grow_at, grow_to;
 	int max_worker;
+	int late_max_worker;		/* highest worker id after grow_at + 20 */
+	char out[64];			/* grouped stdout, concatenated */
 };
 
 static void on_result(void *ctx, const struct tp_task_result *r, int final)
@@ -286,6 +288,10 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 		c->max_attempt = r->attempt;
 	if (r->worker > c->max_worker)
 		c->max_worker = r->worker;
+	if (c->grow_at && c->n > c->grow_at + 20 && r->worker > c->late_max_worker)
+		c->late_max_worker = r->worker;
+	if (r->out && strlen(c->out) + r->out_len < sizeof(c->out))
+		strncat(c->out, r->out, r->out_len);
 	if (r->seq <= c->last_seq)
 		c->in_order = 0;
 	c->last_seq = r->seq;
@@ -670,6 +676,69 @@ static void test_pool_process_faults(void **state)
 	rmdir(dir);
 }
 
+static void test_pool_shrink(void **state)
+{
+	const char *strategies[] = { "thread", "exec", "process" };
+	char *argv[] = { "sh", "-c", "sleep 0.002", "sh" };
+	struct tp_workload *ex, *sl;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr, s;
+
+	(void)state;
+	assert_int_equal(tp_workload_new_exec(&ex, argv, 4), 0);
+	assert_int_equal(tp_workload_new(&sl, "sleep:ms=2"), 0);
+	for (s = 0; s < 3; s++) {
+		/* 3 workers shrink to 1: the others leave after their task */
+		memset(&c, 0, sizeof(c));
+		c.grow_at = 5;
+		c.grow_to = 1;
+		opts_init(&o, strategies[s], 3, 1, s == 0 ? &slow_wl : s == 1 ? ex : sl);
+		if (s == 2) {
+			strcpy(o.config.start, "fork");
+			o.worker_exe = worker_exe;
+		}
+		assert_int_equal(tp_inputs_from_count(&in, 60), 0);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+		assert_int_equal(c.n, 60);
+		assert_int_equal(c.max_worker, 2);
+		assert_int_equal(c.late_max_worker, 0);
+		free(rep.counters);
+		tp_inputs_free(in);
+	}
+	tp_workload_free(ex);
+	tp_workload_free(sl);
+}
+
+static void test_pool_exec_grouped_output(void **state)
+{
+	char *argv[] = { "sh", "-c", "printf '%s.' \"$1\"; echo to-stderr >&2", "sh", "{}" };
+	struct tp_workload *wl;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr;
+
+	(void)state;
+	assert_int_equal(tp_workload_new_exec(&wl, argv, 5), 0);
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, "exec", 3, 1, wl);
+	o.group_output = 1;
+	o.keep_order = 1;
+	assert_int_equal(tp_inputs_from_count(&in, 9), 0);
+	assert_int_equal(run_pool(&o, in, &c, &rep, &intr), 0);
+	assert_int_equal(c.n, 9);
+	assert_int_equal(c.in_order, 1);
+	/* each task's stdout arrives whole with its own result, in input order */
+	assert_string_equal(c.out, "1.2.3.4.5.6.7.8.9.");
+	free(rep.counters);
+	tp_inputs_free(in);
+	tp_workload_free(wl);
+}
+
 static void test_pool_config_valid(void **state)
 {
 	struct tp_config c = { .workers = 2, .batch = 1, .strategy = "thread" };
@@ -714,6 +783,8 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_stop_and_grow),
 		cmocka_unit_test(test_pool_exec_faults),
 		cmocka_unit_test(test_pool_process_faults),
+		cmocka_unit_test(test_pool_shrink),
+		cmocka_unit_test(test_pool_exec_grouped_output),
 	};
 
 	snprintf(worker_exe, sizeof(worker_exe), "%.*s/../tunepool",
