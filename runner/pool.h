@@ -54,7 +54,10 @@ struct tp_pool_opts {
 	struct tp_config config;	/* workers, batch, strategy name, start name */
 	int min_workers, max_workers;	/* bounds for tp_pool_set_workers (0 = config.workers) */
 	struct tp_workload *workload;	/* instantiated workload (options parsed) */
-	double timeout_s;		/* per task, 0 = none */
+	double timeout_s;		/* per task, 0 = none.  thread strategy: a thread
+					 * cannot be killed, so the task is reported timed
+					 * out and its thread abandoned (replaced; it exits
+					 * when the task returns) */
 	double timeout_pct;		/* P% of the median successful task time, 0 = off */
 	double kill_grace_s;		/* SIGTERM -> SIGKILL, default 2 s */
 	int retries;			/* extra attempts after a failure */
@@ -98,8 +101,11 @@ int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts);
 int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, int *interrupted);
 /* Changes the target width within [min_workers, max_workers]; thread-safe. */
 void tp_pool_set_workers(struct tp_pool *p, int workers);
-/* Stops dispatch; running tasks are ended (SIGTERM, then SIGKILL after the
- * grace period) and not reported as finished.  Async-signal-safe. */
+/* Stops dispatch; running tasks are ended (SIGTERM to their process group,
+ * then SIGKILL after the grace period) and not reported as finished; thread
+ * workers finish their task (abandoned after the grace period).  Results of
+ * finished tasks are always delivered.  Async-signal-safe (a flag and a
+ * self-pipe write). */
 void tp_pool_stop(struct tp_pool *p);
 void tp_pool_snapshot(struct tp_pool *p, struct tp_pool_snapshot *s);
 void tp_pool_free(struct tp_pool *p);
