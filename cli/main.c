@@ -44,18 +44,7 @@ static void print_usage(FILE *f)
 
 static const struct tp_cmd_desc *find_command(const char *name)
 {
-	const struct tp_cmd_desc *c =
-		tp_registry_find((const void *const *)commands, NCOMMANDS, name);
-	const char *hint;
-
-	if (c)
-		return c;
-	hint = tp_registry_suggest((const void *const *)commands, NCOMMANDS, name);
-	if (hint)
-		tp_usage_error("unknown command '%s'; did you mean '%s'?", name, hint);
-	else
-		tp_usage_error("unknown command '%s'; see 'tunepool --help'", name);
-	return NULL;
+	return tp_registry_lookup((const void *const *)commands, NCOMMANDS, name, "command");
 }
 
 int tp_cli_help(const char *sub)

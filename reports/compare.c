@@ -432,17 +432,7 @@ static const struct tp_compare_format_desc *const formats[] = { &fmt_text, &fmt_
 
 const struct tp_compare_format_desc *tp_compare_format_find(const char *name)
 {
-	const struct tp_compare_format_desc *f =
-		tp_registry_find((const void *const *)formats, NFORMATS, name);
-	const char *hint;
-
-	if (f)
-		return f;
-	hint = tp_registry_suggest((const void *const *)formats, NFORMATS, name);
-	tp_usage_error("unknown compare format '%s'%s%s%s; use one of %s", name,
-		       hint ? "; did you mean '" : "", hint ? hint : "", hint ? "'?" : "",
-		       tp_compare_format_names());
-	return NULL;
+	return tp_registry_lookup((const void *const *)formats, NFORMATS, name, "compare format");
 }
 
 const char *tp_compare_format_names(void)

@@ -29,20 +29,10 @@ struct tp_bench {
 
 static const struct tp_strategy_desc *find_strategy(const char *name)
 {
-	const struct tp_strategy_desc *const *tab;
-	const struct tp_strategy_desc *d = tp_strategy_find(name);
-	const char *hint;
 	size_t n;
+	const struct tp_strategy_desc *const *tab = tp_strategy_table(&n);
 
-	if (d)
-		return d;
-	tab = tp_strategy_table(&n);
-	hint = tp_registry_suggest((const void *const *)tab, n, name);
-	if (hint)
-		tp_usage_error("bench: unknown strategy '%s'; did you mean '%s'?", name, hint);
-	else
-		tp_usage_error("bench: unknown strategy '%s' (thread, process or exec)", name);
-	return NULL;
+	return tp_registry_lookup((const void *const *)tab, n, name, "strategy");
 }
 
 static int check_start(const char *name)

@@ -563,13 +563,9 @@ int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts)
 	if (!s) {
 		size_t n;
 		const struct tp_strategy_desc *const *tab = tp_strategy_table(&n);
-		const char *hint = tp_registry_suggest((const void *const *)tab, n, c->strategy);
 
-		if (hint)
-			return tp_usage_error("unknown strategy '%s'; did you mean '%s'?",
-					      c->strategy, hint);
-		return tp_usage_error("unknown strategy '%s'; use thread, process or exec",
-				      c->strategy);
+		tp_registry_lookup((const void *const *)tab, n, c->strategy, "strategy");
+		return -1;
 	}
 	if (!tp_pool_config_valid(c, opts->workload, opts->multi_input, &why)) {
 		if (!strcmp(why, "unknown start method")) {

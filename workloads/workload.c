@@ -108,14 +108,8 @@ int tp_workload_new(struct tp_workload **out, const char *spec)
 	int rc;
 
 	*out = NULL;
-	desc = tp_registry_find((const void *const *)table, NWORKLOADS, name);
+	desc = tp_registry_lookup((const void *const *)table, NWORKLOADS, name, "workload");
 	if (!desc) {
-		const char *hint = tp_registry_suggest((const void *const *)table, NWORKLOADS, name);
-
-		if (hint)
-			tp_usage_error("unknown workload '%s'; did you mean '%s'?", name, hint);
-		else
-			tp_usage_error("unknown workload '%s'; see 'tunepool workloads'", name);
 		free(name);
 		return -1;
 	}
