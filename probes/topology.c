@@ -10,14 +10,18 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* More PUs than any machine has: hwloc would build every object first
- * (minutes and gigabytes for "pack:1000 core:1000 pu:1000"). */
+/* More PUs than any machine has, or more children under one object than
+ * any level of one has: hwloc would build every object first, and inserts
+ * siblings in quadratic time ("pack:1000 core:1000 pu:1000" ran for minutes
+ * and gigabytes, " 8192" for seconds). */
 #define SYNTHETIC_MAX_PUS 8192ULL
+#define SYNTHETIC_MAX_ARITY 512ULL
 
 /* The number of PUs a synthetic description asks for: the product of the
  * arities of its levels ("pack:2", "core:8(...)" or a bare "2"), attributes
  * in () and memory children in [] skipped; tokens without one count as 1.
- * hwloc validates the rest.  Saturates above SYNTHETIC_MAX_PUS. */
+ * hwloc validates the rest.  Saturates above SYNTHETIC_MAX_PUS, and counts
+ * as that when one level is wider than SYNTHETIC_MAX_ARITY. */
 static unsigned long long synthetic_pus(const char *s)
 {
 	unsigned long long pus = 1;
@@ -44,8 +48,8 @@ static unsigned long long synthetic_pus(const char *s)
 		if (*num >= '0' && *num <= '9') {
 			unsigned long long n = strtoull(num, NULL, 10);
 
-			if (n > SYNTHETIC_MAX_PUS)
-				n = SYNTHETIC_MAX_PUS + 1;
+			if (n > SYNTHETIC_MAX_ARITY)
+				return SYNTHETIC_MAX_PUS + 1;
 			pus *= n ? n : 1;
 			if (pus > SYNTHETIC_MAX_PUS)
 				pus = SYNTHETIC_MAX_PUS + 1;
@@ -59,8 +63,9 @@ int tp_topology_load(hwloc_topology_t *out, const char *xml, const char *synthet
 	hwloc_topology_t topo;
 
 	if (!xml && synthetic && synthetic_pus(synthetic) > SYNTHETIC_MAX_PUS)
-		return tp_usage_error("synthetic topology '%s' has more than %llu PUs", synthetic,
-				      SYNTHETIC_MAX_PUS);
+		return tp_usage_error("synthetic topology '%s' is larger than any machine (more than "
+				      "%llu PUs, or more than %llu children under one object)",
+				      synthetic, SYNTHETIC_MAX_PUS, SYNTHETIC_MAX_ARITY);
 
 	if (hwloc_topology_init(&topo))
 		return tp_error("cannot initialise hwloc: %s", strerror(errno));
