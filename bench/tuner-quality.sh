@@ -43,7 +43,7 @@ done
 # name | workload and inputs (tune and bench alike) | tune-only options
 cases() {
 	cat <<CASES
-cpu|-w cpu:bytes=64K --count 1024|--min-time 100ms
+cpu|-w cpu:bytes=256K --count 1024|--min-time 100ms
 sleep|-w sleep:ms=20 --count 512|--max-workers 32 --min-time 100ms
 lock|-w lock:cs_mode=sleep,cs_us=2000,wait_us=8000 --count 512|--max-workers 32 --min-time 100ms
 membw|-w membw:bytes=6M --count 256|--min-time 100ms
@@ -55,7 +55,7 @@ CASES
 run_tune() {
 	out=$1; shift
 	t0=$(date +%s.%N)
-	"$TP" tune "$@" -v -o "$out.conf" --results "$out.json" >"$out.out" 2>"$out.err" || {
+	"$TP" tune -v -o "$out.conf" --results "$out.json" "$@" >"$out.out" 2>"$out.err" || {
 		echo "tune failed: $*" >&2; tail -n 5 "$out.err" >&2; return 1; }
 	t1=$(date +%s.%N)
 	echo "$t0 $t1" | awk '{ printf "%.2f\n", $2 - $1 }' > "$out.time"
