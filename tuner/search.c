@@ -318,7 +318,7 @@ int tp_search_confirm(struct tp_search_run *run, int min_repeats, int max_config
 
 int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run)
 {
-	if (d->run(run) || tp_search_confirm(run, 6, 6))
+	if (d->run(run) || tp_search_confirm(run, 5, 3))
 		return -1;
 	if (tp_recommend(run->proto, run->space, &run->rec))
 		return tp_error("no configuration could be measured");
