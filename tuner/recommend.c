@@ -85,10 +85,20 @@ int tp_trial_cost_cmp(const struct tp_space *s, const struct tp_trial *a,
 	return tp_space_method_index(s, &a->config) - tp_space_method_index(s, &b->config);
 }
 
-/* Trials with a single repeat (racing stopped them) do not set the best. */
+/* Trials with a single repeat (racing stopped them) do not set the best,
+ * unless a budget that ran out left nothing else. */
 static int eligible(struct tp_protocol *p, const struct tp_trial *t)
 {
-	return tp_protocol_usable(p, t) && (t->nrepeats >= 2 || p->o.min_repeats < 2);
+	size_t i;
+
+	if (!tp_protocol_usable(p, t))
+		return 0;
+	if (t->nrepeats >= 2 || p->o.min_repeats < 2)
+		return 1;
+	for (i = 0; i < p->res->ntrials; i++)
+		if (p->res->trials[i].nrepeats >= 2 && tp_protocol_usable(p, &p->res->trials[i]))
+			return 0;
+	return 1;
 }
 
 struct tp_trial *tp_best_trial(struct tp_protocol *p, const struct tp_space *s)

@@ -321,6 +321,7 @@ int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run)
 	if (d->run(run) || tp_search_confirm(run, 5, 3))
 		return -1;
 	if (tp_recommend(run->proto, run->space, &run->rec))
-		return tp_error("no configuration could be measured");
+		return tp_error("no configuration could be measured%s",
+				tp_protocol_exhausted(run->proto) ? " within the budget; raise --budget" : "");
 	return 0;
 }
