@@ -183,6 +183,10 @@ static int run_one(struct tp_protocol *p, const struct tp_config *c, int keep)
 		free(rep.counters);
 		return rc < 0 ? 0 : 1;
 	}
+	if (rc < 0 && p->exhausted) {	/* interrupted: not the config's fault */
+		free(rep.counters);
+		return 0;
+	}
 	t = tp_results_trial(p->res, c);
 	if (rc < 0) {
 		*flag_of(p, t) |= TP_TRIAL_FAILED;
