@@ -21,6 +21,11 @@
 #include "tuner/search.h"
 #include "tuner/space.h"
 #include "tuner/usl.h"
+#include "tuner/cache.h"
+#include "tuner/tune.h"
+
+#include <sys/stat.h>
+#include <unistd.h>
 
 static double usl(double l, double s, double k, double n)
 {
@@ -482,6 +487,103 @@ static void test_recommend_cheapest_equivalent(void **state)
 	harness_release(&h);
 }
 
+static void test_sample_inputs(void **state)
+{
+	char dir[] = "/tmp/tp-test-sample-XXXXXX", *files[20], *names[100], **pick, **again;
+	size_t i, j;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	/* Files of 1..20 KiB listed in a shuffled order: 4 strata of 5 sizes. */
+	for (i = 0; i < 20; i++) {
+		size_t kib = (i * 7) % 20 + 1;
+		FILE *f;
+
+		assert_true(asprintf(&files[i], "%s/f%02zu", dir, kib) > 0);
+		f = fopen(files[i], "w");
+		for (j = 0; j < kib * 1024; j++)
+			fputc('x', f);
+		fclose(f);
+	}
+	pick = tp_sample_inputs(files, 20, 4, 3);
+	for (i = 0; i < 4; i++) {
+		struct stat st;
+
+		assert_int_equal(stat(pick[i], &st), 0);
+		/* stratum i holds sizes 5i+1 .. 5i+5 KiB */
+		assert_true(st.st_size > (off_t)(5 * i) * 1024 && st.st_size <= (off_t)(5 * i + 5) * 1024);
+	}
+	free(pick);
+	for (i = 0; i < 20; i++) {
+		unlink(files[i]);
+		free(files[i]);
+	}
+	rmdir(dir);
+
+	/* Plain inputs: k distinct, the same for the same seed. */
+	for (i = 0; i < 100; i++)
+		assert_true(asprintf(&names[i], "input-%zu", i) > 0);
+	pick = tp_sample_inputs(names, 100, 10, 7);
+	again = tp_sample_inputs(names, 100, 10, 7);
+	for (i = 0; i < 10; i++) {
+		assert_ptr_equal(pick[i], again[i]);
+		for (j = 0; j < i; j++)
+			assert_ptr_not_equal(pick[i], pick[j]);
+	}
+	free(pick);
+	free(again);
+	for (i = 0; i < 100; i++)
+		free(names[i]);
+}
+
+static void test_cache_round_trip(void **state)
+{
+	char dir[] = "/tmp/tp-test-cache-XXXXXX", *path, *other;
+	struct tp_results r, back;
+	struct tp_repeat rep;
+	struct tp_config c;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	setenv("XDG_CACHE_HOME", dir, 1);
+	path = tp_cache_path("00112233aabbccdd", "sleep:ms=2|count");
+	other = tp_cache_path("00112233aabbccdd", "sleep:ms=3|count");
+	assert_non_null(path);
+	assert_true(!strncmp(path, dir, strlen(dir)));
+	assert_non_null(strstr(path, "/tunepool/00112233aabbccdd-"));
+	assert_string_not_equal(path, other);
+	tp_results_init(&back);
+	assert_int_equal(tp_cache_load(path, &back), 0);	/* absent */
+	tp_results_init(&r);
+	memset(&c, 0, sizeof(c));
+	c.workers = 3;
+	c.batch = 2;
+	snprintf(c.strategy, sizeof(c.strategy), "thread");
+	memset(&rep, 0, sizeof(rep));
+	rep.wall_s = 1;
+	rep.tasks = 100;
+	rep.throughput = 100;
+	tp_trial_add_repeat(tp_results_trial(&r, &c), &rep);
+	tp_trial_update_stats(&r.trials[0]);
+	tp_cache_store(path, &r);
+	assert_int_equal(tp_cache_load(path, &back), 1);
+	assert_int_equal(back.ntrials, 1);
+	assert_true(tp_config_equal(&back.trials[0].config, &c));
+	tp_results_release(&back);
+	tp_results_release(&r);
+	unlink(path);
+	free(path);
+	free(other);
+	{
+		char *sub = NULL;
+
+		assert_true(asprintf(&sub, "%s/tunepool", dir) > 0);
+		rmdir(sub);
+		free(sub);
+	}
+	rmdir(dir);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -493,6 +595,8 @@ int main(void)
 		cmocka_unit_test(test_searches_on_knee_and_linear),
 		cmocka_unit_test(test_auto_is_stable_and_budgeted),
 		cmocka_unit_test(test_recommend_cheapest_equivalent),
+		cmocka_unit_test(test_sample_inputs),
+		cmocka_unit_test(test_cache_round_trip),
 	};
 
 	tp_log_set_quiet(1);
