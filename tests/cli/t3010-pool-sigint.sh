@@ -4,14 +4,22 @@
 # repeat whole, and no worker process is left behind.
 . "$TP_TESTLIB"
 
-# interrupt NAME ARGS...: a long bench, SIGINT after a second.
+# interrupt NAME ARGS...: a long bench, SIGINT once its progress line shows a
+# finished repeat (waiting on progress, not a fixed sleep, keeps this robust on
+# a loaded machine).
 interrupt() {
 	_name=$1
 	shift
-	"$TP" bench --repeat 200 --warmup 0 --workers 2 -o "r-$_name.json" "$@" \
+	"$TP" bench --bar --repeat 200 --warmup 0 --workers 2 -o "r-$_name.json" "$@" \
 		>/dev/null 2>"err-$_name.txt" &
 	_pid=$!
-	sleep 1.5
+	_waited=0
+	until grep -q "tasks/s" "err-$_name.txt" 2>/dev/null; do
+		sleep 0.1
+		_waited=$((_waited + 1))
+		[ $_waited -lt 300 ] || { kill -KILL $_pid; fail "$_name: no repeat finished in 30 s"; }
+	done
+	sleep 0.3
 	kill -INT $_pid
 	_t0=$(date +%s)
 	wait $_pid
