@@ -17,42 +17,49 @@
 #define SYNTHETIC_MAX_PUS 8192ULL
 #define SYNTHETIC_MAX_ARITY 512ULL
 
-/* The number of PUs a synthetic description asks for: the product of the
- * arities of its levels ("pack:2", "core:8(...)" or a bare "2"), attributes
- * in () and memory children in [] skipped; tokens without one count as 1.
- * hwloc validates the rest.  Saturates above SYNTHETIC_MAX_PUS, and counts
- * as that when one level is wider than SYNTHETIC_MAX_ARITY. */
+/* The most PUs a synthetic description can ask for: the product of every
+ * number that starts a word or follows a ':' outside the () of attributes
+ * ("pack:2", "core:8(...)", a bare "2"), '[' and ']' counting as word
+ * breaks; an upper bound whatever hwloc makes of the rest.  Saturates above
+ * SYNTHETIC_MAX_PUS, and counts as that when one number is above
+ * SYNTHETIC_MAX_ARITY.  0 when s is malformed: a byte outside the synthetic
+ * alphabet or unbalanced () or [] (hwloc reads some of those leniently). */
 static unsigned long long synthetic_pus(const char *s)
 {
 	unsigned long long pus = 1;
+	int paren = 0, bracket = 0;
+	const char *p;
 
-	while (*s) {
-		const char *tok, *colon = NULL, *num;
-		int depth = 0;
-
-		while (*s == ' ' || *s == '\t' || *s == '\n')
-			s++;
-		if (!*s)
-			break;
-		for (tok = s; *s && (depth || (*s != ' ' && *s != '\t' && *s != '\n')); s++) {
-			if (*s == '(' || *s == '[')
-				depth++;
-			else if ((*s == ')' || *s == ']') && depth)
-				depth--;
-			else if (*s == ':' && !depth)
-				colon = s;
-		}
-		if (*tok == '[')
-			continue;
-		num = colon ? colon + 1 : tok;
-		if (*num >= '0' && *num <= '9') {
-			unsigned long long n = strtoull(num, NULL, 10);
+	if (strspn(s, "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
+		      " \t\n:()[]=,._-") != strlen(s))
+		return 0;
+	for (p = s; *p; p++) {
+		if (*p == '(')
+			paren++;
+		else if (*p == ')' && --paren < 0)
+			return 0;
+		else if (*p == '[')
+			bracket++;
+		else if (*p == ']' && --bracket < 0)
+			return 0;
+	}
+	if (paren || bracket)
+		return 0;
+	for (p = s; *p;) {
+		if (*p == '(') {
+			p = strchr(p, ')') + 1;
+		} else if (*p >= '0' && *p <= '9' && (p == s || strchr(" \t\n:[]", p[-1]))) {
+			char *end;
+			unsigned long long n = strtoull(p, &end, 10);
 
 			if (n > SYNTHETIC_MAX_ARITY)
 				return SYNTHETIC_MAX_PUS + 1;
 			pus *= n ? n : 1;
 			if (pus > SYNTHETIC_MAX_PUS)
 				pus = SYNTHETIC_MAX_PUS + 1;
+			p = end;
+		} else {
+			p++;
 		}
 	}
 	return pus;
@@ -62,6 +69,9 @@ int tp_topology_load(hwloc_topology_t *out, const char *xml, const char *synthet
 {
 	hwloc_topology_t topo;
 
+	if (!xml && synthetic && !synthetic_pus(synthetic))
+		return tp_usage_error("malformed synthetic topology '%s' (example: "
+				      "\"pack:2 numa:2 core:8 pu:2\")", synthetic);
 	if (!xml && synthetic && synthetic_pus(synthetic) > SYNTHETIC_MAX_PUS)
 		return tp_usage_error("synthetic topology '%s' is larger than any machine (more than "
 				      "%llu PUs, or more than %llu children under one object)",
