@@ -174,9 +174,10 @@ static void check_halt(struct run_ctx *c)
 	c->halted = 1;
 	tp_warn("run: halting (%s) after %lld failed task%s", o->halt == HALT_NOW ? "now" : "soon",
 		c->failed, c->failed == 1 ? "" : "s");
-	/* now: end running tasks too; soon: start nothing more (should_skip). */
-	if (o->halt == HALT_NOW && c->pool)
-		tp_pool_stop(c->pool);
+	/* now: end running tasks too; soon: start nothing more, let running
+	 * tasks finish (the unread inputs stay unread: a resume runs them). */
+	if (c->pool)
+		(o->halt == HALT_NOW ? tp_pool_stop : tp_pool_drain)(c->pool);
 }
 
 static void on_result(void *ctx, const struct tp_task_result *r, int final)

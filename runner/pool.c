@@ -14,7 +14,6 @@
 #include "workloads/workload.h"
 
 #include <errno.h>
-#include <gsl/gsl_statistics_double.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -327,9 +326,7 @@ void tp_pool_requeue(struct tp_pool *p, const struct tp_task *t)
 
 static void record_duration(struct tp_slot_stats *s, double d)
 {
-	if (s->nlat == s->alat)
-		tp_grow((void **)&s->lat, &s->alat, s->nlat + 1, sizeof(*s->lat));
-	s->lat[s->nlat++] = d;
+	tp_lathist_add(&s->lat, d);
 }
 
 static int hist_bucket(double d)
@@ -415,7 +412,8 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 		.out = o->out,
 		.out_len = o->out_len,
 	};
-	int final = o->ok || t->attempt > p->o.retries || tp_pool_stopping(p);
+	int final = o->ok || t->attempt > p->o.retries || tp_pool_stopping(p) ||
+		    atomic_load_explicit(&p->draining, memory_order_relaxed);
 
 	record_duration(s, o->duration_s);
 	atomic_fetch_sub(&p->inflight, 1);
@@ -656,6 +654,29 @@ void tp_pool_stop(struct tp_pool *p)
 	errno = saved;
 }
 
+static void drop_retries(struct tp_pool *p)
+{
+	while (p->retries) {
+		struct tp_retry *r = p->retries;
+
+		p->retries = r->next;
+		free(r);
+	}
+	atomic_store(&p->queued_retries, 0);
+}
+
+void tp_pool_drain(struct tp_pool *p)
+{
+	pthread_mutex_lock(&p->lock);
+	atomic_store(&p->draining, 1);
+	/* Read no more inputs; queued retries will not start either. */
+	atomic_store(&p->eof, 1);
+	drop_retries(p);
+	pthread_cond_broadcast(&p->cond);
+	pthread_mutex_unlock(&p->lock);
+	tp_pool_wake(p);
+}
+
 void tp_pool_snapshot(struct tp_pool *p, struct tp_pool_snapshot *s)
 {
 	long long done = 0, failed = 0;
@@ -689,37 +710,22 @@ static double tv_s(const struct timeval *tv)
 	return (double)tv->tv_sec + (double)tv->tv_usec / 1e6;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return x < y ? -1 : x > y;
-}
-
-/* Fills the latency quantiles from every slot's durations. */
+/* Fills the latency quantiles from every slot's recorder. */
 static void latency_quantiles(struct tp_pool *p, struct tp_repeat *rep)
 {
-	size_t n = 0, k = 0;
-	double *all;
+	static const double qs[3] = { 0.50, 0.95, 0.99 };
+	const struct tp_lathist **h = tp_xmalloc((size_t)p->nslots * sizeof(*h));
+	double out[3];
 	int i;
 
 	for (i = 0; i < p->nslots; i++)
-		n += p->slots[i].nlat;
-	if (!n)
-		return;
-	all = tp_xmalloc(n * sizeof(*all));
-	for (i = 0; i < p->nslots; i++) {
-		size_t j;
-
-		for (j = 0; j < p->slots[i].nlat; j++)
-			all[k++] = p->slots[i].lat[j];
+		h[i] = &p->slots[i].lat;
+	if (tp_lathist_quantiles(h, (size_t)p->nslots, qs, 3, out)) {
+		rep->lat_p50_s = out[0];
+		rep->lat_p95_s = out[1];
+		rep->lat_p99_s = out[2];
 	}
-	/* Sorted once for the three quantiles (GSL's interpolation). */
-	qsort(all, n, sizeof(*all), cmp_double);
-	rep->lat_p50_s = gsl_stats_quantile_from_sorted_data(all, 1, n, 0.50);
-	rep->lat_p95_s = gsl_stats_quantile_from_sorted_data(all, 1, n, 0.95);
-	rep->lat_p99_s = gsl_stats_quantile_from_sorted_data(all, 1, n, 0.99);
-	free(all);
+	free(h);
 }
 
 static void reset_run_state(struct tp_pool *p, struct tp_inputs *in)
@@ -728,7 +734,8 @@ static void reset_run_state(struct tp_pool *p, struct tp_inputs *in)
 
 	p->in = in;
 	p->next_seq = 0;
-	atomic_store(&p->eof, 0);
+	/* A pool drained before it ran reads nothing. */
+	atomic_store(&p->eof, atomic_load(&p->draining));
 	p->input_error = 0;
 	atomic_store(&p->inflight, 0);
 	atomic_store(&p->work_done, 0);
@@ -746,16 +753,10 @@ static void reset_run_state(struct tp_pool *p, struct tp_inputs *in)
 		atomic_store(&s->done, 0);
 		atomic_store(&s->failed, 0);
 		atomic_store(&s->busy, 0);
-		s->nlat = 0;
+		tp_lathist_reset(&s->lat);
 		s->rss_kb = 0;
 	}
-	while (p->retries) {
-		struct tp_retry *r = p->retries;
-
-		p->retries = r->next;
-		free(r);
-	}
-	atomic_store(&p->queued_retries, 0);
+	drop_retries(p);
 	reorder_free(p->reorder);
 	p->reorder = p->o.keep_order ? tp_xcalloc(1, sizeof(*p->reorder)) : NULL;
 	if (p->reorder)
@@ -876,7 +877,7 @@ void tp_pool_free(struct tp_pool *p)
 	}
 	reorder_free(p->reorder);
 	for (i = 0; i < p->nslots; i++)
-		free(p->slots[i].lat);
+		tp_lathist_release(&p->slots[i].lat);
 	free(p->slots);
 	close(p->wake[0]);
 	close(p->wake[1]);

@@ -107,6 +107,11 @@ void tp_pool_set_workers(struct tp_pool *p, int workers);
  * finished tasks are always delivered.  Async-signal-safe (a flag and a
  * self-pipe write). */
 void tp_pool_stop(struct tp_pool *p);
+/* Stops dispatch only: no new inputs are read and queued retries do not
+ * start (a failure from now on is final); running tasks finish and are
+ * delivered, then tp_pool_run returns without *interrupted.  For --halt soon.
+ * Thread-safe, and callable from a hook. */
+void tp_pool_drain(struct tp_pool *p);
 void tp_pool_snapshot(struct tp_pool *p, struct tp_pool_snapshot *s);
 void tp_pool_free(struct tp_pool *p);
 

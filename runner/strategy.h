@@ -11,6 +11,7 @@
 #include <stdint.h>
 
 #include "core/strbuf.h"
+#include "runner/lathist.h"
 #include "runner/pool.h"
 
 enum tp_strategy_flags {
@@ -67,9 +68,7 @@ struct tp_slot_stats {
 	_Alignas(64) _Atomic long long done;
 	_Atomic long long failed;
 	_Atomic int busy;
-	float *lat;			/* durations of finished attempts (4 bytes each:
-					 * 10^6 tasks stay at 4 MB) */
-	size_t nlat, alat;
+	struct tp_lathist lat;		/* durations of finished attempts (bounded) */
 	long long rss_kb;
 };
 
@@ -89,6 +88,7 @@ struct tp_pool {
 	int nslots;			/* max_workers: worker ids are 0..nslots-1 */
 	_Atomic int target;
 	_Atomic int stop;		/* set by tp_pool_stop (lock-free: signal-safe) */
+	_Atomic int draining;		/* set by tp_pool_drain: no new inputs or retries */
 	int wake[2];			/* self-pipe: stop, set_workers, thread exits */
 	uint64_t t0_ns;
 	struct tp_slot_stats *slots;
