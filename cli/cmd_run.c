@@ -249,6 +249,20 @@ static int should_skip(void *ctx, uint64_t seq, const char *input)
 	return 0;
 }
 
+/* The width to start from without -j or a conf: the probe's seed for the
+ * workload's class when adaptive (wait-bound, commands and other unknown work
+ * start at the latency seed: a controller sheds surplus workers faster than
+ * it grows from 2, and too few workers cost most), else the cpu seed. */
+static int start_seed(const struct tp_machine *m, const struct tp_workload *wl, int adaptive)
+{
+	enum tp_task_class cls = wl->desc->task_class;
+	int seed = !adaptive || cls == TP_CLASS_CPU ? m->seeds.cpu
+		 : cls == TP_CLASS_MEMORY ? m->seeds.memory
+		 : m->seeds.latency;
+
+	return seed > 0 ? seed : 1;
+}
+
 static void on_worker_log(void *ctx, int worker, const char *line)
 {
 	struct run_ctx *c = ctx;
@@ -544,7 +558,7 @@ static int run_run(int argc, char **argv)
 	}
 	memset(&po, 0, sizeof(po));
 	po.config.workers = o.workers ? o.workers : o.config ? conf.workers
-			  : have_machine ? (machine.seeds.cpu > 0 ? machine.seeds.cpu : 1) : 1;
+			  : have_machine ? start_seed(&machine, wl, o.adaptive) : 1;
 	po.config.batch = o.batch ? o.batch : o.config ? conf.batch : 1;
 	snprintf(po.config.strategy, sizeof(po.config.strategy), "%s",
 		 (wl->desc->flags & TP_WL_COMMAND) ? "exec"
@@ -767,14 +781,16 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"\n"
 		"width:\n"
 		"  --config FILE        tunepool.conf from 'tunepool tune' ([run], [bounds], [monitor])\n"
-		"  -j, --workers N      starting width (default: the conf, else the probe's cpu seed)\n"
+		"  -j, --workers N      starting width (default: the conf, else the probe's seed for\n"
+		"                       the task class: latency for commands, cpu with --static)\n"
 		"  -b, --batch B        inputs handed to a worker at once (default 1)\n"
 		"  --adaptive           let the controller resize the pool (default)\n"
 		"  --static             hold the width given\n"
 		"  --controller NAME    hill (throughput climber, default), gradient (latency,\n"
 		"                       Little's law) or static; memory and CPU guards apply to all\n"
 		"  --min-workers N, --max-workers N   bounds (default: the conf, else 1 and the probe's)\n"
-		"  --interval DUR       monitor sampling period (default 250ms)\n"
+		"  --interval DUR       monitor sampling period (default 250ms; sooner, down to a\n"
+		"                       fifth of it, once 64 tasks finished)\n"
 		"  --log-decisions FILE every controller decision with its reason, JSON Lines\n"
 		"tasks:\n"
 		"  --joblog FILE        journal: one JSON line per finished task, flushed per task\n"

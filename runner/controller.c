@@ -52,7 +52,7 @@ int tp_controller_new(struct tp_controller **out, const char *name, const struct
 	if (c->opts.cpu_saturated <= 0)
 		c->opts.cpu_saturated = 0.9;
 	if (c->opts.step_per_s <= 0)
-		c->opts.step_per_s = 4.0;
+		c->opts.step_per_s = 8.0;
 	c->state = d->state_size ? tp_xcalloc(1, d->state_size) : NULL;
 	c->workers = tp_controller_clamp(c, opts->initial > 0 ? opts->initial : opts->min_workers);
 	*out = c;
@@ -81,6 +81,15 @@ int tp_controller_max_step(const struct tp_controller *c, int w, double dt_s)
 	double step = c->opts.step_per_s * (w > 1 ? w : 1) * (dt_s > 0 ? dt_s : 0.25);
 
 	return step < 1 ? 1 : (int)step;
+}
+
+double tp_controller_budget_s(const struct tp_controller *c, const struct tp_ctl_sample *s)
+{
+	double t = s->t_s - c->changed_t;
+
+	if (t < s->dt_s)
+		t = s->dt_s;
+	return t > 1.0 ? 1.0 : t;
 }
 
 /* Remembers the throughput around the last growth for the saturation guard. */
@@ -159,7 +168,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 			 100 * s->cpu_busy, s->cpu_throttled > 0 ? 100 * s->cpu_throttled : 0.0,
 			 c->grew_from, c->grew_to, c->tput_before, c->tput_after);
 	}
-	step = tp_controller_max_step(c, cur, s->dt_s);
+	step = tp_controller_max_step(c, cur, tp_controller_budget_s(c, s));
 	if (want > cur + step)
 		want = cur + step;
 	if (want < cur - step)
@@ -175,6 +184,8 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 		c->after_n = 0;
 	}
 	d->workers = want;
+	if (want != cur)
+		c->changed_t = s->t_s;
 	if (!d->reason[0])
 		snprintf(d->reason, sizeof(d->reason), "hold");
 	log_decision(c, s, cur, d);

@@ -33,7 +33,8 @@ struct tp_ctl_opts {
 	double mem_psi_threshold;	/* PSI memory some avg10 (%) that shrinks; 0 = 10 */
 	long long mem_per_worker_kb;	/* configured footprint; 0 = use the measured one */
 	double cpu_saturated;		/* cpu_busy at or above this is saturated; 0 = 0.9 */
-	double step_per_s;		/* |change| <= max(1, step_per_s * width * dt); 0 = 4 */
+	double step_per_s;		/* |change| <= max(1, step_per_s * width * t), t the
+					 * time since the last change (at most 1 s); 0 = 8 */
 	FILE *log;			/* --log-decisions: one JSON line per decision, or NULL */
 };
 
@@ -64,6 +65,7 @@ struct tp_controller {
 	int grew_from, grew_to;
 	double tput_before, tput_after;
 	int after_n;
+	double changed_t;	/* when the width last changed */
 };
 
 /* Finds the controller named name (usage error with a suggestion when none)
@@ -80,5 +82,8 @@ const struct tp_controller_desc *const *tp_controller_table(size_t *n);
 int tp_controller_clamp(const struct tp_controller *c, int x);
 /* The largest change allowed over dt_s from width w (at least 1). */
 int tp_controller_max_step(const struct tp_controller *c, int w, double dt_s);
+/* The time the step bound allows for at sample s: since the last change,
+ * at least s->dt_s, at most 1 s. */
+double tp_controller_budget_s(const struct tp_controller *c, const struct tp_ctl_sample *s);
 
 #endif

@@ -6,6 +6,7 @@
 
 #include <errno.h>
 #include <pthread.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -23,8 +24,11 @@ struct tp_monitor {
 	double t0, last_t;
 	long long last_completed;
 	long long mem_base_kb;	/* cgroup memory at the start */
-	long long ticks;
+	_Atomic long long ticks;	/* read by other threads (tests poll it) */
 	int workers;
+	/* The timeline's last point: one per interval whatever the tick rate. */
+	double tl_t;
+	long long tl_completed;
 };
 
 struct tp_monitor *tp_monitor_new(const struct tp_monitor_opts *opts)
@@ -34,6 +38,10 @@ struct tp_monitor *tp_monitor_new(const struct tp_monitor_opts *opts)
 	m->o = *opts;
 	if (m->o.interval_s <= 0)
 		m->o.interval_s = 0.25;
+	if (m->o.early_n == 0)
+		m->o.early_n = 64;
+	if (m->o.min_interval_s <= 0 || m->o.min_interval_s > m->o.interval_s)
+		m->o.min_interval_s = m->o.interval_s / 5;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
 	tp_sampler_init(&m->sampler, m->o.cpus_usable);
@@ -46,7 +54,8 @@ void tp_monitor_task_done(struct tp_monitor *m, double duration_s)
 {
 	pthread_mutex_lock(&m->lock);
 	m->lat_sum += duration_s;
-	m->lat_n++;
+	if (++m->lat_n == m->o.early_n)
+		pthread_cond_signal(&m->wake);
 	pthread_mutex_unlock(&m->lock);
 }
 
@@ -76,6 +85,8 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 		m->last_t = now_s;
 		m->last_completed = completed;
 		m->mem_base_kb = smp.cg_mem_current_kb;
+		m->tl_t = now_s;
+		m->tl_completed = completed;
 	}
 	memset(&cs, 0, sizeof(cs));
 	cs.t_s = now_s - m->t0;
@@ -110,39 +121,56 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 	} else {
 		m->workers = snap.workers;
 	}
-	if (m->o.results && cs.dt_s > 0) {
+	if (m->o.results && now_s - m->tl_t >= 0.99 * m->o.interval_s) {
 		pt.t_s = cs.t_s;
 		pt.workers = snap.workers;
-		pt.throughput = cs.throughput;
+		pt.throughput = (double)(completed - m->tl_completed) / (now_s - m->tl_t);
 		pt.cpu_busy = cs.cpu_busy;
 		pt.mem_pressure = cs.psi_mem;
 		pt.queue_depth = (double)snap.queued;
 		tp_results_add_timeline(m->o.results, &pt);
+		m->tl_t = now_s;
+		m->tl_completed = completed;
 	}
 	if (out)
 		*out = cs;
 }
 
+static struct timespec at(double s)
+{
+	struct timespec ts;
+
+	ts.tv_sec = (time_t)s;
+	ts.tv_nsec = (long)((s - (double)ts.tv_sec) * 1e9);
+	if (ts.tv_nsec >= 1000000000L) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000L;
+	}
+	return ts;
+}
+
 static void *monitor_main(void *arg)
 {
 	struct tp_monitor *m = arg;
-	struct timespec next;
+	double last = tp_now_s();
 
-	clock_gettime(CLOCK_MONOTONIC, &next);
-	tp_monitor_tick(m, tp_now_s(), NULL);
+	tp_monitor_tick(m, last, NULL);
 	pthread_mutex_lock(&m->lock);
 	while (!m->stopping) {
-		long long ns = next.tv_nsec + (long long)(m->o.interval_s * 1e9);
+		double now = tp_now_s();
+		/* The interval is over, or enough tasks finished to measure. */
+		int early = m->o.early_n > 0 && m->lat_n >= m->o.early_n;
+		double due = early ? last + m->o.min_interval_s : last + m->o.interval_s;
+		struct timespec ts;
 
-		next.tv_sec += ns / 1000000000LL;
-		next.tv_nsec = ns % 1000000000LL;
-		while (!m->stopping &&
-		       pthread_cond_timedwait(&m->wake, &m->lock, &next) != ETIMEDOUT)
-			;
-		if (m->stopping)
-			break;
+		if (now < due) {
+			ts = at(due);
+			pthread_cond_timedwait(&m->wake, &m->lock, &ts);
+			continue;
+		}
 		pthread_mutex_unlock(&m->lock);
-		tp_monitor_tick(m, tp_now_s(), NULL);
+		last = tp_now_s();
+		tp_monitor_tick(m, last, NULL);
 		pthread_mutex_lock(&m->lock);
 	}
 	pthread_mutex_unlock(&m->lock);
@@ -191,7 +219,7 @@ void tp_monitor_free(struct tp_monitor *m)
 
 long long tp_monitor_ticks(const struct tp_monitor *m)
 {
-	return m->ticks;
+	return atomic_load(&m->ticks);
 }
 
 int tp_monitor_workers(const struct tp_monitor *m)

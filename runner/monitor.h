@@ -19,6 +19,12 @@ struct tp_monitor_source {
 
 struct tp_monitor_opts {
 	double interval_s;		/* 0 = 0.25 */
+	/* Ticks come early once early_n tasks finished (0 = 64, < 0 = never),
+	 * but at most every min_interval_s (0 = interval_s / 5): fast tasks are
+	 * measured and steered several times an interval, slow ones once.  The
+	 * timeline keeps one point per interval. */
+	int early_n;
+	double min_interval_s;
 	double cpus_usable;		/* scales cgroup CPU time; 0 = host CPUs */
 	struct tp_controller *ctl;	/* NULL: observe only (never resizes) */
 	struct tp_results *results;	/* timeline goes here; NULL: none */
@@ -34,7 +40,8 @@ int tp_monitor_start(struct tp_monitor *m);
 /* Stops and joins the thread (if started); safe to call twice. */
 void tp_monitor_stop(struct tp_monitor *m);
 void tp_monitor_free(struct tp_monitor *m);
-/* A task finished after duration_s (any thread). */
+/* A task finished after duration_s (any thread); the early_n-th since the
+ * last tick wakes the thread. */
 void tp_monitor_task_done(struct tp_monitor *m, double duration_s);
 /* One sampling step at now_s (monotonic seconds): what the thread does each
  * interval; tests call it directly.  Fills *out when out != NULL. */

@@ -138,12 +138,59 @@ static void test_thread_runs_and_stops(void **state)
 	tp_monitor_free(m);
 }
 
+/* early_n finished tasks bring the next tick before the interval ends; the
+ * timeline still gets one point per interval. */
+static void test_early_tick(void **state)
+{
+	struct fake_pool fp = { .snap = { .workers = 2 } };
+	struct tp_results res;
+	struct tp_monitor_opts o = { .interval_s = 60, .early_n = 5, .min_interval_s = 0.01,
+				     .results = &res, .src = { &fp, fake_snapshot, fake_set } };
+	struct tp_monitor *m;
+	int i;
+
+	(void)state;
+	use_root("empty");
+	tp_results_init(&res);
+	m = tp_monitor_new(&o);
+	assert_int_equal(tp_monitor_start(m), 0);
+	/* The thread's first tick (at start) takes what finished before it. */
+	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 1; i++)
+		usleep(10000);
+	for (i = 0; i < 4; i++)
+		tp_monitor_task_done(m, 0.01);
+	usleep(100000);
+	assert_true(tp_monitor_ticks(m) == 1);	/* 4 < early_n: waits for the interval */
+	tp_monitor_task_done(m, 0.01);
+	/* Polls for up to 20 s: the interval (60 s) cannot be what ticks. */
+	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 2; i++)
+		usleep(10000);
+	tp_monitor_stop(m);
+	assert_int_equal(tp_monitor_ticks(m), 2);
+	tp_monitor_free(m);
+
+	/* Ticks 50 ms apart, interval 250 ms: a timeline point every fifth. */
+	o.interval_s = 0.25;
+	o.min_interval_s = 0;
+	m = tp_monitor_new(&o);
+	for (i = 0; i <= 20; i++) {
+		fp.snap.done = 10 * i;
+		tp_monitor_tick(m, 100.0 + 0.05 * i, NULL);
+	}
+	assert_int_equal(res.ntimeline, 4);
+	near(res.timeline[0].throughput, 200.0);
+	near(res.timeline[3].t_s, 1.0);
+	tp_monitor_free(m);
+	tp_results_release(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_tick_feeds_sample_and_timeline),
 		cmocka_unit_test(test_controller_resizes_pool),
 		cmocka_unit_test(test_thread_runs_and_stops),
+		cmocka_unit_test(test_early_tick),
 	};
 
 	tp_log_set_quiet(1);
