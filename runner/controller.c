@@ -159,7 +159,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 			snprintf(d->reason, sizeof(d->reason),
 				 "guard: usable memory %lld KiB < one more worker's %lld KiB: shrink",
 				 s->mem_usable_kb, mpw);
-	} else if (want > cur && c->grew_to == cur && c->grew_from < cur && c->after_n >= 3 &&
+	} else if (want > cur && c->grew_to == cur && c->grew_from < cur && c->after_n >= 2 &&
 		   (s->cpu_busy >= c->opts.cpu_saturated || s->cpu_throttled >= 0.2) &&
 		   c->tput_after < c->tput_before * 1.05) {
 		want = cur;

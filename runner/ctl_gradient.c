@@ -2,7 +2,10 @@
  * (a slowly forgetting minimum) and grows while tasks run at that latency and
  * growth pays in throughput; when latency rises faster than throughput it
  * shrinks toward the width Little's law says the current throughput needs
- * (workers = throughput x no-load latency). */
+ * (workers = throughput x no-load latency).  A latency that jumps at an
+ * unchanged width is a new phase: the no-load estimate and the bounds learnt
+ * so far are dropped, and a jump up (contention, or slower tasks) first halves
+ * the width while halving pays. */
 #include "runner/controller.h"
 
 #include <math.h>
@@ -14,6 +17,7 @@
 #define GRAD_HOLD_MIN_S 2.0
 #define GRAD_HOLD_MAX_S 30.0
 #define GRAD_WINDOW 40		/* no-load latency = min over the last 40 samples */
+#define GRAD_PHASE 2.5		/* latency x2.5 (or /2.5) at one width: a new phase */
 
 struct gradient_state {
 	int started;
@@ -26,7 +30,7 @@ struct gradient_state {
 	int prev_w;		/* width before the last change, 0 once judged */
 	double prev_tput, prev_lat;
 	int ceiling, floor;	/* growth to ceiling / shrink to floor did not pay */
-	int explore;		/* shrinking to find the no-load latency */
+	int explore;		/* shrinking to find the no-load latency (2: by halves) */
 	int scaling;		/* the last growth raised throughput in proportion */
 	double hold_until, hold_s;
 };
@@ -66,17 +70,41 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 		g->last = w;
 	}
 	if (w != g->last) {
-		/* New width: remember the old one's numbers, settle one interval. */
+		/* New width: remember the old one's numbers, settle one interval
+		 * unless tasks are much shorter than it. */
 		g->prev_w = g->last;
 		g->prev_tput = g->tput;
 		g->prev_lat = g->lat;
 		g->n = 0;
 		g->last = w;
-		snprintf(d->reason, sizeof(d->reason), "gradient: settle at %d", w);
-		return;
+		if (!(g->lat > 0 && g->lat * 10 < s->dt_s)) {
+			snprintf(d->reason, sizeof(d->reason), "gradient: settle at %d", w);
+			return;
+		}
 	}
 	if (s->completions <= 0 || s->latency_s <= 0) {
 		snprintf(d->reason, sizeof(d->reason), "gradient: no completions, hold");
+		return;
+	}
+	if (g->n >= 2 && s->completions >= 10 &&
+	    (s->latency_s > GRAD_PHASE * g->lat || s->latency_s * GRAD_PHASE < g->lat)) {
+		int up = s->latency_s > g->lat;
+
+		snprintf(d->reason, sizeof(d->reason),
+			 "gradient: latency at %d jumped %.2fms -> %.2fms: a new phase, relearn%s", w,
+			 1e3 * g->lat, 1e3 * s->latency_s, up && w > c->opts.min_workers ? "; halve" : "");
+		g->nlat = g->ilat = 0;
+		g->ceiling = g->floor = 0;
+		g->prev_w = 0;
+		g->hold_s = GRAD_HOLD_MIN_S;
+		g->hold_until = 0;
+		g->scaling = 0;
+		g->explore = up ? 2 : 0;
+		g->noload = window_min(g, s->latency_s);
+		g->lat = s->latency_s;
+		g->tput = s->throughput;
+		if (up && w > c->opts.min_workers)
+			d->workers = w / 2 > 1 ? w / 2 : 1;
 		return;
 	}
 	g->noload = window_min(g, s->latency_s);
@@ -92,7 +120,8 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 		snprintf(d->reason, sizeof(d->reason), "gradient: inputs drained, hold");
 		return;
 	}
-	if (g->n < 2) {
+	/* Short tasks: one interval holds enough of them to judge. */
+	if (g->n < 2 && !(g->n == 1 && s->completions >= 40 && g->lat * 10 < s->dt_s)) {
 		snprintf(d->reason, sizeof(d->reason), "gradient: measure %d", w);
 		return;
 	}
@@ -121,6 +150,14 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 				 from, w, g->prev_tput, g->tput, from);
 			g->floor = w;
 			g->explore = 0;
+			/* A clear loss: tasks were not queueing at w, so their latency
+			 * there is the no-load one (the window may remember an earlier
+			 * phase's). */
+			if (g->tput < 0.8 * g->prev_tput && g->lat > g->noload * (1 + GRAD_TOL)) {
+				g->nlat = g->ilat = 0;
+				g->noload = window_min(g, g->lat);
+				g->hold_s = GRAD_HOLD_MIN_S;
+			}
 			backoff(g, s->t_s);
 			d->workers = from;
 			return;
@@ -160,7 +197,7 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 		return;
 	}
 	if (g->explore && w > c->opts.min_workers && (!g->floor || w - 1 > g->floor)) {
-		int step = w / 4 > 1 ? w / 4 : 1;
+		int step = g->explore == 2 ? (w / 2 > 1 ? w / 2 : 1) : w / 4 > 1 ? w / 4 : 1;
 
 		if (g->floor && w - step <= g->floor)
 			step = w - g->floor - 1;

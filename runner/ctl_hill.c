@@ -4,7 +4,10 @@
  * when the home's throughput drifts (a phase change).  Unlike a sinusoidal
  * perturbation controller (the .NET thread pool's, which oscillates between
  * widths on 2 cores where noise swamps the signal), it never moves without a
- * significant measured gain, so a flat or noisy curve holds still. */
+ * significant measured gain, so a flat or noisy curve holds still.  It is
+ * fast where it can be: steps double while they win and the next probe starts
+ * from the winning measurement, a drift re-probes at once, and tasks much
+ * shorter than the interval need no settling interval after a change. */
 #include "runner/controller.h"
 
 #include <math.h>
@@ -35,6 +38,7 @@ struct hill_state {
 	double hold_until, hold_s;
 	double ref, ref_se;	/* home throughput at the end of the last round */
 	int ref_valid;
+	double lat;		/* recent mean task latency */
 };
 
 static void acc_add(struct hill_acc *a, const struct tp_ctl_sample *s)
@@ -73,6 +77,12 @@ static int acc_enough(const struct hill_acc *a)
 	       a->n >= 24;
 }
 
+/* Tasks so short that the interval after a change hardly sees the old width. */
+static int short_tasks(const struct hill_state *h, const struct tp_ctl_sample *s)
+{
+	return h->lat > 0 && h->lat * 10 < s->dt_s;
+}
+
 static void go_home(struct hill_state *h)
 {
 	h->phase = HILL_HOME;
@@ -106,7 +116,7 @@ static void start_probe(struct tp_controller *c, struct hill_state *h, const str
 			dir = -dir;
 		/* Stay within the bounded step per interval, so the guard does not cut the probe. */
 		{
-			int maxstep = tp_controller_max_step(c, h->home, s->dt_s);
+			int maxstep = tp_controller_max_step(c, h->home, tp_controller_budget_s(c, s));
 			int step = h->step > maxstep ? maxstep : h->step;
 
 			target = tp_controller_clamp(c, h->home + dir * step);
@@ -143,6 +153,8 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		h->hold_s = HILL_HOLD_MIN_S;
 		go_home(h);
 	}
+	if (s->completions > 0 && s->latency_s > 0)
+		h->lat = h->lat > 0 ? 0.5 * h->lat + 0.5 * s->latency_s : s->latency_s;
 	expect = h->phase == HILL_PROBE ? h->probe : h->home;
 	if (h->phase == HILL_PROBE && s->workers != expect &&
 	    (s->workers - h->home) * (h->probe - h->home) > 0) {
@@ -163,6 +175,8 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		snprintf(d->reason, sizeof(d->reason), "hill: inputs drained, hold");
 		return;
 	}
+	if (h->settle > 0 && short_tasks(h, s))
+		h->settle = 0;
 	if (h->settle > 0) {
 		h->settle--;
 		snprintf(d->reason, sizeof(d->reason), "hill: settle at %d", s->workers);
@@ -170,17 +184,34 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 	}
 
 	if (h->phase == HILL_HOME) {
+		int enough;
+
 		acc_add(&h->home_acc, s);
-		if (!acc_enough(&h->home_acc)) {
-			snprintf(d->reason, sizeof(d->reason), "hill: measure home %d", h->home);
-			return;
-		}
-		if (h->ref_valid) {
+		enough = acc_enough(&h->home_acc);
+		if (h->ref_valid && (enough || h->home_acc.completions >= 40)) {
+			struct hill_acc last = { 0 };
 			double m = acc_mean(&h->home_acc);
 			double diff = m - h->ref;
 			double se = hypot(acc_se(&h->home_acc), h->ref_se);
+			/* One sample suffices for a change too large to be noise. */
+			double k = enough ? 1 : 2;
+			int drift = fabs(diff) > 3 * k * se && fabs(diff) > 0.25 * k * h->ref;
+			int sudden = 0;
 
-			if (fabs(diff) > 3 * se && fabs(diff) > 0.25 * h->ref) {
+			acc_add(&last, s);
+			if (enough && last.completions >= 40) {
+				/* The window may still hold the old phase: the last sample alone. */
+				double ml = acc_mean(&last);
+				double sd = acc_se(&h->home_acc) * sqrt(h->home_acc.n);
+
+				if (fabs(ml - h->ref) > 4 * fmax(sd, acc_se(&last)) &&
+				    fabs(ml - h->ref) > 0.5 * h->ref) {
+					drift = sudden = 1;
+					m = ml;
+					diff = ml - h->ref;
+				}
+			}
+			if (drift) {
 				/* The workload changed: search again, first in the direction
 				 * that a drop or a rise suggests. */
 				h->ref_valid = 0;
@@ -188,12 +219,23 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 				h->hold_until = 0;
 				h->tried_up = h->tried_down = 0;
 				h->dir = diff < 0 ? -1 : 1;
-				h->step = diff < 0 ? (h->home / 2 > 1 ? h->home / 2 : 1) : h->home;
+				/* A collapse (a drop by half or more) is far from the
+				 * optimum: look at a quarter of the width first. */
+				h->step = diff >= 0 ? h->home
+					: m < 0.5 * h->ref ? (h->home * 3 / 4 > 1 ? h->home * 3 / 4 : 1)
+					: (h->home / 2 > 1 ? h->home / 2 : 1);
+				/* The probe is judged against the home as it is now. */
+				if (sudden)
+					h->home_acc = last;
 				start_probe(c, h, s, d);
 				snprintf(d->reason + strlen(d->reason), sizeof(d->reason) - strlen(d->reason),
 					 "; throughput at %d drifted %.1f -> %.1f/s", h->home, h->ref, m);
 				return;
 			}
+		}
+		if (!enough) {
+			snprintf(d->reason, sizeof(d->reason), "hill: measure home %d", h->home);
+			return;
 		}
 		if (s->t_s < h->hold_until) {
 			snprintf(d->reason, sizeof(d->reason), "hill: hold %d (%.1f/s)", h->home,
@@ -214,7 +256,8 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		double se = sqrt(acc_se(&h->home_acc) * acc_se(&h->home_acc) +
 				 acc_se(&h->probe_acc) * acc_se(&h->probe_acc));
 		double thr = fmax(HILL_Z * se, HILL_REL_MIN * mh);
-		int early = h->probe_acc.completions >= 10 && mp - mh > 2 * thr;
+		/* A gain or a loss far beyond the noise needs no second sample. */
+		int early = h->probe_acc.completions >= 10 && fabs(mp - mh) > 2 * thr;
 
 		/* Sequential test: a promising but unproven gain earns more samples. */
 		if ((!acc_enough(&h->probe_acc) && !early) ||
@@ -243,6 +286,18 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			snprintf(d->reason, sizeof(d->reason),
 				 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f)", from,
 				 h->home, mh, mp, mp - mh, thr);
+			if (mp - mh <= 2 * thr || mp < 1.25 * mh)
+				return;
+			/* A clear win: its measurement is the new home's, probe on at once. */
+			start_probe(c, h, s, d);
+			{
+				char then[sizeof(d->reason)];
+
+				snprintf(then, sizeof(then), "%s", d->reason);
+				snprintf(d->reason, sizeof(d->reason),
+					 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f); %.120s",
+					 from, h->home, mh, mp, mp - mh, thr, then);
+			}
 			return;
 		}
 		snprintf(d->reason, sizeof(d->reason),
