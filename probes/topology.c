@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 
+#include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -18,9 +19,9 @@
 #define SYNTHETIC_MAX_ARITY 512ULL
 
 /* The most PUs a synthetic description can ask for: the product of every
- * number that starts a word or follows a ':' outside the () of attributes
- * ("pack:2", "core:8(...)", a bare "2"), '[' and ']' counting as word
- * breaks; an upper bound whatever hwloc makes of the rest.  Saturates above
+ * number outside the () of attributes that is not part of a type name
+ * ("pack:2", "core:8(...)", a bare "2", but not the 3 of "l3"); an upper
+ * bound whatever hwloc makes of the rest.  Saturates above
  * SYNTHETIC_MAX_PUS, and counts as that when one number is above
  * SYNTHETIC_MAX_ARITY.  0 when s is malformed: a byte outside the synthetic
  * alphabet or unbalanced () or [] (hwloc reads some of those leniently). */
@@ -48,11 +49,18 @@ static unsigned long long synthetic_pus(const char *s)
 	for (p = s; *p;) {
 		if (*p == '(') {
 			p = strchr(p, ')') + 1;
-		} else if (*p >= '0' && *p <= '9' && (p == s || strchr(" \t\n:[]", p[-1]))) {
-			char *end;
-			unsigned long long n = strtoull(p, &end, 10);
+		} else if (*p >= '0' && *p <= '9' && (p == s || !isalnum((unsigned char)p[-1]))) {
+			/* The larger of the decimal and the C reading ("0x862" is 2146 to
+			 * hwloc, "018017" 18017); "-1" would wrap. */
+			char *end, *end0;
+			unsigned long long n = strtoull(p, &end, 10), n0 = strtoull(p, &end0, 0);
 
-			if (n > SYNTHETIC_MAX_ARITY)
+			if (n0 > n)
+				n = n0;
+			if (end0 > end)
+				end = end0;
+
+			if (n > SYNTHETIC_MAX_ARITY || (p > s && p[-1] == '-'))
 				return SYNTHETIC_MAX_PUS + 1;
 			pus *= n ? n : 1;
 			if (pus > SYNTHETIC_MAX_PUS)
