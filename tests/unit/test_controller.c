@@ -47,6 +47,19 @@ static double twocore(int w, double t)
 	return 100.0 * (w < 2 ? w : 2) / (1 + 0.02 * (w > 2 ? w - 2 : 0));
 }
 
+/* The three phases of bench/phases.sh: sleep tasks (linear), then spinning
+ * waiters on a lock (best 1, collapsing as 1/w beyond), then a sleeping lock
+ * held 2 ms of every 10 (best 5 and up). */
+#define PHASE_S 20.0
+static double three(int w, double t)
+{
+	if (t < PHASE_S)
+		return 50.0 * w;
+	if (t < 2 * PHASE_S)
+		return 4000.0 / (1 + 0.5 * (w - 1));
+	return fmin(100.0 * w, 500);
+}
+
 static double peak_of(curve_fn f, double t)
 {
 	double best = 0;
@@ -79,6 +92,8 @@ struct sim {
 	/* results over [from_s, seconds] */
 	int mode, lo, hi, changes, final;
 	double frac_at_mode, mean_tput, peak;
+	int trace[1024];		/* width in force at each step */
+	double done;			/* tasks completed over the whole run */
 };
 
 static void simulate(struct sim *m)
@@ -93,6 +108,7 @@ static void simulate(struct sim *m)
 	double t, sum = 0;
 
 	rng = 88172645463325252ULL;
+	m->done = 0;
 	assert_int_equal(tp_controller_new(&c, m->ctl, &o), 0);
 	m->lo = MAXW + 1;
 	m->hi = 0;
@@ -108,6 +124,9 @@ static void simulate(struct sim *m)
 
 		s.throughput = s.completions / DT;
 		s.latency_s = w / m->f(w, t);
+		if (llround(t / DT) < 1024)
+			m->trace[llround(t / DT)] = w;
+		m->done += m->f(w, t) * DT;
 		if (t > m->from_s) {
 			hist[w]++;
 			n++;
@@ -133,6 +152,70 @@ static void simulate(struct sim *m)
 	m->mean_tput = sum / n;
 	m->peak = peak_of(m->f, m->seconds);
 	tp_controller_free(c);
+}
+
+/* Seconds after t0 until the width enters [lo, hi] and stays there for 80%
+ * of the samples up to t1. */
+static double settle_time(const struct sim *m, double t0, double t1, int lo, int hi)
+{
+	int k0 = (int)llround(t0 / DT) + 1, k1 = (int)llround(t1 / DT), k, j;
+
+	for (k = k0; k <= k1; k++) {
+		int in = 0;
+
+		for (j = k; j <= k1; j++)
+			in += m->trace[j] >= lo && m->trace[j] <= hi;
+		if (m->trace[k] >= lo && m->trace[k] <= hi && in >= 0.8 * (k1 - k + 1))
+			return (k - k0 + 1) * DT;
+	}
+	return INFINITY;
+}
+
+/* A wait-bound curve from 2 workers: doubling steps reach the bound of 64
+ * within seconds, not a minute of +1 steps. */
+static void test_fast_climb(void **state)
+{
+	const char *ctls[] = { "hill", "gradient" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sim m = { .ctl = ctls[i], .f = linear, .initial = 2, .minw = 1, .maxw = 64,
+				 .seconds = 20, .noise = 0.05, .cpu_busy = -1 };
+		double t;
+
+		simulate(&m);
+		t = settle_time(&m, 0, 20, 48, 64);
+		print_message("%s climb 2 -> 48..64: %.2fs\n", ctls[i], t);
+		assert_true(t <= 3.0);
+	}
+}
+
+/* The phases of bench/phases.sh, 20 s each: after each change of phase the
+ * width is back in the good range within a few seconds and the run does at
+ * least 85% of the tasks that the best width of each phase would. */
+static void test_phase_reconvergence(void **state)
+{
+	const char *ctls[] = { "hill", "gradient" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sim m = { .ctl = ctls[i], .f = three, .initial = 16, .minw = 1, .maxw = 64,
+				 .seconds = 3 * PHASE_S, .noise = 0.05, .cpu_busy = -1 };
+		double t1, t2, t3, oracle = PHASE_S * (50.0 * 64 + 4000 + 500);
+
+		simulate(&m);
+		t1 = settle_time(&m, 0, PHASE_S, 48, 64);
+		t2 = settle_time(&m, PHASE_S, 2 * PHASE_S, 1, 2);
+		t3 = settle_time(&m, 2 * PHASE_S, 3 * PHASE_S, 5, 64);
+		print_message("%s phases: to 48..64 %.2fs, to 1..2 %.2fs, to 5+ %.2fs; %.0f%% of the oracle's tasks\n",
+			      ctls[i], t1, t2, t3, 100 * m.done / oracle);
+		assert_true(t1 <= 3.0);
+		assert_true(t2 <= 4.0);
+		assert_true(t3 <= 4.0);
+		assert_true(m.done >= 0.85 * oracle);
+	}
 }
 
 static void test_registry(void **state)
@@ -398,6 +481,8 @@ int main(void)
 		cmocka_unit_test(test_gradient_linear_grows),
 		cmocka_unit_test(test_gradient_lock),
 		cmocka_unit_test(test_gradient_spin_collapse),
+		cmocka_unit_test(test_fast_climb),
+		cmocka_unit_test(test_phase_reconvergence),
 		cmocka_unit_test(test_guard_memory_pressure),
 		cmocka_unit_test(test_guard_cpu_saturated),
 		cmocka_unit_test(test_decision_log),
