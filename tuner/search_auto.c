@@ -72,13 +72,11 @@ static int sweep_batch(struct tp_search_run *run, int w)
 	return 0;
 }
 
-static int run_auto(struct tp_search_run *run)
+/* Sweep, model, refinement and batch sweep under the default method. */
+static int explore(struct tp_search_run *run)
 {
 	const struct tp_space *s = run->space;
-	struct tp_config cands[32];
-	struct tp_trial *best, *pick;
-	size_t n = 0, i;
-	int m;
+	struct tp_trial *pick;
 
 	if (sweep_workers(run))
 		return -1;
@@ -92,9 +90,25 @@ static int run_auto(struct tp_search_run *run)
 	if (tp_search_refine_workers(run, 1, 0, 3) || tp_search_refine_knee(run, 1, 0, 4))
 		return -1;
 	pick = tp_search_cheapest_workers(run, 1, 0);
-	if (!pick)
-		return 0;
-	if (sweep_batch(run, pick->config.workers))
+	if (pick && sweep_batch(run, pick->config.workers))
+		return -1;
+	return 0;
+}
+
+static int run_auto(struct tp_search_run *run)
+{
+	const struct tp_space *s = run->space;
+	struct tp_config cands[32];
+	struct tp_trial *best, *eq[3];
+	size_t n = 0, i, j;
+	int m, saved = run->proto->o.max_repeats, rc;
+
+	/* Exploration takes the minimum repeats; the race and the confirmation
+	 * that follow spend repeats on the contenders only. */
+	run->proto->o.max_repeats = run->proto->o.min_repeats;
+	rc = explore(run);
+	run->proto->o.max_repeats = saved;
+	if (rc)
 		return -1;
 
 	/* Survivors: configs equivalent to the best so far (cheapest first, at
@@ -102,13 +116,23 @@ static int run_auto(struct tp_search_run *run)
 	best = tp_best_trial(run->proto, s);
 	if (!best)
 		return 0;
-	for (i = 0; i < run->res->ntrials && n < 3; i++) {
+	for (i = 0; i < run->res->ntrials; i++) {
 		struct tp_trial *t = &run->res->trials[i];
 
-		if (tp_protocol_usable(run->proto, t) && tp_space_allows(s, &t->config) &&
-		    tp_trial_equivalent(run->proto, t, best, &run->rec))
-			cands[n++] = t->config;
+		if (!tp_protocol_usable(run->proto, t) || !tp_space_allows(s, &t->config) ||
+		    !tp_trial_equivalent(run->proto, t, best, &run->rec))
+			continue;
+		for (j = n; j > 0 && tp_trial_cost_cmp(s, t, eq[j - 1]) < 0; j--)
+			if (j < 3)
+				eq[j] = eq[j - 1];
+		if (j < 3) {
+			eq[j] = t;
+			if (n < 3)
+				n++;
+		}
 	}
+	for (i = 0; i < n; i++)
+		cands[i] = eq[i]->config;
 	for (m = 1; m < s->nmethods; m++) {
 		size_t k, base = n;
 
