@@ -37,6 +37,7 @@ struct hill_state {
 	struct hill_acc home_acc, probe_acc;
 	double hold_until, hold_s;
 	double ref, ref_se;	/* home throughput at the end of the last round */
+	double ref_sd;		/* the spread of one interval's rate there */
 	int ref_valid;
 	double lat;		/* recent mean task latency */
 };
@@ -102,6 +103,7 @@ static void start_probe(struct tp_controller *c, struct hill_state *h, const str
 			h->hold_until = s->t_s + h->hold_s;
 			h->ref = acc_mean(&h->home_acc);
 			h->ref_se = acc_se(&h->home_acc);
+			h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
 			h->ref_valid = 1;
 			snprintf(d->reason, sizeof(d->reason),
 				 "hill: no neighbour of %d beats %.1f/s beyond noise: hold %.0fs",
@@ -199,12 +201,12 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			int sudden = 0;
 
 			acc_add(&last, s);
-			if (enough && last.completions >= 40) {
-				/* The window may still hold the old phase: the last sample alone. */
+			if (last.completions >= 40) {
+				/* The window may still hold the old phase: the last sample
+				 * alone, against the spread of one sample at the reference. */
 				double ml = acc_mean(&last);
-				double sd = acc_se(&h->home_acc) * sqrt(h->home_acc.n);
 
-				if (fabs(ml - h->ref) > 4 * fmax(sd, acc_se(&last)) &&
+				if (fabs(ml - h->ref) > 4 * fmax(h->ref_sd, acc_se(&last)) &&
 				    fabs(ml - h->ref) > 0.5 * h->ref) {
 					drift = sudden = 1;
 					m = ml;
@@ -277,6 +279,7 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			h->hold_until = 0;
 			h->ref = mp;
 			h->ref_se = acc_se(&h->probe_acc);
+			h->ref_sd = h->ref_se * sqrt(h->probe_acc.n);
 			h->ref_valid = 1;
 			/* Where we came from is known worse; keep going this way, faster. */
 			h->tried_up = h->dir < 0;
@@ -306,6 +309,7 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		/* The home's last measurement is the reference a phase change shows against. */
 		h->ref = mh;
 		h->ref_se = acc_se(&h->home_acc);
+		h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
 		h->ref_valid = 1;
 		if (h->step > 1)
 			h->step /= 2;	/* refine in the same direction */
