@@ -140,6 +140,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 	c->steps++;
 	track_growth(c, s);
 	d->workers = cur;
+	d->back = 0;
 	d->reason[0] = '\0';
 	c->desc->decide(c, s, d);
 	want = d->workers;
@@ -169,6 +170,8 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 			 c->grew_from, c->grew_to, c->tput_before, c->tput_after);
 	}
 	step = tp_controller_max_step(c, cur, tp_controller_budget_s(c, s));
+	if (d->back && want == d->workers)
+		step = abs(want - cur);
 	if (want > cur + step)
 		want = cur + step;
 	if (want < cur - step)

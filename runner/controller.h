@@ -40,6 +40,8 @@ struct tp_ctl_opts {
 
 struct tp_decision {
 	int workers;		/* the new width */
+	int back;		/* a return to a width just measured: the step
+				 * bound does not apply (the other guards do) */
 	char reason[256];
 };
 

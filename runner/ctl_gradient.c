@@ -142,6 +142,7 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 			g->explore = 1;	/* the no-load latency may be lower still */
 			backoff(g, s->t_s);
 			d->workers = from;
+			d->back = 1;
 			return;
 		}
 		if (from > w && g->tput < g->prev_tput * GRAD_LOSS) {
@@ -160,6 +161,7 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 			}
 			backoff(g, s->t_s);
 			d->workers = from;
+			d->back = 1;
 			return;
 		}
 		if (from < w && g->tput >= g->prev_tput * GRAD_GAIN) {

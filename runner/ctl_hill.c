@@ -190,7 +190,7 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 
 		acc_add(&h->home_acc, s);
 		enough = acc_enough(&h->home_acc);
-		if (h->ref_valid && (enough || h->home_acc.completions >= 40)) {
+		if (h->ref_valid && (enough || h->home_acc.completions >= 10)) {
 			struct hill_acc last = { 0 };
 			double m = acc_mean(&h->home_acc);
 			double diff = m - h->ref;
@@ -201,13 +201,16 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			int sudden = 0;
 
 			acc_add(&last, s);
-			if (last.completions >= 40) {
+			if (last.completions >= 10) {
 				/* The window may still hold the old phase: the last sample
-				 * alone, against the spread of one sample at the reference. */
+				 * alone, against the spread of one sample at the reference,
+				 * or five times off with few tasks (a slow new phase). */
 				double ml = acc_mean(&last);
 
-				if (fabs(ml - h->ref) > 4 * fmax(h->ref_sd, acc_se(&last)) &&
-				    fabs(ml - h->ref) > 0.5 * h->ref) {
+				if ((last.completions >= 40 &&
+				     fabs(ml - h->ref) > 4 * fmax(h->ref_sd, acc_se(&last)) &&
+				     fabs(ml - h->ref) > 0.5 * h->ref) ||
+				    ml > 5 * h->ref || 5 * ml < h->ref) {
 					drift = sudden = 1;
 					m = ml;
 					diff = ml - h->ref;
@@ -318,6 +321,7 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		else
 			h->tried_down = 1;
 		d->workers = h->home;
+		d->back = 1;
 		go_home(h);
 	}
 }
