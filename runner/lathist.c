@@ -104,13 +104,16 @@ static void bucket_quantiles(const struct tp_lathist *const *h, size_t n, const 
 {
 	gsl_histogram *g = gsl_histogram_alloc(TP_LATHIST_BUCKETS);
 	gsl_histogram_pdf *pdf = gsl_histogram_pdf_alloc(TP_LATHIST_BUCKETS);
+	double range[TP_LATHIST_BUCKETS + 1];
 	gsl_error_handler_t *old;
 	size_t i, j;
 
 	if (!g || !pdf)
 		TP_BUG("out of memory for the latency histogram");
 	for (j = 0; j <= TP_LATHIST_BUCKETS; j++)
-		g->range[j] = bucket_lo(j);
+		range[j] = bucket_lo(j);
+	/* Sets the edges and zeroes the bins (gsl_histogram_alloc leaves them). */
+	gsl_histogram_set_ranges(g, range, TP_LATHIST_BUCKETS + 1);
 	for (i = 0; i < n; i++) {
 		if (h[i]->bucket) {
 			for (j = 0; j < TP_LATHIST_BUCKETS; j++)
