@@ -121,18 +121,21 @@ fuzz-smoke: $(FUZZERS)
 	@sh tests/fuzz/run.sh $(FUZZ_SECONDS) $(FUZZERS)
 
 # valgrind memcheck (errors and definite leaks) over probe, bench, tune,
-# report, compare, export and run; about 30 s, so not part of `make test`.
+# report, compare, export and run; about 15 s, the last stage of `make test`
+# (skipped with a note when valgrind is not installed).
 valgrind: all
 	@sh tests/valgrind.sh $(B)
 
 # Everything `make test` adds after the plain suite: the suite under ASan+UBSan,
-# runner and monitor tests under TSan, and a short fuzz run of every parser.
+# runner and monitor tests under TSan, a short fuzz run of every parser, and
+# valgrind memcheck over the main commands.
 test-sanitizers:
 	@$(MAKE) --no-print-directory -j2 SANITIZE=address,undefined unit-test
 	@$(MAKE) --no-print-directory -j2 SANITIZE=address,undefined cli-test
 	@$(MAKE) --no-print-directory -j2 SANITIZE=thread tsan-test
 	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory -j2 FUZZ=1 fuzz-smoke; \
 	 else echo "fuzz: clang not installed, fuzz smoke skipped"; fi
+	@$(MAKE) --no-print-directory valgrind
 
 test: deps
 	@$(MAKE) --no-print-directory -j2 unit-test
