@@ -572,6 +572,13 @@ static int run_run(int argc, char **argv)
 		       : have_machine && machine.seeds.max_workers > 0 ? machine.seeds.max_workers : 64;
 	if (!o.adaptive)
 		po.min_workers = po.max_workers = po.config.workers;
+	if (!o.workers && !o.config && po.min_workers <= po.max_workers) {
+		/* A seed is only a start: it moves into the bounds, not they to it. */
+		if (po.config.workers > po.max_workers)
+			po.config.workers = po.max_workers;
+		if (po.config.workers < po.min_workers)
+			po.config.workers = po.min_workers;
+	}
 	if (po.config.workers < po.min_workers)
 		po.min_workers = po.config.workers;
 	if (po.config.workers > po.max_workers)
