@@ -9,11 +9,11 @@
 
 /* Exact durations kept per recorder before it switches to buckets. */
 #define TP_LATHIST_EXACT 1024
-/* Buckets: [0, 2^-24 s) then 32 per octave up to 2^18 s (larger values land
- * in the last one); relative width 2.2%. */
+/* Buckets: [0, 2^-30 s = 0.9 ns) then 32 per octave up to 2^18 s (larger
+ * values land in the last one); relative width 2.2%, 12 KiB per recorder. */
 #define TP_LATHIST_PER_OCTAVE 32
-#define TP_LATHIST_MIN_LOG2 (-24)
-#define TP_LATHIST_OCTAVES 42
+#define TP_LATHIST_MIN_LOG2 (-30)
+#define TP_LATHIST_OCTAVES 48
 #define TP_LATHIST_BUCKETS (1 + TP_LATHIST_PER_OCTAVE * TP_LATHIST_OCTAVES)
 
 /* One recorder: written by one thread at a time; zero-initialised is empty. */
