@@ -227,10 +227,14 @@ static int parse_record(const char *line, uint64_t *hash, int *ok, const char **
 	*why = "no \"status\" string";
 	if (!status)
 		goto out;
+	/* Exactly 16 hex digits: strtoull alone takes a leading space, a sign
+	 * or a 0x prefix. */
+	*why = "\"hash\" is not 16 hex digits";
+	if (strspn(hex, "0123456789abcdefABCDEF") != 16 || hex[16])
+		goto out;
 	errno = 0;
 	*hash = strtoull(hex, &end, 16);
-	*why = "\"hash\" is not 16 hex digits";
-	if (errno || *end || end - hex != 16)
+	if (errno || *end)
 		goto out;
 	*ok = !strcmp(status, "ok");
 	ret = 0;

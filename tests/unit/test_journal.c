@@ -205,6 +205,37 @@ static void test_bad_middle_line(void **state)
 	tp_journal_index_release(&idx);
 }
 
+/* A hash is exactly 16 hex digits: strtoull alone would also take a leading
+ * space, a sign or a 0x prefix. */
+static void test_hash_must_be_hex(void **state)
+{
+	static const char *const bad[] = {
+		" 123456789abcdef", "+123456789abcdef", "-123456789abcdef",
+		"0x23456789abcdef", "0X23456789abcdef", "\\t123456789abcdef",
+		"0123456789abcdeg", "0123456789abcde", "0123456789abcdef0",
+	};
+	char path[128], rec[160];
+	struct tp_journal_index idx;
+	size_t i;
+
+	(void)state;
+	path_in(path, sizeof(path), "hex.jsonl");
+	for (i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		snprintf(rec, sizeof(rec), "{\"hash\":\"%s\",\"status\":\"ok\"}\n", bad[i]);
+		write_file(path, rec);
+		tp_journal_index_init(&idx);
+		if (tp_journal_index_load(&idx, path) != -1)
+			fail_msg("hash '%s' was accepted", bad[i]);
+		assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+		tp_journal_index_release(&idx);
+	}
+	write_file(path, "{\"hash\":\"0123456789ABCDEF\",\"status\":\"ok\"}\n");
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), 0);
+	assert_int_equal(tp_journal_index_take(&idx, 0x0123456789abcdefULL, TP_RESUME_FAILED), 1);
+	tp_journal_index_release(&idx);
+}
+
 static void test_index_grows(void **state)
 {
 	struct tp_journal_index idx;
@@ -227,6 +258,7 @@ int main(void)
 		cmocka_unit_test(test_append_and_resume),
 		cmocka_unit_test(test_torn_last_line),
 		cmocka_unit_test(test_bad_middle_line),
+		cmocka_unit_test(test_hash_must_be_hex),
 		cmocka_unit_test(test_index_grows),
 	};
 
