@@ -1,10 +1,14 @@
 /* Error reporting, warnings and exit codes shared by every module. */
 #include "core/log.h"
 
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-static _Thread_local int last_error_class = TP_EXIT_SYSTEM;
+/* Process-wide: an error raised in a pool's or monitor's thread must reach
+ * the main thread that turns it into the exit code (a thread-local class made
+ * a bad input read by a worker thread exit 3 instead of 2). */
+static _Atomic int last_error_class = TP_EXIT_SYSTEM;
 static int quiet;
 
 static void vreport(const char *kind, const char *fmt, va_list ap)
@@ -25,7 +29,7 @@ int tp_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("error: ", fmt, ap);
 	va_end(ap);
-	last_error_class = TP_EXIT_SYSTEM;
+	atomic_store_explicit(&last_error_class, TP_EXIT_SYSTEM, memory_order_relaxed);
 	return -1;
 }
 
@@ -36,7 +40,7 @@ int tp_usage_error(const char *fmt, ...)
 	va_start(ap, fmt);
 	vreport("error: ", fmt, ap);
 	va_end(ap);
-	last_error_class = TP_EXIT_USAGE;
+	atomic_store_explicit(&last_error_class, TP_EXIT_USAGE, memory_order_relaxed);
 	return -1;
 }
 
@@ -67,12 +71,12 @@ void tp_log_set_quiet(int q)
 
 int tp_error_exit_code(void)
 {
-	return last_error_class;
+	return atomic_load_explicit(&last_error_class, memory_order_relaxed);
 }
 
 void tp_error_set_class(int exit_code)
 {
-	last_error_class = exit_code;
+	atomic_store_explicit(&last_error_class, exit_code, memory_order_relaxed);
 }
 
 void tp_bug(const char *file, int line, const char *msg)

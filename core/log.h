@@ -25,8 +25,8 @@ void tp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tp_info(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 void tp_log_set_quiet(int quiet);
 
-/* Exit code for the most recent tp_error()/tp_usage_error() of this thread
- * (TP_EXIT_SYSTEM when none was recorded). */
+/* Exit code for the most recent tp_error()/tp_usage_error() of the process,
+ * from any thread (TP_EXIT_SYSTEM when none was recorded). */
 int tp_error_exit_code(void);
 void tp_error_set_class(int exit_code);
 

@@ -270,8 +270,8 @@ enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t m
 			break;
 		rc = tp_inputs_next(p->in, &line, &len);
 		if (rc <= 0) {
-			if (rc < 0)
-				p->input_error = 1;
+			if (rc < 0)	/* its class: a bad line is the user's, a read error the system's */
+				p->input_error = tp_error_exit_code();
 			atomic_store(&p->eof, 1);
 			break;
 		}
@@ -791,7 +791,7 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	struct tp_counters ctr;
 	long long done = 0, failed = 0, rss = 0;
 	double cpus = p->o.cpus_usable;
-	int rc = 0, i;
+	int rc = 0, strat_class = 0, i;
 	size_t ballast_size;
 	void *ballast = ballast_alloc(&ballast_size);
 
@@ -813,8 +813,10 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	getrusage(RUSAGE_SELF, &self0);
 	getrusage(RUSAGE_CHILDREN, &child0);
 	p->t0_ns = tp_now_ns();
-	if (p->strat->run(p) < 0)
+	if (p->strat->run(p) < 0) {
 		rc = -1;
+		strat_class = tp_error_exit_code();
+	}
 	rep->wall_s = tp_pool_elapsed(p);
 	getrusage(RUSAGE_SELF, &self1);
 	getrusage(RUSAGE_CHILDREN, &child1);
@@ -859,6 +861,11 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 				p->worker_start_sum / (double)p->worker_starts);
 	if (p->input_error || p->system_error)
 		rc = -1;
+	/* The class of the failure travels with it to the caller's thread, even
+	 * when another thread (the monitor) reported something since. */
+	if (rc < 0)
+		tp_error_set_class(p->system_error ? TP_EXIT_SYSTEM : strat_class ? strat_class
+				   : p->input_error);
 	*interrupted = tp_pool_stopping(p);
 	return rc;
 }

@@ -13,6 +13,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "runner/inputs.h"
@@ -739,6 +740,43 @@ static void test_pool_exec_grouped_output(void **state)
 	tp_workload_free(wl);
 }
 
+/* A bad input found while the pool runs is a usage error for the caller,
+ * whichever thread read it (thread workers read inputs themselves). */
+static void test_pool_input_error_class(void **state)
+{
+	const char *strategies[] = { "thread", "exec" };
+	size_t n = TP_INPUT_LINE_MAX + 10;
+	char *data = malloc(n + 8), *path, *argv[] = { "true" };
+	struct tp_workload *ex;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct collect c;
+	int intr, s;
+
+	(void)state;
+	memcpy(data, "1\n2\n", 4);
+	memset(data + 4, 'x', n);
+	data[4 + n] = '\n';
+	path = write_temp(data, n + 5);
+	assert_int_equal(tp_workload_new_exec(&ex, argv, 1), 0);
+	for (s = 0; s < 2; s++) {
+		memset(&c, 0, sizeof(c));
+		opts_init(&o, strategies[s], 2, 1, s ? ex : &tiny_wl);
+		assert_int_equal(tp_inputs_from_file(&in, path, 0), 0);
+		tp_error_set_class(TP_EXIT_SYSTEM);
+		assert_int_equal(run_pool(&o, in, &c, &rep, &intr), -1);
+		assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+		assert_int_equal(c.n, 2);
+		free(rep.counters);
+		tp_inputs_free(in);
+	}
+	tp_workload_free(ex);
+	unlink(path);
+	free(path);
+	free(data);
+}
+
 static void test_pool_config_valid(void **state)
 {
 	struct tp_config c = { .workers = 2, .batch = 1, .strategy = "thread" };
@@ -785,6 +823,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_process_faults),
 		cmocka_unit_test(test_pool_shrink),
 		cmocka_unit_test(test_pool_exec_grouped_output),
+		cmocka_unit_test(test_pool_input_error_class),
 	};
 
 	snprintf(worker_exe, sizeof(worker_exe), "%.*s/../tunepool",
