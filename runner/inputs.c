@@ -36,6 +36,15 @@ struct tp_inputs {
 	size_t numlen;
 };
 
+static size_t held_lines_max = TP_INPUTS_HELD_LINES_MAX;
+static size_t held_bytes_max = TP_INPUTS_HELD_BYTES_MAX;
+
+void tp_inputs_set_held_limits(size_t lines, size_t bytes)
+{
+	held_lines_max = lines ? lines : TP_INPUTS_HELD_LINES_MAX;
+	held_bytes_max = bytes ? bytes : TP_INPUTS_HELD_BYTES_MAX;
+}
+
 static struct tp_inputs *inputs_alloc(enum src_kind kind)
 {
 	struct tp_inputs *in = tp_xcalloc(1, sizeof(*in));
@@ -174,11 +183,25 @@ int tp_inputs_from_file(struct tp_inputs **out, const char *path, int rewindable
 	if (rewindable) {
 		/* Held in memory: read everything now so repeats can rewind. */
 		const char *l;
-		size_t len;
+		size_t len, bytes = 0;
 		int rc;
 
-		while ((rc = file_next(in, &l, &len)) == 1)
+		while ((rc = file_next(in, &l, &len)) == 1) {
+			if (in->n >= held_lines_max) {
+				rc = tp_usage_error("cannot hold the inputs of '%s' in memory: line %lld "
+						    "is past the limit of %zu lines held for repeats; use fewer inputs",
+						    in->path, in->lineno, held_lines_max);
+				break;
+			}
+			if (len > held_bytes_max - bytes) {
+				rc = tp_usage_error("cannot hold the inputs of '%s' in memory: line %lld "
+						    "is past the limit of %zu bytes held for repeats; use fewer inputs",
+						    in->path, in->lineno, held_bytes_max);
+				break;
+			}
+			bytes += len;
 			list_add(in, l, len);
+		}
 		if (rc < 0) {
 			tp_inputs_free(in);
 			return -1;

@@ -20,6 +20,13 @@ int tp_inputs_from_count(struct tp_inputs **out, long long n);
 /* A copy of lines[0..n). */
 int tp_inputs_from_list(struct tp_inputs **out, char *const *lines, size_t n);
 
+/* Inputs held in memory (rewindable) stop at whichever limit comes first,
+ * with a usage error naming the file and the limit. */
+#define TP_INPUTS_HELD_LINES_MAX 10000000
+#define TP_INPUTS_HELD_BYTES_MAX (1ull << 30)
+/* Tests only: other limits (0 = the default). */
+void tp_inputs_set_held_limits(size_t lines, size_t bytes);
+
 /* Next input: returns 1 with *line (valid until the next call) and *len, 0 at
  * the end, -1 on an error (message names the file and line: over-long line,
  * read error). */

@@ -131,6 +131,39 @@ static void test_inputs_long_lines(void **state)
 
 /* ---- templates ---- */
 
+/* Inputs held for rewinding (bench, tune) stop at a limit of lines and of
+ * bytes, with a usage error naming the file and the limit. */
+static void test_inputs_held_limits(void **state)
+{
+	char *path = write_temp("a\nbb\nccc\ndddd\n", 14);
+	struct tp_inputs *in;
+
+	(void)state;
+	tp_inputs_set_held_limits(4, 1000);
+	assert_int_equal(tp_inputs_from_file(&in, path, 1), 0);
+	assert_int_equal(tp_inputs_total(in), 4);
+	tp_inputs_free(in);
+	tp_inputs_set_held_limits(3, 1000);
+	tp_error_set_class(TP_EXIT_SYSTEM);
+	assert_int_equal(tp_inputs_from_file(&in, path, 1), -1);
+	assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+	/* streamed inputs are not held: no limit */
+	assert_int_equal(tp_inputs_from_file(&in, path, 0), 0);
+	tp_inputs_free(in);
+	tp_inputs_set_held_limits(100, 10);	/* 1+2+3+4 line bytes = 10 */
+	assert_int_equal(tp_inputs_from_file(&in, path, 1), 0);
+	tp_inputs_free(in);
+	tp_inputs_set_held_limits(100, 9);
+	tp_error_set_class(TP_EXIT_SYSTEM);
+	assert_int_equal(tp_inputs_from_file(&in, path, 1), -1);
+	assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+	tp_inputs_set_held_limits(0, 0);	/* back to the defaults */
+	assert_int_equal(tp_inputs_from_file(&in, path, 1), 0);
+	tp_inputs_free(in);
+	unlink(path);
+	free(path);
+}
+
 static char *expand(char *const *words, int nw, int shell, const char *const *ins, int n,
 		    uint64_t seq)
 {
@@ -810,6 +843,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_inputs_args_and_count),
 		cmocka_unit_test(test_inputs_file),
 		cmocka_unit_test(test_inputs_long_lines),
+		cmocka_unit_test(test_inputs_held_limits),
 		cmocka_unit_test(test_template_placeholders),
 		cmocka_unit_test(test_template_shell_and_multi),
 		cmocka_unit_test(test_linefwd),
