@@ -1,12 +1,16 @@
 /* Child processes of the pool: posix_spawn into their own process group, a
- * pidfd to wait on, group-wide SIGTERM then SIGKILL, reaping with rusage. */
+ * pidfd to wait on (or a SIGCHLD self-pipe where pidfd_open is missing),
+ * group-wide SIGTERM then SIGKILL, reaping with rusage. */
 #include "runner/child.h"
 
 #include "core/log.h"
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/pidfd.h>
 #include <sys/wait.h>
@@ -33,6 +37,120 @@ void tp_child_attr_init(posix_spawnattr_t *attr)
 				       POSIX_SPAWN_SETSIGDEF);
 }
 
+/* ---- the SIGCHLD fallback ---- */
+
+enum { WATCH_UNKNOWN, WATCH_PIDFD, WATCH_SIGCHLD };
+
+static _Atomic int watch_mode = WATCH_UNKNOWN;
+static _Atomic int forced;		/* tp_child_force_sigchld */
+static int chld_pipe[2] = { -1, -1 };
+static pthread_once_t chld_once = PTHREAD_ONCE_INIT;
+static _Atomic int chld_ready;
+static int chld_errno;
+
+static void on_sigchld(int sig)
+{
+	int saved = errno;
+	char c = 1;
+	ssize_t rc = write(chld_pipe[1], &c, 1);
+
+	(void)sig;
+	(void)rc;	/* a full pipe is already readable */
+	errno = saved;
+}
+
+static void chld_install(void)
+{
+	struct sigaction sa;
+
+	if (pipe2(chld_pipe, O_CLOEXEC | O_NONBLOCK) < 0) {
+		chld_errno = errno;
+		tp_error("cannot create the SIGCHLD pipe: %s", strerror(errno));
+		return;
+	}
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_sigchld;
+	sigemptyset(&sa.sa_mask);
+	sa.sa_flags = SA_RESTART | SA_NOCLDSTOP;
+	sigaction(SIGCHLD, &sa, NULL);
+	atomic_store(&chld_ready, 1);
+}
+
+/* The fallback's pipe, installed once; 0, or -1 when it could not be made. */
+static int chld_start(void)
+{
+	pthread_once(&chld_once, chld_install);
+	if (!atomic_load(&chld_ready))
+		return -1;
+	/* A child that exited before the handler was there sent its SIGCHLD to
+	 * nobody: one byte makes the loop look at every child once. */
+	on_sigchld(SIGCHLD);
+	return 0;
+}
+
+int tp_child_sigchld_fd(void)
+{
+	return atomic_load(&chld_ready) ? chld_pipe[0] : -1;
+}
+
+void tp_child_sigchld_ack(void)
+{
+	char buf[256];
+
+	if (!atomic_load(&chld_ready))
+		return;
+	while (read(chld_pipe[0], buf, sizeof(buf)) > 0)
+		;
+}
+
+void tp_child_force_sigchld(int on)
+{
+	atomic_store(&forced, on);
+}
+
+static int use_pidfd(void)
+{
+	int m = atomic_load(&watch_mode);
+
+	if (atomic_load(&forced))
+		return 0;
+	if (m == WATCH_UNKNOWN) {
+		const char *v = getenv("TUNEPOOL_TEST_NO_PIDFD");
+
+		m = v && *v && strcmp(v, "0") ? WATCH_SIGCHLD : WATCH_PIDFD;
+		atomic_store(&watch_mode, m);
+	}
+	return m == WATCH_PIDFD;
+}
+
+int tp_child_watch(struct tp_child *c, pid_t pid)
+{
+	int rc;
+
+	c->pid = pid;
+	c->pidfd = -1;
+	if (use_pidfd()) {
+		c->pidfd = pidfd_open(pid, 0);
+		if (c->pidfd >= 0)
+			return 0;
+		rc = errno;
+		if (rc != ENOSYS)
+			goto fail;
+		/* No pidfd_open here (valgrind, Linux < 5.3): SIGCHLD from now on. */
+		atomic_store(&watch_mode, WATCH_SIGCHLD);
+	}
+	if (chld_start() == 0)
+		return 0;
+	rc = chld_errno;
+fail:
+	kill(pid, SIGKILL);
+	waitpid(pid, NULL, 0);
+	c->pid = 0;
+	return rc;
+}
+
+/* ---- children ---- */
+
 int tp_child_spawn(struct tp_child *c, const char *path, int search, char *const argv[],
 		   const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr)
 {
@@ -45,16 +163,7 @@ int tp_child_spawn(struct tp_child *c, const char *path, int search, char *const
 		    : posix_spawn(&pid, path, fa, attr, argv, environ);
 	if (rc)
 		return rc;
-	c->pid = pid;
-	c->pidfd = pidfd_open(pid, 0);
-	if (c->pidfd < 0) {
-		rc = errno;
-		kill(pid, SIGKILL);
-		waitpid(pid, NULL, 0);
-		c->pid = 0;
-		return rc;
-	}
-	return 0;
+	return tp_child_watch(c, pid);
 }
 
 void tp_child_signal(struct tp_child *c, int sig)
@@ -100,7 +209,8 @@ int tp_child_reap(struct tp_child *c, int *status, struct rusage *ru)
 	}
 	if (c->kill_at > 0 || c->term_sent)
 		kill(-c->pid, SIGKILL);	/* leftovers of a group we were ending */
-	close(c->pidfd);
+	if (c->pidfd >= 0)
+		close(c->pidfd);
 	c->pidfd = -1;
 	c->pid = 0;
 	return 1;

@@ -60,7 +60,7 @@ struct xstate {
 	int stop_handled;
 };
 
-enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT };
+enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT, PK_CHLD };
 
 static int slot_ready(struct xstate *x, struct xslot *s)
 {
@@ -328,7 +328,7 @@ static int exec_run(struct tp_pool *p)
 	}
 
 	for (;;) {
-		int target = atomic_load(&p->target), running = 0, ms = -1, nr;
+		int target = atomic_load(&p->target), running = 0, ms = -1, nr, chld;
 		enum tp_fill f = TP_FILL_GOT;
 		double due = 0, now, next = INFINITY, tmo;
 		size_t k = 0, j;
@@ -351,12 +351,15 @@ static int exec_run(struct tp_pool *p)
 		now = tp_pool_elapsed(p);
 		tmo = tp_pool_timeout(p);
 		add_pfd(&x, &k, p->wake[0], NULL, PK_WAKE);
-		for (i = 0; i < x.n; i++) {
+		for (i = 0, chld = 0; i < x.n; i++) {
 			struct xslot *s = &x.s[i];
 
 			if (!s->running)
 				continue;
-			add_pfd(&x, &k, s->ch.pidfd, s, PK_PID);
+			if (s->ch.pidfd >= 0)
+				add_pfd(&x, &k, s->ch.pidfd, s, PK_PID);
+			else
+				chld = 1;
 			add_pfd(&x, &k, s->err[0], s, PK_ERR);
 			if (s->out[0] >= 0)
 				add_pfd(&x, &k, s->out[0], s, PK_OUT);
@@ -365,6 +368,8 @@ static int exec_run(struct tp_pool *p)
 			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
 				next = s->ch.kill_at;
 		}
+		if (chld)	/* children without a pidfd: one SIGCHLD pipe for all */
+			add_pfd(&x, &k, tp_child_sigchld_fd(), NULL, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
 		if (next < INFINITY)
@@ -391,6 +396,13 @@ static int exec_run(struct tp_pool *p)
 				break;
 			case PK_PID:
 				reap(&x, s);
+				break;
+			case PK_CHLD:
+				/* Ack first: an exit after it writes again. */
+				tp_child_sigchld_ack();
+				for (i = 0; i < x.n; i++)
+					if (x.s[i].running && x.s[i].ch.pidfd < 0)
+						reap(&x, &x.s[i]);
 				break;
 			}
 		}

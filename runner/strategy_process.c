@@ -20,7 +20,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/pidfd.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -54,7 +53,7 @@ struct pstate {
 	int stop_handled;
 };
 
-enum { PK_WAKE, PK_PID, PK_RES, PK_ERR, PK_CMD };
+enum { PK_WAKE, PK_PID, PK_RES, PK_ERR, PK_CMD, PK_CHLD };
 
 static void on_err_line(void *ctx, const char *line)
 {
@@ -141,13 +140,7 @@ static int start_worker(struct pstate *x, struct pslot *s)
 			fork_child(x, cmd[0], res[1], err[1], s->id);
 		} else {
 			setpgid(pid, pid);	/* both sides: no race with kill(-pid) */
-			s->ch.pid = pid;
-			s->ch.pidfd = pidfd_open(pid, 0);
-			rc = s->ch.pidfd < 0 ? errno : 0;
-			if (rc) {
-				kill(pid, SIGKILL);
-				waitpid(pid, NULL, 0);
-			}
+			rc = tp_child_watch(&s->ch, pid);
 		}
 	} else {
 		posix_spawn_file_actions_t fa;
@@ -418,7 +411,7 @@ static int process_run(struct tp_pool *p)
 	}
 
 	for (;;) {
-		int target = atomic_load(&p->target), alive = 0, ms = -1, nr;
+		int target = atomic_load(&p->target), alive = 0, ms = -1, nr, chld;
 		double due = 0, now, next = INFINITY, tmo = tp_pool_timeout(p);
 		enum tp_fill f = TP_FILL_GOT;
 		size_t k = 0, j;
@@ -465,12 +458,15 @@ static int process_run(struct tp_pool *p)
 		if (!alive && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
 			break;
 		add_pfd(&x, &k, p->wake[0], POLLIN, -1, PK_WAKE);
-		for (i = 0; i < x.n; i++) {
+		for (i = 0, chld = 0; i < x.n; i++) {
 			struct pslot *s = &x.s[i];
 
 			if (!s->alive)
 				continue;
-			add_pfd(&x, &k, s->ch.pidfd, POLLIN, i, PK_PID);
+			if (s->ch.pidfd >= 0)
+				add_pfd(&x, &k, s->ch.pidfd, POLLIN, i, PK_PID);
+			else
+				chld = 1;
 			add_pfd(&x, &k, s->res_r, POLLIN, i, PK_RES);
 			add_pfd(&x, &k, s->err_r, POLLIN, i, PK_ERR);
 			if (s->send.len > s->sent && s->cmd_w >= 0)
@@ -480,6 +476,8 @@ static int process_run(struct tp_pool *p)
 			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
 				next = s->ch.kill_at;
 		}
+		if (chld)	/* workers without a pidfd: one SIGCHLD pipe for all */
+			add_pfd(&x, &k, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
 		if (next < INFINITY)
@@ -510,9 +508,19 @@ static int process_run(struct tp_pool *p)
 				break;
 			}
 		}
-		for (j = 0; nr > 0 && j < k; j++)
-			if (x.pfd[j].revents && x.pkind[j] == PK_PID)
+		for (j = 0; nr > 0 && j < k; j++) {
+			if (!x.pfd[j].revents)
+				continue;
+			if (x.pkind[j] == PK_PID) {
 				worker_died(&x, &x.s[x.pslot[j]]);
+			} else if (x.pkind[j] == PK_CHLD) {
+				/* Ack first: an exit after it writes again. */
+				tp_child_sigchld_ack();
+				for (i = 0; i < x.n; i++)
+					if (x.s[i].alive && x.s[i].ch.pidfd < 0)
+						worker_died(&x, &x.s[i]);
+			}
+		}
 		now = tp_pool_elapsed(p);
 		for (i = 0; i < x.n; i++) {
 			struct pslot *s = &x.s[i];

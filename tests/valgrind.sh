@@ -15,7 +15,9 @@ vg="valgrind -q --error-exitcode=99 --leak-check=full --errors-for-leak-kinds=de
 	--show-leak-kinds=definite --suppressions=$top/tests/valgrind.supp --num-callers=30"
 pass=0 failn=0
 # check NAME CMD...: runs tunepool CMD under memcheck (its own exit status is
-# not judged here, only valgrind's verdict).
+# not judged here, only valgrind's verdict); with want_rc set, tunepool must
+# also exit with it, and with want_out its sorted stdout (lines joined by
+# spaces) must be that: see expect.
 check() {
 	name=$1; shift
 	start=$(date +%s)
@@ -26,17 +28,35 @@ check() {
 		echo "FAIL valgrind $name (${secs}s)"
 		grep '^==' "$work/$name.log" | head -n 60 | sed 's/^/    /'
 		failn=$((failn + 1))
+	elif [ -n "$want_rc" ] && [ $rc != "$want_rc" ]; then
+		echo "FAIL valgrind $name: exit $rc, wanted $want_rc (${secs}s)"
+		grep -v '^--' "$work/$name.log" | head -n 20 | sed 's/^/    /'
+		failn=$((failn + 1))
+	elif [ -n "$want_out" ] && [ "$(sort "$work/$name.out" | tr '\n' ' ')" != "$want_out" ]; then
+		echo "FAIL valgrind $name: printed '$(tr '\n' ' ' < "$work/$name.out")', wanted '$want_out' (${secs}s)"
+		failn=$((failn + 1))
 	else
 		echo "ok   valgrind $name (exit $rc, ${secs}s)"
 		pass=$((pass + 1))
 	fi
+}
+want_rc= want_out=
+# expect RC OUT NAME CMD...: check, where tunepool must exit RC and print OUT
+# ("" = anything).
+expect() {
+	want_rc=$1 want_out=$2
+	shift 2
+	check "$@"
+	want_rc= want_out=
 }
 R="$top/tests/fixtures/results"
 check probe probe
 check probe-json probe --json --synthetic "pack:2 numa:2 core:4 pu:2"
 check probe-xml probe --topology "$top/tests/fixtures/topo-2s64c-smt2-4numa.xml"
 check bench bench -w cpu:bytes=4K --count 40 --workers 1,2 --batch 1,4 --strategy thread --repeat 2 --warmup 1 -o b.json --csv b.csv
-check bench-exec bench --workers 1,2 --repeat 1 --warmup 0 -o e.json -- true {} ::: a b c d
+# Exec tasks run for real: valgrind lacks pidfd_open (ENOSYS), so children
+# are watched through the SIGCHLD fallback.
+expect 0 "" bench-exec bench --workers 1,2 --repeat 1 --warmup 0 -o e.json -- true {} ::: a b c d
 check tune tune -w sleep:ms=1 --budget 6 --min-time 20ms --max-workers 4 --fresh -q -o t.conf --results t.json
 check report report "$R/tune-vm.json" "$R/run-timeline.json" -o rep --format html
 check compare compare "$R/cmp-base.json" "$R/cmp-regressed.json"
@@ -44,8 +64,10 @@ check compare-json compare "$R/cmp-base.json" "$R/cmp-noise.json" --format json
 check export export "$top/tests/golden/export/tunepool.conf" --format slurm
 check run run -q -j 2 --joblog j.jsonl --results r.json -w cpu:bytes=1K --count 50
 check run-resume run -q -j 2 --joblog j.jsonl --resume -w cpu:bytes=1K --count 60
-# exec tasks need pidfd_open, which valgrind 3.19 lacks: this checks the
-# error path (exit 3) rather than the tasks.
-check run-exec run -q --static -j 2 -- echo {} ::: a b c
+expect 0 "a b c " run-exec run -q --static -j 2 -- echo {} ::: a b c
+# a failing task, a crash and a timeout: exit 1, the others still print
+expect 1 "1 4 " run-exec-faults run -q --static -j 2 --timeout 2 -- \
+	sh -c 'case $1 in 2) exit 3;; 3) kill -SEGV $$;; 5) sleep 30;; esac; echo $1' sh {} ::: 1 2 3 4 5
+expect 0 "" bench-process bench -w sleep:ms=1 --count 20 --workers 2 --strategy process --start fork --repeat 1 --warmup 0 -o pf.json
 echo "valgrind: $pass passed, $failn failed"
 [ $failn = 0 ]

@@ -6,16 +6,24 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
+#include <linux/filter.h>
+#include <linux/seccomp.h>
+#include <poll.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
+#include "runner/child.h"
 #include "runner/inputs.h"
 #include "runner/linefwd.h"
 #include "runner/pool.h"
@@ -773,6 +781,144 @@ static void test_pool_exec_grouped_output(void **state)
 	tp_workload_free(wl);
 }
 
+/* Runs exec tasks (exits, a crash, a timeout, grouped output) and forked
+ * process workers; 0 when every result is right, else the failing step.
+ * No cmocka asserts: it also runs in a forked child. */
+static int pool_child_checks(void)
+{
+	char *ex_argv[] = { "sh", "-c",
+			    "case $1 in 3) exit 3;; 5) kill -SEGV $$;; 7) sleep 30;; esac; printf %s. $1",
+			    "sh", "{}" };
+	struct tp_workload *ex = NULL, *sl = NULL;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct tp_pool *p;
+	struct collect c;
+	int intr, rc = 0;
+
+	if (tp_workload_new_exec(&ex, ex_argv, 5) < 0)
+		return 1;
+	memset(&c, 0, sizeof(c));
+	c.in_order = 1;
+	opts_init(&o, "exec", 3, 1, ex);
+	o.group_output = 1;
+	o.keep_order = 1;
+	o.timeout_s = 0.3;
+	o.hooks.ctx = &c;
+	o.hooks.on_result = on_result;
+	tp_inputs_from_count(&in, 8);
+	if (tp_pool_new(&p, &o) < 0)
+		rc = 2;
+	else if (tp_pool_run(p, in, &rep, &intr) < 0)
+		rc = 3;
+	else if (c.n != 8 || c.failed != 3 || c.timed_out != 1 || !c.in_order)
+		rc = 4;
+	else if (strcmp(c.out, "1.2.4.6.8."))
+		rc = 5;
+	if (!rc)
+		free(rep.counters);
+	tp_pool_free(p);
+	tp_inputs_free(in);
+	tp_workload_free(ex);
+	if (rc || access(worker_exe, X_OK))
+		return rc;
+
+	if (tp_workload_new(&sl, "sleep:ms=1,crash_every=9") < 0)
+		return 6;
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, "process", 2, 2, sl);
+	strcpy(o.config.start, "fork");
+	o.worker_exe = worker_exe;
+	o.quiet_warnings = 1;
+	o.hooks.ctx = &c;
+	o.hooks.on_result = on_result;
+	tp_inputs_from_count(&in, 30);
+	if (tp_pool_new(&p, &o) < 0)
+		rc = 7;
+	else if (tp_pool_run(p, in, &rep, &intr) < 0)
+		rc = 8;
+	else if (c.n != 30 || c.failed != 3 || c.last_signal != SIGSEGV)
+		rc = 9;
+	if (!rc)
+		free(rep.counters);
+	tp_pool_free(p);
+	tp_inputs_free(in);
+	tp_workload_free(sl);
+	return rc;
+}
+
+/* From now on pidfd_open fails with ENOSYS in this process, as under
+ * valgrind or on Linux < 5.3; -1 when seccomp is not available. */
+static int deny_pidfd_open(void)
+{
+	struct sock_filter f[] = {
+		BPF_STMT(BPF_LD | BPF_W | BPF_ABS, offsetof(struct seccomp_data, nr)),
+		BPF_JUMP(BPF_JMP | BPF_JEQ | BPF_K, __NR_pidfd_open, 0, 1),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ERRNO | ENOSYS),
+		BPF_STMT(BPF_RET | BPF_K, SECCOMP_RET_ALLOW),
+	};
+	struct sock_fprog prog = { .len = sizeof(f) / sizeof(f[0]), .filter = f };
+
+	if (prctl(PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0) < 0)
+		return -1;
+	return prctl(PR_SET_SECCOMP, SECCOMP_MODE_FILTER, &prog);
+}
+
+/* Without pidfd_open, children are watched through SIGCHLD: exec tasks and
+ * process workers run and are reaped as with pidfds. */
+static void test_pool_without_pidfd(void **state)
+{
+	struct tp_child ch;
+	struct pollfd pfd;
+	struct rusage ru;
+	char *argv[] = { "sh", "-c", "exit 7", NULL };
+	posix_spawnattr_t attr;
+	int status = 0, rc;
+	pid_t pid;
+
+	(void)state;
+	/* The test hook: a child gets no pidfd, the SIGCHLD pipe tells its exit. */
+	tp_child_force_sigchld(1);
+	tp_child_attr_init(&attr);
+	assert_int_equal(tp_child_spawn(&ch, "/bin/sh", 0, argv, NULL, &attr), 0);
+	assert_int_equal(ch.pidfd, -1);
+	assert_true(tp_child_sigchld_fd() >= 0);
+	for (rc = 0; !rc;) {
+		pfd.fd = tp_child_sigchld_fd();
+		pfd.events = POLLIN;
+		do	/* SIGCHLD itself interrupts poll */
+			rc = poll(&pfd, 1, 10000);
+		while (rc < 0 && errno == EINTR);
+		assert_int_equal(rc, 1);
+		rc = 0;
+		tp_child_sigchld_ack();
+		rc = tp_child_reap(&ch, &status, &ru);
+	}
+	assert_true(WIFEXITED(status) && WEXITSTATUS(status) == 7);
+	posix_spawnattr_destroy(&attr);
+	assert_int_equal(pool_child_checks(), 0);
+	tp_child_force_sigchld(0);
+
+	/* The real thing: a process where pidfd_open is ENOSYS. */
+	fflush(NULL);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		if (deny_pidfd_open() < 0)
+			_exit(77);
+		if (syscall(__NR_pidfd_open, getpid(), 0) >= 0 || errno != ENOSYS)
+			_exit(76);
+		tp_log_set_quiet(2);
+		_exit(pool_child_checks());
+	}
+	assert_int_equal(waitpid(pid, &status, 0), pid);
+	assert_true(WIFEXITED(status));
+	if (WEXITSTATUS(status) == 77)
+		skip();
+	assert_int_equal(WEXITSTATUS(status), 0);
+}
+
 /* A bad input found while the pool runs is a usage error for the caller,
  * whichever thread read it (thread workers read inputs themselves). */
 static void test_pool_input_error_class(void **state)
@@ -858,6 +1004,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_shrink),
 		cmocka_unit_test(test_pool_exec_grouped_output),
 		cmocka_unit_test(test_pool_input_error_class),
+		cmocka_unit_test(test_pool_without_pidfd),
 	};
 
 	snprintf(worker_exe, sizeof(worker_exe), "%.*s/../tunepool",
