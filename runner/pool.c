@@ -15,6 +15,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -39,6 +40,8 @@ struct tp_retry {
 /* Final results held back until every earlier input is delivered. */
 struct held_result {
 	int state;			/* 0 empty, 1 result, 2 skipped */
+	int spilled;			/* the output is in spill_fd (owned) */
+	int spill_fd;
 	struct tp_task_result r;	/* strings owned */
 };
 
@@ -122,6 +125,52 @@ void tp_describe_status(int status, char *buf, size_t size)
 	}
 }
 
+/* ---- delivery ---- */
+
+#define SPILL_CHUNK 65536
+
+/* Copies a task's spilled output out (on_output, else stdout) and closes it. */
+static void copy_spill(struct tp_pool *p, const struct tp_task_result *r, int fd)
+{
+	char *buf = tp_xmalloc(SPILL_CHUNK);
+	off_t off = 0;
+	ssize_t n;
+
+	for (;;) {
+		n = pread(fd, buf, SPILL_CHUNK, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0) {
+			tp_error("cannot read back the output of task %" PRIu64 " ('%s'): %s", r->seq,
+				 r->input, strerror(errno));
+			break;
+		}
+		if (n == 0)
+			break;
+		off += n;
+		if (p->o.hooks.on_output)
+			p->o.hooks.on_output(p->o.hooks.ctx, r, buf, (size_t)n);
+		else
+			fwrite(buf, 1, (size_t)n, stdout);
+	}
+	if (!p->o.hooks.on_output)
+		fflush(stdout);
+	free(buf);
+	close(fd);
+}
+
+/* A final result to the hook, its spilled output first. */
+static void deliver(struct tp_pool *p, struct tp_task_result *r, int spilled, int fd)
+{
+	if (spilled) {
+		r->out = NULL;
+		r->out_len = 0;
+		copy_spill(p, r, fd);
+	}
+	if (p->o.hooks.on_result)
+		p->o.hooks.on_result(p->o.hooks.ctx, r, 1);
+}
+
 /* ---- reorder buffer (keep_order) ---- */
 
 static struct held_result *reorder_slot(struct tp_reorder *ro, uint64_t seq)
@@ -150,11 +199,14 @@ static char *dup_or_null(const char *s, size_t len)
 	return s ? tp_xstrndup(s, len) : NULL;
 }
 
-static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r)
+static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r, int spilled,
+			int fd)
 {
 	struct held_result *h = reorder_slot(ro, r->seq);
 
 	h->state = 1;
+	h->spilled = spilled;	/* the file waits, not a copy of it */
+	h->spill_fd = fd;
 	h->r = *r;
 	h->r.input = tp_xstrdup(r->input);
 	h->r.err = tp_xstrdup(r->err ? r->err : "");
@@ -163,6 +215,8 @@ static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r)
 
 static void held_free(struct held_result *h)
 {
+	if (h->spilled)
+		close(h->spill_fd);
 	free((char *)h->r.input);
 	free((char *)h->r.err);
 	free((char *)h->r.out);
@@ -188,8 +242,10 @@ static void reorder_deliver(struct tp_pool *p, int flush)
 			if (!flush || !pending)
 				break;
 		} else {
-			if (h->state == 1 && p->o.hooks.on_result)
-				p->o.hooks.on_result(p->o.hooks.ctx, &h->r, 1);
+			if (h->state == 1) {
+				deliver(p, &h->r, h->spilled, h->spill_fd);
+				h->spilled = 0;	/* closed */
+			}
 			held_free(h);
 			pending -= flush ? 1 : 0;
 		}
@@ -417,6 +473,12 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 
 	record_duration(s, o->duration_s);
 	atomic_fetch_sub(&p->inflight, 1);
+	if (!final && o->out_spilled) {
+		/* Only a final attempt's output is shown. */
+		close(o->out_fd);
+		r.out = NULL;
+		r.out_len = 0;
+	}
 	if (!final) {
 		double u = (double)(rand_r(&p->rng) % 1000000) / 1e6;
 
@@ -432,10 +494,10 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 	else
 		atomic_store_explicit(&s->failed, atomic_load(&s->failed) + 1, memory_order_relaxed);
 	if (p->reorder) {
-		reorder_put(p->reorder, &r);
+		reorder_put(p->reorder, &r, o->out_spilled, o->out_fd);
 		reorder_deliver(p, 0);
-	} else if (p->o.hooks.on_result) {
-		p->o.hooks.on_result(p->o.hooks.ctx, &r, 1);
+	} else {
+		deliver(p, &r, o->out_spilled, o->out_fd);
 	}
 	if (atomic_load(&p->inflight) == 0 && atomic_load(&p->eof))
 		pthread_cond_broadcast(&p->cond);

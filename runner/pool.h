@@ -28,9 +28,14 @@ struct tp_task_result {
 	double start_s;		/* since the pool started */
 	double duration_s;
 	const char *err;	/* "" when ok; at most TP_TASK_ERR_MAX bytes */
-	const char *out;	/* grouped stdout of an exec task, NULL when not captured */
+	const char *out;	/* grouped stdout of an exec task, NULL when not captured
+				 * or spilled (see on_output) */
 	size_t out_len;
 };
+
+/* Grouped stdout held in memory per task; past it, a task's output spills to
+ * an unlinked temp file in $TMPDIR and is copied out when the task ends. */
+#define TP_POOL_OUT_MEM (1 << 20)
 
 /* Hooks called by the pool from one thread at a time (never concurrently). */
 struct tp_pool_hooks {
@@ -42,6 +47,10 @@ struct tp_pool_hooks {
 	int (*should_skip)(void *ctx, uint64_t seq, const char *input);
 	/* A line a worker wrote on stderr, tagged with its id; never split. */
 	void (*on_worker_log)(void *ctx, int worker, const char *line);
+	/* A task's grouped output that spilled past TP_POOL_OUT_MEM, in chunks,
+	 * whole and just before its final on_result (whose out is then NULL).
+	 * NULL: the chunks go to standard output (stdio), as on_result would. */
+	void (*on_output)(void *ctx, const struct tp_task_result *r, const char *buf, size_t len);
 };
 
 enum tp_start_method {

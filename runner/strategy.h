@@ -60,6 +60,10 @@ struct tp_outcome {
 	const char *err;		/* "" or a message */
 	const char *out;
 	size_t out_len;
+	/* With out_spilled, the output is in the file out_fd (from offset 0) and
+	 * out is empty; tp_pool_finish_locked takes out_fd and closes it. */
+	int out_spilled;
+	int out_fd;
 };
 
 /* Per-worker-slot measurements, written by the thread that runs the slot;

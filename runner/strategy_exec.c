@@ -42,7 +42,9 @@ struct xslot {
 	double timeout_used;
 	struct tp_linefwd errfwd;
 	struct tp_strbuf errhead;	/* first lines of this task's stderr */
-	struct tp_strbuf out_buf;
+	struct tp_strbuf out_buf;	/* grouped stdout up to TP_POOL_OUT_MEM */
+	int spill_fd;			/* past it: an unlinked temp file, or -1 */
+	off_t spill_len;		/* bytes in it */
 };
 
 struct xstate {
@@ -58,6 +60,7 @@ struct xstate {
 	int *pkind;
 	size_t palloc;
 	int stop_handled;
+	int spill_warned;
 };
 
 enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT, PK_CHLD };
@@ -103,6 +106,9 @@ static void slot_release(struct xslot *s)
 	tp_linefwd_release(&s->errfwd);
 	tp_strbuf_release(&s->errhead);
 	tp_strbuf_release(&s->out_buf);
+	if (s->spill_fd >= 0)
+		close(s->spill_fd);
+	s->spill_fd = -1;
 }
 
 static void on_err_line(void *ctx, const char *line)
@@ -115,6 +121,111 @@ static void on_err_line(void *ctx, const char *line)
 		tp_strbuf_add(&s->errhead, line, strnlen(line, ERRHEAD_MAX - s->errhead.len));
 	}
 	tp_pool_worker_log(s->x->p, s->id, line);
+}
+
+/* ---- grouped output: memory, then a temp file ---- */
+
+static const char *spill_dir(void)
+{
+	const char *d = getenv("TMPDIR");
+
+	return d && *d ? d : "/tmp";
+}
+
+/* An unlinked temp file: O_TMPFILE, else mkstemp + unlink; -1 with errno. */
+static int spill_open(void)
+{
+	const char *dir = spill_dir();
+	char *path;
+	int fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0600);
+
+	if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
+		return fd;
+	path = tp_xasprintf("%s/tunepool-out.XXXXXX", dir);
+	fd = mkostemp(path, O_CLOEXEC);
+	if (fd >= 0)
+		unlink(path);
+	free(path);
+	return fd;
+}
+
+static int write_all(int fd, const char *b, size_t n)
+{
+	while (n) {
+		ssize_t w = write(fd, b, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0)
+			return -1;
+		b += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
+static void spill_warn(struct xslot *s, int e)
+{
+	if (s->x->spill_warned++)
+		return;
+	tp_warn("cannot spill a task's output to a temp file in '%s': %s; holding it in memory",
+		spill_dir(), strerror(e));
+}
+
+/* The file could not take more (disk full): its bytes go back to memory,
+ * ahead of what is there, and the task goes on in memory. */
+static void spill_undo(struct xslot *s, int e)
+{
+	struct tp_strbuf tail = TP_STRBUF_INIT;
+	char buf[65536];
+	off_t off = 0;
+	ssize_t n;
+
+	spill_warn(s, e);
+	tp_strbuf_add(&tail, s->out_buf.buf, s->out_buf.len);
+	tp_strbuf_reset(&s->out_buf);
+	while (off < s->spill_len) {
+		size_t want = s->spill_len - off < (off_t)sizeof(buf) ? (size_t)(s->spill_len - off)
+								    : sizeof(buf);
+
+		n = pread(s->spill_fd, buf, want, off);
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			break;
+		tp_strbuf_add(&s->out_buf, buf, (size_t)n);
+		off += n;
+	}
+	tp_strbuf_add(&s->out_buf, tail.buf, tail.len);
+	tp_strbuf_release(&tail);
+	close(s->spill_fd);
+	s->spill_fd = -1;
+}
+
+static void out_add(struct xslot *s, const char *buf, size_t n)
+{
+	if (s->spill_fd < 0 && s->out_buf.len + n > TP_POOL_OUT_MEM && !s->x->spill_warned) {
+		s->spill_fd = spill_open();
+		if (s->spill_fd < 0) {
+			spill_warn(s, errno);
+		} else {
+			s->spill_len = 0;
+			if (write_all(s->spill_fd, s->out_buf.buf, s->out_buf.len) < 0) {
+				spill_undo(s, errno);
+			} else {
+				s->spill_len = (off_t)s->out_buf.len;
+				tp_strbuf_reset(&s->out_buf);
+			}
+		}
+	}
+	if (s->spill_fd >= 0) {
+		if (write_all(s->spill_fd, buf, n) < 0)
+			spill_undo(s, errno);	/* back to what was whole; the chunk follows */
+		else
+			s->spill_len += (off_t)n;
+	}
+	if (s->spill_fd < 0)
+		tp_strbuf_add(&s->out_buf, buf, n);
 }
 
 /* Reads what a pipe holds now (non-blocking). */
@@ -132,7 +243,7 @@ static void drain(struct xslot *s, int fd, int is_err)
 		if (is_err)
 			tp_linefwd_feed(&s->errfwd, buf, (size_t)n, on_err_line, s);
 		else
-			tp_strbuf_add(&s->out_buf, buf, (size_t)n);
+			out_add(s, buf, (size_t)n);
 	}
 }
 
@@ -154,6 +265,7 @@ static void finish_all(struct xslot *s, const struct tp_outcome *o)
 		if (i) {
 			oi.out = NULL;
 			oi.out_len = 0;
+			oi.out_spilled = 0;
 		}
 		tp_pool_finish_locked(p, s->id, &s->batch.t[i], &oi);
 	}
@@ -225,6 +337,9 @@ static void reap(struct xstate *x, struct xslot *s)
 		/* Ended by the stop: not reported as finished. */
 		if (!(WIFEXITED(status) && s->ch.term_sent == 0)) {
 			s->batch.n = 0;
+			if (s->spill_fd >= 0)
+				close(s->spill_fd);
+			s->spill_fd = -1;
 			return;
 		}
 	}
@@ -239,6 +354,8 @@ static void reap(struct xstate *x, struct xslot *s)
 			.err = "",
 			.out = s->out[0] >= 0 ? s->out_buf.buf : NULL,
 			.out_len = s->out_buf.len,
+			.out_spilled = s->spill_fd >= 0,
+			.out_fd = s->spill_fd,
 		};
 
 		if (!o.ok) {
@@ -254,6 +371,7 @@ static void reap(struct xstate *x, struct xslot *s)
 				snprintf(msg + n, sizeof(msg) - (size_t)n, ": %s", s->errhead.buf);
 			o.err = msg;
 		}
+		s->spill_fd = -1;	/* the pool has it now */
 		finish_all(s, &o);
 	}
 	s->batch.n = 0;
@@ -325,6 +443,7 @@ static int exec_run(struct tp_pool *p)
 		tp_strbuf_init(&x.s[i].argbuf);
 		tp_strbuf_init(&x.s[i].errhead);
 		tp_strbuf_init(&x.s[i].out_buf);
+		x.s[i].spill_fd = -1;
 	}
 
 	for (;;) {

@@ -781,6 +781,98 @@ static void test_pool_exec_grouped_output(void **state)
 	tp_workload_free(wl);
 }
 
+/* Grouped output past TP_POOL_OUT_MEM: spilled, then handed over whole
+ * through on_output before its result. */
+struct spill_seen {
+	size_t bytes[8];		/* by seq: through on_output */
+	size_t mem[8];			/* by seq: in r->out */
+	int bad_byte, order_ok, n;
+	uint64_t last;
+	uint64_t output_of;		/* seq of the output chunks being received */
+};
+
+static void spill_output(void *ctx, const struct tp_task_result *r, const char *buf, size_t len)
+{
+	struct spill_seen *ss = ctx;
+	size_t i;
+
+	for (i = 0; i < len; i++)
+		if (buf[i] != (char)('a' + r->seq))
+			ss->bad_byte = 1;
+	ss->bytes[r->seq] += len;
+	ss->output_of = r->seq;
+}
+
+static void spill_result(void *ctx, const struct tp_task_result *r, int final)
+{
+	struct spill_seen *ss = ctx;
+
+	if (!final)
+		return;
+	ss->n++;
+	if (r->seq <= ss->last || (ss->bytes[r->seq] && ss->output_of != r->seq))
+		ss->order_ok = 0;
+	ss->last = r->seq;
+	ss->mem[r->seq] = r->out ? r->out_len : 0;
+	ss->output_of = 0;
+}
+
+static void test_pool_exec_output_spill(void **state)
+{
+	/* input N prints N MB of one letter: 'a' + its seq */
+	char *av[] = { "sh", "-c",
+		       "head -c $(($1 * 1000000)) /dev/zero | tr '\\0' $(echo abcdefgh | cut -c$(($2 + 1)))",
+		       "sh", "{}", "{#}" };
+	char *args[] = { "1", "3", "0", "2" };
+	char *old_tmp = getenv("TMPDIR") ? strdup(getenv("TMPDIR")) : NULL;
+	struct tp_workload *wl;
+	struct spill_seen ss;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct tp_pool *p;
+	int intr, pass;
+
+	(void)state;
+	assert_int_equal(tp_workload_new_exec(&wl, av, 6), 0);
+	for (pass = 0; pass < 2; pass++) {
+		/* pass 1: no temp dir to spill to: held in memory, still whole */
+		if (pass)
+			setenv("TMPDIR", "/nonexistent-tp-dir", 1);
+		memset(&ss, 0, sizeof(ss));
+		ss.order_ok = 1;
+		opts_init(&o, "exec", 4, 1, wl);
+		o.group_output = 1;
+		o.keep_order = 1;
+		o.quiet_warnings = 1;
+		o.hooks.ctx = &ss;
+		o.hooks.on_result = spill_result;
+		o.hooks.on_output = spill_output;
+		assert_int_equal(tp_inputs_from_args(&in, args, 4), 0);
+		assert_int_equal(tp_pool_new(&p, &o), 0);
+		assert_int_equal(tp_pool_run(p, in, &rep, &intr), 0);
+		tp_pool_free(p);
+		tp_inputs_free(in);
+		free(rep.counters);
+		assert_int_equal(ss.n, 4);
+		assert_int_equal(ss.order_ok, 1);
+		assert_int_equal(ss.bad_byte, 0);
+		/* 1 MB fits in memory; 3 and 2 MB spill unless there is nowhere to */
+		assert_int_equal(ss.mem[1], 1000000);
+		assert_int_equal(ss.mem[2] + ss.bytes[2], 3000000);
+		assert_int_equal(ss.mem[3], 0);
+		assert_int_equal(ss.mem[4] + ss.bytes[4], 2000000);
+		assert_int_equal(ss.bytes[2], pass ? 0 : 3000000);
+		assert_int_equal(ss.bytes[4], pass ? 0 : 2000000);
+	}
+	if (old_tmp)
+		setenv("TMPDIR", old_tmp, 1);
+	else
+		unsetenv("TMPDIR");
+	free(old_tmp);
+	tp_workload_free(wl);
+}
+
 /* Runs exec tasks (exits, a crash, a timeout, grouped output) and forked
  * process workers; 0 when every result is right, else the failing step.
  * No cmocka asserts: it also runs in a forked child. */
@@ -1005,6 +1097,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_exec_grouped_output),
 		cmocka_unit_test(test_pool_input_error_class),
 		cmocka_unit_test(test_pool_without_pidfd),
+		cmocka_unit_test(test_pool_exec_output_spill),
 	};
 
 	snprintf(worker_exe, sizeof(worker_exe), "%.*s/../tunepool",
