@@ -56,6 +56,32 @@ static void backoff(struct gradient_state *g, double t)
 	g->hold_s = fmin(g->hold_s * 2, GRAD_HOLD_MAX_S);
 }
 
+/* A new phase: forget the no-load latency and the bounds learnt, and halve
+ * the width first when latency rose or the CPUs are saturated (contention is
+ * likelier than a need for more workers). */
+static void relearn(struct tp_controller *c, struct gradient_state *g,
+		    const struct tp_ctl_sample *s, struct tp_decision *d, int up, const char *why)
+{
+	int w = s->workers;
+	int halve = (up || s->cpu_busy >= c->opts.cpu_saturated) && w > c->opts.min_workers;
+
+	snprintf(d->reason, sizeof(d->reason), "gradient: %s: a new phase, relearn%s", why,
+		 halve ? "; halve" : "");
+	g->nlat = g->ilat = 0;
+	g->ceiling = g->floor = 0;
+	g->prev_w = 0;
+	g->hold_s = GRAD_HOLD_MIN_S;
+	g->hold_until = 0;
+	g->scaling = 0;
+	g->explore = halve ? 2 : 0;
+	g->noload = window_min(g, s->latency_s);
+	g->lat = s->latency_s;
+	g->tput = s->throughput;
+	g->n = 1;
+	if (halve)
+		d->workers = w / 2 > 1 ? w / 2 : 1;
+}
+
 static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			    struct tp_decision *d)
 {
@@ -88,23 +114,11 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 	}
 	if (g->n >= 2 && s->completions >= 10 &&
 	    (s->latency_s > GRAD_PHASE * g->lat || s->latency_s * GRAD_PHASE < g->lat)) {
-		int up = s->latency_s > g->lat;
+		char why[128];
 
-		snprintf(d->reason, sizeof(d->reason),
-			 "gradient: latency at %d jumped %.2fms -> %.2fms: a new phase, relearn%s", w,
-			 1e3 * g->lat, 1e3 * s->latency_s, up && w > c->opts.min_workers ? "; halve" : "");
-		g->nlat = g->ilat = 0;
-		g->ceiling = g->floor = 0;
-		g->prev_w = 0;
-		g->hold_s = GRAD_HOLD_MIN_S;
-		g->hold_until = 0;
-		g->scaling = 0;
-		g->explore = up ? 2 : 0;
-		g->noload = window_min(g, s->latency_s);
-		g->lat = s->latency_s;
-		g->tput = s->throughput;
-		if (up && w > c->opts.min_workers)
-			d->workers = w / 2 > 1 ? w / 2 : 1;
+		snprintf(why, sizeof(why), "latency at %d jumped %.2fms -> %.2fms", w, 1e3 * g->lat,
+			 1e3 * s->latency_s);
+		relearn(c, g, s, d, s->latency_s > g->lat, why);
 		return;
 	}
 	g->noload = window_min(g, s->latency_s);
@@ -132,6 +146,17 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 		int from = g->prev_w;
 
 		g->prev_w = 0;
+		/* More than the widths explain (a shrink losing more than in
+		 * proportion, a growth gaining more): the tasks changed. */
+		if ((from > w && g->tput < 0.7 * g->prev_tput * w / from) ||
+		    (from < w && g->tput > 1.4 * g->prev_tput * w / from)) {
+			char why[128];
+
+			snprintf(why, sizeof(why), "%d -> %d changed throughput %.1f -> %.1f/s", from,
+				 w, g->prev_tput, g->tput);
+			relearn(c, g, s, d, g->lat > g->prev_lat, why);
+			return;
+		}
 		if (from < w && g->tput < g->prev_tput * GRAD_GAIN &&
 		    g->lat / g->prev_lat > g->tput / g->prev_tput) {
 			/* Latency rose faster than throughput: the new workers only queue. */
