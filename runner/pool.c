@@ -13,9 +13,11 @@
 #include "runner/strategy.h"
 #include "workloads/workload.h"
 
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <inttypes.h>
+#include <limits.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -547,6 +549,93 @@ void tp_pool_worker_log(struct tp_pool *p, int worker, const char *line)
 	}
 }
 
+/* ---- the open-files limit ---- */
+
+/* Descriptors kept free for the rest of the process while a pool runs: the
+ * monitor's /proc reads, stdio, a journal or results file opened later. */
+#define FD_MARGIN 6
+
+/* Descriptors open in this process now (-1 when /proc cannot tell). */
+static int open_fd_count(void)
+{
+	DIR *d = opendir("/proc/self/fd");
+	struct dirent *e;
+	int n = 0;
+
+	if (!d)
+		return -1;
+	while ((e = readdir(d)))
+		if (e->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n - 1;	/* the directory's own */
+}
+
+static long nofile_limit(void)
+{
+	struct rlimit rl;
+
+	if (getrlimit(RLIMIT_NOFILE, &rl) < 0 || rl.rlim_cur == RLIM_INFINITY ||
+	    rl.rlim_cur > INT_MAX)
+		return -1;
+	return (long)rl.rlim_cur;
+}
+
+static void warn_fd_cap(long limit, int cap)
+{
+	static _Atomic int warned;	/* the cap last warned about: once per value */
+
+	if (atomic_exchange(&warned, cap) == cap)
+		return;
+	tp_warn("open-files limit %ld allows only %d worker%s; using %d", limit, cap,
+		cap == 1 ? "" : "s", cap);
+}
+
+/* The most workers the open-files limit leaves room for, 0 = no cap. */
+static int fd_room(const struct tp_pool *p, long *limit)
+{
+	int per, fixed = 0, open;
+	long room;
+
+	*limit = nofile_limit();
+	if (!p->strat->fds_per_worker || *limit < 0)
+		return 0;
+	per = p->strat->fds_per_worker(p, &fixed);
+	if (per <= 0)
+		return 0;
+	open = open_fd_count();
+	if (open < 0)
+		open = 3;
+	room = (*limit - open - FD_MARGIN - fixed) / per;
+	if (room >= p->nslots)
+		return 0;
+	return room < 1 ? 1 : (int)room;
+}
+
+static void apply_fd_cap(struct tp_pool *p, int cap, long limit)
+{
+	int t;
+
+	atomic_store(&p->fd_cap, cap);
+	t = atomic_load(&p->target);
+	if (t > cap)
+		atomic_store(&p->target, cap);
+	warn_fd_cap(limit, cap);
+}
+
+int tp_pool_fd_shrink(struct tp_pool *p, int running, int err)
+{
+	long limit = nofile_limit();
+	int cap = atomic_load(&p->fd_cap);
+
+	if (running < 1)
+		return tp_error("cannot start a worker: %s (open-files limit %ld, %d open)",
+				strerror(err), limit, open_fd_count());
+	if (!cap || running < cap)
+		apply_fd_cap(p, running, limit);
+	return 0;
+}
+
 /* ---- the pool ---- */
 
 static int start_method(const char *name, enum tp_start_method *out)
@@ -700,6 +789,8 @@ void tp_pool_set_workers(struct tp_pool *p, int workers)
 		workers = p->o.min_workers;
 	if (workers > p->o.max_workers)
 		workers = p->o.max_workers;
+	if (atomic_load(&p->fd_cap) && workers > atomic_load(&p->fd_cap))
+		workers = atomic_load(&p->fd_cap);
 	atomic_store(&p->target, workers);
 	pthread_mutex_lock(&p->lock);
 	pthread_cond_broadcast(&p->cond);
@@ -872,6 +963,14 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 		return -1;
 	}
 	tp_counters_start(&ctr);
+	{
+		long limit;
+		int cap = fd_room(p, &limit);
+
+		atomic_store(&p->fd_cap, 0);
+		if (cap)
+			apply_fd_cap(p, cap, limit);
+	}
 	getrusage(RUSAGE_SELF, &self0);
 	getrusage(RUSAGE_CHILDREN, &child0);
 	p->t0_ns = tp_now_ns();
@@ -921,6 +1020,8 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	if (p->worker_starts)
 		tp_counters_add(rep, "pool::worker_start_s",
 				p->worker_start_sum / (double)p->worker_starts);
+	if (atomic_load(&p->fd_cap))	/* fewer workers than asked ran */
+		tp_counters_add(rep, "pool::fd_cap_workers", atomic_load(&p->fd_cap));
 	if (p->input_error || p->system_error)
 		rc = -1;
 	/* The class of the failure travels with it to the caller's thread, even

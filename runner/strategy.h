@@ -27,6 +27,10 @@ struct tp_strategy_desc {
 	unsigned flags;
 	/* Runs every task of p->in until done or stopped; -1 on a system error. */
 	int (*run)(struct tp_pool *p);
+	/* File descriptors each worker holds open in the parent, and in *fixed
+	 * those of the run besides (NULL: none; the open-files limit caps the
+	 * width at what they allow). */
+	int (*fds_per_worker)(const struct tp_pool *p, int *fixed);
 };
 
 /* The registration table (runner/strategy_list.h order) and lookup. */
@@ -94,6 +98,7 @@ struct tp_pool {
 	_Atomic int stop;		/* set by tp_pool_stop (lock-free: signal-safe) */
 	_Atomic int draining;		/* set by tp_pool_drain: no new inputs or retries */
 	int wake[2];			/* self-pipe: stop, set_workers, thread exits */
+	_Atomic int fd_cap;		/* most workers the open-files limit allows, 0 = any */
 	uint64_t t0_ns;
 	struct tp_slot_stats *slots;
 
@@ -151,6 +156,11 @@ void tp_pool_resolved(struct tp_pool *p, long long n);
 void tp_pool_requeue(struct tp_pool *p, const struct tp_task *t);
 /* The timeout in force now (timeout_s and timeout_pct), 0 = none. */
 double tp_pool_timeout(struct tp_pool *p);
+
+/* A worker could not start for want of file descriptors (err: EMFILE or
+ * ENFILE) while `running` others run: the width is capped at those (a
+ * warning, once) and 0 returned; -1 with an error when none runs. */
+int tp_pool_fd_shrink(struct tp_pool *p, int running, int err);
 
 /* Forwards one line of a worker's stderr through the hook (never split). */
 void tp_pool_worker_log(struct tp_pool *p, int worker, const char *line);

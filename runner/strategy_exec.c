@@ -65,17 +65,30 @@ struct xstate {
 
 enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT, PK_CHLD };
 
+/* A pipe for a child's output: the read end non-blocking, both close on
+ * exec.  0, or an errno value (nothing printed: EMFILE shrinks the pool). */
+static int child_pipe(int fds[2])
+{
+	if (pipe2(fds, O_CLOEXEC) < 0)
+		return errno;
+	fcntl(fds[0], F_SETFL, fcntl(fds[0], F_GETFL) | O_NONBLOCK);
+	return 0;
+}
+
+/* The slot's pipes and file actions, kept from task to task: 0 or an errno. */
 static int slot_ready(struct xstate *x, struct xslot *s)
 {
+	int e;
+
 	if (s->ready)
 		return 0;
-	if (tp_pipe_for_child(s->err) < 0)
-		return -1;
+	if ((e = child_pipe(s->err)))
+		return e;
 	s->out[0] = s->out[1] = -1;
-	if (x->p->o.group_output && tp_pipe_for_child(s->out) < 0) {
+	if (x->p->o.group_output && (e = child_pipe(s->out))) {
 		close(s->err[0]);
 		close(s->err[1]);
-		return -1;
+		return e;
 	}
 	posix_spawn_file_actions_init(&s->fa);
 	posix_spawn_file_actions_adddup2(&s->fa, x->devnull, 0);
@@ -88,17 +101,24 @@ static int slot_ready(struct xstate *x, struct xslot *s)
 	return 0;
 }
 
+/* Closes the slot's pipes (an idle slot past the width holds none). */
+static void slot_unready(struct xslot *s)
+{
+	if (!s->ready)
+		return;
+	close(s->err[0]);
+	close(s->err[1]);
+	if (s->out[0] >= 0) {
+		close(s->out[0]);
+		close(s->out[1]);
+	}
+	posix_spawn_file_actions_destroy(&s->fa);
+	s->ready = 0;
+}
+
 static void slot_release(struct xslot *s)
 {
-	if (s->ready) {
-		close(s->err[0]);
-		close(s->err[1]);
-		if (s->out[0] >= 0) {
-			close(s->out[0]);
-			close(s->out[1]);
-		}
-		posix_spawn_file_actions_destroy(&s->fa);
-	}
+	slot_unready(s);
 	tp_batch_release(&s->batch);
 	tp_strbuf_release(&s->argbuf);
 	free(s->argv);
@@ -272,14 +292,46 @@ static void finish_all(struct xslot *s, const struct tp_outcome *o)
 	pthread_mutex_unlock(&p->lock);
 }
 
+static int is_fd_shortage(int e)
+{
+	return e == EMFILE || e == ENFILE;
+}
+
+/* Out of descriptors: the batch goes back to the queue, the slot gives its
+ * pipes back and the width shrinks to the tasks running (stop when none). */
+static void fd_shortage(struct xstate *x, struct xslot *s, int e)
+{
+	struct tp_pool *p = x->p;
+	int running = 0, i;
+	size_t j;
+
+	for (j = 0; j < s->batch.n; j++)
+		tp_pool_requeue(p, &s->batch.t[j]);
+	s->batch.n = 0;
+	slot_unready(s);
+	for (i = 0; i < x->n; i++)
+		running += x->s[i].running;
+	if (tp_pool_fd_shrink(p, running, e) < 0) {
+		p->system_error = 1;
+		tp_pool_stop(p);
+	}
+}
+
+/* Starts the slot's batch: 0, 1 when the pool shrank for want of
+ * descriptors (the batch requeued), -1 on a system error. */
 static int spawn_task(struct xstate *x, struct xslot *s)
 {
 	struct tp_pool *p = x->p;
 	size_t i;
 	int rc;
 
-	if (slot_ready(x, s) < 0)
-		return -1;
+	if ((rc = slot_ready(x, s))) {
+		if (is_fd_shortage(rc)) {
+			fd_shortage(x, s, rc);
+			return 1;
+		}
+		return tp_error("cannot create a pipe: %s", strerror(rc));
+	}
 	tp_grow((void **)&s->ins, &s->ins_alloc, s->batch.n, sizeof(*s->ins));
 	for (i = 0; i < s->batch.n; i++)
 		s->ins[i] = s->batch.t[i].input;
@@ -291,6 +343,10 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 	s->start = tp_pool_elapsed(p);
 	rc = tp_child_spawn(&s->ch, x->resolved ? x->resolved : s->argv[0],
 			    !x->resolved && !strchr(s->argv[0], '/'), s->argv, &s->fa, &x->attr);
+	if (rc && is_fd_shortage(rc)) {
+		fd_shortage(x, s, rc);
+		return 1;
+	}
 	if (rc) {
 		char msg[512];
 		struct tp_outcome o = {
@@ -457,14 +513,24 @@ static int exec_run(struct tp_pool *p)
 				if (x.s[i].running)
 					continue;
 				f = tp_pool_fill(p, &x.s[i].batch, batch, &due);
-				if (f == TP_FILL_GOT && spawn_task(&x, &x.s[i]) < 0) {
+				if (f != TP_FILL_GOT)
+					break;
+				rc = spawn_task(&x, &x.s[i]);
+				if (rc < 0) {
 					p->system_error = 1;
 					tp_pool_stop(p);
 				}
+				if (rc) {
+					rc = 0;
+					break;
+				}
 			}
 		}
-		for (i = 0; i < x.n; i++)
+		for (i = 0; i < x.n; i++) {
 			running += x.s[i].running;
+			if (i >= target && !x.s[i].running)
+				slot_unready(&x.s[i]);	/* past the width: its fds back */
+		}
 		if (!running && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
 			break;
 		now = tp_pool_elapsed(p);
@@ -559,9 +625,18 @@ static int exec_run(struct tp_pool *p)
 	return rc;
 }
 
+/* Per worker: a stderr pipe (both ends) and the child's pidfd; grouped
+ * output adds a stdout pipe and a spill file.  Besides: /dev/null. */
+static int exec_fds(const struct tp_pool *p, int *fixed)
+{
+	*fixed = 1;
+	return 3 + (p->o.group_output ? 3 : 0);
+}
+
 const struct tp_strategy_desc tp_strategy_exec = {
 	.name = "exec",
 	.summary = "one process per task (posix_spawn, own process group, no shell)",
 	.flags = TP_STRAT_COMMAND | TP_STRAT_PROCESSES,
 	.run = exec_run,
+	.fds_per_worker = exec_fds,
 };

@@ -86,6 +86,28 @@ static void close_fd(int *fd)
 	*fd = -1;
 }
 
+static int cmp_int(const void *a, const void *b)
+{
+	return *(const int *)a - *(const int *)b;
+}
+
+/* Closes every descriptor from 3 up but the four given. */
+static void close_except(int a, int b, int c, int d)
+{
+	int keep[4] = { a, b, c, d }, i;
+	unsigned lo = 3;
+
+	qsort(keep, 4, sizeof(int), cmp_int);
+	for (i = 0; i < 4; i++) {
+		if (keep[i] < (int)lo)
+			continue;
+		if ((unsigned)keep[i] > lo)
+			close_range(lo, (unsigned)keep[i] - 1, 0);
+		lo = (unsigned)keep[i] + 1;
+	}
+	close_range(lo, ~0U, 0);
+}
+
 /* In a forked child: its pipes onto the worker fds, everything else closed. */
 static void fork_child(struct pstate *x, int cmd_r, int res_w, int err_w, int id)
 {
@@ -97,6 +119,9 @@ static void fork_child(struct pstate *x, int cmd_r, int res_w, int err_w, int id
 	for (a = 1; a < NSIG; a++)
 		if (a != SIGKILL && a != SIGSTOP)
 			signal(a, SIG_DFL);
+	/* Everything else goes first: with the parent's table full (EMFILE) the
+	 * moves below need free slots. */
+	close_except(cmd_r, res_w, err_w, x->devnull);
 	a = fcntl(cmd_r, F_DUPFD_CLOEXEC, 10);
 	b = fcntl(res_w, F_DUPFD_CLOEXEC, 10);
 	if (a < 0 || b < 0 || dup2(err_w, 2) < 0 || dup2(x->devnull, 0) < 0 ||
@@ -109,25 +134,38 @@ static void fork_child(struct pstate *x, int cmd_r, int res_w, int err_w, int id
 	_exit(tp_worker_serve(p->o.workload, id, TP_WORKER_CMD_FD, TP_WORKER_RES_FD));
 }
 
+static int is_fd_shortage(int e)
+{
+	return e == EMFILE || e == ENFILE;
+}
+
+/* Starts the slot's worker: 0; -1 with an error printed; -2 with errno
+ * EMFILE or ENFILE and nothing printed (the caller shrinks the pool). */
 static int start_worker(struct pstate *x, struct pslot *s)
 {
 	struct tp_pool *p = x->p;
 	int cmd[2], res[2], err[2], rc;
 
 	if (pipe2(cmd, O_CLOEXEC) < 0)
-		return tp_error("cannot create a pipe: %s", strerror(errno));
-	if (tp_pipe_for_child(res) < 0) {
+		goto pipe_failed;
+	if (pipe2(res, O_CLOEXEC) < 0) {
+		rc = errno;
 		close(cmd[0]);
 		close(cmd[1]);
-		return -1;
+		errno = rc;
+		goto pipe_failed;
 	}
-	if (tp_pipe_for_child(err) < 0) {
+	if (pipe2(err, O_CLOEXEC) < 0) {
+		rc = errno;
 		close(cmd[0]);
 		close(cmd[1]);
 		close(res[0]);
 		close(res[1]);
-		return -1;
+		errno = rc;
+		goto pipe_failed;
 	}
+	fcntl(res[0], F_SETFL, fcntl(res[0], F_GETFL) | O_NONBLOCK);
+	fcntl(err[0], F_SETFL, fcntl(err[0], F_GETFL) | O_NONBLOCK);
 	fcntl(cmd[1], F_SETFL, fcntl(cmd[1], F_GETFL) | O_NONBLOCK);
 	memset(&s->ch, 0, sizeof(s->ch));
 	s->spawned_at = tp_pool_elapsed(p);
@@ -165,6 +203,10 @@ static int start_worker(struct pstate *x, struct pslot *s)
 		close(cmd[1]);
 		close(res[0]);
 		close(err[0]);
+		if (is_fd_shortage(rc)) {
+			errno = rc;
+			return -2;
+		}
 		return tp_error("cannot start worker %d (%s): %s", s->id,
 				p->start == TP_START_FORK ? "fork" : x->exe, strerror(rc));
 	}
@@ -177,6 +219,10 @@ static int start_worker(struct pstate *x, struct pslot *s)
 	tp_strbuf_reset(&s->send);
 	tp_strbuf_reset(&s->recv);
 	return 0;
+pipe_failed:
+	if (is_fd_shortage(errno))
+		return -2;
+	return tp_error("cannot create a pipe: %s", strerror(errno));
 }
 
 static void flush_send(struct pslot *s)
@@ -433,11 +479,26 @@ static int process_run(struct tp_pool *p)
 			struct pslot *s = &x.s[i];
 
 			if (i < target && !s->alive && !atomic_load(&p->work_done)) {
-				if (start_worker(&x, s) < 0) {
+				int r = start_worker(&x, s);
+
+				if (r == -2) {
+					/* Out of descriptors: as wide as the workers running. */
+					int e = errno, alive_now = 0, a;
+
+					for (a = 0; a < x.n; a++)
+						alive_now += x.s[a].alive;
+					if (tp_pool_fd_shrink(p, alive_now, e) < 0)
+						r = -1;
+					else
+						target = atomic_load(&p->target);
+				}
+				if (r == -1) {
 					p->system_error = 1;
 					tp_pool_stop(p);
 					break;
 				}
+				if (r)
+					continue;
 			}
 			if (!s->alive || s->busy || s->retiring)
 				continue;
@@ -556,9 +617,19 @@ static int process_run(struct tp_pool *p)
 	return rc;
 }
 
+/* Per worker: its command, result and stderr pipes and its pidfd.
+ * Besides: /dev/null and the three more a worker holds while it starts. */
+static int process_fds(const struct tp_pool *p, int *fixed)
+{
+	(void)p;
+	*fixed = 4;
+	return 4;
+}
+
 const struct tp_strategy_desc tp_strategy_process = {
 	.name = "process",
 	.summary = "persistent worker processes fed batches over pipes (start fork|spawn)",
 	.flags = TP_STRAT_START | TP_STRAT_PROCESSES,
 	.run = process_run,
+	.fds_per_worker = process_fds,
 };

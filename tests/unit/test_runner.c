@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -873,6 +874,97 @@ static void test_pool_exec_output_spill(void **state)
 	tp_workload_free(wl);
 }
 
+/* ---- out of file descriptors ---- */
+
+static int eaten[4096], neaten;
+
+/* After the first result, every free descriptor is taken: the next worker
+ * or task to start meets EMFILE. */
+static void eat_fds_result(void *ctx, const struct tp_task_result *r, int final)
+{
+	on_result(ctx, r, final);
+	if (final && ((struct collect *)ctx)->n == 1)
+		while (neaten < 4096 && (eaten[neaten] = dup(0)) >= 0)
+			neaten++;
+}
+
+static double counter(const struct tp_repeat *rep, const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < rep->ncounters; i++)
+		if (!strcmp(rep->counters[i].name, name))
+			return rep->counters[i].value;
+	return -1;
+}
+
+/* In a child with a low open-files limit: the strategy's pool, its
+ * descriptors taken away mid-run.  0 when every task ran, else the step. */
+static int emfile_child(const char *strategy)
+{
+	struct rlimit rl = { 96, 96 };
+	struct tp_workload *wl;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct tp_pool *p;
+	struct collect c;
+	char *argv[] = { "sh", "-c", "sleep 0.01", "sh", "{}" };
+	int intr, rc = 0, exec = !strcmp(strategy, "exec");
+
+	if (setrlimit(RLIMIT_NOFILE, &rl) < 0)
+		return 77;
+	if (exec ? tp_workload_new_exec(&wl, argv, 5) : tp_workload_new(&wl, "sleep:ms=2,crash_every=10"))
+		return 1;
+	memset(&c, 0, sizeof(c));
+	opts_init(&o, strategy, 4, 1, wl);
+	if (!exec) {
+		strcpy(o.config.start, "fork");
+		o.quiet_warnings = 1;
+	}
+	o.hooks.ctx = &c;
+	o.hooks.on_result = eat_fds_result;
+	tp_inputs_from_count(&in, 40);
+	if (tp_pool_new(&p, &o) < 0)
+		return 2;
+	c.pool = p;
+	if (tp_pool_run(p, in, &rep, &intr) < 0)
+		rc = 3;
+	else if (c.n != 40 || c.failed != (exec ? 0 : 4) || intr)
+		rc = 4;
+	else if (neaten < 1)
+		rc = 5;
+	else if (counter(&rep, "pool::fd_cap_workers") < 1 || counter(&rep, "pool::fd_cap_workers") > 3)
+		rc = 6;
+	return rc;
+}
+
+/* Out of descriptors at spawn time (EMFILE): the pool narrows to the
+ * workers it has, every task still runs, nothing fails for it. */
+static void test_pool_emfile_shrinks(void **state)
+{
+	const char *strategies[] = { "exec", "process" };
+	int s, status;
+	pid_t pid;
+
+	(void)state;
+	for (s = 0; s < 2; s++) {
+		fflush(NULL);
+		pid = fork();
+		assert_true(pid >= 0);
+		if (pid == 0) {
+			tp_log_set_quiet(2);
+			_exit(emfile_child(strategies[s]));
+		}
+		assert_int_equal(waitpid(pid, &status, 0), pid);
+		assert_true(WIFEXITED(status));
+		if (WEXITSTATUS(status) == 77)
+			skip();
+		if (WEXITSTATUS(status))
+			fail_msg("%s: step %d failed", strategies[s], WEXITSTATUS(status));
+	}
+}
+
 /* Runs exec tasks (exits, a crash, a timeout, grouped output) and forked
  * process workers; 0 when every result is right, else the failing step.
  * No cmocka asserts: it also runs in a forked child. */
@@ -1098,6 +1190,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_input_error_class),
 		cmocka_unit_test(test_pool_without_pidfd),
 		cmocka_unit_test(test_pool_exec_output_spill),
+		cmocka_unit_test(test_pool_emfile_shrinks),
 	};
 
 	snprintf(worker_exe, sizeof(worker_exe), "%.*s/../tunepool",
