@@ -212,7 +212,9 @@ static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r, i
 	h->r = *r;
 	h->r.input = tp_xstrdup(r->input);
 	h->r.err = tp_xstrdup(r->err ? r->err : "");
-	h->r.out = dup_or_null(r->out, r->out_len);
+	h->r.out = spilled ? NULL : dup_or_null(r->out, r->out_len);
+	if (spilled)
+		h->r.out_len = 0;
 }
 
 static void held_free(struct held_result *h)
