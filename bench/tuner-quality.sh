@@ -120,7 +120,9 @@ for r in range(1, $RUNS + 1):
     c, n = rec(r)
     ok += c == c1 or c in n1 or c1 in n
 print('%d/%d' % (ok, $RUNS))")
-	printf '%-6s %-22s %-22s %6s %6s %6s %5s\n' "$name" "w=$gw b=$gbat $gs${gst#-}" \
-		"w=$aw b=$abat $as${ast#-}" "$thr" $evals "$same"
+	gm=$gs; [ "$gst" != - ] && gm="$gs/$gst"
+	am=$as; [ "$ast" != - ] && am="$as/$ast"
+	printf '%-6s %-22s %-22s %6s %6s %6s %5s\n' "$name" "w=$gw b=$gbat $gm" \
+		"w=$aw b=$abat $am" "$thr" $evals "$same"
 done
 echo "load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
