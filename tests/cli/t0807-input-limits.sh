@@ -22,7 +22,10 @@ too_long "$TP" bench --inputs long.txt --workers 1 --repeat 1 --warmup 0 -- true
 [ $rc = 2 ] || fail "bench: an over-long input line exited $rc, wanted 2"
 contains "$err" "'long.txt'"
 too_long "$TP" tune --inputs long.txt --budget 2 -q -o t.conf -- true {}
+[ $rc = 2 ] || fail "tune: an over-long input line exited $rc, wanted 2"
 contains "$err" "'long.txt'"
+too_long "$TP" tune -w sleep:ms=0 --inputs long.txt --budget 2 -q -o t.conf
+[ $rc = 2 ] || fail "tune -w: an over-long input line exited $rc, wanted 2"
 [ -e t.conf ] && fail "tune wrote a conf despite bad inputs"
 too_long "$TP" run -q -j 1 --joblog j.jsonl --inputs long.txt -- echo {}
 contains "$err" "'long.txt'"
