@@ -68,6 +68,10 @@ expect 0 "a b c " run-exec run -q --static -j 2 -- echo {} ::: a b c
 # a failing task, a crash and a timeout: exit 1, the others still print
 expect 1 "1 4 " run-exec-faults run -q --static -j 2 --timeout 2 -- \
 	sh -c 'case $1 in 2) exit 3;; 3) kill -SEGV $$;; 5) sleep 30;; esac; echo $1' sh {} ::: 1 2 3 4 5
+# grouped output past 1 MiB spills to a temp file and is copied out
+expect 0 "" run-exec-spill run -q --static -j 2 --keep-order -- sh -c 'head -c 3000000 /dev/zero' ::: a b
+[ "$(wc -c < "$work/run-exec-spill.out")" = 6000000 ] ||
+	{ echo "FAIL valgrind run-exec-spill: $(wc -c < "$work/run-exec-spill.out") bytes of 6000000"; failn=$((failn + 1)); }
 expect 0 "" bench-process bench -w sleep:ms=1 --count 20 --workers 2 --strategy process --start fork --repeat 1 --warmup 0 -o pf.json
 echo "valgrind: $pass passed, $failn failed"
 [ $failn = 0 ]
