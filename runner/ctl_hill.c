@@ -39,7 +39,6 @@ struct hill_state {
 	double ref, ref_se;	/* home throughput at the end of the last round */
 	double ref_sd;		/* the spread of one interval's rate there */
 	int ref_valid;
-	int after_drop;		/* the probe follows a collapse of throughput */
 	double lat;		/* recent mean task latency */
 };
 
@@ -234,8 +233,6 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 				if (sudden)
 					h->home_acc = last;
 				start_probe(c, h, s, d);
-				h->after_drop = m < 0.5 * h->ref && h->phase == HILL_PROBE &&
-						h->probe < h->home;
 				snprintf(d->reason + strlen(d->reason), sizeof(d->reason) - strlen(d->reason),
 					 "; throughput at %d drifted %.1f -> %.1f/s", h->home, h->ref, m);
 				return;
@@ -266,19 +263,15 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		double thr = fmax(HILL_Z * se, HILL_REL_MIN * mh);
 		/* A gain or a loss far beyond the noise needs no second sample. */
 		int early = h->probe_acc.completions >= 10 && fabs(mp - mh) > 2 * thr;
-		/* After a collapse, fewer workers that do no worse win the tie:
-		 * contention is likelier than noise, and the next probe goes on down. */
-		int tie = h->after_drop && acc_enough(&h->probe_acc) && mp >= mh - 0.5 * thr;
 
 		/* Sequential test: a promising but unproven gain earns more samples. */
 		if ((!acc_enough(&h->probe_acc) && !early) ||
-		    (!tie && mp - mh <= thr && mp - mh > 0.3 * thr && h->probe_acc.n < HILL_MAX_N)) {
+		    (mp - mh <= thr && mp - mh > 0.3 * thr && h->probe_acc.n < HILL_MAX_N)) {
 			snprintf(d->reason, sizeof(d->reason), "hill: measure probe %d", h->probe);
 			d->workers = h->probe;
 			return;
 		}
-		h->after_drop = 0;
-		if (mp - mh > thr || tie) {
+		if (mp - mh > thr) {
 			int from = h->home;
 
 			h->home = h->probe;
@@ -297,9 +290,8 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 			h->step *= 2;
 			d->workers = h->home;
 			snprintf(d->reason, sizeof(d->reason),
-				 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f %s noise %.1f)", from,
-				 h->home, mh, mp, mp - mh, mp - mh > thr ? ">" : "within; fewer after a collapse",
-				 thr);
+				 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f)", from,
+				 h->home, mh, mp, mp - mh, thr);
 			if (mp - mh <= 2 * thr || mp < 1.25 * mh)
 				return;
 			/* A clear win: its measurement is the new home's, probe on at once. */
@@ -322,40 +314,14 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		h->ref_se = acc_se(&h->home_acc);
 		h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
 		h->ref_valid = 1;
-		d->workers = h->home;
-		d->back = 1;
-		if (mh - mp > 2 * thr) {
-			/* A clear loss: this whole direction is worse (one peak), and
-			 * the home just measured stands: try the other way at once. */
-			char then[sizeof(d->reason)];
-
-			if (h->dir > 0)
-				h->tried_up = 1;
-			else
-				h->tried_down = 1;
-			snprintf(then, sizeof(then), "%.120s", d->reason);
-			h->phase = HILL_HOME;
-			start_probe(c, h, s, d);
-			if (h->phase == HILL_PROBE) {
-				char next[128];
-
-				snprintf(next, sizeof(next), "%.120s", d->reason);
-				snprintf(d->reason, sizeof(d->reason), "%.120s; %.120s", then, next);
-				d->back = 0;
-				return;
-			}
-			snprintf(d->reason, sizeof(d->reason), "%s", then);
-			d->workers = h->home;
-			d->back = 1;
-			go_home(h);
-			return;
-		}
 		if (h->step > 1)
 			h->step /= 2;	/* refine in the same direction */
 		else if (h->dir > 0)
 			h->tried_up = 1;
 		else
 			h->tried_down = 1;
+		d->workers = h->home;
+		d->back = 1;
 		go_home(h);
 	}
 }
