@@ -26,7 +26,7 @@ rm fail-c
 expect_exit 0 "$TP" run -q --joblog j.jsonl --resume-failed --shell -- "$cmd" ::: a b c d e
 [ "$out" = "done c" ] || fail "--resume-failed ran: $out"
 # A changed command skips nothing.
-expect_exit 0 "$TP" run -q --joblog j.jsonl --resume -- echo new {} ::: a b
+expect_exit 0 "$TP" run -q --keep-order --joblog j.jsonl --resume -- echo new {} ::: a b
 [ "$(echo $out)" = "new a new b" ] || fail "changed command: $out"
 # A torn last line (a run killed mid-write) is ignored, with a warning, and cut.
 n=$(wc -l < j.jsonl)
