@@ -28,32 +28,13 @@ const struct tp_export_desc *const *tp_export_table(size_t *n)
 const char *tp_export_names(void)
 {
 	static char names[256];
-	size_t i;
 
-	if (!names[0]) {
-		for (i = 0; i < NTABLE; i++) {
-			if (i)
-				strcat(names, "|");
-			strcat(names, table[i]->name);
-		}
-	}
-	return names;
+	return tp_registry_names((const void *const *)table, NTABLE, names, sizeof(names));
 }
 
 const struct tp_export_desc *tp_export_find(const char *name)
 {
-	const struct tp_export_desc *d =
-		tp_registry_find((const void *const *)table, NTABLE, name);
-	const char *hint;
-
-	if (d)
-		return d;
-	hint = tp_registry_suggest((const void *const *)table, NTABLE, name);
-	if (hint)
-		tp_usage_error("unknown export format '%s'; did you mean '%s'?", name, hint);
-	else
-		tp_usage_error("unknown export format '%s' (%s)", name, tp_export_names());
-	return NULL;
+	return tp_registry_lookup((const void *const *)table, NTABLE, name, "export format");
 }
 
 int tp_export_cpus(const struct tp_tuned_conf *c)

@@ -29,32 +29,13 @@ const struct tp_search_desc *const *tp_search_table(size_t *n)
 const char *tp_search_names(void)
 {
 	static char names[128];
-	size_t i;
 
-	if (!names[0]) {
-		for (i = 0; i < NTABLE; i++) {
-			if (i)
-				strcat(names, "|");
-			strcat(names, table[i]->name);
-		}
-	}
-	return names;
+	return tp_registry_names((const void *const *)table, NTABLE, names, sizeof(names));
 }
 
 const struct tp_search_desc *tp_search_find(const char *name)
 {
-	const struct tp_search_desc *d =
-		tp_registry_find((const void *const *)table, NTABLE, name);
-	const char *hint;
-
-	if (d)
-		return d;
-	hint = tp_registry_suggest((const void *const *)table, NTABLE, name);
-	if (hint)
-		tp_usage_error("unknown search '%s'; did you mean '%s'?", name, hint);
-	else
-		tp_usage_error("unknown search '%s' (%s)", name, tp_search_names());
-	return NULL;
+	return tp_registry_lookup((const void *const *)table, NTABLE, name, "search");
 }
 
 int tp_search_measure(struct tp_search_run *run, const struct tp_config *c)
