@@ -84,6 +84,9 @@ for key in keys:
     row = " ".join("%s=%.2fs%s" % (name(c), med[(key, c)], "*" if len(times[(key, c)]) == 1 else "")
                    for c in statics + adaptive if (key, c) in med)
     print("  %-10s %s" % (key, row))
+for key in ("all", "stationary"):
+    for c in adaptive + [(("static", best(key)[1]))]:
+        print("  %-10s %-8s every repeat: %s" % (key, name(c), " ".join("%.2fs" % t for t in times[(key, c)])))
 oracle = sum(best("p%d" % i)[0] for i in (1, 2, 3))
 print("oracle (each phase at its best: %s) = %.2fs"
       % (", ".join("p%d w%d" % (i, best("p%d" % i)[1]) for i in (1, 2, 3)), oracle))
