@@ -24,10 +24,12 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/time.h>
+#include <fcntl.h>
 #include <unistd.h>
 
 #define FAIL_KEEP 10		/* failures described in the summary */
 #define FAIL_LINES 3		/* first lines of each error shown */
+#define FAIL_INPUT_MAX 200	/* bytes of each failed input shown */
 
 enum halt_when { HALT_NEVER = 0, HALT_NOW, HALT_SOON };
 
@@ -559,7 +561,10 @@ static int run_run(int argc, char **argv)
 	memset(&po, 0, sizeof(po));
 	po.config.workers = o.workers ? o.workers : o.config ? conf.workers
 			  : have_machine ? start_seed(&machine, wl, o.adaptive) : 1;
-	po.config.batch = o.batch ? o.batch : o.config ? conf.batch : 1;
+	/* A command takes one input per invocation: the batch of a config tuned for
+	 * in-process work does not apply to it. */
+	po.config.batch = o.batch ? o.batch
+			: o.config && !(wl->desc->flags & TP_WL_COMMAND) ? conf.batch : 1;
 	snprintf(po.config.strategy, sizeof(po.config.strategy), "%s",
 		 (wl->desc->flags & TP_WL_COMMAND) ? "exec"
 		 : o.config && conf.strategy[0] && strcmp(conf.strategy, "exec") ? conf.strategy
@@ -621,9 +626,17 @@ static int run_run(int argc, char **argv)
 			       o.controller);
 		goto out;
 	}
-	if (o.log_decisions && !(declog = fopen(o.log_decisions, "w"))) {
-		tp_error("cannot open '%s': %s", o.log_decisions, strerror(errno));
-		goto out;
+	if (o.log_decisions) {
+		/* Never truncate a file through a symlink planted at the path. */
+		int fd = open(o.log_decisions, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+			      0644);
+
+		if (fd < 0 || !(declog = fdopen(fd, "w"))) {
+			tp_error("cannot open '%s': %s", o.log_decisions, strerror(errno));
+			if (fd >= 0)
+				close(fd);
+			goto out;
+		}
 	}
 	memset(&co, 0, sizeof(co));
 	co.min_workers = po.min_workers;
@@ -714,8 +727,10 @@ static int run_run(int argc, char **argv)
 			ctx.journal_error = 1;
 	}
 
-	if (pool_ret < 0 || ctx.journal_error) {
+	if (ctx.journal_error) {
 		rc = TP_EXIT_SYSTEM;
+	} else if (pool_ret < 0) {
+		rc = tp_error_exit_code();	/* 2 for a bad input line, 3 for the system */
 	} else if (got_signal || (interrupted && !ctx.halted)) {
 		if (!o.quiet)
 			tp_warn("run: interrupted: %lld done, %lld failed; the journal has every finished task",
@@ -729,8 +744,10 @@ static int run_run(int argc, char **argv)
 		for (i = 0; i < ctx.nfails; i++) {
 			const char *nl = strchr(ctx.fails[i].err, '\n');
 
-			tp_strbuf_addf(&sb, "  #%" PRIu64 " '%s': %.*s\n", ctx.fails[i].seq,
-				       ctx.fails[i].input,
+			/* Inputs can be huge: the summary shows their start. */
+			tp_strbuf_addf(&sb, "  #%" PRIu64 " '%.*s%s': %.*s\n", ctx.fails[i].seq,
+				       FAIL_INPUT_MAX, ctx.fails[i].input,
+				       strlen(ctx.fails[i].input) > FAIL_INPUT_MAX ? "..." : "",
 				       (int)(nl ? nl - ctx.fails[i].err : (long)strlen(ctx.fails[i].err)),
 				       ctx.fails[i].err);
 			if (nl)

@@ -29,6 +29,7 @@ too_long "$TP" tune -w sleep:ms=0 --inputs long.txt --budget 2 -q -o t.conf
 [ -e t.conf ] && fail "tune wrote a conf despite bad inputs"
 too_long "$TP" run -q -j 1 --joblog j.jsonl --inputs long.txt -- echo {}
 contains "$err" "'long.txt'"
+[ $rc = 2 ] || fail "run: an over-long input line exited $rc, wanted 2"
 case "$(cat stdout.txt)" in *after*) fail "run went on past the over-long line" ;; esac
 too_long sh -c '"$@" < long.txt' sh "$TP" run -q -j 1 -- echo {}
 contains "$err" "<stdin>"
