@@ -28,17 +28,12 @@ const struct tp_controller_desc *const *tp_controller_table(size_t *n)
 int tp_controller_new(struct tp_controller **out, const char *name, const struct tp_ctl_opts *opts)
 {
 	const struct tp_controller_desc *d =
-		tp_registry_find((const void *const *)table, NTABLE, name);
+		tp_registry_lookup((const void *const *)table, NTABLE, name, "controller");
 	struct tp_controller *c;
 
 	*out = NULL;
-	if (!d) {
-		const char *hint = tp_registry_suggest((const void *const *)table, NTABLE, name);
-
-		if (hint)
-			return tp_usage_error("unknown controller '%s'; did you mean '%s'?", name, hint);
-		return tp_usage_error("unknown controller '%s'; choose hill, gradient or static", name);
-	}
+	if (!d)
+		return -1;
 	if (d->unsupported_reason)
 		return tp_usage_error("controller '%s' is unavailable: %s", name, d->unsupported_reason);
 	if (opts->min_workers < 1 || opts->max_workers < opts->min_workers)
