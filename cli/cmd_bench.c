@@ -370,15 +370,6 @@ static void restore_stdout(int saved)
 	close(saved);
 }
 
-static int make_workload(const struct bench_args *a, struct tp_workload **wl)
-{
-	if (a->plugin)
-		return tp_workload_new_plugin(wl, a->plugin);
-	if (a->ncmd > 0)
-		return tp_workload_new_exec(wl, a->cmd, a->ncmd);
-	return tp_workload_new(wl, a->workload);
-}
-
 static int bench_run(int argc, char **argv)
 {
 	struct bench_args a;
@@ -395,7 +386,8 @@ static int bench_run(int argc, char **argv)
 	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout;
 
 	tp_results_init(&res);
-	if (parse_args(argc, argv, &a) || make_workload(&a, &wl))
+	if (parse_args(argc, argv, &a) ||
+	    tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench"))
 		goto out;
 	memset(&bo, 0, sizeof(bo));
 	if (a.workers && parse_positive_list("--workers", a.workers, workers, &nworkers))

@@ -99,18 +99,6 @@ static int collect_inputs(struct tune_args *a, char ***out, size_t *n)
 	return 1;
 }
 
-static int make_workload(struct tune_args *a, struct tp_workload **wl)
-{
-	if (a->ncmd)
-		return tp_workload_new_exec(wl, a->cmd, a->ncmd);
-	if (a->plugin)
-		return tp_workload_new_plugin(wl, a->plugin);
-	if (!a->spec)
-		return tp_usage_error("tune: which workload? give -w NAME[:key=value,...], "
-				      "--plugin LIB.so or -- COMMAND; see 'tunepool workloads'");
-	return tp_workload_new(wl, a->spec);
-}
-
 static void print_rec(FILE *f, const struct tp_results *r, const struct tp_tuned_conf *c)
 {
 	char buf[96];
@@ -420,7 +408,7 @@ static int run_tune(int argc, char **argv)
 		tp_machine_release(&m);
 		return rc;
 	}
-	if (make_workload(&a, &wl)) {
+	if (tp_workload_from_cli(&wl, a.spec, a.plugin, a.cmd, a.ncmd, "tune")) {
 		tp_machine_release(&m);
 		return tp_error_exit_code();
 	}

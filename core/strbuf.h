@@ -25,6 +25,9 @@ void tp_strbuf_add(struct tp_strbuf *sb, const void *data, size_t len);
 void tp_strbuf_adds(struct tp_strbuf *sb, const char *s);
 void tp_strbuf_addch(struct tp_strbuf *sb, char c);
 void tp_strbuf_addf(struct tp_strbuf *sb, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+/* snprintf into a fixed buffer where truncating is fine (names, reasons, long
+ * paths in messages); always NUL-terminates when size > 0. */
+void tp_snprintf(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* Removes trailing whitespace. */
 void tp_strbuf_rtrim(struct tp_strbuf *sb);
 

@@ -5,7 +5,6 @@
 #include "core/strbuf.h"
 
 #include <errno.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,17 +12,6 @@
 /* v1 writes "no limit" as the largest page-aligned long: treat anything this
  * large as unlimited. */
 #define TP_CGROUP_UNLIMITED (1ULL << 60)
-
-/* snprintf for messages and names, where truncating a long path is fine. */
-static void sfmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void sfmt(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
 
 /* mountinfo escapes space, tab, newline and backslash as \ooo. */
 static void unescape(char *s)
@@ -63,7 +51,7 @@ static int has_all_tokens(const char *have, const char *want)
 {
 	char buf[256], *tok, *save = NULL;
 
-	sfmt(buf, sizeof(buf), "%s", want);
+	tp_snprintf(buf, sizeof(buf), "%s", want);
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save))
 		if (!has_token(have, tok))
 			return 0;
@@ -98,9 +86,9 @@ static int parse_mount(char *line, struct mount *m)
 		return 0;
 	unescape(tok[3]);
 	unescape(tok[4]);
-	sfmt(m->root, sizeof(m->root), "%s", tok[3]);
-	sfmt(m->point, sizeof(m->point), "%s", tok[4]);
-	sfmt(m->opts, sizeof(m->opts), "%s", tok[dash + 3]);
+	tp_snprintf(m->root, sizeof(m->root), "%s", tok[3]);
+	tp_snprintf(m->point, sizeof(m->point), "%s", tok[4]);
+	tp_snprintf(m->opts, sizeof(m->opts), "%s", tok[dash + 3]);
 	return 1;
 }
 
@@ -124,12 +112,12 @@ int tp_cgroups_read(struct tp_cgroups *cg)
 
 	memset(cg, 0, sizeof(*cg));
 	if (tp_fsroot_read("/proc/self/cgroup", &self)) {
-		sfmt(cg->reason, sizeof(cg->reason), "unavailable: cannot read /proc/self/cgroup: %s",
+		tp_snprintf(cg->reason, sizeof(cg->reason), "unavailable: cannot read /proc/self/cgroup: %s",
 			 strerror(errno));
 		goto out;
 	}
 	if (tp_fsroot_read("/proc/self/mountinfo", &info)) {
-		sfmt(cg->reason, sizeof(cg->reason),
+		tp_snprintf(cg->reason, sizeof(cg->reason),
 			 "unavailable: cannot read /proc/self/mountinfo: %s", strerror(errno));
 		goto out;
 	}
@@ -142,7 +130,7 @@ int tp_cgroups_read(struct tp_cgroups *cg)
 			alloc = alloc ? 2 * alloc : 16;
 			mounts = realloc(mounts, alloc * sizeof(*mounts));
 			if (!mounts) {
-				sfmt(cg->reason, sizeof(cg->reason), "unavailable: out of memory");
+				tp_snprintf(cg->reason, sizeof(cg->reason), "unavailable: out of memory");
 				goto out;
 			}
 		}
@@ -170,13 +158,13 @@ int tp_cgroups_read(struct tp_cgroups *cg)
 			continue;
 		h = &cg->h[cg->n++];
 		h->version = best->version;
-		sfmt(h->controllers, sizeof(h->controllers), "%s", c1 + 1);
-		sfmt(h->mountpoint, sizeof(h->mountpoint), "%s", best->point);
-		sfmt(h->mount_root, sizeof(h->mount_root), "%s", best->root);
-		sfmt(h->path, sizeof(h->path), "%s", c2 + 1);
+		tp_snprintf(h->controllers, sizeof(h->controllers), "%s", c1 + 1);
+		tp_snprintf(h->mountpoint, sizeof(h->mountpoint), "%s", best->point);
+		tp_snprintf(h->mount_root, sizeof(h->mount_root), "%s", best->root);
+		tp_snprintf(h->path, sizeof(h->path), "%s", c2 + 1);
 	}
 	if (cg->n == 0) {
-		sfmt(cg->reason, sizeof(cg->reason),
+		tp_snprintf(cg->reason, sizeof(cg->reason),
 			 "unavailable: no cgroup of /proc/self/cgroup is mounted in /proc/self/mountinfo");
 		goto out;
 	}
@@ -237,7 +225,7 @@ static void level_init(struct level_iter *it, const struct tp_cgroup_hier *h)
 	it->done = 0;
 	if (path_under(h->path, h->mount_root))
 		rel = strcmp(h->mount_root, "/") ? h->path + strlen(h->mount_root) : h->path;
-	sfmt(it->rel, sizeof(it->rel), "%s", rel);
+	tp_snprintf(it->rel, sizeof(it->rel), "%s", rel);
 	/* "/" is the hierarchy root: the same level as "". */
 	if (!strcmp(it->rel, "/"))
 		it->rel[0] = '\0';
@@ -260,9 +248,9 @@ static const char *level_name(const struct level_iter *it, char *buf, size_t siz
 {
 	const char *root = strcmp(it->h->mount_root, "/") ? it->h->mount_root : "";
 
-	sfmt(buf, size, "%s%s", root, it->rel);
+	tp_snprintf(buf, size, "%s%s", root, it->rel);
 	if (!buf[0])
-		sfmt(buf, size, "/");
+		tp_snprintf(buf, size, "/");
 	return buf;
 }
 
@@ -271,7 +259,7 @@ static int level_read(const struct level_iter *it, const char *file, struct tp_s
 {
 	char path[3 * TP_CGROUP_PATH_MAX];
 
-	sfmt(path, sizeof(path), "%s%s/%s", it->h->mountpoint, it->rel, file);
+	tp_snprintf(path, sizeof(path), "%s%s/%s", it->h->mountpoint, it->rel, file);
 	if (tp_fsroot_read(path, sb))
 		return -1;
 	sb->buf[strcspn(sb->buf, "\n")] = '\0';
@@ -308,7 +296,7 @@ static void note_malformed(char *note, size_t size, const struct level_iter *it,
 {
 	if (note[0])
 		return;
-	sfmt(note, size, "'%s%s/%s' is malformed: '%.40s'", it->h->mountpoint, it->rel, file,
+	tp_snprintf(note, size, "'%s%s/%s' is malformed: '%.40s'", it->h->mountpoint, it->rel, file,
 		 content);
 }
 
@@ -380,7 +368,7 @@ int tp_cgroup_cpu_quota(const struct tp_cgroups *cg, double *cpus, char *source,
 			if (!found || v < best) {
 				best = v;
 				found = 1;
-				sfmt(source, size, "cgroup v%d %s at %s", it.h->version, file,
+				tp_snprintf(source, size, "cgroup v%d %s at %s", it.h->version, file,
 					 level_name(&it, name, sizeof(name)));
 			}
 		}
@@ -392,11 +380,11 @@ int tp_cgroup_cpu_quota(const struct tp_cgroups *cg, double *cpus, char *source,
 	}
 	*cpus = 0;
 	if (note[0])
-		sfmt(source, size, "unavailable: %s", note);
+		tp_snprintf(source, size, "unavailable: %s", note);
 	else if (cg->n == 0)
-		sfmt(source, size, "%s", cg->reason[0] ? cg->reason : "no cgroup");
+		tp_snprintf(source, size, "%s", cg->reason[0] ? cg->reason : "no cgroup");
 	else
-		sfmt(source, size, "no cpu quota");
+		tp_snprintf(source, size, "no cpu quota");
 	return 0;
 }
 
@@ -432,14 +420,14 @@ int tp_cgroup_cpuset(const struct tp_cgroups *cg, hwloc_bitmap_t *set, char *sou
 				hwloc_bitmap_and(result, result, s);
 				hwloc_bitmap_free(s);
 			}
-			sfmt(source, size, "cgroup v%d %s at %s", it.h->version, file,
+			tp_snprintf(source, size, "cgroup v%d %s at %s", it.h->version, file,
 				 level_name(&it, name, sizeof(name)));
 			break;
 		}
 	}
 	tp_strbuf_release(&sb);
 	if (!result) {
-		sfmt(source, size, "no cpuset");
+		tp_snprintf(source, size, "no cpuset");
 		return 0;
 	}
 	*set = result;
@@ -486,7 +474,7 @@ int tp_cgroup_memory(const struct tp_cgroups *cg, long long mem_total_kb, struct
 				out->limit_kb = limit_kb;
 				out->usage_kb = usage_kb;
 				out->headroom_kb = headroom;
-				sfmt(out->source, sizeof(out->source), "cgroup v%d %s at %s",
+				tp_snprintf(out->source, sizeof(out->source), "cgroup v%d %s at %s",
 					 it.h->version, lfile, level_name(&it, name, sizeof(name)));
 			}
 		}
@@ -495,10 +483,10 @@ int tp_cgroup_memory(const struct tp_cgroups *cg, long long mem_total_kb, struct
 	if (out->limit_kb >= 0)
 		return 1;
 	if (note[0])
-		sfmt(out->source, sizeof(out->source), "unavailable: %s", note);
+		tp_snprintf(out->source, sizeof(out->source), "unavailable: %s", note);
 	else if (cg->n == 0)
-		sfmt(out->source, sizeof(out->source), "%s", cg->reason[0] ? cg->reason : "no cgroup");
+		tp_snprintf(out->source, sizeof(out->source), "%s", cg->reason[0] ? cg->reason : "no cgroup");
 	else
-		sfmt(out->source, sizeof(out->source), "no memory limit");
+		tp_snprintf(out->source, sizeof(out->source), "no memory limit");
 	return 0;
 }

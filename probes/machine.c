@@ -9,7 +9,6 @@
 #include "core/strbuf.h"
 
 #include <math.h>
-#include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -17,17 +16,6 @@
 #include <sys/resource.h>
 
 #define KB_PER_GIB (1024.0 * 1024.0)
-
-/* snprintf for names and reasons, where truncating a long path is fine. */
-static void sfmt(char *buf, size_t size, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
-static void sfmt(char *buf, size_t size, const char *fmt, ...)
-{
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(buf, size, fmt, ap);
-	va_end(ap);
-}
 
 /* The PUs this process may use: the described machine's PUs with --topology
  * or --synthetic, else the process's binding; then the cgroup cpuset. */
@@ -39,14 +27,14 @@ static hwloc_bitmap_t usable_pus(struct tp_machine *m, hwloc_topology_t topo,
 	char src[TP_REASON_MAX];
 	int before;
 
-	sfmt(m->affinity_source, sizeof(m->affinity_source), "topology");
+	tp_snprintf(m->affinity_source, sizeof(m->affinity_source), "topology");
 	if (this_machine) {
 		hwloc_bitmap_t bound = hwloc_bitmap_alloc();
 
 		if (bound && !hwloc_get_cpubind(topo, bound, HWLOC_CPUBIND_PROCESS) &&
 		    hwloc_bitmap_intersects(bound, set)) {
 			hwloc_bitmap_and(set, set, bound);
-			sfmt(m->affinity_source, sizeof(m->affinity_source), "affinity");
+			tp_snprintf(m->affinity_source, sizeof(m->affinity_source), "affinity");
 		}
 		hwloc_bitmap_free(bound);
 	}
@@ -57,7 +45,7 @@ static hwloc_bitmap_t usable_pus(struct tp_machine *m, hwloc_topology_t topo,
 		if (hwloc_bitmap_intersects(cpuset, set)) {
 			hwloc_bitmap_and(set, set, cpuset);
 			if (hwloc_bitmap_weight(set) < before)
-				sfmt(m->affinity_source, sizeof(m->affinity_source), "%s", src);
+				tp_snprintf(m->affinity_source, sizeof(m->affinity_source), "%s", src);
 		}
 		hwloc_bitmap_free(cpuset);
 	}
@@ -78,13 +66,13 @@ static void probe_cpus(struct tp_machine *m, hwloc_topology_t topo, const struct
 	if (m->cores_usable <= 0)
 		m->cores_usable = 1;
 	m->cpus_usable = m->affinity_pus;
-	sfmt(m->cpus_usable_source, sizeof(m->cpus_usable_source), "%s (%d PUs)",
+	tp_snprintf(m->cpus_usable_source, sizeof(m->cpus_usable_source), "%s (%d PUs)",
 		 m->affinity_source, m->affinity_pus);
 	if (tp_cgroup_cpu_quota(cg, &quota, qsrc, sizeof(qsrc)) == 1) {
 		m->cpu_quota = quota;
 		if (quota < m->cpus_usable) {
 			m->cpus_usable = quota;
-			sfmt(m->cpus_usable_source, sizeof(m->cpus_usable_source), "%s", qsrc);
+			tp_snprintf(m->cpus_usable_source, sizeof(m->cpus_usable_source), "%s", qsrc);
 		}
 	}
 	*set_out = set;
@@ -97,9 +85,9 @@ static void probe_memory(struct tp_machine *m, const struct tp_cgroups *cg)
 
 	m->mem_limit_kb = m->mem_usage_kb = -1;
 	if (tp_meminfo_read(&m->mem_total_kb, &m->mem_available_kb, reason, sizeof(reason))) {
-		sfmt(m->mem_source, sizeof(m->mem_source), "%s", reason);
+		tp_snprintf(m->mem_source, sizeof(m->mem_source), "%s", reason);
 	} else {
-		sfmt(m->mem_source, sizeof(m->mem_source), "MemAvailable");
+		tp_snprintf(m->mem_source, sizeof(m->mem_source), "MemAvailable");
 	}
 	m->mem_usable_kb = m->mem_available_kb;
 	if (tp_cgroup_memory(cg, m->mem_total_kb, &mem) == 1) {
@@ -107,7 +95,7 @@ static void probe_memory(struct tp_machine *m, const struct tp_cgroups *cg)
 		m->mem_usage_kb = mem.usage_kb;
 		if (m->mem_usable_kb < 0 || mem.headroom_kb < m->mem_usable_kb) {
 			m->mem_usable_kb = mem.headroom_kb;
-			sfmt(m->mem_source, sizeof(m->mem_source), "%s", mem.source);
+			tp_snprintf(m->mem_source, sizeof(m->mem_source), "%s", mem.source);
 		}
 	}
 }
@@ -171,12 +159,12 @@ static void seed(struct tp_machine *m, hwloc_topology_t topo, hwloc_const_bitmap
 	if (cpu < 1)
 		cpu = 1;
 	m->seeds.cpu = cpu;
-	sfmt(m->seed_formula[0], TP_REASON_MAX,
+	tp_snprintf(m->seed_formula[0], TP_REASON_MAX,
 		 "max(1, floor(min(cpus usable %.2f, usable cores %d))) = %d", m->cpus_usable,
 		 m->cores_usable, cpu);
 
 	mem = memory_seed(topo, set, &nodes);
-	sfmt(m->seed_formula[1], TP_REASON_MAX,
+	tp_snprintf(m->seed_formula[1], TP_REASON_MAX,
 		 "sum over %d NUMA node%s of ceil(usable cores / 2) = %d, capped at cpu %d", nodes,
 		 nodes == 1 ? "" : "s", mem, cpu);
 	if (mem > cpu)
@@ -184,11 +172,11 @@ static void seed(struct tp_machine *m, hwloc_topology_t topo, hwloc_const_bitmap
 	if (mem < 1)
 		mem = 1;
 	m->seeds.memory = mem;
-	sfmt(m->seed_formula[1] + strlen(m->seed_formula[1]),
+	tp_snprintf(m->seed_formula[1] + strlen(m->seed_formula[1]),
 		 TP_REASON_MAX - strlen(m->seed_formula[1]), " -> %d", mem);
 
 	if (fd_bound > 0)
-		sfmt(fd_text, sizeof(fd_text), ", (open files %lld - %d) / %d = %lld",
+		tp_snprintf(fd_text, sizeof(fd_text), ", (open files %lld - %d) / %d = %lld",
 			 m->open_files_max, TP_SEED_FDS_RESERVED, TP_SEED_FDS_PER_WORKER, fd_bound);
 
 	/* max_workers: memory per worker given, else a bound per CPU and 64 MiB each. */
@@ -196,16 +184,16 @@ static void seed(struct tp_machine *m, hwloc_topology_t topo, hwloc_const_bitmap
 		long long n = m->mem_usable_kb / m->mem_per_worker_kb;
 
 		maxw = n < 1 ? 1 : n > 1000000 ? 1000000 : (int)n;
-		sfmt(mem_text, sizeof(mem_text), "usable memory %lld KiB / --mem-per-worker %lld KiB",
+		tp_snprintf(mem_text, sizeof(mem_text), "usable memory %lld KiB / --mem-per-worker %lld KiB",
 			 m->mem_usable_kb, m->mem_per_worker_kb);
 	} else {
 		long long n = (long long)TP_SEED_MAX_PER_CPU * cpus_floor;
 
-		sfmt(mem_text, sizeof(mem_text), "%d x floor(cpus usable) %d", TP_SEED_MAX_PER_CPU,
+		tp_snprintf(mem_text, sizeof(mem_text), "%d x floor(cpus usable) %d", TP_SEED_MAX_PER_CPU,
 			 cpus_floor);
 		if (m->mem_usable_kb >= 0 && m->mem_usable_kb / TP_SEED_WORKER_KB < n) {
 			n = m->mem_usable_kb / TP_SEED_WORKER_KB;
-			sfmt(mem_text, sizeof(mem_text), "usable memory %lld KiB / 64 MiB",
+			tp_snprintf(mem_text, sizeof(mem_text), "usable memory %lld KiB / 64 MiB",
 				 m->mem_usable_kb);
 		}
 		maxw = n < 1 ? 1 : (int)n;
@@ -213,7 +201,7 @@ static void seed(struct tp_machine *m, hwloc_topology_t topo, hwloc_const_bitmap
 	if (fd_bound > 0 && fd_bound < maxw)
 		maxw = (int)fd_bound;
 	m->seeds.max_workers = maxw;
-	sfmt(m->seed_formula[3], TP_REASON_MAX, "min(%s%s) = %d", mem_text, fd_text, maxw);
+	tp_snprintf(m->seed_formula[3], TP_REASON_MAX, "min(%s%s) = %d", mem_text, fd_text, maxw);
 
 	lat = TP_SEED_LATENCY_PER_CPU * cpus_floor;
 	{
@@ -223,7 +211,7 @@ static void seed(struct tp_machine *m, hwloc_topology_t topo, hwloc_const_bitmap
 		if (m->mem_usable_kb >= 0) {
 			long long n = m->mem_usable_kb / per;
 
-			sfmt(lm, sizeof(lm), ", usable memory %lld KiB / %lld KiB", m->mem_usable_kb, per);
+			tp_snprintf(lm, sizeof(lm), ", usable memory %lld KiB / %lld KiB", m->mem_usable_kb, per);
 			if (n < lat)
 				lat = n < 1 ? 1 : (int)n;
 		}
@@ -234,7 +222,7 @@ static void seed(struct tp_machine *m, hwloc_topology_t topo, hwloc_const_bitmap
 		if (lat < 1)
 			lat = 1;
 		m->seeds.latency = lat;
-		sfmt(m->seed_formula[2], TP_REASON_MAX, "min(%d x floor(cpus usable) %d%s%s, max_workers %d) = %d",
+		tp_snprintf(m->seed_formula[2], TP_REASON_MAX, "min(%d x floor(cpus usable) %d%s%s, max_workers %d) = %d",
 			 TP_SEED_LATENCY_PER_CPU, cpus_floor, lm, fd_text, maxw, lat);
 	}
 }
@@ -270,7 +258,7 @@ static void fingerprint(struct tp_machine *m)
 			       t->caches[i].pus);
 	tp_strbuf_addf(&sb, "cpus=%.2f;mem_gib=%lld", m->cpus_usable,
 		       mem < 0 ? -1LL : (long long)llround(mem / KB_PER_GIB));
-	sfmt(m->fingerprint, sizeof(m->fingerprint), "%016llx",
+	tp_snprintf(m->fingerprint, sizeof(m->fingerprint), "%016llx",
 		 (unsigned long long)fnv1a(sb.buf));
 	tp_strbuf_release(&sb);
 }
@@ -292,19 +280,19 @@ int tp_machine_probe(struct tp_machine *m, const struct tp_probe_opts *opts)
 		return -1;
 	tp_topology_fill(&m->topo, topo, this_machine);
 	if (opts->topology_xml)
-		sfmt(m->topo.source, sizeof(m->topo.source), "xml %s", opts->topology_xml);
+		tp_snprintf(m->topo.source, sizeof(m->topo.source), "xml %s", opts->topology_xml);
 	else if (opts->synthetic)
-		sfmt(m->topo.source, sizeof(m->topo.source), "synthetic %s", opts->synthetic);
+		tp_snprintf(m->topo.source, sizeof(m->topo.source), "synthetic %s", opts->synthetic);
 	else
-		sfmt(m->topo.source, sizeof(m->topo.source), "hwloc");
+		tp_snprintf(m->topo.source, sizeof(m->topo.source), "hwloc");
 
 	cg = tp_xcalloc(1, sizeof(*cg));	/* 16 hierarchies of paths: too big for the stack */
 	tp_cgroups_read(cg);
-	sfmt(m->cgroup_version, sizeof(m->cgroup_version), "%s", tp_cgroups_version(cg));
+	tp_snprintf(m->cgroup_version, sizeof(m->cgroup_version), "%s", tp_cgroups_version(cg));
 	{
 		const struct tp_cgroup_hier *h = tp_cgroups_find(cg, "cpu");
 
-		sfmt(m->cgroup_path, sizeof(m->cgroup_path), "%s", h ? h->path : "");
+		tp_snprintf(m->cgroup_path, sizeof(m->cgroup_path), "%s", h ? h->path : "");
 	}
 	probe_cpus(m, topo, cg, this_machine, &set);
 	probe_memory(m, cg);
@@ -316,8 +304,8 @@ int tp_machine_probe(struct tp_machine *m, const struct tp_probe_opts *opts)
 		m->open_files_max = rl.rlim_cur == RLIM_INFINITY ? (1LL << 30) : (long long)rl.rlim_cur;
 
 	if (opts->skip_counters) {
-		sfmt(m->papi, sizeof(m->papi), "unavailable");
-		sfmt(m->counters_reason, sizeof(m->counters_reason), "unavailable: not probed");
+		tp_snprintf(m->papi, sizeof(m->papi), "unavailable");
+		tp_snprintf(m->counters_reason, sizeof(m->counters_reason), "unavailable: not probed");
 	} else {
 		tp_counters_probe(m);
 	}
@@ -419,13 +407,13 @@ json_t *tp_machine_to_json(const struct tp_machine *m)
 static const char *human_kb(long long kb, char *buf, size_t size)
 {
 	if (kb < 0)
-		sfmt(buf, size, "unknown");
+		tp_snprintf(buf, size, "unknown");
 	else if (kb >= 1024 * 1024)
-		sfmt(buf, size, "%.1f GiB", kb / KB_PER_GIB);
+		tp_snprintf(buf, size, "%.1f GiB", kb / KB_PER_GIB);
 	else if (kb >= 1024)
-		sfmt(buf, size, "%.0f MiB", kb / 1024.0);
+		tp_snprintf(buf, size, "%.0f MiB", kb / 1024.0);
 	else
-		sfmt(buf, size, "%lld KiB", kb);
+		tp_snprintf(buf, size, "%lld KiB", kb);
 	return buf;
 }
 

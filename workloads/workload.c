@@ -332,3 +332,17 @@ const char *tp_workload_share_get(const struct tp_workload *wl)
 		return NULL;
 	return end + 1;
 }
+
+int tp_workload_from_cli(struct tp_workload **out, const char *spec, const char *plugin,
+			 char *const *cmd, int ncmd, const char *sub)
+{
+	*out = NULL;
+	if (ncmd > 0)
+		return tp_workload_new_exec(out, cmd, ncmd);
+	if (plugin)
+		return tp_workload_new_plugin(out, plugin);
+	if (!spec)
+		return tp_usage_error("%s: which workload? give -w NAME[:key=value,...], "
+				      "--plugin LIB.so or -- COMMAND; see 'tunepool workloads'", sub);
+	return tp_workload_new(out, spec);
+}

@@ -72,6 +72,11 @@ int tp_workload_new(struct tp_workload **out, const char *spec);
 int tp_workload_new_plugin(struct tp_workload **out, const char *lib_and_arg);
 /* -- COMMAND ARGS...: a command template with {} {.} {/} {//} {#}. */
 int tp_workload_new_exec(struct tp_workload **out, char *const *argv, int argc);
+/* The WORKLOAD of bench, tune and run: a command (the words after --) when
+ * ncmd > 0, else --plugin LIB.so[:arg], else -w NAME[:opts]; sub names the
+ * subcommand in the usage error given when none is there. */
+int tp_workload_from_cli(struct tp_workload **out, const char *spec, const char *plugin,
+			 char *const *cmd, int ncmd, const char *sub);
 void tp_workload_free(struct tp_workload *wl);
 /* Canonical text naming the workload and every option value (for results and
  * cache keys); free() it. */
