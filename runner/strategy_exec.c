@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "runner/child.h"
 #include "runner/linefwd.h"
+#include "runner/pollset.h"
 #include "runner/strategy.h"
 #include "runner/template.h"
 #include "workloads/workload.h"
@@ -55,10 +56,7 @@ struct xstate {
 	struct tp_template tpl;
 	int devnull;
 	char *resolved;			/* argv[0] found in PATH once, or NULL */
-	struct pollfd *pfd;
-	struct xslot **pown;		/* the slot of each pollfd */
-	int *pkind;
-	size_t palloc;
+	struct tp_pollset ps;
 	int stop_handled;
 	int spill_warned;
 };
@@ -455,23 +453,6 @@ static char *resolve_once(const char *cmd)
 	return found;
 }
 
-static void add_pfd(struct xstate *x, size_t *k, int fd, struct xslot *s, int kind)
-{
-	if (*k == x->palloc) {
-		size_t a = x->palloc, b = x->palloc;
-
-		tp_grow((void **)&x->pfd, &x->palloc, *k + 1, sizeof(*x->pfd));
-		tp_grow((void **)&x->pown, &a, *k + 1, sizeof(*x->pown));
-		tp_grow((void **)&x->pkind, &b, *k + 1, sizeof(*x->pkind));
-	}
-	x->pfd[*k].fd = fd;
-	x->pfd[*k].events = POLLIN;
-	x->pfd[*k].revents = 0;
-	x->pown[*k] = s;
-	x->pkind[*k] = kind;
-	(*k)++;
-}
-
 static int exec_run(struct tp_pool *p)
 {
 	struct tp_workload *wl = p->o.workload;
@@ -506,7 +487,7 @@ static int exec_run(struct tp_pool *p)
 		int target = atomic_load(&p->target), running = 0, ms = -1, nr, chld;
 		enum tp_fill f = TP_FILL_GOT;
 		double due = 0, now, next = INFINITY, tmo;
-		size_t k = 0, j;
+		size_t j;
 
 		if (!tp_pool_stopping(p)) {
 			for (i = 0; i < target && i < x.n && f == TP_FILL_GOT; i++) {
@@ -535,41 +516,42 @@ static int exec_run(struct tp_pool *p)
 			break;
 		now = tp_pool_elapsed(p);
 		tmo = tp_pool_timeout(p);
-		add_pfd(&x, &k, p->wake[0], NULL, PK_WAKE);
+		tp_pollset_reset(&x.ps);
+		tp_pollset_add(&x.ps, p->wake[0], POLLIN, -1, PK_WAKE);
 		for (i = 0, chld = 0; i < x.n; i++) {
 			struct xslot *s = &x.s[i];
 
 			if (!s->running)
 				continue;
 			if (s->ch.pidfd >= 0)
-				add_pfd(&x, &k, s->ch.pidfd, s, PK_PID);
+				tp_pollset_add(&x.ps, s->ch.pidfd, POLLIN, i, PK_PID);
 			else
 				chld = 1;
-			add_pfd(&x, &k, s->err[0], s, PK_ERR);
+			tp_pollset_add(&x.ps, s->err[0], POLLIN, i, PK_ERR);
 			if (s->out[0] >= 0)
-				add_pfd(&x, &k, s->out[0], s, PK_OUT);
+				tp_pollset_add(&x.ps, s->out[0], POLLIN, i, PK_OUT);
 			if (tmo > 0 && !s->ch.term_sent && s->start + tmo < next)
 				next = s->start + tmo;
 			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
 				next = s->ch.kill_at;
 		}
 		if (chld)	/* children without a pidfd: one SIGCHLD pipe for all */
-			add_pfd(&x, &k, tp_child_sigchld_fd(), NULL, PK_CHLD);
+			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
 		if (next < INFINITY)
 			ms = next <= now ? 0 : (int)ceil((next - now) * 1000);
-		nr = poll(x.pfd, (nfds_t)k, ms);
+		nr = tp_pollset_wait(&x.ps, ms);
 		if (nr < 0 && errno != EINTR) {
 			rc = tp_error("cannot wait for tasks: %s", strerror(errno));
 			tp_pool_stop(p);
 		}
-		for (j = 0; nr > 0 && j < k; j++) {
-			struct xslot *s = x.pown[j];
+		for (j = 0; nr > 0 && j < x.ps.n; j++) {
+			struct xslot *s = x.ps.slot[j] >= 0 ? &x.s[x.ps.slot[j]] : NULL;
 
-			if (!x.pfd[j].revents)
+			if (!x.ps.pfd[j].revents)
 				continue;
-			switch (x.pkind[j]) {
+			switch (x.ps.kind[j]) {
 			case PK_WAKE:
 				tp_pool_drain_wake(p);
 				break;
@@ -615,9 +597,7 @@ static int exec_run(struct tp_pool *p)
 	for (i = 0; i < x.n; i++)
 		slot_release(&x.s[i]);
 	free(x.s);
-	free(x.pfd);
-	free(x.pown);
-	free(x.pkind);
+	tp_pollset_release(&x.ps);
 	free(x.resolved);
 	posix_spawnattr_destroy(&x.attr);
 	tp_template_release(&x.tpl);

@@ -8,6 +8,7 @@
 #include "core/log.h"
 #include "runner/child.h"
 #include "runner/linefwd.h"
+#include "runner/pollset.h"
 #include "runner/strategy.h"
 #include "runner/worker.h"
 #include "workloads/workload.h"
@@ -47,9 +48,7 @@ struct pstate {
 	posix_spawnattr_t attr;
 	int devnull;
 	const char *exe;
-	struct pollfd *pfd;
-	int *pslot, *pkind;
-	size_t palloc;
+	struct tp_pollset ps;
 	int stop_handled;
 };
 
@@ -406,23 +405,6 @@ static void worker_died(struct pstate *x, struct pslot *s)
 	s->batch.n = 0;
 }
 
-static void add_pfd(struct pstate *x, size_t *k, int fd, short ev, int slot, int kind)
-{
-	if (*k == x->palloc) {
-		size_t a = x->palloc, b = x->palloc;
-
-		tp_grow((void **)&x->pfd, &x->palloc, *k + 1, sizeof(*x->pfd));
-		tp_grow((void **)&x->pslot, &a, *k + 1, sizeof(*x->pslot));
-		tp_grow((void **)&x->pkind, &b, *k + 1, sizeof(*x->pkind));
-	}
-	x->pfd[*k].fd = fd;
-	x->pfd[*k].events = ev;
-	x->pfd[*k].revents = 0;
-	x->pslot[*k] = slot;
-	x->pkind[*k] = kind;
-	(*k)++;
-}
-
 static int process_run(struct tp_pool *p)
 {
 	struct pstate x;
@@ -460,7 +442,7 @@ static int process_run(struct tp_pool *p)
 		int target = atomic_load(&p->target), alive = 0, ms = -1, nr, chld;
 		double due = 0, now, next = INFINITY, tmo = tp_pool_timeout(p);
 		enum tp_fill f = TP_FILL_GOT;
-		size_t k = 0, j;
+		size_t j;
 		int stopping = tp_pool_stopping(p);
 
 		now = tp_pool_elapsed(p);
@@ -518,43 +500,44 @@ static int process_run(struct tp_pool *p)
 			alive += x.s[i].alive;
 		if (!alive && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
 			break;
-		add_pfd(&x, &k, p->wake[0], POLLIN, -1, PK_WAKE);
+		tp_pollset_reset(&x.ps);
+		tp_pollset_add(&x.ps, p->wake[0], POLLIN, -1, PK_WAKE);
 		for (i = 0, chld = 0; i < x.n; i++) {
 			struct pslot *s = &x.s[i];
 
 			if (!s->alive)
 				continue;
 			if (s->ch.pidfd >= 0)
-				add_pfd(&x, &k, s->ch.pidfd, POLLIN, i, PK_PID);
+				tp_pollset_add(&x.ps, s->ch.pidfd, POLLIN, i, PK_PID);
 			else
 				chld = 1;
-			add_pfd(&x, &k, s->res_r, POLLIN, i, PK_RES);
-			add_pfd(&x, &k, s->err_r, POLLIN, i, PK_ERR);
+			tp_pollset_add(&x.ps, s->res_r, POLLIN, i, PK_RES);
+			tp_pollset_add(&x.ps, s->err_r, POLLIN, i, PK_ERR);
 			if (s->send.len > s->sent && s->cmd_w >= 0)
-				add_pfd(&x, &k, s->cmd_w, POLLOUT, i, PK_CMD);
+				tp_pollset_add(&x.ps, s->cmd_w, POLLOUT, i, PK_CMD);
 			if (tmo > 0 && s->busy && !s->ch.term_sent && s->task_start + tmo < next)
 				next = s->task_start + tmo;
 			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
 				next = s->ch.kill_at;
 		}
 		if (chld)	/* workers without a pidfd: one SIGCHLD pipe for all */
-			add_pfd(&x, &k, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
+			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
 		if (next < INFINITY)
 			ms = next <= now ? 0 : (int)ceil((next - now) * 1000);
-		nr = poll(x.pfd, (nfds_t)k, ms);
+		nr = tp_pollset_wait(&x.ps, ms);
 		if (nr < 0 && errno != EINTR) {
 			rc = tp_error("cannot wait for workers: %s", strerror(errno));
 			tp_pool_stop(p);
 		}
 		/* Results and logs before deaths, so a death sees every result. */
-		for (j = 0; nr > 0 && j < k; j++) {
-			struct pslot *s = x.pslot[j] >= 0 ? &x.s[x.pslot[j]] : NULL;
+		for (j = 0; nr > 0 && j < x.ps.n; j++) {
+			struct pslot *s = x.ps.slot[j] >= 0 ? &x.s[x.ps.slot[j]] : NULL;
 
-			if (!x.pfd[j].revents)
+			if (!x.ps.pfd[j].revents)
 				continue;
-			switch (x.pkind[j]) {
+			switch (x.ps.kind[j]) {
 			case PK_WAKE:
 				tp_pool_drain_wake(p);
 				break;
@@ -569,12 +552,12 @@ static int process_run(struct tp_pool *p)
 				break;
 			}
 		}
-		for (j = 0; nr > 0 && j < k; j++) {
-			if (!x.pfd[j].revents)
+		for (j = 0; nr > 0 && j < x.ps.n; j++) {
+			if (!x.ps.pfd[j].revents)
 				continue;
-			if (x.pkind[j] == PK_PID) {
-				worker_died(&x, &x.s[x.pslot[j]]);
-			} else if (x.pkind[j] == PK_CHLD) {
+			if (x.ps.kind[j] == PK_PID) {
+				worker_died(&x, &x.s[x.ps.slot[j]]);
+			} else if (x.ps.kind[j] == PK_CHLD) {
 				/* Ack first: an exit after it writes again. */
 				tp_child_sigchld_ack();
 				for (i = 0; i < x.n; i++)
@@ -609,9 +592,7 @@ static int process_run(struct tp_pool *p)
 		tp_linefwd_release(&s->errfwd);
 	}
 	free(x.s);
-	free(x.pfd);
-	free(x.pslot);
-	free(x.pkind);
+	tp_pollset_release(&x.ps);
 	posix_spawnattr_destroy(&x.attr);
 	close(x.devnull);
 	return rc;
