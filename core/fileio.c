@@ -35,6 +35,26 @@ int tp_read_file(const char *path, struct tp_strbuf *sb)
 	return 0;
 }
 
+int tp_write_all(int fd, const void *data, size_t n)
+{
+	const char *p = data;
+
+	while (n) {
+		ssize_t w = write(fd, p, n);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w <= 0) {
+			if (w == 0)
+				errno = EIO;
+			return -1;
+		}
+		p += w;
+		n -= (size_t)w;
+	}
+	return 0;
+}
+
 int tp_write_file_atomic(const char *path, const void *data, size_t len)
 {
 	char tmp[4096];
@@ -53,16 +73,8 @@ int tp_write_file_atomic(const char *path, const void *data, size_t len)
 	}
 	if (fd < 0)
 		return tp_error("cannot write '%s': no free temporary name", path);
-	while (len) {
-		ssize_t n = write(fd, p, len);
-
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			goto fail;
-		p += n;
-		len -= (size_t)n;
-	}
+	if (tp_write_all(fd, p, len) < 0)
+		goto fail;
 	if (fsync(fd) < 0 && errno != EINVAL)
 		goto fail;
 	if (close(fd) < 0) {

@@ -2,6 +2,7 @@
  * multi_input), each in its own process group, reaped through pidfds by one
  * event loop that also forwards stderr lines, groups stdout and ends tasks
  * that run past their timeout. */
+#include "core/fileio.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "runner/child.h"
@@ -167,21 +168,6 @@ static int spill_open(void)
 	return fd;
 }
 
-static int write_all(int fd, const char *b, size_t n)
-{
-	while (n) {
-		ssize_t w = write(fd, b, n);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0)
-			return -1;
-		b += w;
-		n -= (size_t)w;
-	}
-	return 0;
-}
-
 static void spill_warn(struct xslot *s, int e)
 {
 	if (s->x->spill_warned++)
@@ -228,7 +214,7 @@ static void out_add(struct xslot *s, const char *buf, size_t n)
 			spill_warn(s, errno);
 		} else {
 			s->spill_len = 0;
-			if (write_all(s->spill_fd, s->out_buf.buf, s->out_buf.len) < 0) {
+			if (tp_write_all(s->spill_fd, s->out_buf.buf, s->out_buf.len) < 0) {
 				spill_undo(s, errno);
 			} else {
 				s->spill_len = (off_t)s->out_buf.len;
@@ -237,7 +223,7 @@ static void out_add(struct xslot *s, const char *buf, size_t n)
 		}
 	}
 	if (s->spill_fd >= 0) {
-		if (write_all(s->spill_fd, buf, n) < 0)
+		if (tp_write_all(s->spill_fd, buf, n) < 0)
 			spill_undo(s, errno);	/* back to what was whole; the chunk follows */
 		else
 			s->spill_len += (off_t)n;

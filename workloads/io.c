@@ -1,6 +1,7 @@
 /* The io workload: write, fsync and read back `bytes` per task in a private
  * temporary directory that setup creates and teardown always removes. */
 #include "workloads/workload.h"
+#include "core/fileio.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "workloads/hash.h"
@@ -140,21 +141,6 @@ static int io_worker_init(struct tp_workload *wl, void **wstate)
 	return 0;
 }
 
-static int write_all(int fd, const unsigned char *p, size_t n)
-{
-	while (n) {
-		ssize_t k = write(fd, p, n);
-
-		if (k < 0 && errno == EINTR)
-			continue;
-		if (k <= 0)
-			return -1;
-		p += k;
-		n -= (size_t)k;
-	}
-	return 0;
-}
-
 static int read_all(int fd, unsigned char *p, size_t n)
 {
 	while (n) {
@@ -193,7 +179,7 @@ static int io_process(struct tp_workload *wl, void *wstate, const char *input, c
 	if (fd < 0)
 		goto fail;
 	step = "write";
-	if (write_all(fd, w->wbuf, w->bytes) || (w->fsync && fsync(fd))) {
+	if (tp_write_all(fd, w->wbuf, w->bytes) || (w->fsync && fsync(fd))) {
 		close(fd);
 		goto fail;
 	}
