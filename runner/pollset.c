@@ -3,6 +3,7 @@
 #include "runner/pollset.h"
 #include "core/alloc.h"
 
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -28,9 +29,13 @@ void tp_pollset_add(struct tp_pollset *ps, int fd, short events, int slot, int k
 	ps->n++;
 }
 
-int tp_pollset_wait(struct tp_pollset *ps, int timeout_ms)
+int tp_pollset_wait(struct tp_pollset *ps, double now, double next)
 {
-	return poll(ps->pfd, (nfds_t)ps->n, timeout_ms);
+	int ms = -1;
+
+	if (next < INFINITY)
+		ms = next <= now ? 0 : (int)ceil((next - now) * 1000);
+	return poll(ps->pfd, (nfds_t)ps->n, ms);
 }
 
 void tp_pollset_release(struct tp_pollset *ps)

@@ -16,8 +16,9 @@ struct tp_pollset {
 /* Empties the set for the next turn; memory is kept. */
 void tp_pollset_reset(struct tp_pollset *ps);
 void tp_pollset_add(struct tp_pollset *ps, int fd, short events, int slot, int kind);
-/* poll() over the set; as poll(2). */
-int tp_pollset_wait(struct tp_pollset *ps, int timeout_ms);
+/* poll() over the set until the deadline next (seconds on the clock of now;
+ * INFINITY blocks); returns as poll(2). */
+int tp_pollset_wait(struct tp_pollset *ps, double now, double next);
 /* Frees the memory; the set is empty and reusable afterwards. */
 void tp_pollset_release(struct tp_pollset *ps);
 

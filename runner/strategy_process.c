@@ -439,7 +439,7 @@ static int process_run(struct tp_pool *p)
 	}
 
 	for (;;) {
-		int target = atomic_load(&p->target), alive = 0, ms = -1, nr, chld;
+		int target = atomic_load(&p->target), alive = 0, nr, chld;
 		double due = 0, now, next = INFINITY, tmo = tp_pool_timeout(p);
 		enum tp_fill f = TP_FILL_GOT;
 		size_t j;
@@ -524,9 +524,7 @@ static int process_run(struct tp_pool *p)
 			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
-		if (next < INFINITY)
-			ms = next <= now ? 0 : (int)ceil((next - now) * 1000);
-		nr = tp_pollset_wait(&x.ps, ms);
+		nr = tp_pollset_wait(&x.ps, now, next);
 		if (nr < 0 && errno != EINTR) {
 			rc = tp_error("cannot wait for workers: %s", strerror(errno));
 			tp_pool_stop(p);
