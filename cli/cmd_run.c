@@ -642,6 +642,7 @@ static int run_run(int argc, char **argv)
 	co.min_workers = po.min_workers;
 	co.max_workers = po.max_workers;
 	co.initial = po.config.workers;
+	co.cpus_usable = po.cpus_usable;
 	co.mem_per_worker_kb = o.config ? conf.memory_per_worker_kb : 0;
 	co.log = declog;
 	if (o.config && !o.controller && o.adaptive) {
@@ -673,6 +674,7 @@ static int run_run(int argc, char **argv)
 	mo.interval_s = o.interval_s ? o.interval_s
 		      : o.config && conf.interval_ms > 0 ? conf.interval_ms / 1000.0 : 0.25;
 	mo.cpus_usable = po.cpus_usable;
+	mo.own_threads = !strcmp(po.config.strategy, "thread");
 	mo.ctl = ctl;
 	mo.results = &res;
 	mo.src.ctx = pool;

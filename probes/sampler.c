@@ -32,6 +32,20 @@ int tp_parse_proc_stat(const char *text, unsigned long long *total, unsigned lon
 	return 0;
 }
 
+long long tp_parse_procs_running(const char *text)
+{
+	const char *p = strstr(text, "\nprocs_running ");
+	char *end;
+	long long n;
+
+	if (!p)
+		return -1;
+	p += strlen("\nprocs_running ");
+	errno = 0;
+	n = strtoll(p, &end, 10);
+	return errno || end == p || n < 0 ? -1 : n;
+}
+
 int tp_parse_psi_some(const char *text, double *avg10, long long *total_us)
 {
 	const char *some = strstr(text, "some ");
@@ -99,6 +113,11 @@ void tp_sampler_init(struct tp_sampler *s, double cpus_usable)
 		s->mem_total_kb = -1;
 }
 
+void tp_sampler_release(struct tp_sampler *s)
+{
+	tp_threadstat_release(&s->threads);
+}
+
 void tp_sampler_read_raw(struct tp_sampler *s, double now_s, struct tp_sampler_raw *raw)
 {
 	struct tp_strbuf sb = TP_STRBUF_INIT;
@@ -111,6 +130,7 @@ void tp_sampler_read_raw(struct tp_sampler *s, double now_s, struct tp_sampler_r
 	if (!tp_fsroot_read("/proc/stat", &sb) &&
 	    !tp_parse_proc_stat(sb.buf, &raw->stat_total, &raw->stat_idle))
 		raw->have_stat = 1;
+	raw->procs_running = raw->have_stat ? tp_parse_procs_running(sb.buf) : -1;
 	if (s->cpu_h) {
 		const struct tp_cgroup_hier *h = s->cpu_h;
 
@@ -163,6 +183,18 @@ void tp_sampler_sample(struct tp_sampler *s, double now_s, struct tp_sample *out
 	memset(out, 0, sizeof(*out));
 	out->dt_s = s->have_prev ? raw.t_s - p->t_s : -1;
 	out->cpu_busy_host = out->cpu_busy = out->cpu_throttled = out->throttled_s = -1;
+	out->runnable = raw.procs_running >= 0 ? (double)raw.procs_running : -1;
+	out->own_run = out->own_wait = -1;
+	if (s->own_threads) {
+		double run, wait;
+		int first = !s->threads.have_prev;
+
+		if (!tp_threadstat_sample(&s->threads, &run, &wait) && !first && s->have_prev &&
+		    raw.t_s > p->t_s) {
+			out->own_run = run / (raw.t_s - p->t_s);
+			out->own_wait = wait / (raw.t_s - p->t_s);
+		}
+	}
 	for (i = 0; i < TP_PSI_N; i++) {
 		out->psi_avg10[i] = raw.psi_avg10[i];
 		out->psi_stall_s[i] = -1;

@@ -87,6 +87,77 @@ double tp_controller_budget_s(const struct tp_controller *c, const struct tp_ctl
 	return t > 1.0 ? 1.0 : t;
 }
 
+void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sample *s,
+			  struct tp_demand *out)
+{
+	double u = c->opts.cpus_usable, per;
+	int backlog = s->queued > 0 || (s->busy > 0 && s->busy >= s->workers);
+
+	out->kind = TP_DEMAND_UNKNOWN;
+	out->per_worker = 0;
+	out->workers = 0;
+	if (u <= 0 || s->cpu_own < 0 || s->cpu_demand < 0 || s->busy <= 0)
+		return;
+	out->kind = TP_DEMAND_BALANCED;
+	per = s->cpu_demand / s->busy;
+	if (s->cpu_demand - s->cpu_own >= (u / 2 > 1 ? u / 2 : 1) && s->busy > u) {
+		out->kind = TP_DEMAND_OVERLOADED;
+		out->per_worker = per > 1 ? 1 : per;
+	} else if (s->cpu_demand < 0.5 * u && backlog) {
+		out->kind = TP_DEMAND_WAIT_BOUND;
+		out->per_worker = per;
+	} else {
+		return;
+	}
+	out->workers = out->per_worker * c->opts.max_workers <= u
+			       ? c->opts.max_workers
+			       : tp_controller_clamp(c, (int)ceil(u / out->per_worker - 1e-9));
+}
+
+/* A wait-bound jump is due when the tasks want far fewer CPUs than there are
+ * at a width that did not change over the interval (so the tasks changed,
+ * not the width), and the last jump, if any, was confirmed.  A sample at an
+ * unchanged width that is not wait-bound (a new phase) forgets the last jump. */
+static int waitbound_jump(struct tp_controller *c, const struct tp_ctl_sample *s,
+			  const struct tp_demand *dm)
+{
+	int steady = c->changed_t < s->t_s - s->dt_s || c->steps == 1;
+
+	if (!steady || s->completions <= 0 || dm->kind == TP_DEMAND_UNKNOWN)
+		return 0;
+	if (dm->kind != TP_DEMAND_WAIT_BOUND) {
+		c->jump_to = 0;
+		return 0;
+	}
+	return (!c->jump_to || c->jump_verdict > 0) && dm->workers >= 2 * s->workers;
+}
+
+/* Judges a pending jump on the first sample at its width with enough tasks
+ * (at most the third): it must raise throughput by a fifth, or the width
+ * goes back where it came from.  1 when it sends the width back. */
+static int judge_jump(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
+{
+	if (!c->jump_to || c->jump_verdict)
+		return 0;
+	if (s->workers != c->jump_to) {
+		/* A guard or the controller moved on: fewer workers refute it. */
+		c->jump_verdict = s->workers < c->jump_to ? -1 : 1;
+		return 0;
+	}
+	if (s->completions < 10 && ++c->jump_n < 3)
+		return 0;
+	if (s->throughput >= 1.2 * c->jump_tput) {
+		c->jump_verdict = 1;
+		return 0;
+	}
+	c->jump_verdict = -1;
+	d->workers = c->jump_from;
+	snprintf(d->reason, sizeof(d->reason),
+		 "demand: the jump %d -> %d gained no throughput (%.1f -> %.1f/s): back to %d",
+		 c->jump_from, c->jump_to, c->jump_tput, s->throughput, c->jump_from);
+	return 1;
+}
+
 /* Remembers the throughput around the last growth for the saturation guard. */
 static void track_growth(struct tp_controller *c, const struct tp_ctl_sample *s)
 {
@@ -109,10 +180,11 @@ static void log_decision(const struct tp_controller *c, const struct tp_ctl_samp
 
 	if (!c->opts.log)
 		return;
-	o = json_pack("{s:f, s:s, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:I}",
+	o = json_pack("{s:f, s:s, s:i, s:i, s:s, s:f, s:f, s:f, s:f, s:f, s:f, s:I}",
 		      "t", s->t_s, "controller", c->desc->name, "from", from, "to", d->workers,
 		      "reason", d->reason, "throughput", s->throughput, "latency", s->latency_s,
-		      "cpu_busy", s->cpu_busy, "psi_memory", s->psi_mem,
+		      "cpu_busy", s->cpu_busy, "cpu_own", s->cpu_own, "cpu_demand", s->cpu_demand,
+		      "psi_memory", s->psi_mem,
 		      "queued", (json_int_t)s->queued);
 	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	if (line) {
@@ -129,15 +201,19 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 	int cur = s->workers > 0 ? s->workers : c->workers;
 	long long mpw = c->opts.mem_per_worker_kb > 0 ? c->opts.mem_per_worker_kb
 						       : s->mem_per_worker_kb;
-	int want, step;
+	int want, step, urgent = 0;
+	struct tp_demand dm;
 	size_t len;
 
 	c->steps++;
+	tp_controller_demand(c, s, &dm);
 	track_growth(c, s);
 	d->workers = cur;
 	d->back = 0;
 	d->reason[0] = '\0';
 	c->desc->decide(c, s, d);
+	if (judge_jump(c, s, d))
+		urgent = 1;
 	want = d->workers;
 	len = strlen(d->reason);
 
@@ -155,6 +231,29 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 			snprintf(d->reason, sizeof(d->reason),
 				 "guard: usable memory %lld KiB < one more worker's %lld KiB: shrink",
 				 s->mem_usable_kb, mpw);
+	} else if (dm.kind == TP_DEMAND_OVERLOADED && 2 * cur > 3 * dm.workers && want > dm.workers) {
+		/* Workers queue for the CPUs: more of them only add switching (and
+		 * spinning waiters starve the holder).  Act at once. */
+		want = dm.workers;
+		urgent = 1;
+		c->jump_to = 0;
+		snprintf(d->reason, sizeof(d->reason),
+			 "guard: cpu overloaded (%d busy workers want %.1f CPUs, run on %.1f of %.3g): shrink to %d",
+			 s->busy, s->cpu_demand, s->cpu_own, c->opts.cpus_usable, dm.workers);
+	} else if (!urgent && waitbound_jump(c, s, &dm) && want < 4 * cur) {
+		/* A new phase waits on something other than the CPUs: jump towards
+		 * the width that would keep them busy, fourfold at most; the
+		 * controller judges the jump from the next samples. */
+		want = dm.workers < 4 * cur ? dm.workers : 4 * cur;
+		c->jump_from = cur;
+		c->jump_to = want;
+		c->jump_tput = s->throughput;
+		c->jump_n = 0;
+		c->jump_verdict = 0;
+		urgent = 1;
+		snprintf(d->reason, sizeof(d->reason),
+			 "demand: a wait-bound phase (%d busy workers want %.2f of %.3g CPUs, latency %.3gs, queue %lld): jump to %d",
+			 s->busy, s->cpu_demand, c->opts.cpus_usable, s->latency_s, s->queued, want);
 	} else if (want > cur && c->grew_to == cur && c->grew_from < cur && c->after_n >= 2 &&
 		   (s->cpu_busy >= c->opts.cpu_saturated || s->cpu_throttled >= 0.2) &&
 		   c->tput_after < c->tput_before * 1.05) {
@@ -165,7 +264,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 			 c->grew_from, c->grew_to, c->tput_before, c->tput_after);
 	}
 	step = tp_controller_max_step(c, cur, tp_controller_budget_s(c, s));
-	if (d->back && want == d->workers)
+	if ((d->back && want == d->workers) || urgent)
 		step = abs(want - cur);
 	if (want > cur + step)
 		want = cur + step;

@@ -21,6 +21,9 @@ struct tp_ctl_sample {
 	double throughput;	/* completions / dt_s */
 	double latency_s;	/* mean duration of those tasks, 0 when none */
 	double cpu_busy;	/* 0..1 of usable CPUs */
+	double cpu_own;		/* CPUs the tasks ran on (a mean over the interval) */
+	double cpu_demand;	/* CPUs the tasks wanted: cpu_own plus the mean count
+				 * waiting for one; both < 0 when unknown */
 	double cpu_throttled;	/* fraction of the interval the cgroup was throttled */
 	double psi_cpu, psi_mem, psi_io;	/* PSI "some" avg10, percent */
 	long long mem_usable_kb;	/* min(MemAvailable, cgroup max - current) */
@@ -33,6 +36,7 @@ struct tp_ctl_opts {
 	double mem_psi_threshold;	/* PSI memory some avg10 (%) that shrinks; 0 = 10 */
 	long long mem_per_worker_kb;	/* configured footprint; 0 = use the measured one */
 	double cpu_saturated;		/* cpu_busy at or above this is saturated; 0 = 0.9 */
+	double cpus_usable;		/* CPUs the pool may use; <= 0: no demand estimate */
 	double step_per_s;		/* |change| <= max(1, step_per_s * width * t), t the
 					 * time since the last change (at most 1 s); 0 = 8 */
 	FILE *log;			/* --log-decisions: one JSON line per decision, or NULL */
@@ -46,6 +50,20 @@ struct tp_decision {
 };
 
 struct tp_controller;
+
+/* What the tasks ask of the CPUs, from one sample (tp_controller_demand). */
+enum tp_demand_kind {
+	TP_DEMAND_UNKNOWN = 0,	/* no runnable count, no usable CPUs, or idle pool */
+	TP_DEMAND_BALANCED,	/* neither of the two below */
+	TP_DEMAND_OVERLOADED,	/* CPUs saturated and tasks queueing for them */
+	TP_DEMAND_WAIT_BOUND,	/* CPUs mostly idle while inputs wait for a worker */
+};
+
+struct tp_demand {
+	enum tp_demand_kind kind;
+	double per_worker;	/* CPUs one busy worker wants */
+	int workers;		/* usable CPUs / per_worker, clamped; 0 when unknown */
+};
 
 struct tp_controller_desc {
 	const char *name;
@@ -68,6 +86,11 @@ struct tp_controller {
 	double tput_before, tput_after;
 	int after_n;
 	double changed_t;	/* when the width last changed */
+	/* Demand memory: the last wait-bound jump, the throughput before it,
+	 * the samples judged since, and its verdict (0 pending, 1 confirmed,
+	 * -1 refuted). */
+	int jump_from, jump_to, jump_n, jump_verdict;
+	double jump_tput;
 };
 
 /* Finds the controller named name (usage error with a suggestion when none)
@@ -80,6 +103,17 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s,
 		       struct tp_decision *d);
 /* The registration table, in list order. */
 const struct tp_controller_desc *const *tp_controller_table(size_t *n);
+/* Classifies sample s.  Overloaded: the tasks keep at least max(1, usable / 2)
+ * CPUs' worth of threads waiting for a CPU while more workers than CPUs are
+ * busy; each busy worker then wants demand / busy CPUs (at most 1).
+ * Wait-bound: the tasks want less than half the usable CPUs while inputs are
+ * queued (or every worker is busy); each worker wants demand / busy.  The
+ * width is usable / per worker, clamped.  When the monitor cannot see the
+ * tasks' threads (they run in child processes) the demand is the host's
+ * runnable count, where other processes' load reads as the tasks': that errs
+ * towards fewer workers, and the controller probes back up. */
+void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sample *s,
+			  struct tp_demand *out);
 /* x clamped to the controller's bounds. */
 int tp_controller_clamp(const struct tp_controller *c, int x);
 /* The largest change allowed over dt_s from width w (at least 1). */

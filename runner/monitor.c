@@ -13,6 +13,9 @@
 #include <string.h>
 #include <time.h>
 
+/* Tasks of a new character that make the next tick come early. */
+#define TP_MONITOR_ODD_N 4
+
 struct tp_monitor {
 	struct tp_monitor_opts o;
 	struct tp_sampler sampler;
@@ -22,6 +25,8 @@ struct tp_monitor {
 	pthread_cond_t wake;
 	double lat_sum;		/* durations of tasks finished since the last tick */
 	long long lat_n;
+	double ref_lat;		/* the last tick's mean task duration, 0 none */
+	int odd;		/* tasks since then four times longer or shorter */
 	/* Tick state (the thread's, or the test's). */
 	double t0, last_t;
 	long long last_completed;
@@ -47,6 +52,7 @@ struct tp_monitor *tp_monitor_new(const struct tp_monitor_opts *opts)
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
 	tp_sampler_init(&m->sampler, m->o.cpus_usable);
+	m->sampler.own_threads = m->o.own_threads;
 	m->t0 = -1;
 	m->mem_base_kb = -1;
 	return m;
@@ -57,6 +63,11 @@ void tp_monitor_task_done(struct tp_monitor *m, double duration_s)
 	pthread_mutex_lock(&m->lock);
 	m->lat_sum += duration_s;
 	if (++m->lat_n == m->o.early_n)
+		pthread_cond_signal(&m->wake);
+	/* Tasks of a new character (a phase change) wake the monitor early
+	 * too: at slow rates early_n tasks would take a whole interval. */
+	if (m->ref_lat > 0 && (duration_s > 4 * m->ref_lat || 4 * duration_s < m->ref_lat) &&
+	    ++m->odd == TP_MONITOR_ODD_N)
 		pthread_cond_signal(&m->wake);
 	pthread_mutex_unlock(&m->lock);
 }
@@ -79,6 +90,9 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 	lat_n = m->lat_n;
 	m->lat_sum = 0;
 	m->lat_n = 0;
+	m->odd = 0;
+	if (lat_n)
+		m->ref_lat = lat_sum / lat_n;
 	pthread_mutex_unlock(&m->lock);
 
 	completed = snap.done + snap.failed;
@@ -101,6 +115,19 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 	cs.throughput = cs.dt_s > 0 ? cs.completions / cs.dt_s : 0;
 	cs.latency_s = lat_n ? lat_sum / lat_n : 0;
 	cs.cpu_busy = smp.cpu_busy;
+	/* The tasks' demand for CPUs: this process's threads when the tasks run
+	 * on them, else the host's runnable count (procs_running counts the
+	 * monitor itself, reading it) and busy CPUs. */
+	cs.cpu_own = cs.cpu_demand = -1;
+	if (smp.own_run >= 0) {
+		cs.cpu_own = smp.own_run;
+		cs.cpu_demand = smp.own_run + smp.own_wait;
+	} else if (smp.runnable >= 0 && smp.cpu_busy >= 0 && m->o.cpus_usable > 0) {
+		cs.cpu_own = smp.cpu_busy * m->o.cpus_usable;
+		cs.cpu_demand = smp.runnable >= 1 ? smp.runnable - 1 : 0;
+		if (cs.cpu_demand < cs.cpu_own)
+			cs.cpu_demand = cs.cpu_own;
+	}
 	cs.cpu_throttled = smp.cpu_throttled;
 	cs.psi_cpu = smp.psi_avg10[TP_PSI_CPU];
 	cs.psi_mem = smp.psi_avg10[TP_PSI_MEMORY];
@@ -167,7 +194,8 @@ static void *monitor_main(void *arg)
 	while (!m->stopping) {
 		double now = tp_now_s();
 		/* The interval is over, or enough tasks finished to measure. */
-		int early = m->o.early_n > 0 && m->lat_n >= m->o.early_n;
+		int early = (m->o.early_n > 0 && m->lat_n >= m->o.early_n) ||
+			    m->odd >= TP_MONITOR_ODD_N;
 		double due = early ? last + m->o.min_interval_s : last + m->o.interval_s;
 		struct timespec ts;
 
@@ -220,6 +248,7 @@ void tp_monitor_free(struct tp_monitor *m)
 	if (!m)
 		return;
 	tp_monitor_stop(m);
+	tp_sampler_release(&m->sampler);
 	pthread_mutex_destroy(&m->lock);
 	pthread_cond_destroy(&m->wake);
 	free(m);

@@ -26,6 +26,8 @@ struct tp_monitor_opts {
 	int early_n;
 	double min_interval_s;
 	double cpus_usable;		/* scales cgroup CPU time; 0 = host CPUs */
+	int own_threads;		/* the tasks run on this process's threads: their
+					 * CPU demand comes from /proc/self/task */
 	struct tp_controller *ctl;	/* NULL: observe only (never resizes) */
 	struct tp_results *results;	/* timeline goes here; NULL: none */
 	struct tp_monitor_source src;

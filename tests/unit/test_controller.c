@@ -89,6 +89,7 @@ struct sim {
 	int initial, minw, maxw;
 	double seconds, noise, from_s;	/* measure from from_s to the end */
 	double cpu_busy;		/* fed as is; -1 unknown */
+	curve_fn demand;		/* CPUs the tasks want at w (2 usable); NULL unknown */
 	/* results over [from_s, seconds] */
 	int mode, lo, hi, changes, final;
 	double frac_at_mode, mean_tput, peak;
@@ -99,7 +100,7 @@ struct sim {
 static void simulate(struct sim *m)
 {
 	struct tp_ctl_opts o = { .min_workers = m->minw, .max_workers = m->maxw,
-				 .initial = m->initial,
+				 .initial = m->initial, .cpus_usable = m->demand ? 2 : 0,
 				 .log = getenv("TP_CTL_TRACE") ? stderr : NULL };
 	struct tp_controller *c;
 	struct tp_decision d;
@@ -124,6 +125,11 @@ static void simulate(struct sim *m)
 
 		s.throughput = s.completions / DT;
 		s.latency_s = w / m->f(w, t);
+		s.cpu_own = s.cpu_demand = -1;
+		if (m->demand) {
+			s.cpu_demand = m->demand(w, t);
+			s.cpu_own = fmin(s.cpu_demand, 2);
+		}
 		if (llround(t / DT) < 1024)
 			m->trace[llround(t / DT)] = w;
 		m->done += m->f(w, t) * DT;
@@ -169,6 +175,114 @@ static double settle_time(const struct sim *m, double t0, double t1, int lo, int
 			return (k - k0 + 1) * DT;
 	}
 	return INFINITY;
+}
+
+/* CPU demand for three(): sleep tasks want almost none, spinning waiters a
+ * whole CPU each, the sleeping lock almost none. */
+static double three_demand(int w, double t)
+{
+	return t >= PHASE_S && t < 2 * PHASE_S ? w : 0.002 * w;
+}
+
+/* Wait-bound tasks whose best is 4 workers (a disk that thrashes beyond):
+ * the demand estimate says "more", the throughput says "no". */
+static double disk4(int w, double t) { (void)t; return w <= 4 ? 100.0 * w : 400.0 / (1 + 0.1 * (w - 4)); }
+static double tiny_demand(int w, double t) { (void)t; return 0.002 * w; }
+
+static void test_demand_classify(void **state)
+{
+	struct tp_ctl_opts o = { .min_workers = 1, .max_workers = 64, .initial = 16, .cpus_usable = 2 };
+	struct tp_ctl_sample spin = { .workers = 64, .busy = 64, .cpu_own = 2, .cpu_demand = 64 };
+	struct tp_ctl_sample sleep = { .workers = 16, .busy = 16, .queued = 5, .cpu_own = 0.05,
+				       .cpu_demand = 0.06 };
+	struct tp_ctl_sample half = { .workers = 8, .busy = 8, .cpu_own = 2, .cpu_demand = 6 };
+	struct tp_ctl_sample fed = { .workers = 2, .busy = 2, .cpu_own = 2, .cpu_demand = 2.2 };
+	struct tp_ctl_sample idle = sleep;
+	struct tp_controller *c;
+	struct tp_demand d;
+
+	(void)state;
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	tp_controller_demand(c, &spin, &d);
+	assert_int_equal(d.kind, TP_DEMAND_OVERLOADED);
+	assert_int_equal(d.workers, 2);			/* one CPU per spinning worker */
+	tp_controller_demand(c, &half, &d);
+	assert_int_equal(d.kind, TP_DEMAND_OVERLOADED);
+	assert_int_equal(d.workers, 3);			/* 0.75 CPU each: ceil(2 / 0.75) */
+	tp_controller_demand(c, &sleep, &d);
+	assert_int_equal(d.kind, TP_DEMAND_WAIT_BOUND);
+	assert_int_equal(d.workers, 64);		/* 2 / 0.00375 > max */
+	tp_controller_demand(c, &fed, &d);
+	assert_int_equal(d.kind, TP_DEMAND_BALANCED);
+	idle.queued = 0;
+	idle.busy = 10;				/* no backlog: idle workers */
+	tp_controller_demand(c, &idle, &d);
+	assert_int_equal(d.kind, TP_DEMAND_BALANCED);
+	idle.cpu_demand = -1;
+	tp_controller_demand(c, &idle, &d);
+	assert_int_equal(d.kind, TP_DEMAND_UNKNOWN);
+	tp_controller_free(c);
+	o.cpus_usable = 0;
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	tp_controller_demand(c, &spin, &d);
+	assert_int_equal(d.kind, TP_DEMAND_UNKNOWN);
+	tp_controller_free(c);
+}
+
+/* With the demand estimate, a phase change is answered within a step or two:
+ * wait-bound sleep tasks jump to the bound, spinning waiters are cut to the
+ * CPUs at once, the sleeping lock jumps back up. */
+static void test_demand_phases(void **state)
+{
+	const char *ctls[] = { "hill", "gradient" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sim m = { .ctl = ctls[i], .f = three, .demand = three_demand, .initial = 16,
+				 .minw = 1, .maxw = 64, .seconds = 3 * PHASE_S, .noise = 0.05,
+				 .cpu_busy = -1 };
+		int k0 = (int)llround(PHASE_S / DT), k;
+
+		simulate(&m);
+		print_message("%s with demand: widths %d %d | %d %d %d | %d %d %d\n", ctls[i],
+			      m.trace[1], m.trace[2], m.trace[k0 + 1], m.trace[k0 + 2], m.trace[k0 + 3],
+			      m.trace[2 * k0 + 1], m.trace[2 * k0 + 2], m.trace[2 * k0 + 3]);
+		assert_int_equal(m.trace[2], 64);		/* 16 x 4 after one step */
+		/* Overloaded: cut within two steps (a probe under way may first
+		 * return to its home), and kept cut. */
+		for (k = k0 + 3; k < 2 * k0; k++)
+			assert_true(m.trace[k] <= 3);
+		assert_true(m.trace[2 * k0 + 2] >= 5);		/* wait-bound again: jump */
+		assert_true(m.trace[2 * k0 + 3] >= 5);
+	}
+}
+
+/* A jump the throughput refutes is not repeated: the controller settles
+ * near the best of 4 and moves no more than it does without the estimate
+ * (its own probes), rather than jumping up and falling back again. */
+static void test_demand_jump_refuted(void **state)
+{
+	const char *ctls[] = { "hill", "gradient" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sim m = { .ctl = ctls[i], .f = disk4, .demand = tiny_demand, .initial = 4,
+				 .minw = 1, .maxw = 64, .seconds = 60, .noise = 0.03, .from_s = 30,
+				 .cpu_busy = -1 };
+		struct sim blind = m;
+
+		blind.demand = NULL;
+		simulate(&m);
+		simulate(&blind);
+		print_message("%s disk4: with demand %d..%d, %d changes, %.0f/s; without %d..%d, %d changes; best %.0f/s\n",
+			      ctls[i], m.lo, m.hi, m.changes, m.mean_tput, blind.lo, blind.hi,
+			      blind.changes, m.peak);
+		assert_true(m.hi <= 8);
+		assert_true(m.mean_tput >= 0.9 * m.peak);
+		assert_true(m.changes <= blind.changes + 2);
+	}
 }
 
 /* A wait-bound curve from 2 workers: doubling steps reach the bound of 64
@@ -486,6 +600,9 @@ int main(void)
 		cmocka_unit_test(test_guard_memory_pressure),
 		cmocka_unit_test(test_guard_cpu_saturated),
 		cmocka_unit_test(test_decision_log),
+		cmocka_unit_test(test_demand_classify),
+		cmocka_unit_test(test_demand_phases),
+		cmocka_unit_test(test_demand_jump_refuted),
 	};
 
 	tp_log_set_quiet(1);

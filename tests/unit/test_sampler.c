@@ -13,6 +13,9 @@
 
 #include "probes/fsroot.h"
 #include "probes/sampler.h"
+#include "probes/threadstat.h"
+
+#include <time.h>
 
 #ifndef TP_FIXTURES
 #define TP_FIXTURES "tests/fixtures/sampler"
@@ -45,6 +48,9 @@ static void test_parsers(void **state)
 	assert_int_equal((int)idle, 85);
 	assert_int_equal(tp_parse_proc_stat("cpu0 1 2 3 4\n", &total, &idle), -1);
 	assert_int_equal(tp_parse_proc_stat("cpu  1 2\n", &total, &idle), -1);
+	assert_int_equal((int)tp_parse_procs_running("cpu  1 2 3 4\nctxt 9\nprocs_running 17\nprocs_blocked 2\n"), 17);
+	assert_int_equal((int)tp_parse_procs_running("cpu  1 2 3 4\nprocs_blocked 2\n"), -1);
+	assert_int_equal((int)tp_parse_procs_running("cpu  1 2 3 4\nprocs_running x\n"), -1);
 	assert_int_equal(tp_parse_psi_some("some avg10=1.50 avg60=0.00 avg300=0.00 total=77\n", &avg, &tot), 0);
 	near(avg, 1.5);
 	assert_int_equal((int)tot, 77);
@@ -76,6 +82,7 @@ static void test_v2(void **state)
 	near(b.dt_s, 1.0);
 	near(b.cpu_busy_host, 0.8);		/* 400 busy of 500 jiffies */
 	near(b.cpu_busy, 0.75);			/* 1.5 s of CPU over 1 s on 2 CPUs */
+	near(b.runnable, 9.0);			/* procs_running */
 	near(b.cpu_throttled, 0.5);		/* 5 of 10 periods */
 	near(b.throttled_s, 0.25);
 	near(b.psi_avg10[TP_PSI_CPU], 12.5);
@@ -104,6 +111,7 @@ static void test_v1(void **state)
 	tp_sampler_sample(&s, 6.0, &b);
 	near(b.cpu_busy_host, 0.5);
 	near(b.cpu_busy, 0.25);			/* cpuacct.usage: 0.5 s on 2 CPUs */
+	assert_true(b.runnable < 0);		/* no procs_running line */
 	near(b.cpu_throttled, 0.5);
 	near(b.throttled_s, 0.3);		/* throttled_time is in ns */
 	assert_true(b.psi_stall_s[TP_PSI_CPU] < 0);
@@ -126,10 +134,50 @@ static void test_nothing_available(void **state)
 	tp_sampler_sample(&s, 1.0, &a);
 	tp_sampler_sample(&s, 2.0, &b);
 	near(b.dt_s, 1.0);
-	assert_true(b.cpu_busy < 0 && b.cpu_busy_host < 0 && b.cpu_throttled < 0);
+	assert_true(b.cpu_busy < 0 && b.cpu_busy_host < 0 && b.cpu_throttled < 0 && b.runnable < 0);
 	for (i = 0; i < TP_PSI_N; i++)
 		assert_true(b.psi_avg10[i] < 0 && b.psi_stall_s[i] < 0);
 	assert_true(b.mem_available_kb < 0 && b.mem_usable_kb < 0 && b.cg_mem_current_kb < 0);
+}
+
+/* This process's threads: a 30 ms CPU spin shows as run time, in seconds; a
+ * missing /proc/self/task (a fixture root) reads as unavailable. */
+static void test_threadstat(void **state)
+{
+	struct tp_threadstat t;
+	unsigned long long run, wait;
+	struct timespec t0, t1;
+	double r, w;
+
+	(void)state;
+	assert_int_equal(tp_parse_schedstat("123 456 7\n", &run, &wait), 0);
+	assert_true(run == 123 && wait == 456);
+	assert_int_equal(tp_parse_schedstat("123\n", &run, &wait), -1);
+	assert_int_equal(tp_parse_schedstat("x 1 2\n", &run, &wait), -1);
+
+	setenv("TUNEPOOL_FSROOT", "/", 1);
+	tp_fsroot_reset();
+	tp_threadstat_init(&t);
+	if (tp_threadstat_sample(&t, &r, &w) < 0) {
+		skip();		/* no /proc/self/task/N/schedstat on this kernel */
+		return;
+	}
+	assert_true(r == 0 && w == 0);			/* the baseline */
+	/* Spin for 30 ms of this thread's CPU time, however loaded the machine. */
+	clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t0);
+	do
+		clock_gettime(CLOCK_THREAD_CPUTIME_ID, &t1);
+	while ((t1.tv_sec - t0.tv_sec) * 1e3 + (t1.tv_nsec - t0.tv_nsec) / 1e6 < 30);
+	assert_int_equal(tp_threadstat_sample(&t, &r, &w), 0);
+	assert_true(r >= 0.025 && r < 60.0);		/* the spin, give or take a tick */
+	assert_true(w >= 0);
+	tp_threadstat_release(&t);
+
+	use_root("empty");
+	tp_threadstat_init(&t);
+	assert_int_equal(tp_threadstat_sample(&t, &r, &w), -1);
+	assert_true(r < 0 && w < 0);
+	tp_threadstat_release(&t);
 }
 
 int main(void)
@@ -139,6 +187,7 @@ int main(void)
 		cmocka_unit_test(test_v2),
 		cmocka_unit_test(test_v1),
 		cmocka_unit_test(test_nothing_available),
+		cmocka_unit_test(test_threadstat),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
