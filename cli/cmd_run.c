@@ -664,6 +664,8 @@ static int run_run(int argc, char **argv)
 		goto out;
 	}
 
+	/* A controller that resizes can take a cut at a change of input class. */
+	po.phase_gate = strcmp(ctl_name, "static") != 0;
 	if (tp_pool_new(&pool, &po) < 0) {
 		rc = tp_error_exit_code();
 		goto out;

@@ -115,15 +115,26 @@ void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sam
 }
 
 /* A wait-bound jump is due when the tasks want far fewer CPUs than there are
- * at a width that did not change over the interval (so the tasks changed,
- * not the width), and the last jump, if any, was confirmed.  A sample at an
- * unchanged width that is not wait-bound (a new phase) forgets the last jump. */
+ * and the tasks changed, not the width: the width did not change over the
+ * interval, or each worker's demand fell fourfold (a width alone does not
+ * do that); and the last jump, if any, was confirmed.  A sample at an
+ * unchanged width that is not wait-bound (a new phase) forgets the last jump.
+ * The sample in which the dispatcher cut the width mixes two phases: it
+ * waits for the next. */
 static int waitbound_jump(struct tp_controller *c, const struct tp_ctl_sample *s,
 			  const struct tp_demand *dm)
 {
 	int steady = c->changed_t < s->t_s - s->dt_s || c->steps == 1;
+	double per = c->last_per;
 
-	if (!steady || s->completions <= 0 || dm->kind == TP_DEMAND_UNKNOWN)
+	if (s->completions <= 0 || dm->kind == TP_DEMAND_UNKNOWN)
+		return 0;
+	c->last_per = s->cpu_demand / s->busy;
+	if (s->phase_change)
+		return 0;	/* the sample mixes the old tasks with the new */
+	if (dm->kind == TP_DEMAND_WAIT_BOUND && per > 0 && 4 * c->last_per <= per)
+		steady = 1;
+	if (!steady)
 		return 0;
 	if (dm->kind != TP_DEMAND_WAIT_BOUND) {
 		c->jump_to = 0;
@@ -207,6 +218,8 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 
 	c->steps++;
 	tp_controller_demand(c, s, &dm);
+	if (s->phase_change)
+		c->jump_to = 0;	/* a new phase: the last jump says nothing of it */
 	track_growth(c, s);
 	d->workers = cur;
 	d->back = 0;
@@ -285,6 +298,8 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 		c->changed_t = s->t_s;
 	if (!d->reason[0])
 		snprintf(d->reason, sizeof(d->reason), "hold");
+	if (s->phase_change && strlen(d->reason) + 64 < sizeof(d->reason))
+		strcat(d->reason, "; the inputs changed character: the dispatcher cut the width");
 	log_decision(c, s, cur, d);
 	c->workers = want;
 	return want;

@@ -28,6 +28,9 @@ struct tp_ctl_sample {
 	double psi_cpu, psi_mem, psi_io;	/* PSI "some" avg10, percent */
 	long long mem_usable_kb;	/* min(MemAvailable, cgroup max - current) */
 	long long mem_per_worker_kb;	/* measured footprint of one worker, 0 unknown */
+	int phase_change;	/* the inputs changed character in the interval, and
+				 * the dispatcher cut the width to the usable CPUs
+				 * (tp_pool_opts.phase_gate) */
 };
 
 struct tp_ctl_opts {
@@ -91,6 +94,7 @@ struct tp_controller {
 	 * -1 refuted). */
 	int jump_from, jump_to, jump_n, jump_verdict;
 	double jump_tput;
+	double last_per;	/* CPUs per busy worker at the last sample with tasks */
 };
 
 /* Finds the controller named name (usage error with a suggestion when none)

@@ -95,6 +95,21 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 		g->hold_s = GRAD_HOLD_MIN_S;
 		g->last = w;
 	}
+	if (s->phase_change) {
+		/* The dispatcher saw the inputs change character and cut the
+		 * width: what was learnt is of the old tasks.  This sample mixes
+		 * both; learn afresh from the next. */
+		g->nlat = g->ilat = 0;
+		g->ceiling = g->floor = 0;
+		g->prev_w = 0;
+		g->explore = g->scaling = 0;
+		g->hold_s = GRAD_HOLD_MIN_S;
+		g->hold_until = 0;
+		g->n = 0;
+		g->last = w;
+		snprintf(d->reason, sizeof(d->reason), "gradient: a new phase of inputs, relearn at %d", w);
+		return;
+	}
 	if (w != g->last) {
 		/* New width: remember the old one's numbers, settle one interval
 		 * unless tasks are much shorter than it. */

@@ -30,6 +30,7 @@ struct tp_monitor {
 	/* Tick state (the thread's, or the test's). */
 	double t0, last_t;
 	long long last_completed;
+	long long last_phases;	/* the pool's phase changes at the last tick */
 	long long mem_base_kb;	/* cgroup memory at the start */
 	_Atomic long long ticks;	/* read by other threads (tests poll it) */
 	int workers;
@@ -110,6 +111,8 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 	cs.workers = snap.workers;
 	cs.busy = snap.busy;
 	cs.queued = snap.queued;
+	cs.phase_change = snap.phase_changes > m->last_phases;
+	m->last_phases = snap.phase_changes;
 	cs.eof = snap.eof;
 	cs.completions = completed - m->last_completed;
 	cs.throughput = cs.dt_s > 0 ? cs.completions / cs.dt_s : 0;

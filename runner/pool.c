@@ -296,6 +296,53 @@ static void retry_push(struct tp_pool *p, const struct tp_task *t, int attempt, 
 	retry_insert(p, r);
 }
 
+unsigned long long tp_pool_input_class(const char *line, size_t len)
+{
+	unsigned long long h = 1469598103934665603ULL;	/* FNV-1a */
+	size_t i;
+
+	for (i = 0; i < len; i++) {
+		unsigned char ch = (unsigned char)line[i];
+
+		if (ch >= '0' && ch <= '9') {
+			while (i + 1 < len && line[i + 1] >= '0' && line[i + 1] <= '9')
+				i++;
+			ch = '0';
+		}
+		h = (h ^ ch) * 1099511628211ULL;
+	}
+	return h;
+}
+
+/* Inputs of one class for this many in a row make a phase; a different
+ * class after one is a phase change.  Inputs whose class changes all the
+ * time (unrelated names) never make one. */
+#define PHASE_RUN 32
+
+/* A new phase starts at most as many tasks as there are CPUs: were they to
+ * spin or compute, more would only queue (and tasks already started cannot
+ * be taken back); if they wait on something else the controller's demand
+ * estimate grows the width again within a sample.  Called with the lock held. */
+static void phase_gate(struct tp_pool *p, const char *line, size_t len)
+{
+	unsigned long long c = tp_pool_input_class(line, len);
+	int cut = (int)ceil(p->o.cpus_usable > 0 ? p->o.cpus_usable : 1);
+
+	if (c == p->cls) {
+		p->cls_run++;
+		return;
+	}
+	if (p->cls_run >= PHASE_RUN) {
+		if (cut < p->o.min_workers)
+			cut = p->o.min_workers;
+		if (atomic_load(&p->target) > cut)
+			atomic_store(&p->target, cut);
+		atomic_fetch_add(&p->phase_changes, 1);
+	}
+	p->cls = c;
+	p->cls_run = 1;
+}
+
 enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t max,
 				 double *due_s)
 {
@@ -337,6 +384,8 @@ enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t m
 		}
 		p->next_seq++;
 		atomic_fetch_add_explicit(&p->inputs_read, 1, memory_order_relaxed);
+		if (p->o.phase_gate)
+			phase_gate(p, line, len);
 		if (h->should_skip && h->should_skip(h->ctx, p->next_seq, line)) {
 			atomic_fetch_add(&p->skipped, 1);
 			if (p->reorder)
@@ -858,6 +907,7 @@ void tp_pool_snapshot(struct tp_pool *p, struct tp_pool_snapshot *s)
 			s->queued += total - s->inputs_read;
 	}
 	s->elapsed_s = p->t0_ns ? tp_pool_elapsed(p) : 0;
+	s->phase_changes = atomic_load(&p->phase_changes);
 }
 
 static double tv_s(const struct timeval *tv)

@@ -77,6 +77,11 @@ struct tp_pool_opts {
 	int multi_input;		/* exec: a batch of B inputs to one invocation */
 	int quiet_warnings;		/* no fork-with-threads warning (tests) */
 	double cpus_usable;		/* for cpu_util; 0 = online CPUs */
+	int phase_gate;			/* adaptive runs: when the inputs change character
+					 * (tp_pool_input_class) after a long run of one,
+					 * cut the width to the usable CPUs so the new
+					 * kind of task starts few; the controller grows
+					 * it back when the tasks wait on something else */
 	const char *worker_exe;		/* process/spawn: a binary with the hidden `worker`
 					 * mode (NULL = /proc/self/exe) */
 	struct tp_pool_hooks hooks;
@@ -91,7 +96,13 @@ struct tp_pool_snapshot {
 	long long inputs_read;
 	int eof;			/* all inputs read */
 	double elapsed_s;
+	long long phase_changes;	/* changes of input class seen by the phase gate */
 };
+
+/* The class of an input line: a hash of the line with every run of digits
+ * read as one digit, so "f001.txt" and "f002.txt" are one class and
+ * "sleep:ms=20" and "lock:cs_us=50" two. */
+unsigned long long tp_pool_input_class(const char *line, size_t len);
 
 /* 1 when config c can run workload wl (NULL: any non-command workload),
  * else 0 with *why saying what is wrong (static text).  Lets bench and tune

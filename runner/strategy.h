@@ -115,6 +115,9 @@ struct tp_pool {
 	struct tp_reorder *reorder;
 	unsigned rng;
 	_Atomic long long inputs_read, skipped, queued_retries;
+	unsigned long long cls;		/* phase gate: the class of the last input */
+	long long cls_run;		/* inputs in a row of that class */
+	_Atomic long long phase_changes;
 	_Atomic int work_done;		/* fill returned DONE with nothing in flight */
 	/* --timeout P%: log2 histogram of successful durations. */
 	_Atomic long long hist[256];
