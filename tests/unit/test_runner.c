@@ -1166,6 +1166,21 @@ static void test_pool_config_valid(void **state)
 	tp_workload_free(ex);
 }
 
+/* Input classes: digit runs are one digit, anything else tells lines apart. */
+static void test_input_class(void **state)
+{
+#define CLS(x) tp_pool_input_class(x, strlen(x))
+	(void)state;
+	assert_true(CLS("data/f001.txt") == CLS("data/f2.txt"));
+	assert_true(CLS("sleep:ms=20") == CLS("sleep:ms=2000"));
+	assert_true(CLS("sleep:ms=20") != CLS("lock:cs_us=20"));
+	assert_true(CLS("a.jpg") != CLS("b.jpg"));
+	assert_true(CLS("12") == CLS("987654"));
+	assert_true(CLS("") != CLS("0"));
+	assert_true(tp_pool_input_class("ab\0c", 4) != CLS("ab"));
+#undef CLS
+}
+
 int main(int argc, char **argv)
 {
 	const char *slash = argc > 0 ? strrchr(argv[0], '/') : NULL;
@@ -1191,6 +1206,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_without_pidfd),
 		cmocka_unit_test(test_pool_exec_output_spill),
 		cmocka_unit_test(test_pool_emfile_shrinks),
+		cmocka_unit_test(test_input_class),
 	};
 
 	snprintf(worker_exe, sizeof(worker_exe), "%.*s/../tunepool",
