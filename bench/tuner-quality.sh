@@ -12,13 +12,15 @@
 # machine are noisy: quote them with the load.
 #   sh bench/tuner-quality.sh            (QUALITY_RUNS=3 default; 10 for the goal)
 #   QUALITY_ONLY="lock sleep" sh bench/tuner-quality.sh
+#   QUALITY_KEEP=DIR keeps every run's results and logs under DIR.
 set -u
 top=$(cd "$(dirname "$0")/.." && pwd)
 TP=${TP:-$top/build/tunepool}
 RUNS=${QUALITY_RUNS:-3}
 ONLY=${QUALITY_ONLY:-"cpu sleep lock membw gzip"}
 work=$(mktemp -d "${TMPDIR:-/tmp}/tp-quality.XXXXXX")
-trap 'rm -rf "$work"' EXIT
+keep=${QUALITY_KEEP:-}
+trap '[ -n "$keep" ] && mkdir -p "$keep" && cp -r "$work"/. "$keep"/; rm -rf "$work"' EXIT
 export XDG_CACHE_HOME="$work/cache"
 [ -x "$TP" ] || { echo "tuner-quality: build first (make)"; exit 2; }
 
@@ -85,7 +87,13 @@ for name in $ONLY; do
 	set -- $gb; gw=$1 gbat=$2 gs=$3 gst=$4 grate=$5
 	set -- $ar; aw=$1 abat=$2 as=$3 ast=$4
 	# re-measure both in one interleaved bench session, ~0.5 s per run
-	n=$(echo "$grate" | awk '{ n = int($1 * 0.5); if (n < 64) n = 64; print n }')
+	# whole rounds of workers x batch for both, as the tuner measures: a
+	# partial last round would measure the remainder, not the config
+	n=$(py "
+import math
+l = math.lcm($gw * $gbat, $aw * $abat)
+n = max(64, int($grate * 0.5))
+print(-(-n // l) * l if l <= 4 * n else n)")
 	bwl=$(echo "$wl" | sed "s/--count [0-9]*/--count $n/")
 	starts=""; [ "$gst" != - ] && starts="$gst"; [ "$ast" != - ] && starts="${starts:+$starts,}$ast"
 	eval "set -- $bwl"

@@ -136,6 +136,21 @@ static struct tp_pool_eval_entry *entry(struct tp_pool_evaluator *pe, const stru
 	return NULL;
 }
 
+/* Rounds tasks up to whole rounds of workers x batch: every worker gets the
+ * same number of batches, so no run ends on a partial round where most
+ * workers sit idle.  Without it a short run of uniform tasks (20 ms sleeps,
+ * 100 ms runs) measures the remainder of tasks / workers rather than the
+ * config: 107 tasks on 32 workers take four rounds, 128 take four too, and
+ * widths or batches that differ only by that remainder look 20% apart. */
+static long long full_rounds(const struct tp_pool_evaluator *pe, const struct tp_config *c,
+			     long long tasks)
+{
+	long long round = (long long)(c->workers > 0 ? c->workers : 1) * (c->batch > 0 ? c->batch : 1);
+	long long up = (tasks + round - 1) / round * round;
+
+	return up <= pe->max_tasks ? up : tasks;
+}
+
 static long long clamp_tasks(const struct tp_pool_evaluator *pe, const struct tp_config *c,
 			     double want)
 {
@@ -147,7 +162,7 @@ static long long clamp_tasks(const struct tp_pool_evaluator *pe, const struct tp
 		want = 8;
 	if (want > (double)pe->max_tasks)
 		want = (double)pe->max_tasks;
-	return (long long)ceil(want);
+	return full_rounds(pe, c, (long long)ceil(want));
 }
 
 /* First run ever: double the tasks until a run lasts min_time (not recorded). */
@@ -218,7 +233,8 @@ static int pool_eval(void *ctx, const struct tp_config *c, struct tp_repeat *out
 		e->config = *c;
 		e->tasks = tasks;
 	}
-	rc = run_pool(pe, c, e->tasks > clamp_tasks(pe, c, 0) ? e->tasks : clamp_tasks(pe, c, 0),
+	rc = run_pool(pe, c, full_rounds(pe, c, e->tasks > clamp_tasks(pe, c, 0) ?
+						  e->tasks : clamp_tasks(pe, c, 0)),
 		      pe->ev.stop_below_rate, out);
 	if (rc == 0 && e->rate == 0)
 		e->rate = out->throughput;

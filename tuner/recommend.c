@@ -6,6 +6,7 @@
 #include "core/stats.h"
 #include "tuner/space.h"
 
+#include <gsl/gsl_cdf.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -13,6 +14,7 @@
 
 void tp_recommend_opts_init(struct tp_recommend_opts *o)
 {
+	memset(o, 0, sizeof(*o));
 	o->alpha = 0.05;
 	o->tolerance = 0.03;
 }
@@ -35,15 +37,77 @@ int tp_trial_worse(struct tp_protocol *p, const struct tp_trial *a, const struct
 	return worse;
 }
 
+static int paired_index(const struct tp_paired *pr, const struct tp_trial *t)
+{
+	int i;
+
+	if (!pr || !t)
+		return -1;
+	for (i = 0; i < pr->n; i++)
+		if (tp_config_equal(&pr->configs[i], &t->config))
+			return i;
+	return -1;
+}
+
+/* Paired rounds rather than the medians of all repeats: a trial's repeats
+ * from the exploration were taken at other moments than its rival's, and on
+ * a shared machine those moments differ by more than the tolerance (another
+ * job's burst halves a memory-bound config for a second).  Within a round
+ * the rivals ran back to back, so the ratio cancels what they shared. */
+int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
+		    const struct tp_trial *b, double *ratio, double *worse)
+{
+	int ia = paired_index(pr, a), ib = paired_index(pr, b), r;
+	unsigned n = 0, below = 0;
+	double v[TP_PAIRED_ROUNDS];
+
+	if (ia < 0 || ib < 0)
+		return 0;
+	for (r = 0; r < pr->rounds && r < TP_PAIRED_ROUNDS; r++) {
+		int ra = pr->rep[ia][r], rb = pr->rep[ib][r];
+		double sa, sb;
+
+		if (ra < 0 || rb < 0 || (size_t)ra >= a->nrepeats || (size_t)rb >= b->nrepeats)
+			continue;
+		sa = tp_objective_score(p->o.objective, &a->config, &a->repeats[ra]);
+		sb = tp_objective_score(p->o.objective, &b->config, &b->repeats[rb]);
+		if (!(sb > 0))
+			continue;
+		v[n++] = sa / sb;
+		below += sa < sb;
+	}
+	if (n < 3)
+		return 0;
+	*ratio = tp_stats_median(v, n);
+	/* P(at least `below` of n fair coin flips), the one-sided sign test. */
+	*worse = below ? gsl_cdf_binomial_Q(below - 1, 0.5, n) : 1.0;
+	return (int)n;
+}
+
+int tp_trial_near(struct tp_protocol *p, const struct tp_trial *a, const struct tp_trial *b,
+		  const struct tp_recommend_opts *o)
+{
+	double r, w;
+
+	if (tp_trial_equivalent(p, a, b, o))
+		return 1;
+	return tp_paired_ratio(p, o->paired, a, b, &r, &w) &&
+	       r >= 1.0 - 3 * o->tolerance && w >= o->alpha;
+}
+
 int tp_trial_equivalent(struct tp_protocol *p, const struct tp_trial *a,
 			const struct tp_trial *b, const struct tp_recommend_opts *o)
 {
 	double sa = tp_protocol_score(p, a), sb = tp_protocol_score(p, b);
 	struct tp_stats qa, qb;
-	double *va, *vb;
+	double *va, *vb, r, w;
 	size_t na, nb;
 
-	if (a == b || sa >= (1.0 - o->tolerance) * sb)
+	if (a == b)
+		return 1;
+	if (tp_paired_ratio(p, o->paired, a, b, &r, &w))
+		return r >= 1.0 - 2.0 / 3 * o->tolerance;
+	if (sa >= (1.0 - o->tolerance) * sb)
 		return 1;
 	if (!(sa >= (1.0 - 3 * o->tolerance) * sb) || tp_trial_worse(p, a, b, o->alpha))
 		return 0;
@@ -122,11 +186,40 @@ struct tp_trial *tp_best_trial(struct tp_protocol *p, const struct tp_space *s)
 	return best;
 }
 
+struct tp_trial *tp_paired_best(struct tp_protocol *p, const struct tp_space *s,
+				const struct tp_paired *pr)
+{
+	struct tp_trial *best = NULL;
+	double bs = -INFINITY;
+	int i, r;
+
+	for (i = 0; pr && i < pr->n; i++) {
+		struct tp_trial *t = tp_protocol_find(p, &pr->configs[i]);
+		double v[TP_PAIRED_ROUNDS], m;
+		size_t n = 0;
+
+		if (!t || !eligible(p, t) || (s && !tp_space_allows(s, &t->config)))
+			continue;
+		for (r = 0; r < pr->rounds && r < TP_PAIRED_ROUNDS; r++)
+			if (pr->rep[i][r] >= 0 && (size_t)pr->rep[i][r] < t->nrepeats)
+				v[n++] = tp_objective_score(p->o.objective, &t->config,
+							    &t->repeats[pr->rep[i][r]]);
+		if (n < 3)
+			continue;
+		m = tp_stats_median(v, n);
+		if (m > bs || (m == bs && best && tp_trial_cost_cmp(s, t, best) < 0)) {
+			bs = m;
+			best = t;
+		}
+	}
+	return best;
+}
+
 int tp_recommend(struct tp_protocol *p, const struct tp_space *s,
 		 const struct tp_recommend_opts *o)
 {
 	struct tp_recommendation *rec = &p->res->rec;
-	struct tp_trial *best = tp_best_trial(p, s), *pick;
+	struct tp_trial *best = tp_best_trial(p, s), *pick, *prev, *race;
 	struct tp_stats st;
 	size_t i, n;
 	double *v;
@@ -135,6 +228,9 @@ int tp_recommend(struct tp_protocol *p, const struct tp_space *s,
 	memset(rec, 0, sizeof(*rec));
 	if (!best)
 		return -1;
+	race = tp_paired_best(p, s, o->paired);
+	if (race)
+		best = race;
 	pick = best;
 	for (i = 0; i < p->res->ntrials; i++) {
 		struct tp_trial *t = &p->res->trials[i];
@@ -143,6 +239,11 @@ int tp_recommend(struct tp_protocol *p, const struct tp_space *s,
 		    tp_trial_equivalent(p, t, best, o) && tp_trial_cost_cmp(s, t, pick) < 0)
 			pick = t;
 	}
+	/* Hysteresis: an equivalent winner does not replace the last one. */
+	prev = o->previous ? tp_protocol_find(p, o->previous) : NULL;
+	if (prev && eligible(p, prev) && (!s || tp_space_allows(s, &prev->config)) &&
+	    tp_trial_equivalent(p, prev, best, o))
+		pick = prev;
 	rec->present = 1;
 	rec->config = pick->config;
 	snprintf(rec->objective, sizeof(rec->objective), "%s", tp_objective_name(p->o.objective));
@@ -162,7 +263,7 @@ int tp_recommend(struct tp_protocol *p, const struct tp_space *s,
 		struct tp_trial *t = &p->res->trials[i];
 
 		if (t == pick || !eligible(p, t) || (s && !tp_space_allows(s, &t->config)) ||
-		    !tp_trial_equivalent(p, t, best, o))
+		    !(tp_trial_near(p, t, best, o) || tp_trial_near(p, t, pick, o)))
 			continue;
 		rec->near = tp_xrealloc(rec->near, (rec->nnear + 1) * sizeof(*rec->near));
 		rec->near[rec->nnear++] = t->config;

@@ -181,11 +181,12 @@ int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, i
 			if (ts[i]->config.workers > w && !hi)
 				hi = ts[i]->config.workers;
 		}
-		/* Midpoints toward each measured neighbour while the gap is > 10%. */
-		if (lo && w - lo > 1 && (w - lo) > 0.1 * w)
-			cand[nc++] = (lo + w) / 2;
-		if (hi && hi - w > 1 && (hi - w) > 0.1 * w)
-			cand[nc++] = (w + hi + 1) / 2;
+		/* Canonical midpoints toward each measured neighbour while the
+		 * gap is > 10%. */
+		if (lo && (w - lo) > 0.1 * w && (cand[nc] = tp_space_between(run->space, lo, w)))
+			nc++;
+		if (hi && (hi - w) > 0.1 * w && (cand[nc] = tp_space_between(run->space, w, hi)))
+			nc++;
 		if (!nc)
 			return 0;
 		c = best->config;
@@ -241,9 +242,8 @@ int tp_search_refine_knee(struct tp_search_run *run, int batch, int method, int 
 			    t->config.workers > lo)
 				lo = t->config.workers;
 		}
-		if (!lo || w - lo <= 1 || (w - lo) <= 0.1 * w)
+		if (!lo || (w - lo) <= 0.1 * w || !(c.workers = tp_space_between(run->space, lo, w)))
 			return 0;
-		c.workers = (lo + w) / 2;
 		if (tp_search_measure(run, &c))
 			return -1;
 	}
@@ -251,54 +251,156 @@ int tp_search_refine_knee(struct tp_search_run *run, int batch, int method, int 
 }
 
 
-int tp_search_confirm(struct tp_search_run *run, int min_repeats, int max_configs)
+/* Adds c to the race unless it is there, not allowed or the race is full. */
+static void race_add(struct tp_search_run *run, const struct tp_config *c)
+{
+	struct tp_paired *pr = &run->paired;
+	int i;
+
+	if (pr->n >= TP_PAIRED_MAX || !tp_space_allows(run->space, c))
+		return;
+	for (i = 0; i < pr->n; i++)
+		if (tp_config_equal(&pr->configs[i], c))
+			return;
+	pr->configs[pr->n] = *c;
+	for (i = 0; i < TP_PAIRED_ROUNDS; i++)
+		pr->rep[pr->n][i] = -1;
+	pr->n++;
+}
+
+/* The cheapest usable configs scoring at least floor * bs, cheaper than best
+ * when cheaper is set, at most max of them, into the race. */
+static void race_add_cheapest(struct tp_search_run *run, const struct tp_trial *best, double floor,
+			      int cheaper, int max)
 {
 	struct tp_protocol *p = run->proto;
-	int saved = p->o.min_repeats, pass, rc = 0;
+	double bs = tp_protocol_score(p, best);
+	struct tp_trial *ts[TP_PAIRED_MAX];
+	int n = 0, j;
+	size_t i;
 
-	if (min_repeats > p->o.max_repeats)
-		min_repeats = p->o.max_repeats;
-	for (pass = 0; pass < 2 && !rc; pass++) {
-		struct tp_trial *best = tp_best_trial(p, run->space);
-		struct tp_config cs[65];
-		struct tp_trial *ts[64];
-		size_t n = 0, i, j;
-		double bs;
+	for (i = 0; i < run->res->ntrials; i++) {
+		struct tp_trial *t = &run->res->trials[i];
 
-		if (!best)
-			break;
-		bs = tp_protocol_score(p, best);
-		/* The cheapest contenders: they are what the tie-break picks. */
-		for (i = 0; i < run->res->ntrials; i++) {
-			struct tp_trial *t = &run->res->trials[i];
-
-			if (t == best || !tp_protocol_usable(p, t) ||
-			    !tp_space_allows(run->space, &t->config) ||
-			    !(tp_protocol_score(p, t) >= (1 - 3 * run->rec.tolerance) * bs))
-				continue;
-			for (j = n; j > 0 && tp_trial_cost_cmp(run->space, t, ts[j - 1]) < 0; j--)
-				if (j < 64)
-					ts[j] = ts[j - 1];
-			if (j < 64) {
-				ts[j] = t;
-				if (n < 64)
-					n++;
-			}
+		if (t == best || !tp_protocol_usable(p, t) || !tp_space_allows(run->space, &t->config) ||
+		    !(tp_protocol_score(p, t) >= floor * bs) ||
+		    (cheaper && tp_trial_cost_cmp(run->space, t, best) >= 0))
+			continue;
+		for (j = n; j > 0 && tp_trial_cost_cmp(run->space, t, ts[j - 1]) < 0; j--)
+			if (j < max)
+				ts[j] = ts[j - 1];
+		if (j < max) {
+			ts[j] = t;
+			if (n < max)
+				n++;
 		}
-		if (n > (size_t)max_configs)
-			n = (size_t)max_configs;
-		for (i = 0; i < n; i++)
-			cs[i] = ts[i]->config;
-		cs[n++] = best->config;
-		p->o.min_repeats = min_repeats;
-		rc = tp_protocol_measure(p, cs, n);
-		p->o.min_repeats = saved;
 	}
-	return rc;
+	for (j = 0; j < n; j++)
+		race_add(run, &ts[j]->config);
+}
+
+/* One paired round over the live racers; records which repeat each added.
+ * 0, 1 when fewer than two are live, -1 on a system error. */
+static int race_round(struct tp_search_run *run, const int *live)
+{
+	struct tp_protocol *p = run->proto;
+	struct tp_paired *pr = &run->paired;
+	struct tp_config cs[TP_PAIRED_MAX];
+	size_t before[TP_PAIRED_MAX];
+	int idx[TP_PAIRED_MAX], m = 0, i, r = pr->rounds;
+
+	for (i = 0; i < pr->n; i++) {
+		struct tp_trial *t;
+
+		if (!live[i])
+			continue;
+		t = tp_protocol_find(p, &pr->configs[i]);
+		before[m] = t ? t->nrepeats : 0;
+		idx[m] = i;
+		cs[m++] = pr->configs[i];
+	}
+	if (m < 2)
+		return 1;	/* nothing to pair */
+	if (tp_protocol_round(p, cs, (size_t)m))
+		return -1;
+	for (i = 0; i < m; i++) {
+		struct tp_trial *t = tp_protocol_find(p, &cs[i]);
+
+		if (t && t->nrepeats == before[i] + 1)
+			pr->rep[idx[i]][r] = (int)before[i];
+	}
+	pr->rounds++;
+	return 0;
+}
+
+/* The final race.  Its rivals: the best; the cheapest configs within 3
+ * tolerances of it (what the tie-break picks from); the two cheapest of those
+ * cheaper than it within 8 tolerances, whose exploration repeats may have
+ * been taken in someone else's burst; and the last recommendation.  They
+ * run `rounds` paired rounds, and up to 4 more for the ones whose ratio to
+ * the race's best sits at the equivalence boundary (1 - 2 tol .. 1 - tol/2):
+ * the comparison that decides the pick is the best-measured one.  A rival
+ * that a sign test calls worse by more than 3 tolerances leaves after the
+ * third round. */
+int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
+{
+	struct tp_protocol *p = run->proto;
+	struct tp_paired *pr = &run->paired;
+	struct tp_trial *best = tp_best_trial(p, run->space);
+	double tol = run->rec.tolerance;
+	int live[TP_PAIRED_MAX], i, rc = 0;
+
+	memset(pr, 0, sizeof(*pr));
+	run->rec.paired = NULL;
+	if (!best)
+		return 0;
+	race_add(run, &best->config);
+	race_add_cheapest(run, best, 1 - 3 * tol, 0, max_configs);
+	race_add_cheapest(run, best, 1 - 8 * tol, 1, 2);
+	if (run->rec.previous && tp_protocol_usable(p, tp_protocol_find(p, run->rec.previous)))
+		race_add(run, run->rec.previous);
+	for (i = 0; i < pr->n; i++)
+		live[i] = 1;
+	run->rec.paired = pr;
+	while (!rc && pr->rounds < rounds + 4 && pr->rounds < TP_PAIRED_ROUNDS &&
+	       !tp_protocol_exhausted(p)) {
+		if (pr->rounds >= 3) {
+			struct tp_trial *ref = tp_paired_best(p, run->space, pr);
+			int others = 0;
+
+			if (!ref)
+				break;
+			for (i = 0; i < pr->n; i++) {
+				struct tp_trial *t = tp_protocol_find(p, &pr->configs[i]);
+				double ratio, worse;
+
+				if (t == ref) {
+					live[i] = 1;
+					continue;
+				}
+				if (!live[i])
+					continue;
+				if (!tp_protocol_usable(p, t) ||
+				    !tp_paired_ratio(p, pr, t, ref, &ratio, &worse))
+					live[i] = 0;
+				else if (ratio < 1 - 3 * tol && worse < run->rec.alpha)
+					live[i] = 0;	/* clearly worse: not even near */
+				else if (pr->rounds >= rounds &&
+					 !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2))
+					live[i] = 0;	/* decided */
+				others += live[i];
+			}
+			if (!others)
+				break;
+		}
+		rc = race_round(run, live);
+	}
+	return rc < 0 ? -1 : 0;
 }
 
 int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run)
 {
+	run->rec.previous = run->warm;
 	if (d->run(run) || tp_search_confirm(run, 5, 3))
 		return -1;
 	if (tp_recommend(run->proto, run->space, &run->rec))

@@ -17,6 +17,7 @@ struct tp_search_run {
 	struct tp_recommend_opts rec;
 	const struct tp_config *warm;		/* last best (result cache), or NULL */
 	int racing_repeats;			/* cap of racing rounds (10) */
+	struct tp_paired paired;		/* the final race (tp_search_confirm) */
 };
 
 struct tp_search_desc {
@@ -54,10 +55,13 @@ struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch
 /* Bisects between the cheapest equivalent and the next smaller count measured,
  * to find where the curve reaches its plateau; at most steps measurements. */
 int tp_search_refine_knee(struct tp_search_run *run, int batch, int method, int steps);
-/* Confirmation: the best and up to max_configs of the cheapest configs
- * within 3 tolerances of it are measured to at least min_repeats, so the
- * equivalence tests rest on enough repeats (twice: the best may change). */
-int tp_search_confirm(struct tp_search_run *run, int min_repeats, int max_configs);
+/* The final race: the best, up to max_configs of the cheapest configs within
+ * 3 tolerances of it, the two cheapest cheaper ones within 8 tolerances and
+ * the last recommendation (run->rec.previous) run `rounds` paired rounds
+ * (interleaved, one repeat each per round), and up to 4 more for those at
+ * the equivalence boundary; run->rec.paired then points at run->paired, so
+ * the recommendation compares them round by round.  0 or -1. */
+int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs);
 /* Runs d, confirms the contenders and fills the recommendation; 0 or -1
  * (none could be measured: an error naming it). */
 int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run);

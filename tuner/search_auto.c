@@ -72,6 +72,53 @@ static int sweep_batch(struct tp_search_run *run, int w)
 	return 0;
 }
 
+/* The batch that won at the cheapest width w, tried at the widths measured
+ * between w and the best width at batch 1: the cheapest width equivalent at
+ * batch 1 may sit a few percent below the plateau, and the batch gain does
+ * not close that gap, so the final race needs (wider, best batch) too. */
+static int batch_across(struct tp_search_run *run, int w)
+{
+	const struct tp_space *s = run->space;
+	struct tp_trial *top = tp_search_best_workers(run, 1, 0), *bb = NULL;
+	double bs = -INFINITY;
+	int i;
+
+	for (i = 0; i < s->nbatches; i++) {
+		struct tp_config c = tp_space_config(s, w, s->batches[i], 0);
+		struct tp_trial *t = tp_protocol_find(run->proto, &c);
+
+		if (tp_protocol_usable(run->proto, t) && tp_protocol_score(run->proto, t) > bs) {
+			bs = tp_protocol_score(run->proto, t);
+			bb = t;
+		}
+	}
+	if (!top || !bb || bb->config.batch == 1 || top->config.workers <= w)
+		return 0;
+	for (i = 0; i < s->nworkers + 64 && !tp_protocol_exhausted(run->proto); i++) {
+		struct tp_trial *ts = NULL;
+		struct tp_config c;
+		size_t k;
+		int next = 0;
+
+		/* the next width measured at batch 1 above w, up to the best's */
+		for (k = 0; k < run->res->ntrials; k++) {
+			const struct tp_config *tc = &run->res->trials[k].config;
+
+			if (tc->batch == 1 && tp_space_method_index(s, tc) == 0 && tc->workers > w &&
+			    tc->workers <= top->config.workers && (!next || tc->workers < next))
+				next = tc->workers;
+		}
+		if (!next)
+			break;
+		w = next;
+		c = tp_space_config(s, w, bb->config.batch, 0);
+		if (tp_space_allows(s, &c) && tp_search_measure(run, &c))
+			return -1;
+		(void)ts;
+	}
+	return 0;
+}
+
 /* Sweep, model, refinement and batch sweep under the default method. */
 static int explore(struct tp_search_run *run)
 {
@@ -82,7 +129,7 @@ static int explore(struct tp_search_run *run)
 		return -1;
 	if (!tp_search_fit(run, 1, 0) && !strcmp(run->res->model.kind, "usl")) {
 		double peak = run->res->model.peak_workers;
-		struct tp_config c = tp_space_config(s, (int)lround(peak), 1, 0);
+		struct tp_config c = tp_space_config(s, tp_space_snap(s, peak), 1, 0);
 
 		if (c.workers >= 1 && c.workers <= s->max_workers && tp_search_measure(run, &c))
 			return -1;
@@ -92,7 +139,7 @@ static int explore(struct tp_search_run *run)
 	pick = tp_search_cheapest_workers(run, 1, 0);
 	if (pick && sweep_batch(run, pick->config.workers))
 		return -1;
-	return 0;
+	return pick ? batch_across(run, pick->config.workers) : 0;
 }
 
 static int run_auto(struct tp_search_run *run)
@@ -143,7 +190,9 @@ static int run_auto(struct tp_search_run *run)
 			cands[n++] = c;
 		}
 	}
-	return n > 1 ? tp_search_race(run, cands, n) : 0;
+	/* With one method the final race (tp_search_confirm) compares the
+	 * equivalents, paired; a race here would only measure them twice. */
+	return n > 1 && s->nmethods > 1 ? tp_search_race(run, cands, n) : 0;
 }
 
 const struct tp_search_desc tp_search_auto = {

@@ -4,6 +4,7 @@
 
 #include "probes/machine.h"
 
+#include <limits.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -203,4 +204,49 @@ size_t tp_space_grid(const struct tp_space *s, struct tp_config **out)
 				(*out)[n++] = tp_space_config(s, s->workers[i], s->batches[j], k);
 			}
 	return n;
+}
+
+/* The next canonical count above w (w >= 0), or INT_MAX past the cap. */
+static int next_canonical(const struct tp_space *s, int w)
+{
+	int next = w < 8 ? w + 1 : INT_MAX, i, k;
+
+	for (k = 1; k < 64 && w >= 8; k++) {
+		double v = 8 * pow(2, k / 4.0);
+		int c = v > INT_MAX / 2 ? INT_MAX : (int)lround(v);
+
+		if (c > w) {
+			next = c;
+			break;
+		}
+	}
+	for (i = 0; i < s->nworkers; i++)
+		if (s->workers[i] > w && s->workers[i] < next)
+			next = s->workers[i];
+	return next;
+}
+
+int tp_space_between(const struct tp_space *s, int lo, int hi)
+{
+	double mid = (lo + hi) / 2.0;
+	int w, pick = 0;
+
+	for (w = next_canonical(s, lo); w < hi; w = next_canonical(s, w))
+		if (!pick || fabs(w - mid) < fabs(pick - mid))
+			pick = w;
+	return pick;
+}
+
+int tp_space_snap(const struct tp_space *s, double want)
+{
+	int w = 1, best = 1;
+
+	while (w <= s->max_workers) {
+		if (fabs(w - want) < fabs(best - want))
+			best = w;
+		if (w > want)
+			break;
+		w = next_canonical(s, w);
+	}
+	return best;
 }

@@ -56,6 +56,15 @@ struct tp_space {
  * Methods: exec for commands; thread, then process/fork and process/spawn
  * unless the workload needs threads. */
 void tp_space_build(struct tp_space *s, const struct tp_space_seed *seed);
+/* Canonical worker counts, the only ones searches measure: the space's
+ * candidates, every count up to 8, and past 8 the ladder round(8 x 2^(k/4))
+ * (10, 11, 13, 16, 19, 23, 27, 32, 38, 45, 54, 64, ...).  Independent runs
+ * then measure the same widths, and a refinement cannot invent a 29 that
+ * differs from a 27 by noise only.  The canonical count strictly between lo
+ * and hi nearest their midpoint, or 0 when there is none. */
+int tp_space_between(const struct tp_space *s, int lo, int hi);
+/* The canonical count nearest w (ties: the smaller), within 1..max_workers. */
+int tp_space_snap(const struct tp_space *s, double w);
 /* Fills seed from a probed machine and a workload descriptor. */
 void tp_space_seed_from_machine(struct tp_space_seed *seed, const struct tp_machine *m,
 				const struct tp_workload_desc *wd, long long ninputs);

@@ -293,6 +293,30 @@ static double tune(struct harness *h, const char *name)
 	return truth(&h->syn, &h->res.rec.config);
 }
 
+static void dump(struct harness *h, const char *name)
+{
+	size_t q;
+	int i, r;
+
+	fprintf(stderr, "%s: rec w=%d b=%d %s\n", name, h->res.rec.config.workers,
+		h->res.rec.config.batch, h->res.rec.config.strategy);
+	for (q = 0; q < h->res.ntrials; q++) {
+		const struct tp_trial *t = &h->res.trials[q];
+
+		fprintf(stderr, "  w=%d b=%d %s/%s n=%zu med=%.1f truth=%.1f [%.1f %.1f] fl=%u\n",
+			t->config.workers, t->config.batch, t->config.strategy, t->config.start,
+			t->nrepeats, t->stats.median, truth(&h->syn, &t->config), t->stats.ci_low,
+			t->stats.ci_high, tp_protocol_flags(&h->proto, t));
+	}
+	for (i = 0; i < h->run.paired.n; i++) {
+		fprintf(stderr, "  race w=%d b=%d %s:", h->run.paired.configs[i].workers,
+			h->run.paired.configs[i].batch, h->run.paired.configs[i].strategy);
+		for (r = 0; r < h->run.paired.rounds; r++)
+			fprintf(stderr, " %d", h->run.paired.rep[i][r]);
+		fprintf(stderr, "\n");
+	}
+}
+
 static double grid_best_truth(struct harness *h)
 {
 	double best = 0;
@@ -389,6 +413,8 @@ static void test_auto_matches_grid_at_a_fraction(void **state)
 	harness_init(&a, curve_usl, 0.02, TP_CLASS_CPU, 32, 5, 0);
 	a.syn.batch_gain = 0.05;
 	got = tune(&a, "auto");
+	if (getenv("TP_DEBUG"))
+		dump(&a, "auto");
 	if (got < 0.97 * best || a.proto.evals > 0.3 * grid_evals)
 		fail_msg("auto: %.1f of best %.1f with %d evals (grid %d)", got, best,
 			 a.proto.evals, grid_evals);
