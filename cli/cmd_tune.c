@@ -301,6 +301,10 @@ static int run_tune(int argc, char **argv)
 			if (parse_budget(optarg, &a.o))
 				return tp_usage_error("tune: --budget '%s' is neither a time (60s, 2m) "
 						      "nor a number of runs (40)", optarg), TP_EXIT_USAGE;
+			if (a.o.budget_evals == 1)
+				return tp_usage_error("tune: --budget '%s' is too small: measuring one "
+						      "config takes 2 runs (a warm-up and a measured "
+						      "run); give at least 2", optarg), TP_EXIT_USAGE;
 			break;
 		case 'k':
 			if (tp_parse_long(optarg, &v) || v < 1)
@@ -456,7 +460,8 @@ const struct tp_cmd_desc tp_cmd_tune = {
 		"                       race strategies; grid: everything; racing: Mann-Whitney\n"
 		"                       races; usl: fit on >= 6 worker counts, measure around N*\n"
 		"      --objective O    throughput (default), latency (p95), efficiency (per worker)\n"
-		"  -b, --budget B       time (60s, 2m) or runs (40); default: until the search ends\n"
+		"  -b, --budget B       time (60s, 2m) or runs (40, at least 2); default: until the\n"
+		"                       search ends; one config is measured even past a time budget\n"
 		"      --sample K       tune on K of the inputs (seeded; stratified by file size)\n"
 		"      --seed N         seed of sampling and interleaving (default 1)\n"
 		"  -o, --output FILE    tunepool.conf to write (default tunepool.conf); DIR with --suite\n"

@@ -55,7 +55,8 @@ struct tp_protocol {
 	double t0;
 	int evals;			/* evaluator calls so far */
 	int measured;			/* repeats added in this session */
-	int exhausted;			/* the budget ran out */
+	int exhausted;			/* the budget ran out (or interrupted) */
+	int interrupted;		/* SIGINT: nothing more runs */
 	int stop_slow;			/* racing: runs below half the best rate stop */
 	char warmed[8][2 * TP_NAME_MAX];	/* methods already warmed up */
 	int nwarmed;

@@ -239,10 +239,11 @@ int tp_recommend(struct tp_protocol *p, const struct tp_space *s,
 		    tp_trial_equivalent(p, t, best, o) && tp_trial_cost_cmp(s, t, pick) < 0)
 			pick = t;
 	}
-	/* Hysteresis: an equivalent winner does not replace the last one. */
+	/* Hysteresis: the last winner stays until the data call it worse than
+	 * the best (not near it): an equivalent challenger is no reason to flip. */
 	prev = o->previous ? tp_protocol_find(p, o->previous) : NULL;
 	if (prev && eligible(p, prev) && (!s || tp_space_allows(s, &prev->config)) &&
-	    tp_trial_equivalent(p, prev, best, o))
+	    tp_trial_near(p, prev, best, o))
 		pick = prev;
 	rec->present = 1;
 	rec->config = pick->config;

@@ -11,7 +11,7 @@ struct tp_space;
  * round, interleaved in a seeded random order, so a round's repeats share the
  * machine's state (another job's burst slows them all).  rep[i][r] is the
  * index in config i's trial of its repeat of round r, or -1. */
-#define TP_PAIRED_MAX 8
+#define TP_PAIRED_MAX 10
 #define TP_PAIRED_ROUNDS 12
 
 struct tp_paired {
@@ -26,8 +26,8 @@ struct tp_recommend_opts {
 	/* The final race (NULL: none yet): configs in it are compared by the
 	 * median of their per-round ratios, and its best is the reference. */
 	const struct tp_paired *paired;
-	/* The last recommendation (result cache), kept while it is equivalent
-	 * to the best (NULL: none). */
+	/* The last recommendation (result cache), kept while it is near the
+	 * best (NULL: none). */
 	const struct tp_config *previous;
 };
 
@@ -68,7 +68,7 @@ struct tp_trial *tp_paired_best(struct tp_protocol *p, const struct tp_space *s,
 int tp_trial_cost_cmp(const struct tp_space *s, const struct tp_trial *a,
 		      const struct tp_trial *b);
 /* Fills p->res->rec: the cheapest equivalent of the best (the previous
- * recommendation instead while it is equivalent: re-running does not flip
+ * recommendation instead while it is near the best: re-running does not flip
  * between equivalent winners), its objective value and CI, and as
  * near_equivalent every other config near the pick or the best.  The best is
  * the final race's (highest median over its paired rounds) when there was

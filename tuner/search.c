@@ -299,6 +299,36 @@ static void race_add_cheapest(struct tp_search_run *run, const struct tp_trial *
 		race_add(run, &ts[j]->config);
 }
 
+/* The n widest widths measured below best's at batch 1 under the default
+ * method, whatever they scored: a burst of another job during their
+ * exploration repeats can put them anywhere (half speed on 2 CPUs). */
+static void race_add_narrower(struct tp_search_run *run, const struct tp_trial *best, int n)
+{
+	int below = best->config.workers;
+
+	while (n-- > 0) {
+		int w = 0;
+		size_t i;
+
+		for (i = 0; i < run->res->ntrials; i++) {
+			const struct tp_trial *t = &run->res->trials[i];
+
+			if (t->config.batch == 1 && tp_space_method_index(run->space, &t->config) == 0 &&
+			    tp_protocol_usable(run->proto, t) && t->config.workers < below &&
+			    t->config.workers > w)
+				w = t->config.workers;
+		}
+		if (!w)
+			return;
+		below = w;
+		{
+			struct tp_config c = tp_space_config(run->space, w, 1, 0);
+
+			race_add(run, &c);
+		}
+	}
+}
+
 /* One paired round over the live racers; records which repeat each added.
  * 0, 1 when fewer than two are live, -1 on a system error. */
 static int race_round(struct tp_search_run *run, const int *live)
@@ -355,10 +385,11 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 	if (!best)
 		return 0;
 	race_add(run, &best->config);
-	race_add_cheapest(run, best, 1 - 3 * tol, 0, max_configs);
-	race_add_cheapest(run, best, 1 - 8 * tol, 1, 2);
 	if (run->rec.previous && tp_protocol_usable(p, tp_protocol_find(p, run->rec.previous)))
 		race_add(run, run->rec.previous);
+	race_add_cheapest(run, best, 1 - 3 * tol, 0, max_configs);
+	race_add_narrower(run, best, 2);
+	race_add_cheapest(run, best, 1 - 8 * tol, 1, 2);
 	for (i = 0; i < pr->n; i++)
 		live[i] = 1;
 	run->rec.paired = pr;
@@ -383,7 +414,8 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 				if (!tp_protocol_usable(p, t) ||
 				    !tp_paired_ratio(p, pr, t, ref, &ratio, &worse))
 					live[i] = 0;
-				else if (ratio < 1 - 3 * tol && worse < run->rec.alpha)
+				else if ((ratio < 1 - 3 * tol && worse < run->rec.alpha) ||
+					 ratio < 1 - 8 * tol)
 					live[i] = 0;	/* clearly worse: not even near */
 				else if (pr->rounds >= rounds &&
 					 !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2))
@@ -398,10 +430,37 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 	return rc < 0 ? -1 : 0;
 }
 
+/* A budget spent before any config had a measured run (a time budget
+ * shorter than the calibration and warm-up): one measured run of the seed
+ * config past it, the last recommendation or else the CPU count at batch 1,
+ * so a tune always recommends something it measured. */
+static int measure_seed(struct tp_search_run *run)
+{
+	struct tp_protocol *p = run->proto;
+	struct tp_protocol_opts saved = p->o;
+	const struct tp_space *s = run->space;
+	struct tp_config c;
+	int w = s->cpu_count < s->max_workers ? s->cpu_count : s->max_workers, rc;
+
+	if (p->interrupted || tp_best_trial(p, s))
+		return 0;
+	c = run->warm ? *run->warm : tp_space_config(s, w > 0 ? w : 1, 1, 0);
+	tp_info("the budget ran out before a measured run; measuring %s once",
+		tp_config_format(&c, (char[96]){ 0 }, 96));
+	p->o.budget_s = 0;
+	p->o.budget_evals = 0;
+	p->o.min_repeats = p->o.max_repeats = 1;
+	p->exhausted = 0;
+	rc = tp_search_measure(run, &c);
+	p->o = saved;
+	p->exhausted = 1;
+	return rc;
+}
+
 int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run)
 {
 	run->rec.previous = run->warm;
-	if (d->run(run) || tp_search_confirm(run, 5, 3))
+	if (d->run(run) || tp_search_confirm(run, 5, 3) || measure_seed(run))
 		return -1;
 	if (tp_recommend(run->proto, run->space, &run->rec))
 		return tp_error("no configuration could be measured%s",

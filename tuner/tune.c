@@ -45,8 +45,10 @@ void tp_tune_stop(void)
 	struct tp_pool_evaluator *pe = current_eval;
 	struct tp_protocol *p = current_proto;
 
-	if (p)
+	if (p) {
+		p->interrupted = 1;
 		p->exhausted = 1;
+	}
 	if (pe)
 		tp_pool_evaluator_stop(pe);
 }

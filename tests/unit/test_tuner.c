@@ -184,6 +184,9 @@ struct synth {
 	gsl_rng *rng;
 	int calls;
 	double outlier_every;		/* every k-th call is 5x slower (0 = never) */
+	int burst_every, burst_len;	/* calls [k every + phase, + len) run slower */
+	int burst_phase;
+	double burst_factor;		/* throughput during a burst (0.5: another job) */
 };
 
 static double curve_usl(int w)
@@ -220,6 +223,8 @@ static int synth_eval(void *ctx, const struct tp_config *c, struct tp_repeat *ou
 	s->calls++;
 	if (s->outlier_every > 0 && s->calls % (int)s->outlier_every == 0)
 		x /= 5;
+	if (s->burst_every > 0 && (s->calls + s->burst_phase) % s->burst_every < s->burst_len)
+		x *= s->burst_factor;
 	if (x < 1e-3)
 		x = 1e-3;
 	out->tasks = 1000;
@@ -513,6 +518,169 @@ static void test_recommend_cheapest_equivalent(void **state)
 	harness_release(&h);
 }
 
+/* A trial of c with the given scores as throughput repeats. */
+static struct tp_trial *add_trial(struct tp_results *res, const struct tp_config *c,
+				  const double *v, size_t n)
+{
+	struct tp_trial *t = tp_results_trial(res, c);
+	size_t i;
+
+	for (i = 0; i < n; i++) {
+		struct tp_repeat r;
+
+		memset(&r, 0, sizeof(r));
+		r.tasks = 1000;
+		r.throughput = v[i];
+		r.wall_s = 1000 / v[i];
+		r.rss_peak_kb = 1000;
+		tp_trial_add_repeat(t, &r);
+	}
+	tp_trial_update_stats(t);
+	return t;
+}
+
+static void test_paired_equivalence(void **state)
+{
+	/* b, the cheaper, was explored during another job's burst (its first three
+	 * repeats at 60%); then both ran five paired rounds, b 1% below a. */
+	static const double av[] = { 100, 100, 100, 60, 100, 100, 61 };
+	static const double bv[] = { 60, 61, 59, 99, 59, 99, 99, 60 };
+	static const double cv[] = { 95, 58, 96, 92, 102 };	/* c: about 5% below */
+	static const double dv[] = { 85, 51, 85, 85, 52 };	/* d: 15% below */
+	struct harness h;
+	struct tp_paired pr;
+	struct tp_trial *a, *b, *c;
+	struct tp_config ca, cb, cc, cd;
+	double ratio, worse;
+	int r;
+
+	(void)state;
+	harness_init(&h, curve_linear, 0, TP_CLASS_CPU, 4, 1, 0);
+	ca = tp_space_config(&h.space, 4, 1, 0);
+	cb = tp_space_config(&h.space, 2, 1, 0);
+	cc = tp_space_config(&h.space, 3, 1, 0);
+	add_trial(&h.res, &ca, av, 2);
+	add_trial(&h.res, &cb, bv, 3);
+	add_trial(&h.res, &cc, cv, 0);
+	a = tp_protocol_find(&h.proto, &ca);
+	for (r = 0; r < 5; r++) {	/* the rounds, in order */
+		a = add_trial(&h.res, &ca, av + 2 + r, 1);
+		b = add_trial(&h.res, &cb, bv + 3 + r, 1);
+		c = add_trial(&h.res, &cc, cv + r, 1);
+	}
+	a = tp_protocol_find(&h.proto, &ca);
+	b = tp_protocol_find(&h.proto, &cb);
+	c = tp_protocol_find(&h.proto, &cc);
+
+	/* Unpaired, b's burst makes it look 40% worse: not equivalent. */
+	h.run.rec.paired = NULL;
+	assert_false(tp_trial_equivalent(&h.proto, b, a, &h.run.rec));
+	/* ...and the unpaired 9% branch (c's CI overlaps a's) takes c, 5% slower. */
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 3);
+
+	/* Paired round by round, b is 1% below a: equivalent, and the pick. */
+	memset(&pr, 0, sizeof(pr));
+	pr.n = 3;
+	pr.rounds = 5;
+	pr.configs[0] = ca;
+	pr.configs[1] = cb;
+	pr.configs[2] = cc;
+	for (r = 0; r < 5; r++) {
+		pr.rep[0][r] = 2 + r;
+		pr.rep[1][r] = 3 + r;
+		pr.rep[2][r] = r;
+	}
+	h.run.rec.paired = &pr;
+	assert_int_equal(tp_paired_ratio(&h.proto, &pr, b, a, &ratio, &worse), 5);
+	assert_true(fabs(ratio - 0.99) < 0.005);
+	assert_true(tp_trial_equivalent(&h.proto, b, a, &h.run.rec));
+	/* c is 4-8% below in rounds 1, 3, 4 and above in 5: near, not equivalent. */
+	assert_int_equal(tp_paired_ratio(&h.proto, &pr, c, a, &ratio, &worse), 5);
+	assert_true(ratio < 0.97 && ratio > 0.91);
+	assert_true(worse >= 0.05);
+	assert_false(tp_trial_equivalent(&h.proto, c, a, &h.run.rec));
+	assert_true(tp_trial_near(&h.proto, c, a, &h.run.rec));
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 2);
+	assert_int_equal(h.res.rec.nnear, 2);	/* a (the best) and c (near the best) */
+
+	/* Hysteresis: the last recommendation stays while it is near the best
+	 * (a, the best; c, within noise); d, 15% below in every round, does not. */
+	h.run.rec.previous = &ca;
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 4);
+	h.run.rec.previous = &cc;
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 3);
+	cd = tp_space_config(&h.space, 1, 1, 0);
+	add_trial(&h.res, &cd, dv, 5);
+	pr.configs[3] = cd;
+	for (r = 0; r < 5; r++)
+		pr.rep[3][r] = r;
+	pr.n = 4;
+	h.run.rec.previous = &cd;
+	assert_false(tp_trial_near(&h.proto, tp_protocol_find(&h.proto, &cd),
+				   tp_protocol_find(&h.proto, &ca), &h.run.rec));
+	assert_int_equal(tp_recommend(&h.proto, &h.space, &h.run.rec), 0);
+	assert_int_equal(h.res.rec.config.workers, 2);
+	h.run.rec.previous = NULL;
+	/* A sign test calls a rival worse in 5 of 5 rounds: not even near. */
+	pr.rep[2][4] = -1;	/* c without its one winning round: 4 of 4 below */
+	assert_int_equal(tp_paired_ratio(&h.proto, &pr, c, a, &ratio, &worse), 4);
+	assert_true(worse < 0.1);
+	harness_release(&h);
+}
+
+/* A plateau from 2 workers on a 2-CPU machine (membw-like): 1 worker does
+ * half, more workers do as much as 2 (slightly less). */
+static double curve_plateau2(int w)
+{
+	return w < 2 ? 100.0 : 200.0 * (1 - 0.005 * (w - 2));
+}
+
+static void test_auto_stable_under_bursts(void **state)
+{
+	int seed, same = 0;
+	struct tp_config first;
+
+	(void)state;
+	memset(&first, 0, sizeof(first));
+	/* Another job takes a CPU for 6 runs in every 17: exploration repeats
+	 * of a config may all land in a burst.  Ten runs, different seeds and
+	 * burst phases: the same pick (2 workers, batch 1, threads) or a
+	 * near-equivalent of the first run's. */
+	for (seed = 1; seed <= 10; seed++) {
+		struct harness h;
+		const struct tp_recommendation *rec = &h.res.rec;
+		size_t i;
+		int ok;
+
+		harness_init(&h, curve_plateau2, 0.02, TP_CLASS_CPU, 2, (unsigned long)seed, 0);
+		h.syn.burst_every = 17;
+		h.syn.burst_len = 6;
+		h.syn.burst_phase = seed * 5;
+		h.syn.burst_factor = 0.55;
+		tune(&h, "auto");
+		if (getenv("TP_DEBUG"))
+			dump(&h, "bursts");
+		if (seed == 1)
+			first = rec->config;
+		ok = tp_config_equal(&rec->config, &first);
+		for (i = 0; i < rec->nnear && !ok; i++)
+			ok = tp_config_equal(&rec->near[i], &first);
+		same += ok;
+		/* never the half-speed single worker */
+		assert_true(rec->config.workers >= 2);
+		assert_true(truth(&h.syn, &rec->config) >= 0.97 * 200);
+		harness_release(&h);
+	}
+	if (same < 9)
+		fail_msg("bursts: %d of 10 runs agree with the first (w=%d b=%d)", same,
+			 first.workers, first.batch);
+	assert_int_equal(first.workers, 2);
+}
+
 static void test_sample_inputs(void **state)
 {
 	char dir[] = "/tmp/tp-test-sample-XXXXXX", *files[20], *names[100], **pick, **again;
@@ -621,6 +789,8 @@ int main(void)
 		cmocka_unit_test(test_searches_on_knee_and_linear),
 		cmocka_unit_test(test_auto_is_stable_and_budgeted),
 		cmocka_unit_test(test_recommend_cheapest_equivalent),
+		cmocka_unit_test(test_paired_equivalence),
+		cmocka_unit_test(test_auto_stable_under_bursts),
 		cmocka_unit_test(test_sample_inputs),
 		cmocka_unit_test(test_cache_round_trip),
 	};
