@@ -81,7 +81,7 @@ static int batch_across(struct tp_search_run *run, int w)
 	const struct tp_space *s = run->space;
 	struct tp_trial *top = tp_search_best_workers(run, 1, 0), *bb = NULL;
 	double bs = -INFINITY;
-	int i;
+	int i, topw, batch;
 
 	for (i = 0; i < s->nbatches; i++) {
 		struct tp_config c = tp_space_config(s, w, s->batches[i], 0);
@@ -94,8 +94,9 @@ static int batch_across(struct tp_search_run *run, int w)
 	}
 	if (!top || !bb || bb->config.batch == 1 || top->config.workers <= w)
 		return 0;
+	topw = top->config.workers;	/* measuring moves the trials */
+	batch = bb->config.batch;
 	for (i = 0; i < s->nworkers + 64 && !tp_protocol_exhausted(run->proto); i++) {
-		struct tp_trial *ts = NULL;
 		struct tp_config c;
 		size_t k;
 		int next = 0;
@@ -105,16 +106,15 @@ static int batch_across(struct tp_search_run *run, int w)
 			const struct tp_config *tc = &run->res->trials[k].config;
 
 			if (tc->batch == 1 && tp_space_method_index(s, tc) == 0 && tc->workers > w &&
-			    tc->workers <= top->config.workers && (!next || tc->workers < next))
+			    tc->workers <= topw && (!next || tc->workers < next))
 				next = tc->workers;
 		}
 		if (!next)
 			break;
 		w = next;
-		c = tp_space_config(s, w, bb->config.batch, 0);
+		c = tp_space_config(s, w, batch, 0);
 		if (tp_space_allows(s, &c) && tp_search_measure(run, &c))
 			return -1;
-		(void)ts;
 	}
 	return 0;
 }
@@ -124,6 +124,7 @@ static int explore(struct tp_search_run *run)
 {
 	const struct tp_space *s = run->space;
 	struct tp_trial *pick;
+	int w;
 
 	if (sweep_workers(run))
 		return -1;
@@ -137,9 +138,12 @@ static int explore(struct tp_search_run *run)
 	if (tp_search_refine_workers(run, 1, 0, 3) || tp_search_refine_knee(run, 1, 0, 4))
 		return -1;
 	pick = tp_search_cheapest_workers(run, 1, 0);
-	if (pick && sweep_batch(run, pick->config.workers))
+	if (!pick)
+		return 0;
+	w = pick->config.workers;	/* measuring moves the trials */
+	if (sweep_batch(run, w))
 		return -1;
-	return pick ? batch_across(run, pick->config.workers) : 0;
+	return batch_across(run, w);
 }
 
 static int run_auto(struct tp_search_run *run)
