@@ -219,23 +219,24 @@ static int pool_eval(void *ctx, const struct tp_config *c, struct tp_repeat *out
 {
 	struct tp_pool_evaluator *pe = ctx;
 	struct tp_pool_eval_entry *e;
+	long long tasks;
 	int rc;
 
 	if (!pe->calibrated && calibrate(pe, c))
 		return -1;
 	e = entry(pe, c);
 	if (!e) {
-		long long tasks = estimate(pe, c);
-
+		tasks = estimate(pe, c);
 		pe->sizes = tp_xrealloc(pe->sizes, (pe->nsizes + 1) * sizeof(*pe->sizes));
 		e = &pe->sizes[pe->nsizes++];
 		memset(e, 0, sizeof(*e));
 		e->config = *c;
 		e->tasks = tasks;
 	}
-	rc = run_pool(pe, c, full_rounds(pe, c, e->tasks > clamp_tasks(pe, c, 0) ?
-						  e->tasks : clamp_tasks(pe, c, 0)),
-		      pe->ev.stop_below_rate, out);
+	tasks = e->tasks > clamp_tasks(pe, c, 0) ? e->tasks : clamp_tasks(pe, c, 0);
+	if (pe->ev.min_tasks > tasks)
+		tasks = pe->ev.min_tasks < pe->max_tasks ? pe->ev.min_tasks : pe->max_tasks;
+	rc = run_pool(pe, c, full_rounds(pe, c, tasks), pe->ev.stop_below_rate, out);
 	if (rc == 0 && e->rate == 0)
 		e->rate = out->throughput;
 	return rc;

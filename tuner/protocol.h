@@ -31,6 +31,12 @@ struct tp_evaluator {
 	/* Set by the protocol before each call: a run slower than this many
 	 * tasks/s (half the best's, as in "2x the best's time") may stop. 0 = no. */
 	double stop_below_rate;
+	/* Set by the final race: every run does at least this many tasks
+	 * (rounded up to whole rounds; 0 = its calibrated count), so a fixed
+	 * per-run cost (start-up, the last task's tail) weighs the same for
+	 * every rival instead of favouring the ones calibrated to longer runs.
+	 * Evaluators without a task count ignore it. */
+	long long min_tasks;
 };
 
 struct tp_protocol_opts {

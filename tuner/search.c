@@ -279,6 +279,8 @@ static void race_add_cheapest(struct tp_search_run *run, const struct tp_trial *
 	int n = 0, j;
 	size_t i;
 
+	if (max > TP_PAIRED_MAX)
+		max = TP_PAIRED_MAX;
 	for (i = 0; i < run->res->ntrials; i++) {
 		struct tp_trial *t = &run->res->trials[i];
 
@@ -327,6 +329,29 @@ static void race_add_narrower(struct tp_search_run *run, const struct tp_trial *
 			race_add(run, &c);
 		}
 	}
+}
+
+/* The work of one race run: the most tasks a racer's run did, at most 4
+ * times the best's (a wide batch's floor of 2 batches per worker must not
+ * make every run long). */
+static long long race_tasks(struct tp_search_run *run, const struct tp_trial *best)
+{
+	long long most = 0, cap = 0;
+	size_t k;
+	int i;
+
+	for (k = 0; k < best->nrepeats; k++)
+		if (best->repeats[k].tasks > cap)
+			cap = best->repeats[k].tasks;
+	cap *= 4;
+	for (i = 0; i < run->paired.n; i++) {
+		const struct tp_trial *t = tp_protocol_find(run->proto, &run->paired.configs[i]);
+
+		for (k = 0; t && k < t->nrepeats; k++)
+			if (t->repeats[k].tasks > most)
+				most = t->repeats[k].tasks;
+	}
+	return most < cap ? most : cap;
 }
 
 /* One paired round over the live racers; records which repeat each added.
@@ -393,6 +418,7 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 	for (i = 0; i < pr->n; i++)
 		live[i] = 1;
 	run->rec.paired = pr;
+	p->ev->min_tasks = race_tasks(run, best);
 	while (!rc && pr->rounds < rounds + 4 && pr->rounds < TP_PAIRED_ROUNDS &&
 	       !tp_protocol_exhausted(p)) {
 		if (pr->rounds >= 3) {
@@ -427,6 +453,7 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 		}
 		rc = race_round(run, live);
 	}
+	p->ev->min_tasks = 0;
 	return rc < 0 ? -1 : 0;
 }
 
