@@ -388,15 +388,15 @@ static int race_round(struct tp_search_run *run, const int *live)
 	return 0;
 }
 
-/* The final race.  Its rivals: the best; the cheapest configs within 3
- * tolerances of it (what the tie-break picks from); the two cheapest of those
- * cheaper than it within 8 tolerances, whose exploration repeats may have
- * been taken in someone else's burst; and the last recommendation.  They
- * run `rounds` paired rounds, and up to 4 more for the ones whose ratio to
- * the race's best sits at the equivalence boundary (1 - 2 tol .. 1 - tol/2):
- * the comparison that decides the pick is the best-measured one.  A rival
- * that a sign test calls worse by more than 3 tolerances leaves after the
- * third round. */
+/* The final race.  Its rivals: the best; the last recommendation; the
+ * cheapest configs within 3 tolerances of it (what the tie-break picks from);
+ * the two widest widths below its own and the two cheapest cheaper configs
+ * within 8 tolerances, whose exploration repeats may have been taken in
+ * someone else's burst.  They run `rounds` paired rounds with equal work, and
+ * up to 4 more for the ones whose ratio to the race's best sits at the
+ * equivalence boundary (1 - 2 tol .. 1 - tol/2): the comparison that decides
+ * the pick is the best-measured one.  From the third round on, a rival below
+ * 1 - 8 tol, or below 1 - 3 tol with a sign test calling it worse, leaves. */
 int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 {
 	struct tp_protocol *p = run->proto;

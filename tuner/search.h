@@ -55,10 +55,11 @@ struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch
 /* Bisects between the cheapest equivalent and the next smaller count measured,
  * to find where the curve reaches its plateau; at most steps measurements. */
 int tp_search_refine_knee(struct tp_search_run *run, int batch, int method, int steps);
-/* The final race: the best, up to max_configs of the cheapest configs within
- * 3 tolerances of it, the two cheapest cheaper ones within 8 tolerances and
- * the last recommendation (run->rec.previous) run `rounds` paired rounds
- * (interleaved, one repeat each per round), and up to 4 more for those at
+/* The final race: the best, the last recommendation (run->rec.previous), up
+ * to max_configs of the cheapest configs within 3 tolerances of it, the two
+ * widest widths below it and the two cheapest cheaper ones within 8
+ * tolerances run `rounds` paired rounds (interleaved, one repeat each per
+ * round, every run the same number of tasks), and up to 4 more for those at
  * the equivalence boundary; run->rec.paired then points at run->paired, so
  * the recommendation compares them round by round.  0 or -1. */
 int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs);
