@@ -73,7 +73,9 @@ void tp_monitor_task_done(struct tp_monitor *m, double duration_s)
 	pthread_mutex_unlock(&m->lock);
 }
 
-void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out)
+/* One sampling step; the last (final) only closes the timeline with what
+ * finished since its last point, so a run shorter than an interval has one. */
+static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, int final)
 {
 	struct tp_pool_snapshot snap;
 	struct tp_sample smp;
@@ -143,7 +145,7 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 	m->last_completed = completed;
 	m->ticks++;
 
-	if (m->o.ctl && cs.dt_s > 0 && snap.workers > 0) {
+	if (m->o.ctl && cs.dt_s > 0 && snap.workers > 0 && !final) {
 		struct tp_decision d;
 		int w = tp_controller_step(m->o.ctl, &cs, &d);
 
@@ -153,7 +155,8 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 	} else {
 		m->workers = snap.workers;
 	}
-	if (m->o.results && now_s - m->tl_t >= 0.99 * m->o.interval_s) {
+	if (m->o.results && (now_s - m->tl_t >= 0.99 * m->o.interval_s ||
+			     (final && completed > m->tl_completed && now_s > m->tl_t))) {
 		pt.t_s = cs.t_s;
 		pt.workers = snap.workers;
 		pt.throughput = (double)(completed - m->tl_completed) / (now_s - m->tl_t);
@@ -166,6 +169,11 @@ void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *o
 	}
 	if (out)
 		*out = cs;
+}
+
+void tp_monitor_tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out)
+{
+	tick(m, now_s, out, 0);
 }
 
 static struct timespec at(double s)
@@ -213,6 +221,7 @@ static void *monitor_main(void *arg)
 		pthread_mutex_lock(&m->lock);
 	}
 	pthread_mutex_unlock(&m->lock);
+	tick(m, tp_now_s(), NULL, 1);
 	return NULL;
 }
 
