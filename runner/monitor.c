@@ -143,7 +143,8 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 		cs.mem_per_worker_kb = (smp.cg_mem_current_kb - m->mem_base_kb) / snap.busy;
 	m->last_t = now_s;
 	m->last_completed = completed;
-	m->ticks++;
+	if (!final)
+		m->ticks++;	/* the final step closes the timeline only */
 
 	if (m->o.ctl && cs.dt_s > 0 && snap.workers > 0 && !final) {
 		struct tp_decision d;
