@@ -13,6 +13,7 @@
 
 #include "core/log.h"
 #include "core/results.h"
+#include "core/timeutil.h"
 #include "probes/fsroot.h"
 #include "runner/monitor.h"
 
@@ -184,6 +185,46 @@ static void test_early_tick(void **state)
 	tp_results_release(&res);
 }
 
+/* Tasks four times longer than the last tick's mean (a new phase) bring the
+ * next tick early, at slow rates too; a stop adds a last timeline point. */
+static void test_odd_tasks_tick_early(void **state)
+{
+	struct fake_pool fp = { .snap = { .workers = 2 } };
+	struct tp_results res;
+	struct tp_monitor_opts o = { .interval_s = 60, .early_n = 1000, .min_interval_s = 0.01,
+				     .results = &res, .src = { &fp, fake_snapshot, fake_set } };
+	struct tp_monitor *m;
+	int i;
+
+	(void)state;
+	use_root("empty");
+	tp_results_init(&res);
+	m = tp_monitor_new(&o);
+	/* A first tick by hand sets the reference: tasks of 10 ms. */
+	tp_monitor_task_done(m, 0.01);
+	tp_monitor_tick(m, tp_now_s(), NULL);
+	assert_int_equal(tp_monitor_start(m), 0);
+	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 2; i++)
+		usleep(10000);
+	for (i = 0; i < 3; i++)
+		tp_monitor_task_done(m, 0.011);		/* like the reference: no wake */
+	for (i = 0; i < 3; i++)
+		tp_monitor_task_done(m, 0.2);		/* 3 odd ones: not yet */
+	usleep(100000);
+	assert_true(tp_monitor_ticks(m) == 2);
+	tp_monitor_task_done(m, 0.2);			/* the fourth: wake */
+	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 3; i++)
+		usleep(10000);
+	assert_int_equal(tp_monitor_ticks(m), 3);	/* long before the 60 s interval */
+	fp.snap.done = 7;
+	tp_monitor_stop(m);
+	assert_int_equal(tp_monitor_ticks(m), 3);	/* the last step is not a tick */
+	assert_true(res.ntimeline >= 1);		/* but it closed the timeline */
+	assert_true(res.timeline[res.ntimeline - 1].throughput > 0);
+	tp_monitor_free(m);
+	tp_results_release(&res);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -191,6 +232,7 @@ int main(void)
 		cmocka_unit_test(test_controller_resizes_pool),
 		cmocka_unit_test(test_thread_runs_and_stops),
 		cmocka_unit_test(test_early_tick),
+		cmocka_unit_test(test_odd_tasks_tick_early),
 	};
 
 	tp_log_set_quiet(1);
