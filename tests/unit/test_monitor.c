@@ -139,6 +139,15 @@ static void test_thread_runs_and_stops(void **state)
 	tp_monitor_free(m);
 }
 
+/* Polls for up to 20 s until the monitor thread has ticked n times. */
+static void wait_ticks(struct tp_monitor *m, long long n)
+{
+	int i;
+
+	for (i = 0; i < 2000 && tp_monitor_ticks(m) < n; i++)
+		usleep(10000);
+}
+
 /* early_n finished tasks bring the next tick before the interval ends; the
  * timeline still gets one point per interval. */
 static void test_early_tick(void **state)
@@ -156,16 +165,14 @@ static void test_early_tick(void **state)
 	m = tp_monitor_new(&o);
 	assert_int_equal(tp_monitor_start(m), 0);
 	/* The thread's first tick (at start) takes what finished before it. */
-	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 1; i++)
-		usleep(10000);
+	wait_ticks(m, 1);
 	for (i = 0; i < 4; i++)
 		tp_monitor_task_done(m, 0.01);
 	usleep(100000);
 	assert_true(tp_monitor_ticks(m) == 1);	/* 4 < early_n: waits for the interval */
 	tp_monitor_task_done(m, 0.01);
 	/* Polls for up to 20 s: the interval (60 s) cannot be what ticks. */
-	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 2; i++)
-		usleep(10000);
+	wait_ticks(m, 2);
 	tp_monitor_stop(m);
 	assert_int_equal(tp_monitor_ticks(m), 2);
 	tp_monitor_free(m);
@@ -204,8 +211,7 @@ static void test_odd_tasks_tick_early(void **state)
 	tp_monitor_task_done(m, 0.01);
 	tp_monitor_tick(m, tp_now_s(), NULL);
 	assert_int_equal(tp_monitor_start(m), 0);
-	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 2; i++)
-		usleep(10000);
+	wait_ticks(m, 2);
 	for (i = 0; i < 3; i++)
 		tp_monitor_task_done(m, 0.011);		/* like the reference: no wake */
 	for (i = 0; i < 3; i++)
@@ -213,8 +219,7 @@ static void test_odd_tasks_tick_early(void **state)
 	usleep(100000);
 	assert_true(tp_monitor_ticks(m) == 2);
 	tp_monitor_task_done(m, 0.2);			/* the fourth: wake */
-	for (i = 0; i < 2000 && tp_monitor_ticks(m) < 3; i++)
-		usleep(10000);
+	wait_ticks(m, 3);
 	assert_int_equal(tp_monitor_ticks(m), 3);	/* long before the 60 s interval */
 	fp.snap.done = 7;
 	tp_monitor_stop(m);
