@@ -5,9 +5,12 @@
 set -u
 
 BUILD_PKGS="build-essential pkg-config libhwloc-dev hwloc libpapi-dev papi-tools \
-libcmocka-dev libjansson-dev libinih-dev libgsl-dev gnuplot-nox"
-# Peers for bench/ and tools for the hardening checks; never required to build.
-EXTRA_PKGS="parallel hyperfine clang valgrind"
+libcmocka-dev libjansson-dev libinih-dev libgsl-dev gnuplot-nox libsqlite3-dev libpq-dev"
+# Peers for bench/, the services and references the tests run against (GNU
+# parallel, a private Slurm cluster and PostgreSQL, R's nls, a headless
+# browser) and tools for the hardening checks; never required to build.
+EXTRA_PKGS="parallel hyperfine clang valgrind python3 sqlite3 xz-utils zstd \
+postgresql slurmctld slurmd slurm-client munge chromium-headless-shell r-base-core"
 
 missing=""
 for p in $BUILD_PKGS ${TUNEPOOL_EXTRA_PKGS-$EXTRA_PKGS}; do
