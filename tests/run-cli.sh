@@ -2,6 +2,7 @@
 # Runs the numbered CLI tests (tests/cli/t*.sh) against $TP_BUILD/tunepool and
 # prints one summary line.  Each test is a shell script that exits 0 on pass,
 # 77 on skip; it gets TP (the binary), TP_BUILD, FIXTURES and a private TMPDIR.
+# TP_ONLY="t3500 t36" runs only the tests whose names start with one of those.
 TP_BUILD=${TP_BUILD:-build}
 top=$(cd "$(dirname "$0")/.." && pwd)
 export TP="$top/$TP_BUILD/tunepool" TP_BUILD="$top/$TP_BUILD" FIXTURES="$top/tests/fixtures"
@@ -11,6 +12,11 @@ pass=0 failn=0 skip=0 failed=""
 for t in "$top"/tests/cli/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
 	name=$(basename "$t" .sh)
+	if [ -n "${TP_ONLY-}" ]; then
+		want=""
+		for p in $TP_ONLY; do case $name in "$p"*) want=1 ;; esac; done
+		[ -n "$want" ] || continue
+	fi
 	dir=$(mktemp -d "${TMPDIR:-/tmp}/tp-$name.XXXXXX")
 	start=$(date +%s)
 	( cd "$dir" && TMPDIR="$dir" sh "$t" ) >"$dir.log" 2>&1
