@@ -37,11 +37,24 @@ else
 endif
 
 CFLAGS ?= -O2 -g
+# The warning flags live apart from CFLAGS, so `make DEVELOPER=1 CFLAGS=-O0`
+# keeps every one of them (they come after CFLAGS on the command line).
+WARN_CFLAGS :=
 ifeq ($(DEVELOPER),1)
-  CFLAGS += -Wall -Wextra -Werror -Wno-unused-parameter
+  WARN_CFLAGS := -Wall -Wextra -Werror -Wno-unused-parameter
 endif
-ALL_CFLAGS := -std=c11 -D_GNU_SOURCE -pthread -I. -Iinclude $(SANFLAGS) \
-	-DTP_VERSION='"$(VERSION)"' $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null) $(CFLAGS)
+ALL_CFLAGS = -std=c11 -D_GNU_SOURCE -pthread -I. -Iinclude $(SANFLAGS) \
+	-DTP_VERSION='"$(VERSION)"' $(PKG_CFLAGS) $(CFLAGS) $(WARN_CFLAGS)
+PKG_CFLAGS := $(shell $(PKG_CONFIG) --cflags $(PKGS) 2>/dev/null)
+
+# Quiet build lines ("CC core/log.c"); V=1 prints the whole commands.
+ifeq ($(V),1)
+  Q :=
+  say = @true
+else
+  Q := @
+  say = @printf '  %-6s %s\n' $(1) $(2)
+endif
 LIBS := $(shell $(PKG_CONFIG) --libs $(PKGS) 2>/dev/null) -ldl -lm -pthread
 
 # PAPI often lacks a usable .pc: accept PAPI_CFLAGS/PAPI_LIBS, probe otherwise.
@@ -75,37 +88,63 @@ FUZZERS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 # Per target: 7 targets x 6 s plus start-up keep the smoke run near 50 s (<= 60 s).
 FUZZ_SECONDS ?= 6
 
-.PHONY: all deps test unit-test cli-test tsan-test fuzzers fuzz-smoke test-sanitizers valgrind tune install clean bench
+.PHONY: help all deps test unit-test cli-test tsan-test fuzzers fuzz-smoke test-sanitizers valgrind tune install clean bench
 all: $(B)/tunepool $(PLUGINS)
+
+help:
+	@echo 'tunepool make targets:'
+	@echo '  all              build build/tunepool and the example plugins (default)'
+	@echo '  test             install missing packages, build, run every test (what CI runs)'
+	@echo '  tune             install missing packages, build, run the default tuning suite'
+	@echo '  deps             install missing Debian packages (scripts/install-deps.sh)'
+	@echo '  unit-test        cmocka unit tests (tests/unit/test_*.c)'
+	@echo '  cli-test         numbered CLI tests (tests/cli/t*.sh; TP_ONLY="t3500 t36" picks some)'
+	@echo '  test-sanitizers  the suite under ASan+UBSan, runner/monitor under TSan, fuzz, valgrind'
+	@echo '  tsan-test        runner, monitor, controller, journal, sampler tests (SANITIZE=thread)'
+	@echo '  fuzz-smoke       every fuzz target for FUZZ_SECONDS (FUZZ=1, needs clang)'
+	@echo '  valgrind         memcheck over the main commands'
+	@echo '  bench            every bench/*.sh (ratios against peers; not part of test)'
+	@echo '  install          install binary, man page, plugin header (PREFIX, DESTDIR)'
+	@echo '  clean            remove build folders'
+	@echo 'variables: DEVELOPER=1 (warnings as errors)  SANITIZE=address,undefined|thread'
+	@echo '           V=1 (full command lines)  CFLAGS=...  WITH_PAPI=auto|yes|no'
 
 deps:
 	@sh scripts/install-deps.sh
 
 $(B)/%.o: %.c
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP -c $< -o $@
 
 $(B)/libtunepool.a: $(LIB_OBJ)
 	@rm -f $@
-	$(AR) rcs $@ $^
+	$(call say,AR,$@)
+	$(Q)$(AR) rcs $@ $^
 
 $(B)/tunepool: $(CLI_OBJ) $(B)/libtunepool.a
-	$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(CLI_OBJ) $(B)/libtunepool.a $(LIBS)
+	$(call say,LINK,$@)
+	$(Q)$(CC) $(ALL_CFLAGS) -rdynamic -o $@ $(CLI_OBJ) $(B)/libtunepool.a $(LIBS)
 
 $(B)/plugins/%.so: workloads/examples/%.c include/tunepool/plugin.h
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
+	$(call say,CC.so,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -fPIC -shared -o $@ $<
 
 $(B)/tests/%: tests/unit/%.c $(B)/libtunepool.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
+	$(call say,CC,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -MMD -MP $(shell $(PKG_CONFIG) --cflags cmocka) -o $@ $< \
 		$(B)/libtunepool.a $(LIBS) $(shell $(PKG_CONFIG) --libs cmocka)
 
 $(B)/fuzz/%: tests/fuzz/%.c $(B)/libtunepool.a
 	@mkdir -p $(dir $@)
-	$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/libtunepool.a $(LIBS)
+	$(call say,FUZZ,$<)
+	$(Q)$(CC) $(ALL_CFLAGS) -fsanitize=fuzzer,address,undefined -o $@ $< $(B)/libtunepool.a $(LIBS)
 
-unit-test: $(TESTS) $(PLUGINS)
+# The unit tests run the built binary too (worker mode for the process
+# strategy's spawn start, the plugins): build them first, never skip.
+unit-test: $(TESTS) $(PLUGINS) $(B)/tunepool
 	@TP_BUILD=$(B) sh tests/run-unit.sh $(TESTS)
 
 cli-test: all
@@ -134,7 +173,7 @@ test-sanitizers:
 	@$(MAKE) --no-print-directory -j2 SANITIZE=address,undefined cli-test
 	@$(MAKE) --no-print-directory -j2 SANITIZE=thread tsan-test
 	@if command -v clang >/dev/null; then $(MAKE) --no-print-directory -j2 FUZZ=1 fuzz-smoke; \
-	 else echo "fuzz: clang not installed, fuzz smoke skipped"; fi
+	 else echo "fuzz: skipped (no-clang: clang is not installed)"; fi
 	@$(MAKE) --no-print-directory valgrind
 
 test: deps

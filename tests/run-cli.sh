@@ -8,6 +8,7 @@ top=$(cd "$(dirname "$0")/.." && pwd)
 export TP="$top/$TP_BUILD/tunepool" TP_BUILD="$top/$TP_BUILD" FIXTURES="$top/tests/fixtures"
 export TP_TESTLIB="$top/tests/cli/lib.sh" TP_TOP="$top"
 . "$top/tests/sanitizer-env.sh"
+. "$top/tests/skip-check.sh"
 pass=0 failn=0 skip=0 failed=""
 for t in "$top"/tests/cli/t[0-9]*.sh; do
 	[ -f "$t" ] || continue
@@ -24,7 +25,13 @@ for t in "$top"/tests/cli/t[0-9]*.sh; do
 	secs=$(( $(date +%s) - start ))
 	case $rc in
 	0) pass=$((pass + 1)); echo "ok   $name (${secs}s)"; rm -rf "$dir" "$dir.log" ;;
-	77) skip=$((skip + 1)); echo "skip $name: $(tail -n 1 "$dir.log")"; rm -rf "$dir" "$dir.log" ;;
+	77) why=$(tail -n 1 "$dir.log")
+	    if skip_reason_ok "$why"; then
+		skip=$((skip + 1)); echo "skip $name: $why"; rm -rf "$dir" "$dir.log"
+	    else
+		failn=$((failn + 1)); failed="$failed $name"
+		echo "FAIL $name: skipped without an allowed reason (tests/skip-reasons.txt): $why"; rm -rf "$dir" "$dir.log"
+	    fi ;;
 	*) failn=$((failn + 1)); failed="$failed $name"; echo "FAIL $name (exit $rc, ${secs}s)"
 	   sed 's/^/    /' "$dir.log" | tail -n 40; rm -rf "$dir" ;;
 	esac

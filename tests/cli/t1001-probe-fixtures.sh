@@ -2,7 +2,6 @@
 # probe on fixture machines: cgroup v2 ancestor quota, v1 quota, cpuset, 2 GiB
 # container, plain host, and the 2-socket 64-core SMT-2 4-NUMA hwloc XML.
 . "$TP_TESTLIB"
-command -v python3 >/dev/null || skip "python3 is needed to parse JSON"
 roots="$FIXTURES/fsroot"
 
 probe_json() {	# FIXTURE OUT ARGS...

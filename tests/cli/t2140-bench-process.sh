@@ -4,7 +4,7 @@
 . "$TP_TESTLIB"
 "$TP" bench -w cpu:bytes=1K --count 50 --workers 1,2 --strategy process --start fork \
 	--repeat 1 --warmup 0 >/dev/null 2>probe.txt
-grep -q "not yet available" probe.txt && skip "process strategy not available in this build"
+grep -q "not yet available" probe.txt && fail "process strategy not available in this build: $(cat probe.txt)"
 expect_exit 0 "$TP" bench -w cpu:bytes=1K --count 50 --workers 1,2 --batch 1,8 \
 	--strategy thread,process --start fork,spawn --repeat 1 --warmup 0 -o r.json --csv r.csv
 python3 - r.json <<'PY' || fail "configs"

@@ -16,13 +16,13 @@ grep '"input":"30"' t.jsonl | grep -q '"status":"timeout"' || fail "timeout not 
 # Allocation stopped by the address-space limit of this shell.  A sanitizer
 # build cannot start under ulimit -v (its shadow memory): skip that part only.
 ( ulimit -v 400000 && "$TP" --version ) >/dev/null 2>&1 ||
-	skip "segfault and timeout parts passed; tunepool cannot start under ulimit -v here (sanitizer build?)"
+	skip "sanitizer: segfault and timeout parts passed; a sanitizer build cannot start under ulimit -v"
 (
 	ulimit -v 400000 || exit 77
 	"$TP" run -q -j 1 --shell -- 'if [ {} = big ]; then head -c 2000000000 /dev/zero | tail -n 1 >/dev/null; exit $?; fi; echo ok {}' ::: small big >o.txt 2>e.txt
 	echo $? > rc.txt
 )
-[ -f rc.txt ] || skip "ulimit -v unsupported"
+[ -f rc.txt ] || skip "kernel: ulimit -v unsupported"
 [ "$(cat rc.txt)" = 1 ] || fail "ulimit run exited $(cat rc.txt): $(cat e.txt)"
 [ "$(cat o.txt)" = "ok small" ] || fail "ulimit outputs: $(cat o.txt)"
 grep -q "'big'" e.txt || fail "no summary for the allocating task: $(cat e.txt)"

@@ -1,7 +1,6 @@
 #!/bin/sh
 # Reports with gnuplot: the images exist beside their scripts and are linked.
 . "$TP_TESTLIB"
-command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed"
 R="$FIXTURES/results"
 expect_exit 0 "$TP" report "$R/tune-vm.json" "$R/run-timeline.json" -o out --format html
 ext=png

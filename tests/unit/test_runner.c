@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "skip.h"
 
 #include <errno.h>
 #include <linux/filter.h>
@@ -647,7 +648,7 @@ static void test_pool_process_faults(void **state)
 
 	(void)state;
 	if (access(worker_exe, X_OK))
-		skip();
+		fail_msg("the worker binary '%s' is missing: the unit tests need it built", worker_exe);
 	assert_non_null(mkdtemp(dir));
 	for (st = 0; st < 2; st++) {
 		/* a crash kills the worker: the task fails with SIGSEGV, the rest of
@@ -959,7 +960,7 @@ static void test_pool_emfile_shrinks(void **state)
 		assert_int_equal(waitpid(pid, &status, 0), pid);
 		assert_true(WIFEXITED(status));
 		if (WEXITSTATUS(status) == 77)
-			skip();
+			TP_SKIP("kernel: setrlimit(RLIMIT_NOFILE) refused to lower the limit");
 		if (WEXITSTATUS(status))
 			fail_msg("%s: step %d failed", strategies[s], WEXITSTATUS(status));
 	}
@@ -1005,8 +1006,10 @@ static int pool_child_checks(void)
 	tp_pool_free(p);
 	tp_inputs_free(in);
 	tp_workload_free(ex);
-	if (rc || access(worker_exe, X_OK))
+	if (rc)
 		return rc;
+	if (access(worker_exe, X_OK))
+		return 9;	/* the worker binary must be built first */
 
 	if (tp_workload_new(&sl, "sleep:ms=1,crash_every=9") < 0)
 		return 6;
@@ -1099,7 +1102,7 @@ static void test_pool_without_pidfd(void **state)
 	assert_int_equal(waitpid(pid, &status, 0), pid);
 	assert_true(WIFEXITED(status));
 	if (WEXITSTATUS(status) == 77)
-		skip();
+		TP_SKIP("kernel: no seccomp filters to make pidfd_open ENOSYS");
 	assert_int_equal(WEXITSTATUS(status), 0);
 }
 

@@ -5,6 +5,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <cmocka.h>
+#include "skip.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -159,7 +160,7 @@ static void test_threadstat(void **state)
 	tp_fsroot_reset();
 	tp_threadstat_init(&t);
 	if (tp_threadstat_sample(&t, &r, &w) < 0) {
-		skip();		/* no /proc/self/task/N/schedstat on this kernel */
+		TP_SKIP("kernel: no /proc/self/task/N/schedstat");
 		return;
 	}
 	assert_true(r == 0 && w == 0);			/* the baseline */
