@@ -61,18 +61,10 @@ static int run_export(int argc, char **argv)
 const struct tp_cmd_desc tp_cmd_export = {
 	.name = "export",
 	.summary = "turn tunepool.conf into settings for other runners",
-	.usage = "tunepool export CONFIG [--format ini|json|env|parallel|make|omp|slurm|python] "
-		 "[-o FILE]",
+	.usage = "tunepool export CONFIG [--format {names:exports}] [-o FILE]",
 	.help = "options:\n"
-		"  -f, --format FMT   ini (default): tunepool.conf, normalised\n"
-		"                     json: one object per section\n"
-		"                     env: TUNEPOOL_WORKERS=N, OMP_NUM_THREADS=N, MAKEFLAGS=-jN\n"
-		"                     parallel: GNU parallel options, -j N [-X -n B]\n"
-		"                     make: MAKEFLAGS += -jN\n"
-		"                     omp: OMP_NUM_THREADS, OMP_PROC_BIND, OMP_SCHEDULE\n"
-		"                     slurm: #SBATCH --cpus-per-task=C (C = min(workers, usable "
-		"CPUs))\n"
-		"                     python: max_workers, chunksize, mp_context\n"
+		"  -f, --format FMT   one of (default ini):\n"
+		"                       {list:exports}\n"
 		"  -o, --output FILE  write there (atomically) instead of standard output\n"
 		"\nexamples:\n"
 		"  tunepool export tunepool.conf --format parallel   # -j 8 -X -n 16\n"

@@ -1,8 +1,10 @@
 /* Entry point: global options, the subcommand table, help and dispatch. */
 #include "cli/cmd.h"
 #include "cli/list.h"
+#include "cli/lists.h"
 #include "core/log.h"
 #include "core/registry.h"
+#include "core/strbuf.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -51,14 +53,26 @@ int tp_cli_help(const char *sub)
 {
 	const struct tp_cmd_desc *c = find_command(sub);
 
+	struct tp_strbuf sb;
+	int rc;
+
 	if (!c)
 		return TP_EXIT_USAGE;
-	printf("usage: %s\n\n%s\n", c->usage, c->summary);
+	/* Lists of names come from the registries: {names:KIND}, {list:KIND}. */
+	tp_strbuf_init(&sb);
+	tp_strbuf_adds(&sb, "usage: ");
+	tp_cli_expand(&sb, c->usage);
+	tp_strbuf_addf(&sb, "\n\n%s\n", c->summary);
 	if (c->unsupported_reason)
-		printf("\nthis command is %s.\n", c->unsupported_reason);
-	if (c->help && *c->help)
-		printf("\n%s", c->help);
-	return TP_EXIT_OK;
+		tp_strbuf_addf(&sb, "\nthis command is %s.\n", c->unsupported_reason);
+	if (c->help && *c->help) {
+		tp_strbuf_addch(&sb, '\n');
+		tp_cli_expand(&sb, c->help);
+	}
+	rc = fwrite(sb.buf, 1, sb.len, stdout) == sb.len && fflush(stdout) == 0 ? TP_EXIT_OK :
+	     (tp_error("cannot write to standard output"), TP_EXIT_SYSTEM);
+	tp_strbuf_release(&sb);
+	return rc;
 }
 
 /* --help or -h before any "--" asks for the subcommand's help. */
@@ -98,6 +112,17 @@ int main(int argc, char **argv)
 		if (argc < 3) {
 			print_usage(stdout);
 			return TP_EXIT_OK;
+		}
+		/* help --list [KIND] | help --roff KIND: the registries, for scripts,
+		 * tests and the man page's generated lists. */
+		if (!strcmp(argv[2], "--list") || !strcmp(argv[2], "--roff")) {
+			int roff = argv[2][2] == 'r';
+
+			if (roff && argc < 4) {
+				tp_usage_error("help --roff needs a KIND; see 'tunepool help --list'");
+				return TP_EXIT_USAGE;
+			}
+			return tp_cli_list(argc > 3 ? argv[3] : NULL, roff);
 		}
 		return tp_cli_help(argv[2]);
 	}

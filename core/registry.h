@@ -4,6 +4,13 @@
 
 #include <stddef.h>
 
+/* The head every registered descriptor starts with: its name and a one-line
+ * summary (help texts and the man page's lists are made from these). */
+struct tp_named {
+	const char *name;
+	const char *summary;
+};
+
 /* Every registered descriptor starts with `const char *name`; tables are arrays
  * of pointers to descriptors.  Returns the descriptor named name, or NULL. */
 const void *tp_registry_find(const void *const *table, size_t n, const char *name);

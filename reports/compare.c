@@ -435,7 +435,15 @@ const struct tp_compare_format_desc *tp_compare_format_find(const char *name)
 	return tp_registry_lookup((const void *const *)formats, NFORMATS, name, "compare format");
 }
 
+const struct tp_compare_format_desc *const *tp_compare_format_table(size_t *n)
+{
+	*n = NFORMATS;
+	return formats;
+}
+
 const char *tp_compare_format_names(void)
 {
-	return "text|md|json";
+	static char names[64];
+
+	return tp_registry_names((const void *const *)formats, NFORMATS, names, sizeof(names));
 }

@@ -71,7 +71,9 @@ struct tp_compare_format_desc {
 };
 /* The format named name; a usage error with a suggestion and NULL when none. */
 const struct tp_compare_format_desc *tp_compare_format_find(const char *name);
-/* "text|md|json" (static storage). */
+/* "text|md|json" (static storage), from the table. */
 const char *tp_compare_format_names(void);
+/* Every compare format, in --help order. */
+const struct tp_compare_format_desc *const *tp_compare_format_table(size_t *n);
 
 #endif

@@ -16,6 +16,12 @@ static const struct tp_report_format_desc *const formats[] = { TP_REPORT_FORMATS
 #undef ENTRY
 #define NFORMATS (sizeof(formats) / sizeof(formats[0]))
 
+const struct tp_report_format_desc *const *tp_report_format_table(size_t *n)
+{
+	*n = NFORMATS;
+	return formats;
+}
+
 const struct tp_report_format_desc *tp_report_format_find(const char *name)
 {
 	return tp_registry_lookup((const void *const *)formats, NFORMATS, name, "report format");

@@ -3,6 +3,8 @@
 #ifndef TP_REPORTS_FORMAT_H
 #define TP_REPORTS_FORMAT_H
 
+#include <stddef.h>
+
 struct tp_doc;
 struct tp_strbuf;
 
@@ -17,6 +19,8 @@ struct tp_report_format_desc {
 
 /* The format named name; a usage error with a suggestion and NULL when none. */
 const struct tp_report_format_desc *tp_report_format_find(const char *name);
+/* Every report format, in reports/format_list.h order. */
+const struct tp_report_format_desc *const *tp_report_format_table(size_t *n);
 /* "md|html" (static storage). */
 const char *tp_report_format_names(void);
 

@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-static const char *const start_names[] = { "fork", "spawn" };
-#define NSTARTS (sizeof(start_names) / sizeof(start_names[0]))
 
 struct tp_bench {
 	struct tp_bench_opts o;
@@ -37,17 +35,9 @@ static const struct tp_strategy_desc *find_strategy(const char *name)
 
 static int check_start(const char *name)
 {
-	const char *hint;
-	size_t i;
+	enum tp_start_method m;
 
-	for (i = 0; i < NSTARTS; i++)
-		if (!strcmp(start_names[i], name))
-			return 0;
-	hint = tp_closest_name(start_names, NSTARTS, name);
-	if (hint)
-		return tp_usage_error("bench: unknown start method '%s'; did you mean '%s'?", name,
-				      hint);
-	return tp_usage_error("bench: unknown start method '%s' (fork or spawn)", name);
+	return *name ? tp_start_parse(name, &m) : tp_usage_error("bench: empty start method");
 }
 
 static void plan_add(struct tp_bench *b, const struct tp_config *c)

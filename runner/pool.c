@@ -689,23 +689,36 @@ int tp_pool_fd_shrink(struct tp_pool *p, int running, int err)
 
 /* ---- the pool ---- */
 
-static int start_method(const char *name, enum tp_start_method *out)
-{
-	static const char *const names[] = { "fork", "spawn" };
-	const char *hint;
+static const struct tp_named start_fork = {
+	"fork", "fork(2) the pool itself: cheapest from a small parent, inherits its state",
+};
+static const struct tp_named start_spawn = {
+	"spawn", "posix_spawn tunepool in worker mode: nothing inherited (default)",
+};
+static const struct tp_named *const start_methods[] = { &start_fork, &start_spawn };
+#define NSTARTS (sizeof(start_methods) / sizeof(start_methods[0]))
 
-	if (!strcmp(name, "fork")) {
-		*out = TP_START_FORK;
-		return 0;
-	}
-	if (!strcmp(name, "spawn") || !*name) {
+const void *const *tp_start_table(size_t *n)
+{
+	*n = NSTARTS;
+	return (const void *const *)start_methods;
+}
+
+int tp_start_parse(const char *name, enum tp_start_method *out)
+{
+	if (!*name) {
 		*out = TP_START_SPAWN;
 		return 0;
 	}
-	hint = tp_closest_name(names, 2, name);
-	if (hint)
-		return tp_usage_error("unknown start method '%s'; did you mean '%s'?", name, hint);
-	return tp_usage_error("unknown start method '%s'; use fork or spawn", name);
+	if (!tp_registry_lookup((const void *const *)start_methods, NSTARTS, name, "start method"))
+		return -1;
+	*out = !strcmp(name, start_fork.name) ? TP_START_FORK : TP_START_SPAWN;
+	return 0;
+}
+
+const char *tp_start_name(enum tp_start_method m)
+{
+	return m == TP_START_FORK ? start_fork.name : m == TP_START_SPAWN ? start_spawn.name : "";
 }
 
 /* The strategy a config names ("" = the natural one for the workload). */
@@ -740,8 +753,8 @@ int tp_pool_config_valid(const struct tp_config *c, const struct tp_workload *wl
 		*why = "this workload shares memory between workers: threads only";
 	else if (!(s->flags & TP_STRAT_START) && c->start[0] && strcmp(c->start, "none"))
 		*why = "a start method applies only to the process strategy";
-	else if ((s->flags & TP_STRAT_START) && c->start[0] && strcmp(c->start, "fork") &&
-		 strcmp(c->start, "spawn"))
+	else if ((s->flags & TP_STRAT_START) && c->start[0] &&
+		 !tp_registry_find((const void *const *)start_methods, NSTARTS, c->start))
 		*why = "unknown start method";
 	else if (command && c->batch > 1 && !multi_input)
 		*why = "exec batches above 1 need a command that takes several inputs (--multi-input)";
@@ -771,7 +784,7 @@ int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts)
 		if (!strcmp(why, "unknown start method")) {
 			enum tp_start_method m;
 
-			return start_method(c->start, &m);
+			return tp_start_parse(c->start, &m);
 		}
 		return tp_usage_error("cannot run workload '%s' with strategy '%s' (workers %d, "
 				      "batch %d%s%s): %s", opts->workload->desc->name, s->name,
@@ -783,9 +796,9 @@ int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts)
 	p->strat = s;
 	snprintf(p->o.config.strategy, sizeof(p->o.config.strategy), "%s", s->name);
 	if (s->flags & TP_STRAT_START) {
-		start_method(c->start, &p->start);
+		tp_start_parse(c->start, &p->start);
 		snprintf(p->o.config.start, sizeof(p->o.config.start), "%s",
-			 p->start == TP_START_FORK ? "fork" : "spawn");
+			 tp_start_name(p->start));
 	} else {
 		p->o.config.start[0] = '\0';
 	}

@@ -59,6 +59,14 @@ enum tp_start_method {
 	TP_START_SPAWN,
 };
 
+/* The start methods of process workers, one table (struct tp_named entries,
+ * fork then spawn).  tp_start_parse takes "fork" or "spawn" ("" is spawn, the
+ * default); on a miss it prints a usage error with a suggestion and returns -1.
+ * tp_start_name gives "fork", "spawn", or "" for TP_START_NONE. */
+const void *const *tp_start_table(size_t *n);
+int tp_start_parse(const char *name, enum tp_start_method *out);
+const char *tp_start_name(enum tp_start_method m);
+
 struct tp_pool_opts {
 	struct tp_config config;	/* workers, batch, strategy name, start name */
 	int min_workers, max_workers;	/* bounds for tp_pool_set_workers (0 = config.workers) */

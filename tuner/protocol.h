@@ -18,6 +18,8 @@ enum tp_objective {
 
 /* "throughput" | "latency" | "efficiency"; -1 (no message) otherwise. */
 int tp_objective_parse(const char *s, enum tp_objective *out);
+/* The objectives as struct tp_named entries, in enum order. */
+const void *const *tp_objective_table(size_t *n);
 const char *tp_objective_name(enum tp_objective o);
 
 /* Measures one run of c into out (zeroed by the caller).  Returns 0, 1 when

@@ -2,7 +2,12 @@
 # export: every format from a checked-in config; bad configs name file and line.
 . "$TP_TESTLIB"
 golden="$FIXTURES/../golden/export"
-for f in ini json env parallel make omp slurm python; do
+# Every format in the registry, each with its golden file: a new format is
+# tested by being listed (and fails here until it has one).
+formats=$("$TP" help --list exports) || fail "help --list exports"
+[ -n "$formats" ] || fail "no export formats listed"
+for f in $formats; do
+	[ -f "$golden/$f.out" ] || fail "export format '$f' has no golden file $golden/$f.out"
 	expect_exit 0 "$TP" export "$golden/tunepool.conf" --format "$f"
 	[ "$out" = "$(cat "$golden/$f.out")" ] || fail "export --format $f differs from $golden/$f.out: $out"
 done
