@@ -7,6 +7,7 @@
 #include <gsl/gsl_histogram.h>
 #include <gsl/gsl_statistics_double.h>
 #include <math.h>
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -75,6 +76,41 @@ void tp_lathist_release(struct tp_lathist *h)
 	free(h->exact);
 	free(h->bucket);
 	memset(h, 0, sizeof(*h));
+}
+
+void tp_lathist_shared_add(struct tp_lathist_shared *h, double d)
+{
+	atomic_fetch_add_explicit(&h->bucket[bucket_of(d > 0 ? d : 0)], 1, memory_order_relaxed);
+	atomic_fetch_add_explicit(&h->n, 1, memory_order_relaxed);
+}
+
+void tp_lathist_shared_reset(struct tp_lathist_shared *h)
+{
+	size_t b;
+
+	for (b = 0; b < TP_LATHIST_BUCKETS; b++)
+		atomic_store_explicit(&h->bucket[b], 0, memory_order_relaxed);
+	atomic_store_explicit(&h->n, 0, memory_order_relaxed);
+}
+
+uint64_t tp_lathist_shared_count(const struct tp_lathist_shared *h)
+{
+	return atomic_load_explicit(&h->n, memory_order_relaxed);
+}
+
+double tp_lathist_shared_quantile_high(const struct tp_lathist_shared *h, double q)
+{
+	uint64_t n = tp_lathist_shared_count(h), acc = 0;
+	size_t b;
+
+	if (!n)
+		return 0;
+	for (b = 0; b < TP_LATHIST_BUCKETS - 1; b++) {
+		acc += atomic_load_explicit(&h->bucket[b], memory_order_relaxed);
+		if ((double)acc > q * (double)n)
+			break;
+	}
+	return bucket_lo(b + 1);
 }
 
 static int cmp_double(const void *a, const void *b)

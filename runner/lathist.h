@@ -5,6 +5,7 @@
 #define TP_RUNNER_LATHIST_H
 
 #include <stddef.h>
+#include <stdatomic.h>
 #include <stdint.h>
 
 /* Exact durations kept per recorder before it switches to buckets. */
@@ -35,6 +36,20 @@ void tp_lathist_release(struct tp_lathist *h);
  * recorder still holds its durations, else from the merged buckets (GSL's
  * histogram inverse CDF, interpolated inside a bucket and clamped to the
  * observed min..max).  Returns the number of durations (0: out untouched). */
+/* A recorder many threads add to at once (lock-free, relaxed atomics): the
+ * same buckets, without the exact phase.  The pool's running median of task
+ * durations (--timeout P%) is one.  Zero-initialised is empty. */
+struct tp_lathist_shared {
+	_Atomic uint64_t bucket[TP_LATHIST_BUCKETS];
+	_Atomic uint64_t n;
+};
+void tp_lathist_shared_add(struct tp_lathist_shared *h, double d);
+void tp_lathist_shared_reset(struct tp_lathist_shared *h);
+uint64_t tp_lathist_shared_count(const struct tp_lathist_shared *h);
+/* The upper edge of the bucket that holds quantile q (in [0,1)): an upper
+ * bound within one bucket (2.2%) of the true quantile; 0 when empty. */
+double tp_lathist_shared_quantile_high(const struct tp_lathist_shared *h, double q);
+
 uint64_t tp_lathist_quantiles(const struct tp_lathist *const *h, size_t n, const double *qs,
 			      size_t nq, double *out);
 

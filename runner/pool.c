@@ -28,7 +28,6 @@
 #include <unistd.h>
 
 #define BACKOFF_CAP_S 60.0
-#define HIST_PER_OCTAVE 8
 
 struct tp_retry {
 	struct tp_retry *next;
@@ -438,25 +437,12 @@ static void record_duration(struct tp_slot_stats *s, double d)
 	tp_lathist_add(&s->lat, d);
 }
 
-static int hist_bucket(double d)
-{
-	int e;
-	double m = frexp(d * 1e6, &e);	/* microseconds = m * 2^e, m in [0.5, 1) */
-	int b;
-
-	if (d * 1e6 < 1)
-		return 0;
-	b = (e - 1) * HIST_PER_OCTAVE + (int)((m * 2 - 1) * HIST_PER_OCTAVE);
-	return b < 0 ? 0 : b > 255 ? 255 : b;
-}
-
 static void count_ok(struct tp_pool *p, struct tp_slot_stats *s, double d)
 {
 	atomic_store_explicit(&s->done, atomic_load_explicit(&s->done, memory_order_relaxed) + 1,
 			      memory_order_relaxed);
 	if (p->o.timeout_pct > 0) {
-		atomic_fetch_add_explicit(&p->hist[hist_bucket(d)], 1, memory_order_relaxed);
-		atomic_fetch_add_explicit(&p->nsucc, 1, memory_order_relaxed);
+		tp_lathist_shared_add(&p->succ_lat, d);
 	}
 }
 
@@ -481,25 +467,13 @@ int tp_pool_needs_delivery(const struct tp_pool *p)
 
 double tp_pool_timeout(struct tp_pool *p)
 {
-	long long n = atomic_load_explicit(&p->nsucc, memory_order_relaxed), acc = 0;
-	double t = p->o.timeout_s;
-	int b;
+	double t = p->o.timeout_s, pt;
 
-	if (p->o.timeout_pct <= 0 || n < 5)
+	if (p->o.timeout_pct <= 0 || tp_lathist_shared_count(&p->succ_lat) < 5)
 		return t;
-	for (b = 0; b < 256; b++) {
-		acc += atomic_load_explicit(&p->hist[b], memory_order_relaxed);
-		if (acc * 2 >= n)
-			break;
-	}
-	{
-		/* upper edge of the median's bucket, in seconds */
-		int oct = b / HIST_PER_OCTAVE, sub = b % HIST_PER_OCTAVE;
-		double med = ldexp(1.0 + (sub + 1.0) / HIST_PER_OCTAVE, oct) / 1e6;
-		double pt = med * p->o.timeout_pct / 100.0;
-
-		return t > 0 && t < pt ? t : pt;
-	}
+	/* P% of the median's bucket's upper edge */
+	pt = tp_lathist_shared_quantile_high(&p->succ_lat, 0.5) * p->o.timeout_pct / 100.0;
+	return t > 0 && t < pt ? t : pt;
 }
 
 void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *t,
@@ -959,9 +933,7 @@ static void reset_run_state(struct tp_pool *p, struct tp_inputs *in)
 	atomic_store(&p->work_done, 0);
 	atomic_store(&p->inputs_read, 0);
 	atomic_store(&p->skipped, 0);
-	atomic_store(&p->nsucc, 0);
-	for (i = 0; i < 256; i++)
-		atomic_store(&p->hist[i], 0);
+	tp_lathist_shared_reset(&p->succ_lat);
 	p->system_error = 0;
 	p->worker_start_sum = 0;
 	p->worker_starts = 0;

@@ -119,9 +119,8 @@ struct tp_pool {
 	long long cls_run;		/* inputs in a row of that class */
 	_Atomic long long phase_changes;
 	_Atomic int work_done;		/* fill returned DONE with nothing in flight */
-	/* --timeout P%: log2 histogram of successful durations. */
-	_Atomic long long hist[256];
-	_Atomic long long nsucc;
+	/* --timeout P%: the successful durations, for their running median. */
+	struct tp_lathist_shared succ_lat;
 	int system_error;		/* a strategy hit a system error */
 	double worker_start_sum;	/* process strategy: spawn -> ready seconds */
 	long long worker_starts;

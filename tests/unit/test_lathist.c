@@ -158,6 +158,32 @@ static void test_bounded_and_reset(void **state)
 	tp_lathist_release(&e);
 }
 
+/* The shared recorder (the pool's --timeout P% median): an upper bound of
+ * the median within one bucket, from several threads' worth of adds; the
+ * same after a reset and refill; empty reads 0. */
+static void test_shared_median(void **state)
+{
+	static struct tp_lathist_shared h;
+	double q;
+	int i, round;
+
+	(void)state;
+	assert_true(tp_lathist_shared_quantile_high(&h, 0.5) == 0);
+	for (round = 0; round < 2; round++) {
+		tp_lathist_shared_reset(&h);
+		/* 1..999 ms, uniform: the median is 500 ms */
+		for (i = 1; i < 1000; i++)
+			tp_lathist_shared_add(&h, i / 1000.0);
+		assert_int_equal(tp_lathist_shared_count(&h), 999);
+		q = tp_lathist_shared_quantile_high(&h, 0.5);
+		assert_true(q >= 0.500 && q <= 0.500 * 1.023);
+		q = tp_lathist_shared_quantile_high(&h, 0.95);
+		assert_true(q >= 0.950 && q <= 0.950 * 1.023);
+	}
+	tp_lathist_shared_add(&h, -1);	/* counts as 0 */
+	assert_int_equal(tp_lathist_shared_count(&h), 1000);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -165,6 +191,7 @@ int main(void)
 		cmocka_unit_test(test_lognormal),
 		cmocka_unit_test(test_constant),
 		cmocka_unit_test(test_bounded_and_reset),
+		cmocka_unit_test(test_shared_median),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
