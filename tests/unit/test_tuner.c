@@ -435,30 +435,34 @@ static void test_auto_matches_grid_at_a_fraction(void **state)
 
 static void test_searches_on_knee_and_linear(void **state)
 {
-	static const char *const names[] = { "auto", "grid", "racing", "usl" };
-	int i, seed;
+	size_t i, n;
+	const struct tp_search_desc *const *tab = tp_search_table(&n);
+	int seed;
 
 	(void)state;
-	for (i = 0; i < 4; i++) {
+	/* every registered search, so a new one is held to the same curves */
+	for (i = 0; i < n; i++) {
+		const char *const name = tab[i]->name;
+
 		for (seed = 1; seed <= 3; seed++) {
 			struct harness h;
 			int w;
 
 			/* lock-like knee at 5 on a 2-CPU machine */
 			harness_init(&h, curve_knee5, 0.03, TP_CLASS_LATENCY, 2, (unsigned long)seed, 0);
-			tune(&h, names[i]);
+			tune(&h, name);
 			w = h.res.rec.config.workers;
-			if (getenv("TP_DEBUG")) { size_t q; for (q = 0; q < h.res.ntrials; q++) fprintf(stderr, "%s w=%d b=%d %s n=%zu med=%.1f [%.1f %.1f] fl=%u\n", names[i], h.res.trials[q].config.workers, h.res.trials[q].config.batch, h.res.trials[q].config.strategy, h.res.trials[q].nrepeats, h.res.trials[q].stats.median, h.res.trials[q].stats.ci_low, h.res.trials[q].stats.ci_high, tp_protocol_flags(&h.proto, &h.res.trials[q])); }
-			if (w < 4 || w > 8 || (w > 7 && !strcmp(names[i], "auto")))
-				fail_msg("%s seed %d: knee at 5, recommended %d", names[i], seed, w);
+			if (getenv("TP_DEBUG")) { size_t q; for (q = 0; q < h.res.ntrials; q++) fprintf(stderr, "%s w=%d b=%d %s n=%zu med=%.1f [%.1f %.1f] fl=%u\n", name, h.res.trials[q].config.workers, h.res.trials[q].config.batch, h.res.trials[q].config.strategy, h.res.trials[q].nrepeats, h.res.trials[q].stats.median, h.res.trials[q].stats.ci_low, h.res.trials[q].stats.ci_high, tp_protocol_flags(&h.proto, &h.res.trials[q])); }
+			if (w < 4 || w > 8 || (w > 7 && !strcmp(name, "auto")))
+				fail_msg("%s seed %d: knee at 5, recommended %d", name, seed, w);
 			harness_release(&h);
 
 			/* sleep-like: more workers than CPUs pay */
 			harness_init(&h, curve_linear, 0.03, TP_CLASS_LATENCY, 2, (unsigned long)seed, 0);
-			tune(&h, names[i]);
+			tune(&h, name);
 			w = h.res.rec.config.workers;
 			if (w < 32)
-				fail_msg("%s seed %d: linear up to 64, recommended %d", names[i], seed, w);
+				fail_msg("%s seed %d: linear up to 64, recommended %d", name, seed, w);
 			harness_release(&h);
 		}
 	}

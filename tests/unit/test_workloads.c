@@ -141,19 +141,20 @@ static char *plugin_path(const char *name)
 
 /* --- the table ------------------------------------------------------------ */
 
+/* Every registered workload: named once, described, runnable; nothing here
+ * pins the list, so a new entry is checked by being registered. */
 static void test_table(void **state)
 {
-	static const char *const want[] = { "cpu", "membw", "memlat", "io", "sleep", "lock",
-					    "mixed", "exec", "plugin", "spec" };
 	const struct tp_workload_desc *const *t;
 	size_t n, i, j;
 
 	(void)state;
 	t = tp_workload_table(&n);
-	assert_int_equal(n, sizeof(want) / sizeof(want[0]));
+	assert_true(n > 0);
 	for (i = 0; i < n; i++) {
-		assert_string_equal(t[i]->name, want[i]);
+		assert_non_null(t[i]->name);
 		assert_non_null(t[i]->summary);
+		assert_true(t[i]->summary[0] != '\0');
 		assert_non_null(t[i]->process);
 		for (j = 0; j < i; j++)
 			assert_string_not_equal(t[i]->name, t[j]->name);
@@ -163,20 +164,40 @@ static void test_table(void **state)
 
 /* --- each workload runs -------------------------------------------------- */
 
+/* Each registered workload runs five tasks from a small spec of its own.
+ * Those needing a command, a plugin or spec inputs run in their own tests
+ * (named here); any other new entry fails until it has a spec in this list. */
 static void test_builtins_run(void **state)
 {
 	static const char *const specs[] = {
 		"cpu:bytes=1K,rounds=2", "membw:bytes=48K", "memlat:bytes=64K,steps=1000",
-		"sleep:ms=0.1", "lock:cs_us=1,wait_us=1", "mixed:task_us=50,cpu_share=0.5,slices=2",
+		"io:bytes=4K", "sleep:ms=0.1", "lock:cs_us=1,wait_us=1",
+		"mixed:task_us=50,cpu_share=0.5,slices=2",
 	};
-	size_t i;
+	static const char *const elsewhere[] = { "exec", "plugin", "spec" };
+	const struct tp_workload_desc *const *t;
+	size_t n, i, k;
 
 	(void)state;
-	for (i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
-		struct tp_workload *wl = new_ok(specs[i]);
+	t = tp_workload_table(&n);
+	for (i = 0; i < n; i++) {
+		const char *name = t[i]->name;
+		size_t len = strlen(name);
+		int found = 0;
 
-		assert_int_equal(run_tasks(wl, NULL, 5, 1), 0);
-		tp_workload_free(wl);
+		for (k = 0; k < sizeof(elsewhere) / sizeof(elsewhere[0]); k++)
+			found |= !strcmp(name, elsewhere[k]);
+		for (k = 0; !found && k < sizeof(specs) / sizeof(specs[0]); k++) {
+			if (strncmp(specs[k], name, len) || specs[k][len] != ':')
+				continue;
+			struct tp_workload *wl = new_ok(specs[k]);
+
+			assert_int_equal(run_tasks(wl, NULL, 5, 1), 0);
+			tp_workload_free(wl);
+			found = 1;
+		}
+		if (!found)
+			fail_msg("workload '%s' has no run test: add a spec to test_builtins_run", name);
 	}
 }
 
