@@ -24,10 +24,15 @@ TP_COMMANDS(DECLARE)
 static const struct tp_cmd_desc *const commands[] = { TP_COMMANDS(ENTRY) };
 #undef ENTRY
 
-static const void *const *command_table(size_t *n)
+const struct tp_cmd_desc *const *tp_cli_commands(size_t *n)
 {
 	*n = sizeof(commands) / sizeof(commands[0]);
-	return (const void *const *)commands;
+	return commands;
+}
+
+static const void *const *command_table(size_t *n)
+{
+	return (const void *const *)tp_cli_commands(n);
 }
 
 /* Each registry's accessor, as a table of descriptors that start with

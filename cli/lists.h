@@ -5,9 +5,14 @@
 #ifndef TP_CLI_LISTS_H
 #define TP_CLI_LISTS_H
 
+#include <stddef.h>
 #include <stdio.h>
 
 struct tp_strbuf;
+struct tp_cmd_desc;
+
+/* The subcommands, expanded from cli/list.h (hidden ones included). */
+const struct tp_cmd_desc *const *tp_cli_commands(size_t *n);
 
 /* Appends text to out with its tokens expanded:
  *   {names:KIND}   the names joined by '|'          ("ini|json|env|...")

@@ -1,6 +1,5 @@
 /* Entry point: global options, the subcommand table, help and dispatch. */
 #include "cli/cmd.h"
-#include "cli/list.h"
 #include "cli/lists.h"
 #include "core/log.h"
 #include "core/registry.h"
@@ -10,18 +9,10 @@
 #include <stdio.h>
 #include <string.h>
 
-#define DECLARE(n) extern const struct tp_cmd_desc tp_cmd_##n;
-TP_COMMANDS(DECLARE)
-#undef DECLARE
-
-#define ENTRY(n) &tp_cmd_##n,
-static const struct tp_cmd_desc *const commands[] = { TP_COMMANDS(ENTRY) };
-#undef ENTRY
-#define NCOMMANDS (sizeof(commands) / sizeof(commands[0]))
-
 static void print_usage(FILE *f)
 {
-	size_t i;
+	size_t i, n;
+	const struct tp_cmd_desc *const *commands = tp_cli_commands(&n);
 
 	fprintf(f, "usage: tunepool [--version] [--help] COMMAND [ARGS]\n\n"
 		   "tunepool finds, and keeps, the right parallelism for batch jobs on this\n"
@@ -29,7 +20,7 @@ static void print_usage(FILE *f)
 		   "counts, batch sizes and pool strategies, writes a tuned tunepool.conf, and\n"
 		   "runs jobs with a monitor that keeps adjusting the width.\n\n"
 		   "commands:\n");
-	for (i = 0; i < NCOMMANDS; i++) {
+	for (i = 0; i < n; i++) {
 		const struct tp_cmd_desc *c = commands[i];
 
 		if (c->hidden)
@@ -46,7 +37,10 @@ static void print_usage(FILE *f)
 
 static const struct tp_cmd_desc *find_command(const char *name)
 {
-	return tp_registry_lookup((const void *const *)commands, NCOMMANDS, name, "command");
+	size_t n;
+	const struct tp_cmd_desc *const *commands = tp_cli_commands(&n);
+
+	return tp_registry_lookup((const void *const *)commands, n, name, "command");
 }
 
 int tp_cli_help(const char *sub)
