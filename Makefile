@@ -88,7 +88,7 @@ FUZZERS := $(FUZZ_SRC:tests/fuzz/%.c=$(B)/fuzz/%)
 # Per target: 7 targets x 6 s plus start-up keep the smoke run near 50 s (<= 60 s).
 FUZZ_SECONDS ?= 6
 
-.PHONY: help all deps test unit-test cli-test tsan-test fuzzers fuzz-smoke test-sanitizers valgrind tune install clean bench
+.PHONY: help man all deps test unit-test cli-test tsan-test fuzzers fuzz-smoke test-sanitizers valgrind tune install clean bench
 all: $(B)/tunepool $(PLUGINS)
 
 help:
@@ -104,6 +104,7 @@ help:
 	@echo '  fuzz-smoke       every fuzz target for FUZZ_SECONDS (FUZZ=1, needs clang)'
 	@echo '  valgrind         memcheck over the main commands'
 	@echo '  bench            every bench/*.sh (ratios against peers; not part of test)'
+	@echo '  man              regenerate the man page lists from the registries'
 	@echo '  install          install binary, man page, plugin header (PREFIX, DESTDIR)'
 	@echo '  clean            remove build folders'
 	@echo 'variables: DEVELOPER=1 (warnings as errors)  SANITIZE=address,undefined|thread'
@@ -184,6 +185,11 @@ test: deps
 tune: deps
 	@$(MAKE) --no-print-directory all
 	$(B)/tunepool tune --suite -o tune-results
+
+# The man page's lists of workloads, strategies, searches, formats... come
+# from the registries (scripts/man-lists.sh; t0010 checks they are current).
+man: all
+	@sh scripts/man-lists.sh $(B)/tunepool docs/tunepool.1
 
 bench: all
 	@for b in bench/*.sh; do sh $$b; done
