@@ -49,13 +49,15 @@ static const char *first_line(const char *msg, char *buf, size_t size)
 	return buf;
 }
 
-static int report(struct tp_db *db, const char *what, const char *msg)
+/* An error without an SQLSTATE came from the connection, not the server. */
+static int report(struct tp_db *db, const char *what, const char *msg, const PGresult *res)
 {
 	char line[512];
 
 	if (db->silent)
 		return -1;
-	if (db->handle && PQstatus(db->handle) == CONNECTION_BAD)
+	if (db->handle && (PQstatus(db->handle) == CONNECTION_BAD || !res ||
+			   !PQresultErrorField(res, PG_DIAG_SQLSTATE)))
 		return tp_error("lost the connection to '%s' while trying to %s: %s; the open "
 				"transaction was rolled back by the server", db->name, what,
 				first_line(msg, line, sizeof(line)));
@@ -114,7 +116,7 @@ static int pg_exec(struct tp_db *db, const char *sql, int nparams, const char *c
 		res = PQexecParams(db->handle, sql, nparams, NULL, params, NULL, NULL, 0);
 	st = res ? PQresultStatus(res) : PGRES_FATAL_ERROR;
 	if (st != PGRES_COMMAND_OK && st != PGRES_TUPLES_OK) {
-		report(db, "query", res ? PQresultErrorMessage(res) : PQerrorMessage(db->handle));
+		report(db, "query", res ? PQresultErrorMessage(res) : PQerrorMessage(db->handle), res);
 		PQclear(res);
 		return -1;
 	}
