@@ -152,13 +152,6 @@ static int store_one(struct tp_db *db, const char *path, const struct tp_history
 	int rc;
 
 	*dup = 0;
-	if (tp_db_query_int(db, "SELECT coalesce(max(id), 0) FROM tp_runs WHERE content_hash = $1",
-			    1, &hash, &id) < 0)
-		return -1;
-	if (id) {
-		*dup = id;
-		return 0;
-	}
 	workload_opts = it->r.workload_options ? it->r.workload_options : "";
 	params[0] = it->hash;
 	params[1] = it->kind;
@@ -176,9 +169,19 @@ static int store_one(struct tp_db *db, const char *path, const struct tp_history
 	rc = tp_db_exec(db, "INSERT INTO tp_runs (content_hash, kind, source, machine_class, "
 			    "workload, workload_options, input_signature, tool_version, run_date, "
 			    "added_date, commit_id, branch, document) VALUES ($1, $2, $3, $4, $5, "
-			    "$6, $7, $8, $9, $10, $11, $12, $13) RETURNING id", 13, params, &rows);
+			    "$6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (content_hash) DO NOTHING "
+			    "RETURNING id", 13, params, &rows);
 	if (rc < 0)
 		return -1;
+	if (!rows.nrows) {
+		/* The same content is stored already (by us or by another writer). */
+		tp_db_rows_release(&rows);
+		if (tp_db_query_int(db, "SELECT coalesce(max(id), 0) FROM tp_runs WHERE "
+				    "content_hash = $1", 1, &hash, &id) < 0)
+			return -1;
+		*dup = id ? id : -1;
+		return 0;
+	}
 	snprintf(run_id, sizeof(run_id), "%s", tp_db_cell(&rows, 0, 0) ? tp_db_cell(&rows, 0, 0) : "");
 	tp_db_rows_release(&rows);
 	if (!*run_id)
