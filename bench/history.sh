@@ -54,7 +54,8 @@ def timed(cmd, **kw):
 
 def psql(sql):
     subprocess.run([os.path.join(pgbin, "psql"), "-X", "-q", "-h", sock, "-p", "47240", "-U",
-                    "postgres", "-d", "postgres", "-c", sql], check=True, stdout=subprocess.DEVNULL)
+                    "postgres", "-d", "postgres", "-c", sql], check=True, stdout=subprocess.DEVNULL,
+                   stderr=subprocess.DEVNULL)
 
 def fresh(backend, tag):
     if backend == "sqlite":

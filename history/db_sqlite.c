@@ -32,6 +32,9 @@ static int report(struct tp_db *db, sqlite3 *h, int rc, const char *what)
 	if (prim == SQLITE_BUSY || prim == SQLITE_LOCKED)
 		return tp_error("cannot %s '%s': the database is locked by another process "
 				"(waited %g s)", what, db->name, db->wait_s);
+	if (h && sqlite3_system_errno(h))
+		return tp_error("cannot %s '%s': %s (%s)", what, db->name, msg,
+				strerror(sqlite3_system_errno(h)));
 	return tp_error("cannot %s '%s': %s", what, db->name, msg);
 }
 

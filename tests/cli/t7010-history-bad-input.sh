@@ -86,4 +86,15 @@ trap - EXIT
 expect_exit 0 "$TP" history add --db m.db g/run-0001*.json g/run-0002*.json
 contains "$out" "added 20 runs"
 [ "$(sqlite3 m.db 'SELECT count(*) FROM tp_trials')" = $(( (2 + 20) * 2 )) ] || fail "trial rows"
+
+# Disk full (no room for a byte: ulimit -f 0) during an add: exit 3 naming the
+# database, not killed by SIGXFSZ, and what was stored before is intact.
+sqlite3 m.db 'PRAGMA wal_checkpoint(TRUNCATE)' >/dev/null
+{ sh -c 'ulimit -f 0; exec "$@"' sh "$TP" history add --db m.db g/run-0003*.json 2>&1 >/dev/null
+  echo $? >rc.txt; } | cat >stderr.txt
+[ "$(cat rc.txt)" = 3 ] || fail "add on a full disk exited $(cat rc.txt): $(cat stderr.txt)"
+contains "$(cat stderr.txt)" "'m.db'"
+contains "$(cat stderr.txt)" "File too large"
+[ "$(runs m.db)" = 22 ] || fail "after the full disk: $(runs m.db) runs"
+[ "$(sqlite3 m.db 'PRAGMA integrity_check')" = ok ] || fail "integrity check after the full disk"
 exit 0
