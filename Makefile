@@ -16,6 +16,8 @@ WITH_PAPI ?= auto
 VERSION := 0.1.0
 
 PKGS := hwloc jansson inih gsl
+# history/: SQLite by default, PostgreSQL through libpq (issue 18).
+PKGS += sqlite3 libpq
 comma := ,
 SANITIZE ?=
 ifeq ($(FUZZ),1)
@@ -72,6 +74,7 @@ ifneq ($(WITH_PAPI),no)
 endif
 
 LIB_SRC := $(sort $(wildcard core/*.c probes/*.c workloads/*.c runner/*.c tuner/*.c reports/*.c))
+LIB_SRC += $(sort $(wildcard history/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))

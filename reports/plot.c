@@ -667,3 +667,11 @@ int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, cons
 		draw(p, dir, &out->plots[i]);
 	return 0;
 }
+
+int tp_plot_draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl)
+{
+	pl->drawn = 0;
+	if (p->gnuplot)
+		draw(p, dir, pl);
+	return pl->drawn;
+}

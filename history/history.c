@@ -1,0 +1,511 @@
+/* The history's store side: adding results files in one transaction, and
+ * listing, showing and pruning the runs kept. */
+#include "history/history.h"
+#include "core/alloc.h"
+#include "core/log.h"
+#include "core/strbuf.h"
+#include "core/timeutil.h"
+#include "history/ingest.h"
+#include "history/query.h"
+
+#include <errno.h>
+#include <jansson.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static int mkdir_p(const char *dir)
+{
+	char *p = tp_xstrdup(dir), *s;
+	int ret = 0;
+
+	for (s = p + 1;; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0777) && errno != EEXIST)
+				ret = tp_error("cannot create '%s': %s", p, strerror(errno));
+			*s = c;
+			if (ret || !c)
+				break;
+		}
+	}
+	free(p);
+	return ret;
+}
+
+char *tp_history_default_db(void)
+{
+	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
+	char *dir, *path;
+
+	if (xdg && *xdg == '/')
+		dir = tp_xasprintf("%s/tunepool", xdg);
+	else if (home && *home)
+		dir = tp_xasprintf("%s/.local/share/tunepool", home);
+	else {
+		tp_usage_error("no history database: set --db FILE, TUNEPOOL_DB, XDG_DATA_HOME "
+			       "or HOME");
+		return NULL;
+	}
+	if (mkdir_p(dir)) {
+		free(dir);
+		return NULL;
+	}
+	path = tp_xasprintf("%s/history.db", dir);
+	free(dir);
+	return path;
+}
+
+/* ---- add ---- */
+
+static void num(char *buf, size_t size, double x)
+{
+	if (isfinite(x))
+		snprintf(buf, size, "%.17g", x);
+	else
+		*buf = '\0';
+}
+
+static int insert_trials(struct tp_db *db, const char *run_id, const struct tp_results *r)
+{
+	enum { COLS = 10, CHUNK = 50 };
+	size_t i = 0;
+
+	while (i < r->ntrials) {
+		struct tp_query q;
+		size_t k, end = i + CHUNK < r->ntrials ? i + CHUNK : r->ntrials;
+		int rc, c;
+
+		tp_query_init(&q, "INSERT INTO tp_trials (run_id, workers, batch, strategy, start, "
+				  "nrepeats, median, ci_low, ci_high, throughputs) VALUES ");
+		for (k = i; k < end; k++) {
+			const struct tp_trial *t = &r->trials[k];
+			struct tp_strbuf tp = TP_STRBUF_INIT;
+			char v[6][40];
+			const char *vals[COLS];
+			size_t j;
+
+			for (j = 0; j < t->nrepeats; j++)
+				tp_strbuf_addf(&tp, "%s%.17g", j ? " " : "", t->repeats[j].throughput);
+			snprintf(v[0], sizeof(v[0]), "%d", t->config.workers);
+			snprintf(v[1], sizeof(v[1]), "%d", t->config.batch);
+			snprintf(v[2], sizeof(v[2]), "%zu", t->nrepeats);
+			num(v[3], sizeof(v[3]), t->stats.median);
+			num(v[4], sizeof(v[4]), t->stats.ci_low);
+			num(v[5], sizeof(v[5]), t->stats.ci_high);
+			vals[0] = run_id;
+			vals[1] = v[0];
+			vals[2] = v[1];
+			vals[3] = t->config.strategy;
+			vals[4] = t->config.start;
+			vals[5] = v[2];
+			vals[6] = v[3];
+			vals[7] = v[4];
+			vals[8] = v[5];
+			vals[9] = tp.buf;
+			tp_strbuf_adds(&q.sql, k > i ? ", (" : "(");
+			for (c = 0; c < COLS; c++) {
+				if (c)
+					tp_strbuf_adds(&q.sql, ", ");
+				if (c >= 6 && c <= 8 && !*vals[c])
+					tp_strbuf_adds(&q.sql, "NULL");
+				else
+					tp_query_param(&q, vals[c]);
+			}
+			tp_strbuf_adds(&q.sql, ")");
+			tp_strbuf_release(&tp);
+			(void)rc;
+		}
+		rc = tp_query_exec(db, &q, NULL);
+		tp_query_release(&q);
+		if (rc < 0)
+			return -1;
+		i = end;
+	}
+	return 0;
+}
+
+static int check_tag(const char *tag)
+{
+	const char *eq = strchr(tag, '=');
+
+	if (!eq || eq == tag)
+		return tp_usage_error("--tag '%s' is not KEY=VALUE", tag);
+	return 0;
+}
+
+/* Stores one loaded file; *dup gets the id of a run with the same content. */
+static int store_one(struct tp_db *db, const char *path, const struct tp_history_item *it,
+		     const struct tp_history_add_opts *o, const char *commit, const char *branch,
+		     const char *added, long long *dup)
+{
+	struct tp_db_rows rows;
+	const char *hash = it->hash, *params[13];
+	char run_id[32], *workload_opts;
+	long long id;
+	size_t i;
+	int rc;
+
+	*dup = 0;
+	workload_opts = it->r.workload_options ? it->r.workload_options : "";
+	params[0] = it->hash;
+	params[1] = it->kind;
+	params[2] = path;
+	params[3] = it->machine_class;
+	params[4] = it->r.workload_name;
+	params[5] = workload_opts;
+	params[6] = it->r.input_signature ? it->r.input_signature : "";
+	params[7] = it->r.tool_version ? it->r.tool_version : "";
+	params[8] = o->date ? o->date : it->date;
+	params[9] = added;
+	params[10] = commit;
+	params[11] = branch;
+	params[12] = it->document;
+	rc = tp_db_exec(db, "INSERT INTO tp_runs (content_hash, kind, source, machine_class, "
+			    "workload, workload_options, input_signature, tool_version, run_date, "
+			    "added_date, commit_id, branch, document) VALUES ($1, $2, $3, $4, $5, "
+			    "$6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (content_hash) DO NOTHING "
+			    "RETURNING id", 13, params, &rows);
+	if (rc < 0)
+		return -1;
+	if (!rows.nrows) {
+		/* The same content is stored already (by us or by another writer). */
+		tp_db_rows_release(&rows);
+		if (tp_db_query_int(db, "SELECT coalesce(max(id), 0) FROM tp_runs WHERE "
+				    "content_hash = $1", 1, &hash, &id) < 0)
+			return -1;
+		*dup = id ? id : -1;
+		return 0;
+	}
+	snprintf(run_id, sizeof(run_id), "%s", tp_db_cell(&rows, 0, 0) ? tp_db_cell(&rows, 0, 0) : "");
+	tp_db_rows_release(&rows);
+	if (!*run_id)
+		return tp_error("cannot add '%s' to '%s': no run id came back", path, db->name);
+	if (insert_trials(db, run_id, &it->r) < 0)
+		return -1;
+	for (i = 0; i < o->ntags; i++) {
+		const char *eq = strchr(o->tags[i], '=');
+		char *key = tp_xstrndup(o->tags[i], (size_t)(eq - o->tags[i]));
+		const char *tp[3] = { run_id, key, eq + 1 };
+
+		rc = tp_db_exec(db, "INSERT INTO tp_tags (run_id, key, value) VALUES ($1, $2, $3)",
+				3, tp, NULL);
+		free(key);
+		if (rc < 0)
+			return -1;
+	}
+	return 0;
+}
+
+int tp_history_add(struct tp_db *db, char *const *files, size_t nfiles,
+		   const struct tp_history_add_opts *o, size_t *added, size_t *skipped)
+{
+	struct tp_history_item *items;
+	char commit[128], branch[256], now[32];
+	const char *stall = getenv("TP_TEST_HISTORY_STALL");
+	size_t i, j;
+	int ret = 0;
+
+	*added = *skipped = 0;
+	for (i = 0; i < o->ntags; i++)
+		if (check_tag(o->tags[i]))
+			return -1;
+	for (i = 0; i < o->ntags; i++)
+		for (j = 0; j < i; j++)
+			if (strcspn(o->tags[i], "=") == strcspn(o->tags[j], "=") &&
+			    !strncmp(o->tags[i], o->tags[j], strcspn(o->tags[i], "=")))
+				return tp_usage_error("--tag '%s': the key is given twice", o->tags[i]);
+	if (o->date && tp_history_date_valid(o->date))
+		return tp_usage_error("--date '%s' is not a date like 2026-11-30 or "
+				      "2026-11-30T12:00:00Z", o->date);
+	/* Every file is read and checked before anything is stored. */
+	items = tp_xcalloc(nfiles ? nfiles : 1, sizeof(*items));
+	for (i = 0; i < nfiles; i++)
+		if (tp_history_item_load(&items[i], files[i]) < 0) {
+			ret = -1;
+			break;
+		}
+	if (ret)
+		goto out;
+	if (!o->commit || !o->branch)
+		tp_history_git_info(commit, sizeof(commit), branch, sizeof(branch));
+	if (o->commit)
+		snprintf(commit, sizeof(commit), "%s", o->commit);
+	if (o->branch)
+		snprintf(branch, sizeof(branch), "%s", o->branch);
+	tp_utc_date(now, sizeof(now));
+	if (tp_db_begin_write(db) < 0) {
+		ret = -1;
+		goto out;
+	}
+	for (i = 0; i < nfiles; i++) {
+		long long dup;
+
+		if (store_one(db, files[i], &items[i], o, commit, branch, now, &dup) < 0) {
+			ret = -1;
+			break;
+		}
+		if (!dup) {
+			(*added)++;
+			continue;
+		}
+		if (!o->skip_existing) {
+			ret = tp_usage_error("cannot add '%s': the same results are already stored as "
+					     "run %lld in '%s'; nothing was added (--skip-existing "
+					     "skips such files)", files[i], dup, db->name);
+			break;
+		}
+		tp_warn("'%s' is already stored as run %lld; skipped", files[i], dup);
+		(*skipped)++;
+	}
+	/* Test hook: hold the open transaction so a test can kill the server or us. */
+	if (!ret && stall && *stall) {
+		tp_info("holding the transaction for %s s (TP_TEST_HISTORY_STALL)", stall);
+		tp_sleep_s(atof(stall));
+	}
+	if (!ret && tp_db_commit(db) < 0)
+		ret = -1;
+	if (ret) {
+		tp_db_rollback(db);
+		*added = *skipped = 0;
+	}
+out:
+	for (i = 0; i < nfiles; i++)
+		tp_history_item_release(&items[i]);
+	free(items);
+	return ret;
+}
+
+/* ---- list / show ---- */
+
+#define RUN_COLS "r.id, r.run_date, r.commit_id, r.branch, r.machine_class, r.workload, " \
+		 "r.workload_options, r.kind, r.source, r.tool_version, r.added_date, " \
+		 "(SELECT count(*) FROM tp_trials t WHERE t.run_id = r.id), " \
+		 "(SELECT max(t.median) FROM tp_trials t WHERE t.run_id = r.id)"
+
+static char *run_tags(struct tp_db *db, const char *id)
+{
+	struct tp_db_rows rows;
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	size_t i;
+
+	if (tp_db_exec(db, "SELECT key, value FROM tp_tags WHERE run_id = $1 ORDER BY key", 1,
+		       &id, &rows) < 0)
+		return NULL;
+	for (i = 0; i < rows.nrows; i++)
+		tp_strbuf_addf(&sb, "%s%s=%s", i ? "," : "", tp_db_cell(&rows, i, 0),
+			       tp_db_cell(&rows, i, 1));
+	tp_db_rows_release(&rows);
+	return tp_strbuf_detach(&sb);
+}
+
+static const char *cell(const struct tp_db_rows *r, size_t row, size_t col)
+{
+	const char *c = tp_db_cell(r, row, col);
+
+	return c ? c : "";
+}
+
+int tp_history_list(struct tp_db *db, const struct tp_history_filter *f, int json,
+		    struct tp_strbuf *out)
+{
+	struct tp_query q;
+	struct tp_db_rows rows;
+	json_t *arr = json ? json_array() : NULL;
+	size_t i;
+	int ret = 0;
+
+	tp_query_init(&q, "SELECT " RUN_COLS " FROM tp_runs r WHERE 1 = 1");
+	if (tp_query_filter(&q, f) < 0) {
+		tp_query_release(&q);
+		json_decref(arr);
+		return -1;
+	}
+	tp_strbuf_adds(&q.sql, " ORDER BY r.run_date DESC, r.id DESC");
+	if (f->limit > 0)
+		tp_strbuf_addf(&q.sql, " LIMIT %lld", f->limit);
+	ret = tp_query_exec(db, &q, &rows);
+	tp_query_release(&q);
+	if (ret < 0) {
+		json_decref(arr);
+		return -1;
+	}
+	if (!json)
+		tp_strbuf_addf(out, "%-6s %-20s %-10s %-12s %-16s %-9s %7s %12s  %s\n", "id", "date",
+			       "commit", "branch", "machine", "kind", "configs", "best tasks/s",
+			       "workload");
+	for (i = 0; i < rows.nrows; i++) {
+		char *tags = run_tags(db, cell(&rows, i, 0));
+		const char *opts = cell(&rows, i, 6);
+
+		if (!tags) {
+			ret = -1;
+			break;
+		}
+		if (json) {
+			json_t *o = json_pack("{s:I, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, s:s, "
+					      "s:I, s:s}",
+					      "id", (json_int_t)strtoll(cell(&rows, i, 0), NULL, 10),
+					      "date", cell(&rows, i, 1), "commit", cell(&rows, i, 2),
+					      "branch", cell(&rows, i, 3), "machine_class",
+					      cell(&rows, i, 4), "workload", cell(&rows, i, 5),
+					      "workload_options", opts, "kind", cell(&rows, i, 7),
+					      "source", cell(&rows, i, 8), "tool_version",
+					      cell(&rows, i, 9), "added", cell(&rows, i, 10), "configs",
+					      (json_int_t)strtoll(cell(&rows, i, 11), NULL, 10), "tags",
+					      tags);
+			const char *best = tp_db_cell(&rows, i, 12);
+
+			json_object_set_new(o, "best_throughput",
+					    best ? json_real(strtod(best, NULL)) : json_null());
+			json_array_append_new(arr, o);
+		} else {
+			const char *best = tp_db_cell(&rows, i, 12);
+
+			tp_strbuf_addf(out, "%-6s %-20s %-10.10s %-12s %-16.16s %-9s %7s %12.6g  %s%s%s%s%s\n",
+				       cell(&rows, i, 0), cell(&rows, i, 1),
+				       *cell(&rows, i, 2) ? cell(&rows, i, 2) : "-",
+				       *cell(&rows, i, 3) ? cell(&rows, i, 3) : "-", cell(&rows, i, 4),
+				       cell(&rows, i, 7), cell(&rows, i, 11),
+				       best ? strtod(best, NULL) : NAN, cell(&rows, i, 5),
+				       *opts ? ":" : "", opts, *tags ? "  " : "", tags);
+		}
+		free(tags);
+	}
+	tp_db_rows_release(&rows);
+	if (json && !ret) {
+		char *s = json_dumps(arr, JSON_INDENT(2));
+
+		tp_strbuf_adds(out, s);
+		tp_strbuf_addch(out, '\n');
+		free(s);
+	}
+	json_decref(arr);
+	return ret;
+}
+
+int tp_history_show(struct tp_db *db, long long id, int json, struct tp_strbuf *out)
+{
+	struct tp_db_rows rows, trials;
+	char ids[32];
+	const char *p = ids;
+	char *tags;
+	size_t i;
+
+	snprintf(ids, sizeof(ids), "%lld", id);
+	if (tp_db_exec(db, "SELECT " RUN_COLS ", r.document, r.content_hash, r.input_signature "
+			   "FROM tp_runs r WHERE r.id = $1", 1, &p, &rows) < 0)
+		return -1;
+	if (!rows.nrows) {
+		tp_db_rows_release(&rows);
+		return tp_usage_error("no run %lld in '%s'; 'tunepool history list' shows the ids",
+				      id, db->name);
+	}
+	if (json) {
+		tp_strbuf_adds(out, cell(&rows, 0, 13));
+		tp_strbuf_addch(out, '\n');
+		tp_db_rows_release(&rows);
+		return 0;
+	}
+	tags = run_tags(db, ids);
+	if (!tags || tp_db_exec(db, "SELECT workers, batch, strategy, start, nrepeats, median, "
+				    "ci_low, ci_high FROM tp_trials WHERE run_id = $1 ORDER BY "
+				    "strategy, start, batch, workers", 1, &p, &trials) < 0) {
+		free(tags);
+		tp_db_rows_release(&rows);
+		return -1;
+	}
+	tp_strbuf_addf(out, "run %s\n  date:      %s\n  added:     %s\n  commit:    %s\n"
+			    "  branch:    %s\n  machine:   %s\n  workload:  %s%s%s\n"
+			    "  inputs:    %s\n  kind:      %s\n  source:    %s\n  tool:      %s\n"
+			    "  tags:      %s\n  content:   %s\n\n",
+		       cell(&rows, 0, 0), cell(&rows, 0, 1), cell(&rows, 0, 10),
+		       *cell(&rows, 0, 2) ? cell(&rows, 0, 2) : "-",
+		       *cell(&rows, 0, 3) ? cell(&rows, 0, 3) : "-", cell(&rows, 0, 4),
+		       cell(&rows, 0, 5), *cell(&rows, 0, 6) ? ":" : "", cell(&rows, 0, 6),
+		       *cell(&rows, 0, 15) ? cell(&rows, 0, 15) : "-", cell(&rows, 0, 7),
+		       cell(&rows, 0, 8), cell(&rows, 0, 9), *tags ? tags : "-", cell(&rows, 0, 14));
+	tp_strbuf_addf(out, "%-24s %7s %12s %12s %12s\n", "config", "repeats", "median", "ci_low",
+		       "ci_high");
+	for (i = 0; i < trials.nrows; i++) {
+		struct tp_config c;
+		char name[96];
+
+		memset(&c, 0, sizeof(c));
+		c.workers = atoi(cell(&trials, i, 0));
+		c.batch = atoi(cell(&trials, i, 1));
+		snprintf(c.strategy, sizeof(c.strategy), "%s", cell(&trials, i, 2));
+		snprintf(c.start, sizeof(c.start), "%s", cell(&trials, i, 3));
+		tp_strbuf_addf(out, "%-24s %7s %12.6g %12.6g %12.6g\n",
+			       tp_config_format(&c, name, sizeof(name)), cell(&trials, i, 4),
+			       tp_db_cell(&trials, i, 5) ? strtod(cell(&trials, i, 5), NULL) : NAN,
+			       tp_db_cell(&trials, i, 6) ? strtod(cell(&trials, i, 6), NULL) : NAN,
+			       tp_db_cell(&trials, i, 7) ? strtod(cell(&trials, i, 7), NULL) : NAN);
+	}
+	free(tags);
+	tp_db_rows_release(&trials);
+	tp_db_rows_release(&rows);
+	return 0;
+}
+
+/* ---- prune ---- */
+
+int tp_history_prune(struct tp_db *db, const struct tp_history_filter *f, long long keep_last,
+		     int dry_run, size_t *removed)
+{
+	struct tp_query q;
+	struct tp_db_rows rows;
+	size_t i, kept = 0;
+	char prev[256] = "";
+	int ret = 0;
+
+	*removed = 0;
+	if (tp_db_begin_write(db) < 0)
+		return -1;
+	tp_query_init(&q, "SELECT r.id, r.machine_class, r.workload, r.workload_options "
+			  "FROM tp_runs r WHERE 1 = 1");
+	if (tp_query_filter(&q, f) < 0 ||
+	    (tp_strbuf_adds(&q.sql, " ORDER BY r.machine_class, r.workload, r.workload_options, "
+				    "r.run_date DESC, r.id DESC"), tp_query_exec(db, &q, &rows)) < 0) {
+		tp_query_release(&q);
+		tp_db_rollback(db);
+		return -1;
+	}
+	tp_query_release(&q);
+	for (i = 0; i < rows.nrows && !ret; i++) {
+		char series[256];
+		const char *id = cell(&rows, i, 0);
+
+		snprintf(series, sizeof(series), "%s\x1f%s\x1f%s", cell(&rows, i, 1),
+			 cell(&rows, i, 2), cell(&rows, i, 3));
+		if (strcmp(series, prev)) {
+			snprintf(prev, sizeof(prev), "%s", series);
+			kept = 0;
+		}
+		if (kept < (size_t)keep_last) {
+			kept++;
+			continue;
+		}
+		(*removed)++;
+		if (dry_run)
+			continue;
+		if (tp_db_exec(db, "DELETE FROM tp_tags WHERE run_id = $1", 1, &id, NULL) < 0 ||
+		    tp_db_exec(db, "DELETE FROM tp_trials WHERE run_id = $1", 1, &id, NULL) < 0 ||
+		    tp_db_exec(db, "DELETE FROM tp_runs WHERE id = $1", 1, &id, NULL) < 0)
+			ret = -1;
+	}
+	tp_db_rows_release(&rows);
+	if (ret || dry_run || tp_db_commit(db) < 0) {
+		tp_db_rollback(db);
+		if (ret || !dry_run) {
+			*removed = 0;
+			return -1;
+		}
+	}
+	return 0;
+}

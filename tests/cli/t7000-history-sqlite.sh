@@ -1,0 +1,25 @@
+#!/bin/sh
+# history on the default SQLite store: add/list/show/prune/check/report (the
+# scenarios shared with PostgreSQL), the default path under XDG_DATA_HOME and
+# TUNEPOOL_DB.
+. "$TP_TESTLIB"
+command -v python3 >/dev/null || skip "python3 is not installed"
+command -v git >/dev/null || skip "git is not installed"
+DB="$PWD/h.db"
+. "$TP_TOP/tests/cli/history-scenarios.sh"
+
+# WAL mode, and the schema version.
+[ "$(sqlite3 "$DB" 'PRAGMA journal_mode')" = wal ] || fail "not in WAL mode"
+[ "$(sqlite3 "$DB" 'SELECT version FROM tp_schema')" = 2 ] || fail "schema version"
+
+# The default database lives under XDG_DATA_HOME; TUNEPOOL_DB overrides it.
+XDG_DATA_HOME="$PWD/xdg" expect_exit 0 "$TP" history add base/run-00003.json
+[ -s xdg/tunepool/history.db ] || fail "no database under XDG_DATA_HOME"
+XDG_DATA_HOME="$PWD/xdg" expect_exit 0 "$TP" history list
+contains "$out" "cpu:ms=10ms"
+TUNEPOOL_DB="$PWD/env.db" expect_exit 0 "$TP" history add base/run-00004.json
+contains "$out" "env.db"
+[ -s env.db ] || fail "TUNEPOOL_DB not used"
+expect_exit 2 "$TP" history frobnicate
+contains "$err" "unknown history command 'frobnicate'"
+exit 0
