@@ -206,6 +206,56 @@ static double median_of(const struct tp_trial *t, field_fn f)
 	return m;
 }
 
+/* Length of the valid UTF-8 sequence at s, 0 when s does not start one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	if (n == 3 && s[0] > 0xef)
+		n = 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void tp_gnuplot_quote(struct tp_strbuf *sb, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	tp_strbuf_addch(sb, '"');
+	while (*u) {
+		size_t n = utf8_len(u);
+
+		if (*u == '"' || *u == '\\' || *u == '`') {
+			/* gnuplot runs `...` even inside "...": each one is escaped. */
+			tp_strbuf_addch(sb, '\\');
+			tp_strbuf_addch(sb, (char)*u++);
+		} else if (*u < 0x20 || *u == 0x7f) {
+			tp_strbuf_addf(sb, "\\%03o", *u++);
+		} else if (!n) {
+			/* Not UTF-8: shown as its value, so the label still renders. */
+			tp_strbuf_addf(sb, "\\\\x%02x", *u++);
+		} else {
+			tp_strbuf_add(sb, (const char *)u, n);
+			u += n;
+		}
+	}
+	tp_strbuf_addch(sb, '"');
+}
+
+/* A comment line of a .dat file: control bytes would end it, so they become
+ * spaces. */
+static void dat_comment(struct tp_strbuf *sb, const char *s)
+{
+	tp_strbuf_adds(sb, "# ");
+	for (; *s; s++)
+		tp_strbuf_addch(sb, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
 static void num(struct tp_strbuf *sb, double x)
 {
 	if (isfinite(x))
@@ -330,8 +380,9 @@ static int plot_scaling(struct ctx *c)
 			xmax = peak;
 	}
 	for (i = 0; i < c->nseries; i++) {
-		tp_strbuf_addf(&dat, "%s# %s\n# workers median ci_low ci_high\n", i ? "\n\n" : "",
-			       tp_series_label(&c->series[i], label, sizeof(label)));
+		tp_strbuf_adds(&dat, i ? "\n\n" : "");
+		dat_comment(&dat, tp_series_label(&c->series[i], label, sizeof(label)));
+		tp_strbuf_adds(&dat, "\n# workers median ci_low ci_high\n");
 		for (j = 0; j < c->series[i].n; j++) {
 			const struct tp_trial *t = c->series[i].trials[j];
 
@@ -345,8 +396,15 @@ static int plot_scaling(struct ctx *c)
 	header(&gp, c->p, pl, "throughput vs workers, one line per batch size and strategy, "
 	       "whiskers = 95% CI of the median", "index i = series i; workers median ci_low ci_high",
 	       600);
-	tp_strbuf_addf(&gp, "set title \"Throughput vs workers: %s\"\n",
-		       c->r->workload_name ? c->r->workload_name : "");
+	{
+		char *t = tp_xasprintf("Throughput vs workers: %s",
+				       c->r->workload_name ? c->r->workload_name : "");
+
+		tp_strbuf_adds(&gp, "set title ");
+		tp_gnuplot_quote(&gp, t);
+		tp_strbuf_addch(&gp, '\n');
+		free(t);
+	}
 	tp_strbuf_adds(&gp, "set xlabel \"workers\"\nset ylabel \"tasks/s\"\nset grid\n"
 			    "set key top left box opaque\nset yrange [0:*]\n"
 			    "set offsets graph 0, graph 0, graph 0.08, graph 0\n");
@@ -366,10 +424,11 @@ static int plot_scaling(struct ctx *c)
 		}
 	}
 	tp_strbuf_adds(&gp, "plot ");
-	for (i = 0; i < c->nseries; i++)
+	for (i = 0; i < c->nseries; i++) {
 		tp_strbuf_addf(&gp, "%s'%s.dat' index %zu using 1:2:3:4 with yerrorlines lw 2 pt 7 "
-			       "title \"%s\"", i ? ", \\\n     " : "", pl->stem, i,
-			       tp_series_label(&c->series[i], label, sizeof(label)));
+			       "title ", i ? ", \\\n     " : "", pl->stem, i);
+		tp_gnuplot_quote(&gp, tp_series_label(&c->series[i], label, sizeof(label)));
+	}
 	if (has_model(m))
 		tp_strbuf_addf(&gp, ", \\\n     usl(x) with lines dashtype 3 lw 2 lc rgb \"black\" "
 			       "title \"%s fit: sigma %.3g, kappa %.3g\"",
@@ -482,8 +541,9 @@ static int plot_efficiency(struct ctx *c)
 
 		if (s->n < 2)
 			continue;
-		tp_strbuf_addf(&dat, "%s# %s (speed-up over %d worker%s)\n# workers speedup efficiency\n",
-			       used++ ? "\n\n" : "", tp_series_label(s, label, sizeof(label)),
+		tp_strbuf_adds(&dat, used++ ? "\n\n" : "");
+		dat_comment(&dat, tp_series_label(s, label, sizeof(label)));
+		tp_strbuf_addf(&dat, " (speed-up over %d worker%s)\n# workers speedup efficiency\n",
 			       base->config.workers, base->config.workers == 1 ? "" : "s");
 		for (j = 0; j < s->n; j++) {
 			const struct tp_trial *t = s->trials[j];
@@ -507,8 +567,8 @@ static int plot_efficiency(struct ctx *c)
 		if (c->series[i].n < 2)
 			continue;
 		tp_strbuf_addf(&gp, ", \\\n     '%s.dat' index %zu using 1:3 with linespoints lw 2 pt 7 "
-			       "title \"%s\"", pl->stem, used++,
-			       tp_series_label(&c->series[i], label, sizeof(label)));
+			       "title ", pl->stem, used++);
+		tp_gnuplot_quote(&gp, tp_series_label(&c->series[i], label, sizeof(label)));
 	}
 	tp_strbuf_addch(&gp, '\n');
 	return finish(c, pl, &dat, &gp);
@@ -551,8 +611,8 @@ static int plot_latency(struct ctx *c)
 	tp_series_label(s, label, sizeof(label));
 	snprintf(title, sizeof(title), "Task latency percentiles (%s)", label);
 	pl = new_plot(c, "latency", title);
-	tp_strbuf_addf(&dat, "# %s: medians over repeats, milliseconds\n# workers p50_ms p95_ms p99_ms\n",
-		       label);
+	dat_comment(&dat, label);
+	tp_strbuf_adds(&dat, ": medians over repeats, milliseconds\n# workers p50_ms p95_ms p99_ms\n");
 	for (j = 0; j < s->n; j++) {
 		const struct tp_trial *t = s->trials[j];
 
@@ -564,7 +624,9 @@ static int plot_latency(struct ctx *c)
 	}
 	header(&gp, c->p, pl, "task latency percentiles vs workers (medians over repeats)",
 	       "workers p50_ms p95_ms p99_ms", 520);
-	tp_strbuf_addf(&gp, "set title \"%s\"\n", title);
+	tp_strbuf_adds(&gp, "set title ");
+	tp_gnuplot_quote(&gp, title);
+	tp_strbuf_addch(&gp, '\n');
 	tp_strbuf_adds(&gp, "set xlabel \"workers\"\nset ylabel \"latency (ms)\"\nset grid\n"
 			    "set key top left box opaque reverse Left\nset yrange [0:*]\n"
 			    "set offsets graph 0, graph 0, graph 0.08, graph 0\n");
