@@ -25,11 +25,13 @@ for pi, p in enumerate(payloads):
 PY
 ext=png
 gnuplot -e 'set terminal' 2>&1 | grep -q pngcairo || ext=svg
+# pwned: prints the files a payload created, here or in out/.
+pwned() { for f in pwned* out/pwned*; do [ -e "$f" ] && echo "$f"; done; }
 n=0
 for r in r-*.json; do
 	rm -rf out pwned*
 	expect_exit 0 "$TP" report "$r" -o out
-	ls pwned* out/pwned* >/dev/null 2>&1 && fail "report $r ran a command: $(ls pwned* out/pwned* 2>/dev/null)"
+	[ -z "$(pwned)" ] || fail "report $r ran a command: $(pwned)"
 	for p in scaling efficiency latency heatmap; do
 		[ -s "out/$p.$ext" ] || fail "report $r did not draw $p.$ext: $err"
 	done
@@ -39,7 +41,7 @@ for r in r-*.json; do
 	for g in out/*.gp; do
 		(cd out && gnuplot "$(basename "$g")") >/dev/null 2>&1 || fail "gnuplot $g failed"
 	done
-	ls pwned* out/pwned* >/dev/null 2>&1 && fail "rerunning the scripts of $r ran a command"
+	[ -z "$(pwned)" ] || fail "rerunning the scripts of $r ran a command: $(pwned)"
 	n=$((n + 1))
 done
 [ $n = 7 ] || fail "ran $n crafted reports, wanted 7"
