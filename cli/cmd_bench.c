@@ -8,10 +8,12 @@
 #include "core/stats.h"
 #include "probes/machine.h"
 #include "runner/bench.h"
+#include "core/fileio.h"
 #include "runner/inputs.h"
 #include "runner/pool.h"
 #include "workloads/workload.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -233,6 +235,18 @@ out:
 	return rc;
 }
 
+/* Outputs that would be refused, or that alias the inputs or each other,
+ * are refused before any measurement. */
+static int check_paths(const struct bench_args *a)
+{
+	const struct tp_path_role roles[] = {
+		{ "--inputs", a->inputs_path }, { "-o", a->output }, { "--csv", a->csv },
+	};
+
+	return tp_output_check("-o", a->output) || tp_output_check("--csv", a->csv) ||
+	       tp_paths_check_distinct(roles, 3) ? -1 : 0;
+}
+
 static int open_inputs(const struct bench_args *a, struct tp_inputs **in)
 {
 	if (a->count > 0)
@@ -386,7 +400,7 @@ static int bench_run(int argc, char **argv)
 	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout;
 
 	tp_results_init(&res);
-	if (parse_args(argc, argv, &a) ||
+	if (parse_args(argc, argv, &a) || check_paths(&a) ||
 	    tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench"))
 		goto out;
 	memset(&bo, 0, sizeof(bo));
@@ -467,6 +481,12 @@ static int bench_run(int argc, char **argv)
 		fprintf(stderr, "\n");
 
 	print_table(&res);
+	if (fflush(stdout) || ferror(stdout)) {
+		/* The table is the result: a full disk or a closed pipe is a failure. */
+		tp_error("cannot write the table to standard output: %s", strerror(errno));
+		write_results(&res, &a);
+		goto fail;
+	}
 	if (write_results(&res, &a))
 		goto fail;
 	if (interrupted) {

@@ -1,6 +1,7 @@
 /* `tunepool run`: run jobs with a tuned pool whose width a monitor and a controller keep adjusting. */
 #include "cli/cmd.h"
 #include "core/alloc.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/results.h"
@@ -449,6 +450,20 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 	return 0;
 }
 
+/* Outputs the writers would refuse, and files named twice (an output over
+ * an input, the journal as the results), are refused before anything runs. */
+static int check_paths(const struct run_opts *o)
+{
+	const struct tp_path_role roles[] = {
+		{ "--inputs", o->inputs_file }, { "--config", o->config }, { "--joblog", o->joblog },
+		{ "--results", o->results }, { "--log-decisions", o->log_decisions },
+	};
+
+	return tp_output_check("--joblog", o->joblog) || tp_output_check("--results", o->results) ||
+	       tp_output_check("--log-decisions", o->log_decisions) ||
+	       tp_paths_check_distinct(roles, 5) ? -1 : 0;
+}
+
 static char *join_command(char **argv, int n, const char *prefix)
 {
 	struct tp_strbuf sb = TP_STRBUF_INIT;
@@ -516,6 +531,8 @@ static int run_run(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &cmd_start, &cmd_end, &in_start) < 0)
 		return TP_EXIT_USAGE;
 	ctx.o = &o;
+	if (check_paths(&o) < 0)
+		return TP_EXIT_USAGE;
 	if (o.config && tp_conf_read(o.config, &conf) < 0)
 		return tp_error_exit_code();
 	if (o.adaptive < 0)

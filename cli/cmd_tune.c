@@ -138,9 +138,9 @@ static int tune_one(struct tune_args *a, struct tp_workload *wl, char **inputs, 
 		return tp_error_exit_code();
 	}
 	if (conf_path && tp_conf_write(conf_path, conf))
-		return TP_EXIT_SYSTEM;
+		return tp_error_exit_code();
 	if (results_path && tp_results_write(res, results_path))
-		return TP_EXIT_SYSTEM;
+		return tp_error_exit_code();
 	return interrupted ? TP_EXIT_INTERRUPTED : TP_EXIT_OK;
 }
 
@@ -399,6 +399,16 @@ static int run_tune(int argc, char **argv)
 		return tp_usage_error("tune: no command after '--'"), TP_EXIT_USAGE;
 	tp_log_set_quiet(a.quiet || (!a.verbose && !isatty(STDERR_FILENO)));
 
+	if (!a.suite) {
+		const struct tp_path_role roles[] = {
+			{ "--inputs", a.inputs_file }, { "-o", a.conf_path },
+			{ "--results", a.results_path },
+		};
+
+		if (tp_output_check("-o", a.conf_path) || tp_output_check("--results", a.results_path) ||
+		    tp_paths_check_distinct(roles, 3))
+			return TP_EXIT_USAGE;
+	}
 	memset(&popts, 0, sizeof(popts));
 	popts.skip_counters = 1;
 	if (tp_machine_probe(&m, &popts))

@@ -42,10 +42,11 @@ static char *find_in_path(const char *prog)
 	return found;
 }
 
-/* Runs argv with stdin from /dev/null, in dir when given; captures stdout and
- * stderr into capture when given.  Returns the exit status, -1 when it could
- * not run. */
-static int run_program(char *const argv[], const char *dir, struct tp_strbuf *capture)
+/* Runs argv with stdin from /dev/null, in dir when given; captures stdout
+ * (and stderr, unless stdout_only) into capture when given.  Returns the exit
+ * status, -1 when it could not run. */
+static int run_program(char *const argv[], const char *dir, struct tp_strbuf *capture,
+		       int stdout_only)
 {
 	posix_spawn_file_actions_t fa;
 	int fds[2] = { -1, -1 }, status, err;
@@ -57,7 +58,8 @@ static int run_program(char *const argv[], const char *dir, struct tp_strbuf *ca
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (capture) {
 		posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-		posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+		if (!stdout_only)
+			posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
 	}
 	if (dir)
 		posix_spawn_file_actions_addchdir_np(&fa, dir);
@@ -106,7 +108,7 @@ void tp_plotter_init(struct tp_plotter *p)
 	argv[1] = "-e";
 	argv[2] = "set terminal";
 	argv[3] = NULL;
-	if (run_program(argv, NULL, &out) == 0 && !strstr(out.buf, "pngcairo")) {
+	if (run_program(argv, NULL, &out, 0) == 0 && !strstr(out.buf, "pngcairo")) {
 		strcpy(p->terminal, "svg");
 		strcpy(p->ext, "svg");
 	}
@@ -271,7 +273,10 @@ static void header(struct tp_strbuf *gp, const struct tp_plotter *p, const struc
 		       what, pl->stem, columns, pl->stem);
 	tp_strbuf_addf(gp, "set terminal %s size 960,%d noenhanced font \"sans,10\"\n",
 		       p->terminal, height);
-	tp_strbuf_addf(gp, "set output '%s'\n", pl->image);
+	/* tunepool draws with tp_output = '/dev/stdout' and writes the image
+	 * itself (checked, never through a link); a user's rerun writes it here. */
+	tp_strbuf_addf(gp, "if (!exists(\"tp_output\")) tp_output = '%s'\nset output tp_output\n",
+		       pl->image);
 }
 
 /* Decimal places for value labels of about the size of x. */
@@ -675,24 +680,45 @@ static int plot_timeline(struct ctx *c)
 	return finish(c, pl, &dat, &gp);
 }
 
-static void draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl)
+/* Whether img is a whole image: a PNG ends with its IEND chunk, an SVG with
+ * its closing tag; a cut one (gnuplot killed, a full pipe) is not drawn. */
+static int image_complete(const struct tp_strbuf *img, const char *ext)
 {
+	static const char png_end[] = "IEND\xae\x42\x60\x82";
+
+	if (!strcmp(ext, "png"))
+		return img->len > 20 && !memcmp(img->buf, "\x89PNG\r\n\x1a\n", 8) &&
+		       !memcmp(img->buf + img->len - 8, png_end, 8);
+	return img->len > 6 && strstr(img->buf, "</svg>") != NULL;
+}
+
+/* Draws pl: gnuplot writes the image to a pipe and the image reaches its file
+ * through the checked writer.  Returns 0 (a failing gnuplot only leaves the
+ * plot undrawn, with a warning), or -1 when the image cannot be written. */
+static int draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl)
+{
+	struct tp_strbuf img = TP_STRBUF_INIT;
 	char script[80], *image;
-	char *argv[3];
-	struct stat st;
-	int status;
+	char *argv[5];
+	int status, ret = 0;
 
 	snprintf(script, sizeof(script), "%s.gp", pl->stem);
 	argv[0] = p->gnuplot;
-	argv[1] = script;
-	argv[2] = NULL;
-	status = run_program(argv, dir, NULL);
+	argv[1] = "-e";
+	argv[2] = "tp_output = '/dev/stdout'";
+	argv[3] = script;
+	argv[4] = NULL;
+	status = run_program(argv, dir, &img, 1);
 	image = tp_xasprintf("%s/%s", dir, pl->image);
-	pl->drawn = status == 0 && !stat(image, &st) && st.st_size > 0;
+	pl->drawn = status == 0 && image_complete(&img, p->ext);
 	if (!pl->drawn)
-		tp_warn("gnuplot could not draw '%s' (exit %d); its script is '%s/%s'", image, status,
-			dir, script);
+		tp_warn("gnuplot could not draw '%s' (exit %d%s); its script is '%s/%s'", image, status,
+			status == 0 ? ", an incomplete image" : "", dir, script);
+	else if (tp_write_file_atomic(image, img.buf, img.len))
+		ret = -1;
 	free(image);
+	tp_strbuf_release(&img);
+	return ret;
 }
 
 static size_t distinct_workers(const struct tp_results *r)
@@ -726,6 +752,7 @@ int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, cons
 	if (ret || !p->gnuplot)
 		return ret;
 	for (i = 0; i < out->n; i++)
-		draw(p, dir, &out->plots[i]);
+		if (draw(p, dir, &out->plots[i]))
+			return -1;
 	return 0;
 }
