@@ -400,9 +400,11 @@ static int bench_run(int argc, char **argv)
 	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout;
 
 	tp_results_init(&res);
-	if (parse_args(argc, argv, &a) || check_paths(&a) ||
+	if (parse_args(argc, argv, &a) ||
 	    tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench"))
 		goto out;
+	if (check_paths(&a))
+		goto fail;
 	memset(&bo, 0, sizeof(bo));
 	if (a.workers && parse_positive_list("--workers", a.workers, workers, &nworkers))
 		goto out;

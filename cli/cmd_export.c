@@ -47,7 +47,7 @@ static int run_export(int argc, char **argv)
 		const struct tp_path_role roles[] = { { "CONFIG", argv[optind] }, { "-o", output } };
 
 		if (tp_output_check("-o", output) || tp_paths_check_distinct(roles, 2))
-			return TP_EXIT_USAGE;
+			return tp_error_exit_code();
 	}
 	if (tp_conf_read(argv[optind], &conf))
 		return tp_error_exit_code();

@@ -245,7 +245,7 @@ static int should_skip(void *ctx, uint64_t seq, const char *input)
 	if (c->halted || got_signal)
 		return 1;
 	if (c->o->resume != TP_RESUME_NONE &&
-	    tp_journal_index_take(&c->index, tp_journal_hash(c->command, input), c->o->resume)) {
+	    tp_journal_index_take(&c->index, tp_journal_hash(c->command, input), seq, c->o->resume)) {
 		c->skipped_resume++;
 		return 1;
 	}
@@ -532,7 +532,7 @@ static int run_run(int argc, char **argv)
 		return TP_EXIT_USAGE;
 	ctx.o = &o;
 	if (check_paths(&o) < 0)
-		return TP_EXIT_USAGE;
+		return tp_error_exit_code();
 	if (o.config && tp_conf_read(o.config, &conf) < 0)
 		return tp_error_exit_code();
 	if (o.adaptive < 0)

@@ -407,7 +407,7 @@ static int run_tune(int argc, char **argv)
 
 		if (tp_output_check("-o", a.conf_path) || tp_output_check("--results", a.results_path) ||
 		    tp_paths_check_distinct(roles, 3))
-			return TP_EXIT_USAGE;
+			return tp_error_exit_code();
 	}
 	memset(&popts, 0, sizeof(popts));
 	popts.skip_counters = 1;

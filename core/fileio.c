@@ -107,7 +107,7 @@ int tp_write_file_atomic(const char *path, const void *data, size_t len)
 	if (lstat(path, &st) == 0) {
 		/* Never write through a symlink planted at the destination. */
 		if (S_ISLNK(st.st_mode))
-			return tp_usage_error("refusing to write '%s': it is a symbolic link", path);
+			return tp_error("refusing to write '%s': it is a symbolic link", path);
 		if (S_ISCHR(st.st_mode) || S_ISFIFO(st.st_mode))
 			return write_in_place(path, data, len);
 		if (!S_ISREG(st.st_mode))
@@ -157,7 +157,7 @@ int tp_output_check(const char *what, const char *path)
 	if (!path || !strcmp(path, "-") || lstat(path, &st) < 0)
 		return 0;
 	if (S_ISLNK(st.st_mode))
-		return tp_usage_error("refusing to write %s '%s': it is a symbolic link", what, path);
+		return tp_error("refusing to write %s '%s': it is a symbolic link", what, path);
 	if (!S_ISREG(st.st_mode) && !S_ISCHR(st.st_mode) && !S_ISFIFO(st.st_mode))
 		return tp_usage_error("refusing to write %s '%s': it is %s", what, path,
 				      file_kind(st.st_mode));

@@ -19,14 +19,15 @@ int tp_write_all(int fd, const void *data, size_t n);
  * file beside it, mode 0644, fsync, rename over path; on failure the old file
  * is left intact and the temp file removed.  A character device or FIFO
  * (/dev/null, a named pipe) and "-" (standard output) are written in place.
- * A symbolic link, directory, socket or block device is refused as bad input
- * (tp_error_exit_code() 2); a failed write is a system error (3).  Prints an
+ * A directory, socket or block device is refused as bad input
+ * (tp_error_exit_code() 2); a symbolic link (exit 3, as before) or a failed
+ * write is a system error (3).  Prints an
  * error naming path and returns -1 on failure. */
 int tp_write_file_atomic(const char *path, const void *data, size_t len);
 
 /* Refuses, before any work is done, an output path that the writer would
- * refuse (a symbolic link, directory, socket, block device); what names the
- * option ("--results").  Returns 0, or -1 after a usage error (exit 2). */
+ * refuse (a directory, socket, block device: exit 2; a symbolic link: exit 3);
+ * what names the option ("--results").  Returns 0, or -1 after the error. */
 int tp_output_check(const char *what, const char *path);
 
 /* A file given to a command, with the option that named it. */

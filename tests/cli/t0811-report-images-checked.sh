@@ -1,6 +1,6 @@
 #!/bin/sh
 # Report images go through the same checked writer as report.md: a symlink
-# planted at an image's path is refused (exit 2) and its target untouched, a
+# planted at an image's path is refused (exit 3, as for every output) and its target untouched, a
 # FIFO there is written in place, and an image that cannot be written (file
 # size limit: the disk is full) is an error (exit 3), never exit 0.
 . "$TP_TESTLIB"
@@ -12,7 +12,7 @@ echo precious > target
 for img in scaling heatmap efficiency latency; do
 	rm -rf out && mkdir out
 	ln -s "$TMPDIR/target" "out/$img.$ext"
-	expect_exit 2 "$TP" report "$R" -o out
+	expect_exit 3 "$TP" report "$R" -o out
 	[ "$(cat target)" = precious ] || fail "report wrote $img.$ext through a planted symlink"
 	[ -L "out/$img.$ext" ] || fail "report replaced the symlink $img.$ext"
 	contains "$err" "out/$img.$ext"
