@@ -4,6 +4,7 @@
 #include "runner/pool.h"
 
 #include "core/alloc.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/registry.h"
 #include "core/opt.h"
@@ -132,7 +133,7 @@ void tp_describe_status(int status, char *buf, size_t size)
 #define SPILL_CHUNK 65536
 
 /* Copies a task's spilled output out (on_output, else stdout) and closes it. */
-static void copy_spill(struct tp_pool *p, const struct tp_task_result *r, int fd)
+static void copy_spill(struct tp_pool *p, struct tp_task_result *r, int fd)
 {
 	char *buf = tp_xmalloc(SPILL_CHUNK);
 	off_t off = 0;
@@ -150,13 +151,13 @@ static void copy_spill(struct tp_pool *p, const struct tp_task_result *r, int fd
 		if (n == 0)
 			break;
 		off += n;
-		if (p->o.hooks.on_output)
+		if (p->o.hooks.on_output) {
 			p->o.hooks.on_output(p->o.hooks.ctx, r, buf, (size_t)n);
-		else
-			fwrite(buf, 1, (size_t)n, stdout);
+		} else if (tp_write_all(STDOUT_FILENO, buf, (size_t)n) < 0) {
+			r->out_errno = errno;	/* the hook decides what a lost output means */
+			break;
+		}
 	}
-	if (!p->o.hooks.on_output)
-		fflush(stdout);
 	free(buf);
 	close(fd);
 }
