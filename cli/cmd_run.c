@@ -747,6 +747,11 @@ static int run_run(int argc, char **argv)
 		if (tp_journal_close(&ctx.journal) < 0)
 			ctx.journal_error = 1;
 	}
+	errno = 0;
+	if (declog && (fflush(declog) == EOF || ferror(declog))) {
+		tp_error("cannot write '%s': %s", o.log_decisions, strerror(errno ? errno : EIO));
+		ctx.journal_error = 1;
+	}
 	if (o.results) {
 		struct tp_config cfg = po.config;
 
@@ -757,9 +762,10 @@ static int run_run(int argc, char **argv)
 	}
 
 	if (ctx.out_errno) {
-		tp_warn("run: %lld task%s lost their output and %s not journaled; --resume runs them "
-			"again", ctx.undelivered, ctx.undelivered == 1 ? "" : "s",
-			ctx.undelivered == 1 ? "is" : "are");
+		tp_warn("run: %lld task%s lost %s output and %s not journaled; --resume runs %s again",
+			ctx.undelivered, ctx.undelivered == 1 ? "" : "s",
+			ctx.undelivered == 1 ? "its" : "their", ctx.undelivered == 1 ? "is" : "are",
+			ctx.undelivered == 1 ? "it" : "them");
 		rc = TP_EXIT_SYSTEM;
 	} else if (ctx.journal_error) {
 		rc = TP_EXIT_SYSTEM;
