@@ -14,7 +14,13 @@
 
 int tp_read_file(const char *path, struct tp_strbuf *sb)
 {
+	return tp_read_file_limited(path, (size_t)-1, sb);
+}
+
+int tp_read_file_limited(const char *path, size_t max, struct tp_strbuf *sb)
+{
 	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	size_t got = 0;
 	char buf[8192];
 	ssize_t n;
 
@@ -28,6 +34,12 @@ int tp_read_file(const char *path, struct tp_strbuf *sb)
 				continue;
 			close(fd);
 			errno = e;
+			return -1;
+		}
+		got += (size_t)n;
+		if (got > max) {
+			close(fd);
+			errno = EFBIG;
 			return -1;
 		}
 		tp_strbuf_add(sb, buf, (size_t)n);

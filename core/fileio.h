@@ -10,6 +10,10 @@ struct tp_strbuf;
  * no message printed, so probes can degrade quietly. */
 int tp_read_file(const char *path, struct tp_strbuf *sb);
 
+/* tp_read_file() that stops past max bytes: -1 with errno EFBIG then (a
+ * conf read from /dev/zero or an endless FIFO); nothing printed. */
+int tp_read_file_limited(const char *path, size_t max, struct tp_strbuf *sb);
+
 /* Writes all n bytes to fd, resuming after EINTR and short writes.  Returns 0,
  * or -1 with errno set (ENOSPC, EFBIG, ...) and nothing printed. */
 int tp_write_all(int fd, const void *data, size_t n);

@@ -370,7 +370,9 @@ static uint64_t journal_max(void)
 
 int tp_journal_index_load(struct tp_journal_index *idx, const char *path)
 {
-	FILE *f = fopen(path, "re");
+	/* O_NONBLOCK: opening a FIFO must not wait for a writer. */
+	int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK | O_NOCTTY);
+	FILE *f = NULL;
 	char *line = NULL;
 	size_t alloc = 0;
 	ssize_t n;
@@ -379,15 +381,21 @@ int tp_journal_index_load(struct tp_journal_index *idx, const char *path)
 	struct stat st;
 	int ret = 0;
 
-	if (!f) {
+	if (fd < 0) {
 		if (errno == ENOENT)
 			return 0;
 		return tp_error("cannot open journal '%s': %s", path, strerror(errno));
 	}
 	/* A device or FIFO has no records to resume from, and /dev/zero never ends. */
-	if (fstat(fileno(f), &st) < 0 || !S_ISREG(st.st_mode)) {
-		fclose(f);
+	if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
+		close(fd);
 		return tp_usage_error("cannot resume from journal '%s': not a regular file", path);
+	}
+	fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK);
+	f = fdopen(fd, "r");
+	if (!f) {
+		close(fd);
+		return tp_error("cannot open journal '%s': %s", path, strerror(errno));
 	}
 	if ((uint64_t)st.st_size > max) {
 		fclose(f);
