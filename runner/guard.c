@@ -1,6 +1,7 @@
 /* The guard process: it learns each task's process group over a pipe and,
  * when the runner is gone (its pidfd turns readable, or kill(pid, 0) fails),
- * sends SIGTERM then SIGKILL to every group still registered. */
+ * sends SIGTERM then SIGKILL to every group still registered.  It learns over
+ * a socket whose messages are 8 bytes. */
 #include "runner/guard.h"
 
 #include <errno.h>
@@ -12,6 +13,7 @@
 #include <string.h>
 #include <sys/mman.h>
 #include <sys/pidfd.h>
+#include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
@@ -122,27 +124,35 @@ static void __attribute__((noreturn)) guard_main(int rfd, pid_t runner)
 
 static void guard_start(void)
 {
-	int fds[2];
+	int fds[2], status = 0;
 	pid_t runner = getpid(), pid;
 
-	if (pipe2(fds, O_CLOEXEC) < 0)
+	/* A socket, not a pipe: send(MSG_NOSIGNAL) to a guard that is gone
+	 * raises no SIGPIPE (which would stop the run). */
+	if (socketpair(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
 		return;
 	pid = fork();
 	if (pid == 0) {
 		/* A grandchild, so that init (or a subreaper) reaps it, not us. */
-		if (fork() == 0) {
+		pid_t g = fork();
+
+		if (g == 0) {
 			close(fds[1]);
 			guard_main(fds[0], runner);
 		}
-		_exit(0);
+		_exit(g < 0);
 	}
 	close(fds[0]);
 	if (pid < 0) {
 		close(fds[1]);
 		return;
 	}
-	while (waitpid(pid, NULL, 0) < 0 && errno == EINTR)
+	while (waitpid(pid, &status, 0) < 0 && errno == EINTR)
 		;
+	if (!WIFEXITED(status) || WEXITSTATUS(status)) {
+		close(fds[1]);	/* no guard (out of processes): tasks end only with us */
+		return;
+	}
 	guard_wfd = fds[1];
 }
 
@@ -153,9 +163,9 @@ static void guard_send(int op, pid_t pgid)
 
 	if (guard_wfd < 0)
 		return;
-	/* 8 bytes: one atomic pipe write, whichever thread sends. */
+	/* 8 bytes in one send: whole, whichever thread sends. */
 	do
-		w = write(guard_wfd, &m, sizeof(m));
+		w = send(guard_wfd, &m, sizeof(m), MSG_NOSIGNAL);
 	while (w < 0 && errno == EINTR);
 }
 

@@ -675,14 +675,38 @@ static void apply_fd_cap(struct tp_pool *p, int cap, long limit)
 	warn_fd_cap(limit, cap);
 }
 
+static void warn_proc_cap(int cap)
+{
+	static _Atomic int warned;	/* once per value, as for descriptors */
+
+	if (atomic_exchange(&warned, cap) == cap)
+		return;
+	tp_warn("the process/thread limit (ulimit -u, pids.max, memory) allows only %d worker%s; "
+		"using %d", cap, cap == 1 ? "" : "s", cap);
+}
+
 int tp_pool_fd_shrink(struct tp_pool *p, int running, int err)
 {
 	long limit = nofile_limit();
 	int cap = atomic_load(&p->fd_cap);
 
+	if (running < 1 && err == EAGAIN)
+		return tp_error("cannot start a worker: %s (the process/thread limit: ulimit -u, "
+				"pids.max)", strerror(err));
 	if (running < 1)
 		return tp_error("cannot start a worker: %s (open-files limit %ld, %d open)",
 				strerror(err), limit, open_fd_count());
+	if (err == EAGAIN) {
+		if (!cap || running < cap) {
+			int t = atomic_load(&p->target);
+
+			atomic_store(&p->fd_cap, running);
+			if (t > running)
+				atomic_store(&p->target, running);
+			warn_proc_cap(running);
+		}
+		return 0;
+	}
 	if (!cap || running < cap)
 		apply_fd_cap(p, running, limit);
 	return 0;
