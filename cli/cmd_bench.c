@@ -8,10 +8,13 @@
 #include "core/stats.h"
 #include "probes/machine.h"
 #include "runner/bench.h"
+#include "core/fileio.h"
 #include "runner/inputs.h"
+#include "runner/signals.h"
 #include "runner/pool.h"
 #include "workloads/workload.h"
 
+#include <errno.h>
 #include <fcntl.h>
 #include <math.h>
 #include <signal.h>
@@ -65,13 +68,10 @@ struct bench_args {
 	int nargs, have_args;
 };
 
-static struct tp_bench *current_bench;
-
-static void on_signal(int sig)
+/* A stop signal (runner/signals.h): the repeat in flight ends, nothing more runs. */
+static void stop_bench(void *b)
 {
-	(void)sig;
-	if (current_bench)
-		tp_bench_stop(current_bench);
+	tp_bench_stop(b);
 }
 
 static int parse_count(const char *opt, const char *v, long long min, long long *out)
@@ -233,6 +233,18 @@ out:
 	return rc;
 }
 
+/* Outputs that would be refused, or that alias the inputs or each other,
+ * are refused before any measurement. */
+static int check_paths(const struct bench_args *a)
+{
+	const struct tp_path_role roles[] = {
+		{ "--inputs", a->inputs_path }, { "-o", a->output }, { "--csv", a->csv },
+	};
+
+	return tp_output_check("-o", a->output) || tp_output_check("--csv", a->csv) ||
+	       tp_paths_check_distinct(roles, 3) ? -1 : 0;
+}
+
 static int open_inputs(const struct bench_args *a, struct tp_inputs **in)
 {
 	if (a->count > 0)
@@ -380,7 +392,6 @@ static int bench_run(int argc, char **argv)
 	struct tp_bench_opts bo;
 	struct tp_bench *b = NULL;
 	struct tp_results res;
-	struct sigaction sa, old_int, old_term;
 	int workers[MAX_LIST], batches[MAX_LIST], nworkers, nbatches = 1;
 	char *strategies[16], *starts[16], *sstore = NULL, *tstore = NULL, *desc, sig[64];
 	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout;
@@ -389,6 +400,8 @@ static int bench_run(int argc, char **argv)
 	if (parse_args(argc, argv, &a) ||
 	    tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench"))
 		goto out;
+	if (check_paths(&a))
+		goto fail;
 	memset(&bo, 0, sizeof(bo));
 	if (a.workers && parse_positive_list("--workers", a.workers, workers, &nworkers))
 		goto out;
@@ -452,26 +465,28 @@ static int bench_run(int argc, char **argv)
 	/* Commands' output would bury the table: their stdout goes to /dev/null
 	 * while they run (the cost of writing it is still paid). */
 	saved_stdout = quiet_stdout();
-	current_bench = b;
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	tp_signals_push(stop_bench, b);
 	rc = tp_bench_run(b, &res, &interrupted);
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
-	current_bench = NULL;
+	tp_signals_pop();
 	restore_stdout(saved_stdout);
 	if (bo.on_progress)
 		fprintf(stderr, "\n");
 
 	print_table(&res);
+	if (fflush(stdout) || ferror(stdout)) {
+		/* The table is the result: a full disk or a closed pipe is a failure. */
+		tp_error("cannot write the table to standard output: %s", strerror(errno));
+		write_results(&res, &a);
+		goto fail;
+	}
 	if (write_results(&res, &a))
 		goto fail;
 	if (interrupted) {
-		tp_warn("bench: interrupted; results hold every finished repeat");
-		ret = TP_EXIT_INTERRUPTED;
+		int sig = tp_signals_caught() ? tp_signals_caught() : SIGINT;
+
+		tp_warn("bench: interrupted by SIG%s; results hold every finished repeat",
+			sigabbrev_np(sig));
+		ret = tp_signals_exit_code(sig);
 	} else if (rc < 0) {
 		goto fail;
 	} else {

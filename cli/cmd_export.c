@@ -43,19 +43,21 @@ static int run_export(int argc, char **argv)
 	fmt = tp_export_find(format);
 	if (!fmt)
 		return TP_EXIT_USAGE;
+	{
+		const struct tp_path_role roles[] = { { "CONFIG", argv[optind] }, { "-o", output } };
+
+		if (tp_output_check("-o", output) || tp_paths_check_distinct(roles, 2))
+			return tp_error_exit_code();
+	}
 	if (tp_conf_read(argv[optind], &conf))
 		return tp_error_exit_code();
 	if (fmt->write(&conf, &sb)) {
 		tp_strbuf_release(&sb);
 		return tp_error_exit_code();
 	}
-	if (output)
-		rc = tp_write_file_atomic(output, sb.buf, sb.len);
-	else
-		rc = fwrite(sb.buf, 1, sb.len, stdout) == sb.len && fflush(stdout) == 0 ? 0 :
-		     tp_error("cannot write to standard output");
+	rc = tp_write_file_atomic(output ? output : "-", sb.buf, sb.len);
 	tp_strbuf_release(&sb);
-	return rc ? TP_EXIT_SYSTEM : TP_EXIT_OK;
+	return rc ? tp_error_exit_code() : TP_EXIT_OK;
 }
 
 const struct tp_cmd_desc tp_cmd_export = {

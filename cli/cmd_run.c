@@ -1,6 +1,7 @@
 /* `tunepool run`: run jobs with a tuned pool whose width a monitor and a controller keep adjusting. */
 #include "cli/cmd.h"
 #include "core/alloc.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/results.h"
@@ -12,6 +13,7 @@
 #include "runner/journal.h"
 #include "runner/monitor.h"
 #include "runner/pool.h"
+#include "runner/signals.h"
 #include "tuner/conf.h"
 #include "workloads/workload.h"
 
@@ -70,16 +72,15 @@ struct run_ctx {
 	volatile sig_atomic_t halted;	/* --halt tripped */
 	int journal_error;
 	int exec;			/* a command per input */
+	int out_errno;			/* first failed write of a task's output */
+	long long undelivered;		/* tasks whose output was lost: not journaled */
 };
 
-static struct tp_pool *volatile signal_pool;
-static volatile sig_atomic_t got_signal;
-
-static void on_signal(int sig)
+/* A stop signal (runner/signals.h): start nothing more, end what runs. */
+static void stop_pool(void *pool)
 {
-	got_signal = sig;
-	if (signal_pool)
-		tp_pool_stop(signal_pool);
+	if (pool)
+		tp_pool_stop(pool);
 }
 
 static int parse_halt(const char *s, struct run_opts *o)
@@ -186,11 +187,25 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 {
 	struct run_ctx *c = ctx;
 
+	int out_errno = r->out_errno;
+
 	if (!final)
 		return;
-	if (r->out && r->out_len)
-		fwrite(r->out, 1, r->out_len, stdout);
-	fflush(stdout);
+	if (!out_errno && r->out && r->out_len && tp_write_all(STDOUT_FILENO, r->out, r->out_len) < 0)
+		out_errno = errno;
+	if (out_errno) {
+		/* Its output is lost: not journaled, so --resume runs it again; and
+		 * nothing more is started, whose output would be lost too. */
+		if (!c->out_errno)
+			tp_error("run: cannot write the output of task %" PRIu64 " ('%.*s') to standard "
+				 "output: %s; stopping", r->seq, FAIL_INPUT_MAX, r->input ? r->input : "",
+				 strerror(out_errno));
+		c->out_errno = out_errno;
+		c->undelivered++;
+		if (c->pool)
+			tp_pool_stop(c->pool);
+		return;
+	}
 	if (c->mon)
 		tp_monitor_task_done(c->mon, r->duration_s);
 	if (c->have_journal && !c->journal_error) {
@@ -241,10 +256,10 @@ static int should_skip(void *ctx, uint64_t seq, const char *input)
 {
 	struct run_ctx *c = ctx;
 
-	if (c->halted || got_signal)
+	if (c->halted || tp_signals_caught())
 		return 1;
 	if (c->o->resume != TP_RESUME_NONE &&
-	    tp_journal_index_take(&c->index, tp_journal_hash(c->command, input), c->o->resume)) {
+	    tp_journal_index_take(&c->index, tp_journal_hash(c->command, input), seq, c->o->resume)) {
 		c->skipped_resume++;
 		return 1;
 	}
@@ -449,6 +464,20 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 	return 0;
 }
 
+/* Outputs the writers would refuse, and files named twice (an output over
+ * an input, the journal as the results), are refused before anything runs. */
+static int check_paths(const struct run_opts *o)
+{
+	const struct tp_path_role roles[] = {
+		{ "--inputs", o->inputs_file }, { "--config", o->config }, { "--joblog", o->joblog },
+		{ "--results", o->results }, { "--log-decisions", o->log_decisions },
+	};
+
+	return tp_output_check("--joblog", o->joblog) || tp_output_check("--results", o->results) ||
+	       tp_output_check("--log-decisions", o->log_decisions) ||
+	       tp_paths_check_distinct(roles, 5) ? -1 : 0;
+}
+
 static char *join_command(char **argv, int n, const char *prefix)
 {
 	struct tp_strbuf sb = TP_STRBUF_INIT;
@@ -500,7 +529,6 @@ static int run_run(int argc, char **argv)
 	struct tp_results res;
 	struct tp_repeat rep;
 	struct progress prog;
-	struct sigaction sa, old_int, old_term;
 	FILE *declog = NULL;
 	int cmd_start = 0, cmd_end = 0, in_start = -1, interrupted = 0, have_machine = 0, show_bar = 0;
 	int rc = TP_EXIT_SYSTEM, i, pool_ret;
@@ -516,6 +544,8 @@ static int run_run(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &cmd_start, &cmd_end, &in_start) < 0)
 		return TP_EXIT_USAGE;
 	ctx.o = &o;
+	if (check_paths(&o) < 0)
+		return tp_error_exit_code();
 	if (o.config && tp_conf_read(o.config, &conf) < 0)
 		return tp_error_exit_code();
 	if (o.adaptive < 0)
@@ -611,8 +641,10 @@ static int run_run(int argc, char **argv)
 		}
 		if (ctx.index.torn && !o.quiet)
 			tp_warn("run: journal '%s': ignoring a torn last line", o.joblog);
-		if (tp_journal_open(&ctx.journal, o.joblog) < 0)
+		if (tp_journal_open(&ctx.journal, o.joblog) < 0) {
+			rc = tp_error_exit_code();	/* 2: held by another run */
 			goto out;
+		}
 		ctx.have_journal = 1;
 	}
 
@@ -685,12 +717,7 @@ static int run_run(int argc, char **argv)
 	mon = tp_monitor_new(&mo);
 	ctx.mon = mon;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_signal;
-	sigemptyset(&sa.sa_mask);
-	signal_pool = pool;
-	sigaction(SIGINT, &sa, &old_int);
-	sigaction(SIGTERM, &sa, &old_term);
+	tp_signals_push(stop_pool, pool);
 
 	gettimeofday(&tv, NULL);
 	ctx.epoch0 = tv.tv_sec + tv.tv_usec / 1e6;
@@ -722,6 +749,11 @@ static int run_run(int argc, char **argv)
 		if (tp_journal_close(&ctx.journal) < 0)
 			ctx.journal_error = 1;
 	}
+	errno = 0;
+	if (declog && (fflush(declog) == EOF || ferror(declog))) {
+		tp_error("cannot write '%s': %s", o.log_decisions, strerror(errno ? errno : EIO));
+		ctx.journal_error = 1;
+	}
 	if (o.results) {
 		struct tp_config cfg = po.config;
 
@@ -731,15 +763,23 @@ static int run_run(int argc, char **argv)
 			ctx.journal_error = 1;
 	}
 
-	if (ctx.journal_error) {
+	if (ctx.out_errno) {
+		tp_warn("run: %lld task%s lost %s output and %s not journaled; --resume runs %s again",
+			ctx.undelivered, ctx.undelivered == 1 ? "" : "s",
+			ctx.undelivered == 1 ? "its" : "their", ctx.undelivered == 1 ? "is" : "are",
+			ctx.undelivered == 1 ? "it" : "them");
+		rc = TP_EXIT_SYSTEM;
+	} else if (ctx.journal_error) {
 		rc = TP_EXIT_SYSTEM;
 	} else if (pool_ret < 0) {
 		rc = tp_error_exit_code();	/* 2 for a bad input line, 3 for the system */
-	} else if (got_signal || (interrupted && !ctx.halted)) {
+	} else if (tp_signals_caught() || (interrupted && !ctx.halted)) {
+		int sig = tp_signals_caught() ? tp_signals_caught() : SIGINT;
+
 		if (!o.quiet)
-			tp_warn("run: interrupted: %lld done, %lld failed; the journal has every finished task",
-				ctx.done, ctx.failed);
-		rc = TP_EXIT_INTERRUPTED;
+			tp_warn("run: interrupted by SIG%s: %lld done, %lld failed; the journal has every "
+				"finished task", sigabbrev_np(sig), ctx.done, ctx.failed);
+		rc = tp_signals_exit_code(sig);
 	} else if (ctx.failed) {
 		struct tp_strbuf sb = TP_STRBUF_INIT;
 
@@ -767,9 +807,7 @@ static int run_run(int argc, char **argv)
 	}
 
 restore:
-	signal_pool = NULL;
-	sigaction(SIGINT, &old_int, NULL);
-	sigaction(SIGTERM, &old_term, NULL);
+	tp_signals_pop();
 out:
 	if (ctx.have_journal)
 		tp_journal_close(&ctx.journal);

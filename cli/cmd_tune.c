@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "probes/machine.h"
 #include "runner/inputs.h"
+#include "runner/signals.h"
 #include "tuner/conf.h"
 #include "tuner/search.h"
 #include "tuner/tune.h"
@@ -35,10 +36,10 @@ struct tune_args {
 	int nargs;
 };
 
-static void on_sigint(int sig)
+/* A stop signal (runner/signals.h): the tuning run ends, nothing more runs. */
+static void stop_tune(void *slot)
 {
-	(void)sig;
-	tp_tune_stop();
+	tp_tune_stop(slot);
 }
 
 /* "60s", "2m" (time) or "40" (evaluations). */
@@ -134,14 +135,15 @@ static int tune_one(struct tune_args *a, struct tp_workload *wl, char **inputs, 
 
 	if (tp_tune(wl, inputs, n, m, &a->o, res, conf, &interrupted)) {
 		if (interrupted)
-			return TP_EXIT_INTERRUPTED;
+			return tp_signals_exit_code(tp_signals_caught() ? tp_signals_caught() : SIGINT);
 		return tp_error_exit_code();
 	}
 	if (conf_path && tp_conf_write(conf_path, conf))
-		return TP_EXIT_SYSTEM;
+		return tp_error_exit_code();
 	if (results_path && tp_results_write(res, results_path))
-		return TP_EXIT_SYSTEM;
-	return interrupted ? TP_EXIT_INTERRUPTED : TP_EXIT_OK;
+		return tp_error_exit_code();
+	return interrupted ? tp_signals_exit_code(tp_signals_caught() ? tp_signals_caught() : SIGINT)
+			   : TP_EXIT_OK;
 }
 
 /* The pre-deployment suite: one workload per class, small task sizes, a
@@ -177,7 +179,7 @@ static int run_suite(struct tune_args *a, const struct tp_machine *m)
 		       "# machine: %s\n# date: %s\n", m->fingerprint, date);
 	tp_strbuf_addf(&table, "%-8s %-34s %8s %6s %-14s %12s %s\n", "class", "workload", "workers",
 		       "batch", "strategy", "tasks/s", "model");
-	for (i = 0; i < NSUITE && rc != TP_EXIT_INTERRUPTED; i++) {
+	for (i = 0; i < NSUITE && !a->o.slot->stop; i++) {
 		struct tp_workload *wl = NULL;
 		struct tp_results res;
 		struct tp_tuned_conf conf;
@@ -261,6 +263,7 @@ static int run_tune(int argc, char **argv)
 	struct tp_workload *wl = NULL;
 	struct tp_results res;
 	struct tp_tuned_conf conf;
+	struct tp_tune_slot slot;
 	char **inputs = NULL;
 	size_t ninputs = 0, i;
 	int c, nopt = argc, owned, rc;
@@ -399,16 +402,30 @@ static int run_tune(int argc, char **argv)
 		return tp_usage_error("tune: no command after '--'"), TP_EXIT_USAGE;
 	tp_log_set_quiet(a.quiet || (!a.verbose && !isatty(STDERR_FILENO)));
 
+	if (!a.suite) {
+		const struct tp_path_role roles[] = {
+			{ "--inputs", a.inputs_file }, { "-o", a.conf_path },
+			{ "--results", a.results_path },
+		};
+
+		if (tp_output_check("-o", a.conf_path) || tp_output_check("--results", a.results_path) ||
+		    tp_paths_check_distinct(roles, 3))
+			return tp_error_exit_code();
+	}
 	memset(&popts, 0, sizeof(popts));
 	popts.skip_counters = 1;
 	if (tp_machine_probe(&m, &popts))
 		return tp_error_exit_code();
-	signal(SIGINT, on_sigint);
+	memset(&slot, 0, sizeof(slot));
+	a.o.slot = &slot;
 	if (a.suite) {
-		if (a.spec || a.ncmd || a.plugin)
+		if (a.spec || a.ncmd || a.plugin) {
 			rc = (tp_usage_error("tune: --suite takes no workload"), TP_EXIT_USAGE);
-		else
+		} else {
+			tp_signals_push(stop_tune, &slot);
 			rc = run_suite(&a, &m);
+			tp_signals_pop();
+		}
 		tp_machine_release(&m);
 		return rc;
 	}
@@ -427,7 +444,9 @@ static int run_tune(int argc, char **argv)
 		goto out;
 	}
 	tp_results_init(&res);
+	tp_signals_push(stop_tune, &slot);
 	rc = tune_one(&a, wl, inputs, ninputs, &m, a.conf_path, a.results_path, &res, &conf);
+	tp_signals_pop();
 	if (!rc) {
 		print_rec(stdout, &res, &conf);
 		printf("wrote %s%s%s\n", a.conf_path, a.results_path ? " and " : "",

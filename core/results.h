@@ -122,7 +122,11 @@ json_t *tp_results_to_json(const struct tp_results *r);
 int tp_results_from_json(struct tp_results *r, const json_t *doc, const char *path);
 /* Atomic write of the JSON form. */
 int tp_results_write(const struct tp_results *r, const char *path);
-/* Reads and validates path into an initialised r. */
+/* Results of thousands of trials are a few MB; past this, not a results file. */
+#define TP_RESULTS_MAX (64ull << 20)
+
+/* Reads and validates path into an initialised r (at most TP_RESULTS_MAX
+ * bytes, so /dev/zero is refused rather than read forever). */
 int tp_results_read(struct tp_results *r, const char *path);
 /* One row per repeat, config_* columns first; written atomically. */
 int tp_results_write_csv(const struct tp_results *r, const char *path);

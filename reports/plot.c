@@ -42,10 +42,11 @@ static char *find_in_path(const char *prog)
 	return found;
 }
 
-/* Runs argv with stdin from /dev/null, in dir when given; captures stdout and
- * stderr into capture when given.  Returns the exit status, -1 when it could
- * not run. */
-static int run_program(char *const argv[], const char *dir, struct tp_strbuf *capture)
+/* Runs argv with stdin from /dev/null, in dir when given; captures stdout
+ * (and stderr, unless stdout_only) into capture when given.  Returns the exit
+ * status, -1 when it could not run. */
+static int run_program(char *const argv[], const char *dir, struct tp_strbuf *capture,
+		       int stdout_only)
 {
 	posix_spawn_file_actions_t fa;
 	int fds[2] = { -1, -1 }, status, err;
@@ -57,7 +58,8 @@ static int run_program(char *const argv[], const char *dir, struct tp_strbuf *ca
 	posix_spawn_file_actions_addopen(&fa, 0, "/dev/null", O_RDONLY, 0);
 	if (capture) {
 		posix_spawn_file_actions_adddup2(&fa, fds[1], 1);
-		posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
+		if (!stdout_only)
+			posix_spawn_file_actions_adddup2(&fa, fds[1], 2);
 	}
 	if (dir)
 		posix_spawn_file_actions_addchdir_np(&fa, dir);
@@ -106,7 +108,7 @@ void tp_plotter_init(struct tp_plotter *p)
 	argv[1] = "-e";
 	argv[2] = "set terminal";
 	argv[3] = NULL;
-	if (run_program(argv, NULL, &out) == 0 && !strstr(out.buf, "pngcairo")) {
+	if (run_program(argv, NULL, &out, 0) == 0 && !strstr(out.buf, "pngcairo")) {
 		strcpy(p->terminal, "svg");
 		strcpy(p->ext, "svg");
 	}
@@ -206,6 +208,56 @@ static double median_of(const struct tp_trial *t, field_fn f)
 	return m;
 }
 
+/* Length of the valid UTF-8 sequence at s, 0 when s does not start one. */
+static size_t utf8_len(const unsigned char *s)
+{
+	size_t n, i;
+
+	if (s[0] < 0x80)
+		return 1;
+	n = s[0] >= 0xf0 && s[0] <= 0xf4 ? 4 : s[0] >= 0xe0 ? 3 : s[0] >= 0xc2 && s[0] < 0xe0 ? 2 : 0;
+	if (n == 3 && s[0] > 0xef)
+		n = 0;
+	for (i = 1; i < n; i++)
+		if ((s[i] & 0xc0) != 0x80)
+			return 0;
+	return n;
+}
+
+void tp_gnuplot_quote(struct tp_strbuf *sb, const char *s)
+{
+	const unsigned char *u = (const unsigned char *)s;
+
+	tp_strbuf_addch(sb, '"');
+	while (*u) {
+		size_t n = utf8_len(u);
+
+		if (*u == '"' || *u == '\\' || *u == '`') {
+			/* gnuplot runs `...` even inside "...": each one is escaped. */
+			tp_strbuf_addch(sb, '\\');
+			tp_strbuf_addch(sb, (char)*u++);
+		} else if (*u < 0x20 || *u == 0x7f) {
+			tp_strbuf_addf(sb, "\\%03o", *u++);
+		} else if (!n) {
+			/* Not UTF-8: shown as its value, so the label still renders. */
+			tp_strbuf_addf(sb, "\\\\x%02x", *u++);
+		} else {
+			tp_strbuf_add(sb, (const char *)u, n);
+			u += n;
+		}
+	}
+	tp_strbuf_addch(sb, '"');
+}
+
+/* A comment line of a .dat file: control bytes would end it, so they become
+ * spaces. */
+static void dat_comment(struct tp_strbuf *sb, const char *s)
+{
+	tp_strbuf_adds(sb, "# ");
+	for (; *s; s++)
+		tp_strbuf_addch(sb, (unsigned char)*s < 0x20 || *s == 0x7f ? ' ' : *s);
+}
+
 static void num(struct tp_strbuf *sb, double x)
 {
 	if (isfinite(x))
@@ -221,7 +273,10 @@ static void header(struct tp_strbuf *gp, const struct tp_plotter *p, const struc
 		       what, pl->stem, columns, pl->stem);
 	tp_strbuf_addf(gp, "set terminal %s size 960,%d noenhanced font \"sans,10\"\n",
 		       p->terminal, height);
-	tp_strbuf_addf(gp, "set output '%s'\n", pl->image);
+	/* tunepool draws with tp_output = '/dev/stdout' and writes the image
+	 * itself (checked, never through a link); a user's rerun writes it here. */
+	tp_strbuf_addf(gp, "if (!exists(\"tp_output\")) tp_output = '%s'\nset output tp_output\n",
+		       pl->image);
 }
 
 /* Decimal places for value labels of about the size of x. */
@@ -330,8 +385,9 @@ static int plot_scaling(struct ctx *c)
 			xmax = peak;
 	}
 	for (i = 0; i < c->nseries; i++) {
-		tp_strbuf_addf(&dat, "%s# %s\n# workers median ci_low ci_high\n", i ? "\n\n" : "",
-			       tp_series_label(&c->series[i], label, sizeof(label)));
+		tp_strbuf_adds(&dat, i ? "\n\n" : "");
+		dat_comment(&dat, tp_series_label(&c->series[i], label, sizeof(label)));
+		tp_strbuf_adds(&dat, "\n# workers median ci_low ci_high\n");
 		for (j = 0; j < c->series[i].n; j++) {
 			const struct tp_trial *t = c->series[i].trials[j];
 
@@ -345,8 +401,15 @@ static int plot_scaling(struct ctx *c)
 	header(&gp, c->p, pl, "throughput vs workers, one line per batch size and strategy, "
 	       "whiskers = 95% CI of the median", "index i = series i; workers median ci_low ci_high",
 	       600);
-	tp_strbuf_addf(&gp, "set title \"Throughput vs workers: %s\"\n",
-		       c->r->workload_name ? c->r->workload_name : "");
+	{
+		char *t = tp_xasprintf("Throughput vs workers: %s",
+				       c->r->workload_name ? c->r->workload_name : "");
+
+		tp_strbuf_adds(&gp, "set title ");
+		tp_gnuplot_quote(&gp, t);
+		tp_strbuf_addch(&gp, '\n');
+		free(t);
+	}
 	tp_strbuf_adds(&gp, "set xlabel \"workers\"\nset ylabel \"tasks/s\"\nset grid\n"
 			    "set key top left box opaque\nset yrange [0:*]\n"
 			    "set offsets graph 0, graph 0, graph 0.08, graph 0\n");
@@ -366,10 +429,11 @@ static int plot_scaling(struct ctx *c)
 		}
 	}
 	tp_strbuf_adds(&gp, "plot ");
-	for (i = 0; i < c->nseries; i++)
+	for (i = 0; i < c->nseries; i++) {
 		tp_strbuf_addf(&gp, "%s'%s.dat' index %zu using 1:2:3:4 with yerrorlines lw 2 pt 7 "
-			       "title \"%s\"", i ? ", \\\n     " : "", pl->stem, i,
-			       tp_series_label(&c->series[i], label, sizeof(label)));
+			       "title ", i ? ", \\\n     " : "", pl->stem, i);
+		tp_gnuplot_quote(&gp, tp_series_label(&c->series[i], label, sizeof(label)));
+	}
 	if (has_model(m))
 		tp_strbuf_addf(&gp, ", \\\n     usl(x) with lines dashtype 3 lw 2 lc rgb \"black\" "
 			       "title \"%s fit: sigma %.3g, kappa %.3g\"",
@@ -482,8 +546,9 @@ static int plot_efficiency(struct ctx *c)
 
 		if (s->n < 2)
 			continue;
-		tp_strbuf_addf(&dat, "%s# %s (speed-up over %d worker%s)\n# workers speedup efficiency\n",
-			       used++ ? "\n\n" : "", tp_series_label(s, label, sizeof(label)),
+		tp_strbuf_adds(&dat, used++ ? "\n\n" : "");
+		dat_comment(&dat, tp_series_label(s, label, sizeof(label)));
+		tp_strbuf_addf(&dat, " (speed-up over %d worker%s)\n# workers speedup efficiency\n",
 			       base->config.workers, base->config.workers == 1 ? "" : "s");
 		for (j = 0; j < s->n; j++) {
 			const struct tp_trial *t = s->trials[j];
@@ -507,8 +572,8 @@ static int plot_efficiency(struct ctx *c)
 		if (c->series[i].n < 2)
 			continue;
 		tp_strbuf_addf(&gp, ", \\\n     '%s.dat' index %zu using 1:3 with linespoints lw 2 pt 7 "
-			       "title \"%s\"", pl->stem, used++,
-			       tp_series_label(&c->series[i], label, sizeof(label)));
+			       "title ", pl->stem, used++);
+		tp_gnuplot_quote(&gp, tp_series_label(&c->series[i], label, sizeof(label)));
 	}
 	tp_strbuf_addch(&gp, '\n');
 	return finish(c, pl, &dat, &gp);
@@ -551,8 +616,8 @@ static int plot_latency(struct ctx *c)
 	tp_series_label(s, label, sizeof(label));
 	snprintf(title, sizeof(title), "Task latency percentiles (%s)", label);
 	pl = new_plot(c, "latency", title);
-	tp_strbuf_addf(&dat, "# %s: medians over repeats, milliseconds\n# workers p50_ms p95_ms p99_ms\n",
-		       label);
+	dat_comment(&dat, label);
+	tp_strbuf_adds(&dat, ": medians over repeats, milliseconds\n# workers p50_ms p95_ms p99_ms\n");
 	for (j = 0; j < s->n; j++) {
 		const struct tp_trial *t = s->trials[j];
 
@@ -564,7 +629,9 @@ static int plot_latency(struct ctx *c)
 	}
 	header(&gp, c->p, pl, "task latency percentiles vs workers (medians over repeats)",
 	       "workers p50_ms p95_ms p99_ms", 520);
-	tp_strbuf_addf(&gp, "set title \"%s\"\n", title);
+	tp_strbuf_adds(&gp, "set title ");
+	tp_gnuplot_quote(&gp, title);
+	tp_strbuf_addch(&gp, '\n');
 	tp_strbuf_adds(&gp, "set xlabel \"workers\"\nset ylabel \"latency (ms)\"\nset grid\n"
 			    "set key top left box opaque reverse Left\nset yrange [0:*]\n"
 			    "set offsets graph 0, graph 0, graph 0.08, graph 0\n");
@@ -613,24 +680,45 @@ static int plot_timeline(struct ctx *c)
 	return finish(c, pl, &dat, &gp);
 }
 
-static void draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl)
+/* Whether img is a whole image: a PNG ends with its IEND chunk, an SVG with
+ * its closing tag; a cut one (gnuplot killed, a full pipe) is not drawn. */
+static int image_complete(const struct tp_strbuf *img, const char *ext)
 {
+	static const char png_end[] = "IEND\xae\x42\x60\x82";
+
+	if (!strcmp(ext, "png"))
+		return img->len > 20 && !memcmp(img->buf, "\x89PNG\r\n\x1a\n", 8) &&
+		       !memcmp(img->buf + img->len - 8, png_end, 8);
+	return img->len > 6 && strstr(img->buf, "</svg>") != NULL;
+}
+
+/* Draws pl: gnuplot writes the image to a pipe and the image reaches its file
+ * through the checked writer.  Returns 0 (a failing gnuplot only leaves the
+ * plot undrawn, with a warning), or -1 when the image cannot be written. */
+static int draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl)
+{
+	struct tp_strbuf img = TP_STRBUF_INIT;
 	char script[80], *image;
-	char *argv[3];
-	struct stat st;
-	int status;
+	char *argv[5];
+	int status, ret = 0;
 
 	snprintf(script, sizeof(script), "%s.gp", pl->stem);
 	argv[0] = p->gnuplot;
-	argv[1] = script;
-	argv[2] = NULL;
-	status = run_program(argv, dir, NULL);
+	argv[1] = "-e";
+	argv[2] = "tp_output = '/dev/stdout'";
+	argv[3] = script;
+	argv[4] = NULL;
+	status = run_program(argv, dir, &img, 1);
 	image = tp_xasprintf("%s/%s", dir, pl->image);
-	pl->drawn = status == 0 && !stat(image, &st) && st.st_size > 0;
+	pl->drawn = status == 0 && image_complete(&img, p->ext);
 	if (!pl->drawn)
-		tp_warn("gnuplot could not draw '%s' (exit %d); its script is '%s/%s'", image, status,
-			dir, script);
+		tp_warn("gnuplot could not draw '%s' (exit %d%s); its script is '%s/%s'", image, status,
+			status == 0 ? ", an incomplete image" : "", dir, script);
+	else if (tp_write_file_atomic(image, img.buf, img.len))
+		ret = -1;
 	free(image);
+	tp_strbuf_release(&img);
+	return ret;
 }
 
 static size_t distinct_workers(const struct tp_results *r)
@@ -664,7 +752,8 @@ int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, cons
 	if (ret || !p->gnuplot)
 		return ret;
 	for (i = 0; i < out->n; i++)
-		draw(p, dir, &out->plots[i]);
+		if (draw(p, dir, &out->plots[i]))
+			return -1;
 	return 0;
 }
 

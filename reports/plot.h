@@ -7,6 +7,8 @@
 
 #include "core/results.h"
 
+struct tp_strbuf;
+
 #define TP_PLOT_MAX 8
 
 struct tp_plotter {
@@ -43,6 +45,12 @@ struct tp_series {
  * the count and an owned array (free with tp_series_free). */
 size_t tp_series_build(const struct tp_results *r, struct tp_series **out);
 void tp_series_free(struct tp_series *s, size_t n);
+/* Appends s as a gnuplot double-quoted string literal that reads back as s:
+ * " \ and ` escaped (gnuplot runs `...` even inside "..."), control bytes as
+ * \ooo, bytes that are not UTF-8 shown as \xNN.  Every string from a results
+ * file that reaches a .gp script goes through here. */
+void tp_gnuplot_quote(struct tp_strbuf *sb, const char *s);
+
 /* "b=16 thread" / "b=1 process/spawn" into buf. */
 const char *tp_series_label(const struct tp_series *s, char *buf, size_t size);
 

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/registry.h"
 #include "runner/inputs.h"
+#include "runner/signals.h"
 #include "runner/strategy.h"
 #include "workloads/hash.h"
 #include "workloads/workload.h"
@@ -147,15 +148,13 @@ void tp_bench_stop(struct tp_bench *b)
 	tp_bench_slot_stop(&b->slot);
 }
 
-/* The slot changes with SIGINT and SIGTERM blocked, so a handler never
- * stops a pool that is being freed. */
+/* The slot changes with the stop signals blocked, so a handler never stops
+ * a pool that is being freed. */
 static void slot_set(struct tp_bench_slot *slot, struct tp_pool *p, int *stopped)
 {
 	sigset_t block, old;
 
-	sigemptyset(&block);
-	sigaddset(&block, SIGINT);
-	sigaddset(&block, SIGTERM);
+	tp_signals_fill(&block);
 	pthread_sigmask(SIG_BLOCK, &block, &old);
 	slot->pool = p;
 	*stopped = slot->stop;

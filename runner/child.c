@@ -4,6 +4,7 @@
 #include "runner/child.h"
 
 #include "core/log.h"
+#include "runner/guard.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -129,6 +130,7 @@ int tp_child_watch(struct tp_child *c, pid_t pid)
 
 	c->pid = pid;
 	c->pidfd = -1;
+	tp_guard_add(pid);	/* ended by the guard if tunepool dies first */
 	if (use_pidfd()) {
 		c->pidfd = pidfd_open(pid, 0);
 		if (c->pidfd >= 0)
@@ -145,6 +147,7 @@ int tp_child_watch(struct tp_child *c, pid_t pid)
 fail:
 	kill(pid, SIGKILL);
 	waitpid(pid, NULL, 0);
+	tp_guard_remove(pid);
 	c->pid = 0;
 	return rc;
 }
@@ -209,6 +212,7 @@ int tp_child_reap(struct tp_child *c, int *status, struct rusage *ru)
 	}
 	if (c->kill_at > 0 || c->term_sent)
 		kill(-c->pid, SIGKILL);	/* leftovers of a group we were ending */
+	tp_guard_remove(c->pid);
 	if (c->pidfd >= 0)
 		close(c->pidfd);
 	c->pidfd = -1;

@@ -24,7 +24,8 @@ struct tp_journal_record {
 };
 
 struct tp_journal {
-	FILE *f;
+	int fd;			/* O_APPEND; -1 when closed */
+	int regular;		/* a regular file (locked); else a device or FIFO */
 	char *path;
 };
 
@@ -34,11 +35,16 @@ uint64_t tp_journal_hash(const char *command, const char *input);
 /* 16 lowercase hex digits into buf (TP_JOURNAL_HASH_HEX bytes). */
 const char *tp_journal_hash_hex(uint64_t h, char *buf);
 
-/* Opens path for appending (created 0644 when absent).  A torn last line (no
- * newline, from a killed run) is cut off first so the next record starts on a
- * line of its own.  Returns 0 or -1 with an error naming path. */
+/* Opens path for appending (created 0644 when absent) and takes its write
+ * lock: a journal held by a live run is refused (usage error naming the
+ * holder's pid).  A torn last line (no newline, from a killed run) is cut off
+ * first so the next record starts on a line of its own.  A character device or
+ * FIFO is appended to as it is.  Returns 0 or -1 with an error naming path. */
 int tp_journal_open(struct tp_journal *j, const char *path);
-/* Appends one record as a JSON line and flushes it to the kernel. */
+/* Appends one record as a JSON line in one write(2), whatever its length, so
+ * no reader or killed writer sees part of it; a line cut short by a full
+ * disk is taken back.  An input that is not UTF-8 is kept losslessly: "input"
+ * with U+FFFD for each stray byte, "input_hex" with every byte. */
 int tp_journal_append(struct tp_journal *j, const struct tp_journal_record *r);
 /* Flushes and closes; returns -1 (error named) when the flush failed. */
 int tp_journal_close(struct tp_journal *j);
@@ -56,11 +62,15 @@ struct tp_journal_index {
 
 void tp_journal_index_init(struct tp_journal_index *idx);
 void tp_journal_index_release(struct tp_journal_index *idx);
+/* Resume reads at most this much journal (env TUNEPOOL_JOURNAL_MAX: 4G, ...). */
+#define TP_JOURNAL_MAX_DEFAULT (1ull << 30)
+
 /* Adds the records of path to idx.  A missing file is an empty journal.  A torn
- * last line is ignored (idx->torn set); a malformed line elsewhere is a usage
- * error naming path, line and the problem; returns -1 then. */
+ * last line is ignored (idx->torn set); a malformed line elsewhere (or one with
+ * a NUL byte), a file that is not regular or one over TP_JOURNAL_MAX_DEFAULT
+ * bytes is a usage error naming path, line and the problem; returns -1 then. */
 int tp_journal_index_load(struct tp_journal_index *idx, const char *path);
-void tp_journal_index_add(struct tp_journal_index *idx, uint64_t hash, int ok);
+void tp_journal_index_add(struct tp_journal_index *idx, uint64_t hash, uint64_t seq, int ok);
 
 enum tp_resume_mode {
 	TP_RESUME_NONE = 0,
@@ -68,9 +78,10 @@ enum tp_resume_mode {
 	TP_RESUME_FAILED,	/* --resume-failed: skip what finished ok, rerun failures */
 };
 
-/* 1 when an input with this hash should be skipped under mode; consumes one
- * journaled completion so a repeated input line is skipped only as often as
- * it was journaled. */
-int tp_journal_index_take(struct tp_journal_index *idx, uint64_t hash, enum tp_resume_mode mode);
+/* 1 when the task (hash of command+input, and seq: which input line it is)
+ * should be skipped under mode; consumes one journaled completion.  Repeated
+ * input lines are distinct tasks: --resume-failed reruns the copy that failed. */
+int tp_journal_index_take(struct tp_journal_index *idx, uint64_t hash, uint64_t seq,
+			  enum tp_resume_mode mode);
 
 #endif

@@ -4,6 +4,7 @@
 #include "runner/pool.h"
 
 #include "core/alloc.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/registry.h"
 #include "core/opt.h"
@@ -131,7 +132,7 @@ void tp_describe_status(int status, char *buf, size_t size)
 #define SPILL_CHUNK 65536
 
 /* Copies a task's spilled output out (on_output, else stdout) and closes it. */
-static void copy_spill(struct tp_pool *p, const struct tp_task_result *r, int fd)
+static void copy_spill(struct tp_pool *p, struct tp_task_result *r, int fd)
 {
 	char *buf = tp_xmalloc(SPILL_CHUNK);
 	off_t off = 0;
@@ -149,13 +150,13 @@ static void copy_spill(struct tp_pool *p, const struct tp_task_result *r, int fd
 		if (n == 0)
 			break;
 		off += n;
-		if (p->o.hooks.on_output)
+		if (p->o.hooks.on_output) {
 			p->o.hooks.on_output(p->o.hooks.ctx, r, buf, (size_t)n);
-		else
-			fwrite(buf, 1, (size_t)n, stdout);
+		} else if (tp_write_all(STDOUT_FILENO, buf, (size_t)n) < 0) {
+			r->out_errno = errno;	/* the hook decides what a lost output means */
+			break;
+		}
 	}
-	if (!p->o.hooks.on_output)
-		fflush(stdout);
 	free(buf);
 	close(fd);
 }
@@ -648,14 +649,38 @@ static void apply_fd_cap(struct tp_pool *p, int cap, long limit)
 	warn_fd_cap(limit, cap);
 }
 
+static void warn_proc_cap(int cap)
+{
+	static _Atomic int warned;	/* once per value, as for descriptors */
+
+	if (atomic_exchange(&warned, cap) == cap)
+		return;
+	tp_warn("the process/thread limit (ulimit -u, pids.max, memory) allows only %d worker%s; "
+		"using %d", cap, cap == 1 ? "" : "s", cap);
+}
+
 int tp_pool_fd_shrink(struct tp_pool *p, int running, int err)
 {
 	long limit = nofile_limit();
 	int cap = atomic_load(&p->fd_cap);
 
+	if (running < 1 && err == EAGAIN)
+		return tp_error("cannot start a worker: %s (the process/thread limit: ulimit -u, "
+				"pids.max)", strerror(err));
 	if (running < 1)
 		return tp_error("cannot start a worker: %s (open-files limit %ld, %d open)",
 				strerror(err), limit, open_fd_count());
+	if (err == EAGAIN) {
+		if (!cap || running < cap) {
+			int t = atomic_load(&p->target);
+
+			atomic_store(&p->fd_cap, running);
+			if (t > running)
+				atomic_store(&p->target, running);
+			warn_proc_cap(running);
+		}
+		return 0;
+	}
 	if (!cap || running < cap)
 		apply_fd_cap(p, running, limit);
 	return 0;

@@ -31,6 +31,8 @@ struct tp_task_result {
 	const char *out;	/* grouped stdout of an exec task, NULL when not captured
 				 * or spilled (see on_output) */
 	size_t out_len;
+	int out_errno;		/* != 0: copying its spilled output to stdout failed
+				 * (EPIPE, ENOSPC, ...): the output was not delivered */
 };
 
 /* Grouped stdout held in memory per task; past it, a task's output spills to

@@ -276,9 +276,11 @@ static void finish_all(struct xslot *s, const struct tp_outcome *o)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* Out of descriptors, or of processes/threads (EAGAIN: ulimit -u, a cgroup's
+ * pids.max): the pool narrows to what runs instead of failing. */
 static int is_fd_shortage(int e)
 {
-	return e == EMFILE || e == ENFILE;
+	return e == EMFILE || e == ENFILE || e == EAGAIN;
 }
 
 /* Out of descriptors: the batch goes back to the queue, the slot gives its

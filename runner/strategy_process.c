@@ -133,9 +133,11 @@ static void fork_child(struct pstate *x, int cmd_r, int res_w, int err_w, int id
 	_exit(tp_worker_serve(p->o.workload, id, TP_WORKER_CMD_FD, TP_WORKER_RES_FD));
 }
 
+/* Out of descriptors, or of processes/threads (EAGAIN: ulimit -u, a cgroup's
+ * pids.max): the pool narrows to what runs instead of failing. */
 static int is_fd_shortage(int e)
 {
-	return e == EMFILE || e == ENFILE;
+	return e == EMFILE || e == ENFILE || e == EAGAIN;
 }
 
 /* Starts the slot's worker: 0; -1 with an error printed; -2 with errno

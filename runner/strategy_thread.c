@@ -187,7 +187,8 @@ static void *thread_main(void *arg)
 	return NULL;
 }
 
-static struct tw *start_thread(struct tp_pool *p, int id)
+/* Starts worker id: the thread, or NULL with *err set (nothing printed). */
+static struct tw *start_thread(struct tp_pool *p, int id, int *err)
 {
 	struct tw *t = tp_xcalloc(1, sizeof(*t));
 	int rc;
@@ -198,7 +199,7 @@ static struct tw *start_thread(struct tp_pool *p, int id)
 	atomic_store(&t->refs, 2);
 	rc = pthread_create(&t->th, NULL, thread_main, t);
 	if (rc) {
-		tp_error("cannot start a worker thread: %s", strerror(rc));
+		*err = rc;
 		free(t);
 		return NULL;
 	}
@@ -261,10 +262,20 @@ static int thread_run(struct tp_pool *p)
 				slot[i] = t = NULL;
 			}
 			if (!t && i < target && !tp_pool_stopping(p) && !atomic_load(&p->work_done)) {
-				t = slot[i] = start_thread(p, i);
+				int err = 0, running = 0, k;
+
+				t = slot[i] = start_thread(p, i, &err);
 				if (!t) {
-					rc = -1;
-					tp_pool_stop(p);
+					/* Out of threads (EAGAIN: ulimit -u, pids.max, memory):
+					 * narrow to the threads there are, as for EMFILE. */
+					for (k = 0; k < p->nslots; k++)
+						running += slot[k] != NULL;
+					if (err != EAGAIN || tp_pool_fd_shrink(p, running, err) < 0) {
+						if (err != EAGAIN)
+							tp_error("cannot start a worker thread: %s", strerror(err));
+						rc = -1;
+						tp_pool_stop(p);
+					}
 				}
 			}
 			live += t != NULL;

@@ -162,16 +162,134 @@ int tp_template_replace(const char *ph, size_t phlen, const char *input, uint64_
 	return 0;
 }
 
+/* Where the next byte of a /bin/sh script lands: the innermost open
+ * construct.  Only what changes how a byte is read is tracked. */
+enum sh_ctx { SH_BARE, SH_PAREN, SH_BTICK, SH_SQ, SH_DQ, SH_COMMENT };
+
+#define SH_DEPTH 128
+
+struct sh_scan {
+	unsigned char st[SH_DEPTH];
+	int depth;		/* st[depth] is the current context */
+};
+
+static void sh_push(struct sh_scan *sc, enum sh_ctx c)
+{
+	/* Deeper nesting than this is not a script a person wrote; the
+	 * innermost level is reused rather than overflowing. */
+	if (sc->depth + 1 < SH_DEPTH)
+		sc->depth++;
+	sc->st[sc->depth] = (unsigned char)c;
+}
+
+static void sh_pop(struct sh_scan *sc)
+{
+	if (sc->depth > 0)
+		sc->depth--;
+}
+
+static int sh_word_start(const char *s, size_t i, size_t start)
+{
+	return i == start || strchr(" \t\n;&|()<>", s[i - 1]) != NULL;
+}
+
+/* Advances sc over s[start..end). */
+static void sh_scan_text(struct sh_scan *sc, const char *s, size_t start, size_t end)
+{
+	size_t i;
+
+	for (i = start; i < end; i++) {
+		char c = s[i];
+		enum sh_ctx cur = (enum sh_ctx)sc->st[sc->depth];
+
+		switch (cur) {
+		case SH_SQ:
+			if (c == '\'')
+				sh_pop(sc);
+			break;
+		case SH_COMMENT:
+			if (c == '\n')
+				sh_pop(sc);
+			break;
+		case SH_DQ:
+			if (c == '\\')
+				i++;
+			else if (c == '"')
+				sh_pop(sc);
+			else if (c == '$' && i + 1 < end && s[i + 1] == '(')
+				sh_push(sc, SH_PAREN), i++;
+			else if (c == '`')
+				sh_push(sc, SH_BTICK);
+			break;
+		default:
+			if (c == '\\')
+				i++;
+			else if (c == '\'')
+				sh_push(sc, SH_SQ);
+			else if (c == '"')
+				sh_push(sc, SH_DQ);
+			else if (c == '$' && i + 1 < end && s[i + 1] == '(')
+				sh_push(sc, SH_PAREN), i++;
+			else if (c == '(')
+				sh_push(sc, SH_PAREN);
+			else if (c == ')' && cur == SH_PAREN)
+				sh_pop(sc);
+			else if (c == '`')
+				cur == SH_BTICK ? sh_pop(sc) : sh_push(sc, SH_BTICK);
+			else if (c == '#' && sh_word_start(s, i, start))
+				sh_push(sc, SH_COMMENT);
+			break;
+		}
+	}
+}
+
+/* Appends s so that the shell, reading it in context ctx, gets exactly the
+ * bytes of s as (part of) one word, and nothing in s is ever syntax. */
+static void sh_quote_in(struct tp_strbuf *buf, const char *s, enum sh_ctx ctx)
+{
+	switch (ctx) {
+	case SH_COMMENT:
+		/* Nothing reads a comment, and a newline would end it. */
+		return;
+	case SH_DQ:
+		for (; *s; s++) {
+			if (strchr("$`\"\\", *s))
+				tp_strbuf_addch(buf, '\\');
+			tp_strbuf_addch(buf, *s);
+		}
+		return;
+	case SH_SQ:
+		/* Already inside '...': only a quote needs closing and reopening. */
+		for (; *s; s++) {
+			if (*s == '\'')
+				tp_strbuf_adds(buf, "'\\''");
+			else
+				tp_strbuf_addch(buf, *s);
+		}
+		return;
+	default:
+		tp_strbuf_addch(buf, '\'');
+		for (; *s; s++) {
+			if (*s == '\'')
+				tp_strbuf_adds(buf, ctx == SH_BTICK ? "'\\\\''" : "'\\''");
+			else if (ctx == SH_BTICK && strchr("$`\\", *s))
+				tp_strbuf_addch(buf, '\\'), tp_strbuf_addch(buf, *s);
+			else
+				tp_strbuf_addch(buf, *s);
+		}
+		tp_strbuf_addch(buf, '\'');
+		return;
+	}
+}
+
 void tp_shell_quote(struct tp_strbuf *buf, const char *s)
 {
-	tp_strbuf_addch(buf, '\'');
-	for (; *s; s++) {
-		if (*s == '\'')
-			tp_strbuf_adds(buf, "'\\''");
-		else
-			tp_strbuf_addch(buf, *s);
-	}
-	tp_strbuf_addch(buf, '\'');
+	struct sh_scan sc = { { SH_BARE }, 0 };
+	const char *nul = buf->len ? memrchr(buf->buf, '\0', buf->len) : NULL;
+	size_t start = nul ? (size_t)(nul - buf->buf) + 1 : 0;
+
+	sh_scan_text(&sc, buf->buf, start, buf->len);
+	sh_quote_in(buf, s, (enum sh_ctx)sc.st[sc.depth]);
 }
 
 /* Appends word w expanded for input (in shell mode replacements are quoted). */

@@ -32,7 +32,11 @@ int tp_template_expand(const struct tp_template *t, const char *const *inputs, i
 int tp_template_replace(const char *ph, size_t phlen, const char *input, uint64_t seq,
 			struct tp_strbuf *buf);
 
-/* Appends s quoted for /bin/sh ('...', with ' as '\''). */
+/* Appends s to a /bin/sh script being built in buf (the script is the text
+ * after buf's last NUL), quoted for the context the script is in at its end:
+ * a bare word ('...'), inside the script's own '...' or "...", in $(...) or
+ * backticks; in a comment nothing is added.  The shell reads exactly the bytes
+ * of s and none of them as syntax.  (Here-documents are not tracked.) */
 void tp_shell_quote(struct tp_strbuf *buf, const char *s);
 
 #endif

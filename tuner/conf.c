@@ -92,6 +92,7 @@ struct parse_ctx {
 	int line;			/* of the line last handed to inih */
 	int failed;
 	int explicit_max, explicit_min;
+	int seen_line[NKEYS];		/* where each key was set, 0 = not yet */
 };
 
 /* inih's reader: hands out one line at a time so errors can name it, and
@@ -193,6 +194,14 @@ static int handle(void *user, const char *section, const char *name, const char 
 		known_section = 1;
 		if (strcmp(keys[i].name, name))
 			continue;
+		if (p->seen_line[i]) {
+			/* Which one wins would be a guess: say so instead. */
+			p->failed = 1;
+			tp_usage_error("'%s': line %d: duplicate key '%s' in [%s] (first set at line %d)",
+				       p->path, p->line, name, section, p->seen_line[i]);
+			return 0;
+		}
+		p->seen_line[i] = p->line;
 		if (set_key(p, &keys[i], value)) {
 			p->failed = 1;
 			return 0;
@@ -257,9 +266,28 @@ int tp_conf_read(const char *path, struct tp_tuned_conf *c)
 	struct tp_strbuf sb = TP_STRBUF_INIT;
 	int rc;
 
-	if (tp_read_file(path, &sb)) {
+	const char *nul;
+
+	if (tp_read_file_limited(path, TP_CONF_MAX, &sb)) {
+		int e = errno;
+
+		tp_strbuf_release(&sb);
 		tp_conf_init(c);
-		return tp_usage_error("cannot read config '%s': %s", path, strerror(errno));
+		if (e == EFBIG)
+			return tp_usage_error("cannot read config '%s': it is over the limit of %d bytes",
+					      path, TP_CONF_MAX);
+		return tp_usage_error("cannot read config '%s': %s", path, strerror(e));
+	}
+	nul = memchr(sb.buf, '\0', sb.len);
+	if (nul) {
+		int line = 1;
+		const char *q;
+
+		for (q = sb.buf; q < nul; q++)
+			line += *q == '\n';
+		tp_strbuf_release(&sb);
+		tp_conf_init(c);
+		return tp_usage_error("'%s': line %d: holds a NUL byte", path, line);
 	}
 	rc = tp_conf_parse(sb.buf, path, c);
 	tp_strbuf_release(&sb);

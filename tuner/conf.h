@@ -46,10 +46,14 @@ struct tp_tuned_conf {
  * interval 500 ms, controller "hill", model unknown. */
 void tp_conf_init(struct tp_tuned_conf *c);
 
+/* A tunepool.conf is about 1 KB: more than this is not one. */
+#define TP_CONF_MAX (1 << 20)
+
 /* Reads path (INI, libinih) over the defaults of tp_conf_init().  Unknown
- * sections or keys and bad values are usage errors naming the file, line,
- * key and value ("'x.conf': line 7: workers = 'abc' is not a number");
- * returns -1 then (exit 2), or when the file cannot be opened (system). */
+ * sections or keys, a key set twice, a NUL byte, a file over TP_CONF_MAX and
+ * bad values are usage errors naming the file, line, key and value ("'x.conf':
+ * line 7: workers = 'abc' is not a number"); returns -1 then (exit 2), or when
+ * the file cannot be opened (system). */
 int tp_conf_read(const char *path, struct tp_tuned_conf *c);
 /* The same from text; path only names the source in errors. */
 int tp_conf_parse(const char *text, const char *path, struct tp_tuned_conf *c);

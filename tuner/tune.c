@@ -9,6 +9,7 @@
 #include "core/timeutil.h"
 #include "probes/machine.h"
 #include "runner/pool.h"
+#include "runner/signals.h"
 #include "tuner/cache.h"
 #include "tuner/evaluate.h"
 #include "tuner/search.h"
@@ -18,6 +19,7 @@
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
 #include <math.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -27,8 +29,6 @@
 /* Inputs per trial assumed for count-driven built-in workloads (bounds batch). */
 #define TP_COUNT_INPUTS 1024
 
-static struct tp_pool_evaluator *volatile current_eval;
-static struct tp_protocol *volatile current_proto;
 
 void tp_tune_opts_init(struct tp_tune_opts *o)
 {
@@ -40,11 +40,14 @@ void tp_tune_opts_init(struct tp_tune_opts *o)
 	o->max_repeats = 10;
 }
 
-void tp_tune_stop(void)
+void tp_tune_stop(struct tp_tune_slot *slot)
 {
-	struct tp_pool_evaluator *pe = current_eval;
-	struct tp_protocol *p = current_proto;
+	struct tp_pool_evaluator *pe;
+	struct tp_protocol *p;
 
+	slot->stop = 1;
+	pe = slot->eval;
+	p = slot->proto;
 	if (p) {
 		p->interrupted = 1;
 		p->exhausted = 1;
@@ -193,6 +196,25 @@ static void drop_invalid_methods(struct tp_space *s, const struct tp_workload *w
 		s->nmethods = j;
 }
 
+/* Points slot at the run in flight with the stop signals blocked, so a handler
+ * never follows a pointer being replaced; returns slot->stop. */
+static int slot_set(struct tp_tune_slot *slot, struct tp_pool_evaluator *pe,
+		    struct tp_protocol *proto)
+{
+	sigset_t block, old;
+	int stop;
+
+	if (!slot)
+		return 0;
+	tp_signals_fill(&block);
+	pthread_sigmask(SIG_BLOCK, &block, &old);
+	slot->eval = pe;
+	slot->proto = proto;
+	stop = slot->stop;
+	pthread_sigmask(SIG_SETMASK, &old, NULL);
+	return stop;
+}
+
 int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	    const struct tp_machine *m, const struct tp_tune_opts *o, struct tp_results *res,
 	    struct tp_tuned_conf *conf, int *interrupted)
@@ -274,11 +296,13 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	tp_recommend_opts_init(&run.rec);
 	run.warm = have_warm && tp_space_allows(&space, &warm) ? &warm : NULL;
 
-	current_eval = &pe;
-	current_proto = &proto;
-	rc = tp_search_execute(d, &run);
-	current_proto = NULL;
-	current_eval = NULL;
+	if (slot_set(o->slot, &pe, &proto)) {
+		pe.interrupted = 1;	/* stopped before this run began */
+		rc = -1;
+	} else {
+		rc = tp_search_execute(d, &run);
+	}
+	slot_set(o->slot, NULL, NULL);
 	*interrupted = pe.interrupted;
 	if (!rc) {
 		fill_conf(conf, wl, m, &space, &proto, res);

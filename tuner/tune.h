@@ -25,6 +25,15 @@ struct tp_tune_opts {
 	double min_time_s;		/* length of one run (0.1 s) */
 	int max_repeats;		/* repeat cap (10) */
 	int shell, multi_input;		/* exec options passed to the pool */
+	struct tp_tune_slot *slot;	/* where a stop signal finds the run; NULL: none */
+};
+
+/* Where a signal handler finds the tuning run in flight; owned by the caller
+ * (zeroed), shared by every tp_tune() of a command (tune --suite). */
+struct tp_tune_slot {
+	struct tp_pool_evaluator *volatile eval;
+	struct tp_protocol *volatile proto;
+	volatile int stop;		/* set once: no later run starts either */
 };
 
 void tp_tune_opts_init(struct tp_tune_opts *o);
@@ -42,7 +51,8 @@ char **tp_sample_inputs(char *const *in, size_t n, size_t k, unsigned long seed)
 int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	    const struct tp_machine *m, const struct tp_tune_opts *o, struct tp_results *res,
 	    struct tp_tuned_conf *conf, int *interrupted);
-/* Async-signal-safe: stops the tuning run in flight (SIGINT). */
-void tp_tune_stop(void);
+/* Async-signal-safe: stops the tuning run in flight, and every later one
+ * given the same slot (runner/signals.h calls it for each stop signal). */
+void tp_tune_stop(struct tp_tune_slot *slot);
 
 #endif

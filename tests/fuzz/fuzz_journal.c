@@ -37,8 +37,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		uint64_t h = tp_journal_hash("cmd", "x");
 
 		rec.hash = h;
-		tp_journal_index_take(&idx, h, TP_RESUME_ALL);
-		tp_journal_index_take(&idx, 0, TP_RESUME_FAILED);
+		tp_journal_index_take(&idx, h, 1, TP_RESUME_ALL);
+		tp_journal_index_take(&idx, 0, 0, TP_RESUME_FAILED);
 		if (tp_journal_open(&j, path) != 0 || tp_journal_append(&j, &rec) != 0 ||
 		    tp_journal_close(&j) != 0)
 			abort();

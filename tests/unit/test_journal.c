@@ -108,21 +108,22 @@ static void test_append_and_resume(void **state)
 	assert_int_equal(tp_journal_index_load(&idx, path), 0);
 	assert_int_equal(idx.records, 3);
 	assert_int_equal(idx.torn, 0);
-	/* --resume: skips both a's (journaled twice), the failed b, never c. */
-	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_ALL), 1);
-	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_ALL), 1);
-	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_ALL), 0);
-	assert_int_equal(tp_journal_index_take(&idx, hb, TP_RESUME_ALL), 1);
-	assert_int_equal(tp_journal_index_take(&idx, hc, TP_RESUME_ALL), 0);
+	/* --resume: skips both a's (lines 1 and 3), the failed b, never c, nor an
+	 * a on a line that was not journaled. */
+	assert_int_equal(tp_journal_index_take(&idx, ha, 1, TP_RESUME_ALL), 1);
+	assert_int_equal(tp_journal_index_take(&idx, ha, 3, TP_RESUME_ALL), 1);
+	assert_int_equal(tp_journal_index_take(&idx, ha, 5, TP_RESUME_ALL), 0);
+	assert_int_equal(tp_journal_index_take(&idx, hb, 2, TP_RESUME_ALL), 1);
+	assert_int_equal(tp_journal_index_take(&idx, hc, 4, TP_RESUME_ALL), 0);
 	tp_journal_index_release(&idx);
 
 	/* --resume-failed reruns b; a changed command skips nothing. */
 	tp_journal_index_init(&idx);
 	assert_int_equal(tp_journal_index_load(&idx, path), 0);
-	assert_int_equal(tp_journal_index_take(&idx, hb, TP_RESUME_FAILED), 0);
-	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_FAILED), 1);
-	assert_int_equal(tp_journal_index_take(&idx, tp_journal_hash("cmd2", "a"), TP_RESUME_ALL), 0);
-	assert_int_equal(tp_journal_index_take(&idx, ha, TP_RESUME_NONE), 0);
+	assert_int_equal(tp_journal_index_take(&idx, hb, 2, TP_RESUME_FAILED), 0);
+	assert_int_equal(tp_journal_index_take(&idx, ha, 1, TP_RESUME_FAILED), 1);
+	assert_int_equal(tp_journal_index_take(&idx, tp_journal_hash("cmd2", "a"), 3, TP_RESUME_ALL), 0);
+	assert_int_equal(tp_journal_index_take(&idx, ha, 3, TP_RESUME_NONE), 0);
 	tp_journal_index_release(&idx);
 }
 
@@ -150,7 +151,7 @@ static void test_torn_last_line(void **state)
 	assert_int_equal(tp_journal_index_load(&idx, path), 0);
 	assert_int_equal(idx.records, 1);
 	assert_int_equal(idx.torn, 1);
-	assert_int_equal(tp_journal_index_take(&idx, r.hash, TP_RESUME_ALL), 1);
+	assert_int_equal(tp_journal_index_take(&idx, r.hash, 1, TP_RESUME_ALL), 1);
 	tp_journal_index_release(&idx);
 
 	/* Reopening cuts the torn tail: the next record is a line of its own. */
@@ -201,7 +202,7 @@ static void test_bad_middle_line(void **state)
 	tp_journal_index_init(&idx);
 	assert_int_equal(tp_journal_index_load(&idx, path), 0);
 	assert_int_equal(idx.records, 0);
-	assert_int_equal(tp_journal_index_take(&idx, 5, TP_RESUME_ALL), 0);
+	assert_int_equal(tp_journal_index_take(&idx, 5, 1, TP_RESUME_ALL), 0);
 	tp_journal_index_release(&idx);
 }
 
@@ -232,7 +233,7 @@ static void test_hash_must_be_hex(void **state)
 	write_file(path, "{\"hash\":\"0123456789ABCDEF\",\"status\":\"ok\"}\n");
 	tp_journal_index_init(&idx);
 	assert_int_equal(tp_journal_index_load(&idx, path), 0);
-	assert_int_equal(tp_journal_index_take(&idx, 0x0123456789abcdefULL, TP_RESUME_FAILED), 1);
+	assert_int_equal(tp_journal_index_take(&idx, 0x0123456789abcdefULL, 0, TP_RESUME_FAILED), 1);
 	tp_journal_index_release(&idx);
 }
 
@@ -244,10 +245,10 @@ static void test_index_grows(void **state)
 	(void)state;
 	tp_journal_index_init(&idx);
 	for (i = 1; i <= 10000; i++)
-		tp_journal_index_add(&idx, i * 7919, (int)(i & 1));
+		tp_journal_index_add(&idx, i * 7919, i, (int)(i & 1));
 	for (i = 1; i <= 10000; i++)
-		assert_int_equal(tp_journal_index_take(&idx, i * 7919, TP_RESUME_FAILED), (int)(i & 1));
-	assert_int_equal(tp_journal_index_take(&idx, 3, TP_RESUME_ALL), 0);
+		assert_int_equal(tp_journal_index_take(&idx, i * 7919, i, TP_RESUME_FAILED), (int)(i & 1));
+	assert_int_equal(tp_journal_index_take(&idx, 3, 3, TP_RESUME_ALL), 0);
 	tp_journal_index_release(&idx);
 }
 

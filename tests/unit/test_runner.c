@@ -237,6 +237,17 @@ static void test_template_shell_and_multi(void **state)
 	/* Shell mode quotes replacements, so input never becomes shell syntax. */
 	check_expand(w1, 4, 1, "x; rm y", "/bin/sh|-c|echo 'x; rm y' > 'x; rm y'.log");
 	check_expand(w2, 2, 1, "it's", "/bin/sh|-c|wc -l 'it'\\''s'");
+	/* Inside the script's own quotes the input is quoted for that context. */
+	{
+		char *sq[] = { "echo '{}'" }, *dq[] = { "echo \"{}\"" }, *cm[] = { "echo # {}" };
+		char *sub[] = { "echo \"$(echo {})\"" }, *bt[] = { "echo `echo {}`" };
+
+		check_expand(sq, 1, 1, "';x'", "/bin/sh|-c|echo ''\\'';x'\\'''");
+		check_expand(dq, 1, 1, "$(x)\"`\\", "/bin/sh|-c|echo \"\\$(x)\\\"\\`\\\\\"");
+		check_expand(cm, 1, 1, "a\ntouch x", "/bin/sh|-c|echo # ");
+		check_expand(sub, 1, 1, "a\"b", "/bin/sh|-c|echo \"$(echo 'a\"b')\"");
+		check_expand(bt, 1, 1, "`$\\'", "/bin/sh|-c|echo `echo '\\`\\$\\\\'\\\\'''`");
+	}
 	got = expand(w2, 2, 0, ins, 3, 1);
 	assert_string_equal(got, "wc|-l|a.txt|it's|c");
 	free(got);

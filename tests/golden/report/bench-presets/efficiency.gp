@@ -2,7 +2,8 @@
 # data: efficiency.dat (index i = series i; workers speedup efficiency)
 # redraw: gnuplot efficiency.gp
 set terminal pngcairo size 960,520 noenhanced font "sans,10"
-set output 'efficiency.png'
+if (!exists("tp_output")) tp_output = 'efficiency.png'
+set output tp_output
 set title "Parallel efficiency (1 = perfect scaling)"
 set xlabel "workers"
 set ylabel "speed-up / workers"

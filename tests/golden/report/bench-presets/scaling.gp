@@ -2,7 +2,8 @@
 # data: scaling.dat (index i = series i; workers median ci_low ci_high)
 # redraw: gnuplot scaling.gp
 set terminal pngcairo size 960,600 noenhanced font "sans,10"
-set output 'scaling.png'
+if (!exists("tp_output")) tp_output = 'scaling.png'
+set output tp_output
 set title "Throughput vs workers: membw"
 set xlabel "workers"
 set ylabel "tasks/s"

@@ -2,7 +2,8 @@
 # data: timeline.dat (t_s workers throughput cpu_busy_pct mem_pressure queue_depth)
 # redraw: gnuplot timeline.gp
 set terminal pngcairo size 960,900 noenhanced font "sans,10"
-set output 'timeline.png'
+if (!exists("tp_output")) tp_output = 'timeline.png'
+set output tp_output
 set multiplot layout 4,1 title "tunepool run over time"
 set grid
 set key off

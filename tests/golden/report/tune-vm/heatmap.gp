@@ -2,7 +2,8 @@
 # data: heatmap.dat (workers_index batch_index median workers batch)
 # redraw: gnuplot heatmap.gp
 set terminal pngcairo size 960,600 noenhanced font "sans,10"
-set output 'heatmap.png'
+if (!exists("tp_output")) tp_output = 'heatmap.png'
+set output tp_output
 set title "Median tasks/s by workers and batch size"
 set xlabel "workers"
 set ylabel "batch size"

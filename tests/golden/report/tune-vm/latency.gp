@@ -2,7 +2,8 @@
 # data: latency.dat (workers p50_ms p95_ms p99_ms)
 # redraw: gnuplot latency.gp
 set terminal pngcairo size 960,520 noenhanced font "sans,10"
-set output 'latency.png'
+if (!exists("tp_output")) tp_output = 'latency.png'
+set output tp_output
 set title "Task latency percentiles (b=16 thread)"
 set xlabel "workers"
 set ylabel "latency (ms)"
