@@ -667,3 +667,15 @@ int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, cons
 		draw(p, dir, &out->plots[i]);
 	return 0;
 }
+
+int tp_plotter_run(const struct tp_plotter *p, const char *dir, const char *script)
+{
+	char *argv[3];
+
+	if (!p->gnuplot)
+		return -1;
+	argv[0] = p->gnuplot;
+	argv[1] = (char *)script;
+	argv[2] = NULL;
+	return run_program(argv, dir, NULL);
+}

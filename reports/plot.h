@@ -53,4 +53,9 @@ const char *tp_series_label(const struct tp_series *s, char *buf, size_t size);
 int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, const char *dir,
 		    const char *prefix, struct tp_plot_list *out);
 
+/* Runs gnuplot on script (a file name inside dir) with dir as its working
+ * directory.  Returns gnuplot's exit status, -1 when there is no gnuplot or
+ * it could not start. */
+int tp_plotter_run(const struct tp_plotter *p, const char *dir, const char *script);
+
 #endif
