@@ -92,7 +92,10 @@ static void analysis_text(struct tp_strbuf *sb, const struct tp_usl_analysis *a,
 	param_text(sb, "lambda", &u->lambda);
 	param_text(sb, "sigma", &u->sigma);
 	param_text(sb, "kappa", &u->kappa);
-	if (isinf(a->peak_n.value) && isnan(a->peak_n.lo))
+	if (a->shape == TP_USL_RETROGRADE || a->shape == TP_USL_FLAT)
+		tp_strbuf_addf(sb, "  N*      = %s\n", a->shape == TP_USL_FLAT ? "none (X does not "
+			       "change with N)" : "at or below the smallest measured N");
+	else if (isinf(a->peak_n.value) && isnan(a->peak_n.lo))
 		tp_strbuf_adds(sb, "  N*      = none (kappa = 0)\n");
 	else if (isinf(a->peak_n.value))
 		tp_strbuf_addf(sb, "  N*      = none (kappa = 0; kappa's interval allows one from "

@@ -276,7 +276,7 @@ static int read_hyperfine(struct tp_model_data *d, const char *path, const json_
 	if (!ret) {
 		char yname[64];
 
-		snprintf(yname, sizeof(yname), "1/%s time (runs/s)", y);
+		snprintf(yname, sizeof(yname), "1/%s%s (runs/s)", y, strcmp(y, "time") ? " time" : "");
 		set_names(d, "hyperfine", param, yname);
 		if (d->k == before)
 			ret = tp_usage_error("cannot read '%s': no successful run to fit", path);
