@@ -348,16 +348,27 @@ static void section_model(struct tp_doc *d, const struct tp_results *r, int leve
 	}
 	tp_strbuf_addf(&sb, "%s fit over %d worker counts (R² = %s): one worker alone does "
 		       "λ = %s tasks/s", !strcmp(m->kind, "usl") ? "Universal Scalability Law" :
-		       "Amdahl's law", m->points, fmt(m->r2, 3).s, rate(m->lambda).s);
+		       "Amdahl's law", m->points, isfinite(m->r2) ? fmt(m->r2, 3).s :
+		       "undefined, the throughput did not vary", rate(m->lambda).s);
+	peak = m->peak_workers;
+	if (!(peak > 0) && m->kappa > 0)
+		peak = m->sigma < 1 ? sqrt((1 - m->sigma) / m->kappa) : 0;
+	/* A peak at or below one worker (or sigma >= 1) is no peak: throughput
+	 * falls, or stays, from the first worker on. */
+	if (m->sigma >= 1 || (!strcmp(m->kind, "usl") && m->kappa > 0 && peak <= 1)) {
+		tp_strbuf_addf(&sb, "; σ = %s and κ = %s mean that throughput %s as workers are "
+			       "added: run one worker.", fmt(m->sigma, 3).s, fmt(m->kappa, 3).s,
+			       m->kappa > 0 || m->sigma > 1 ? "falls" : "does not grow");
+		tp_doc_para(d, "%s", sb.buf);
+		tp_strbuf_release(&sb);
+		return;
+	}
 	if (m->sigma > 0)
 		tp_strbuf_addf(&sb, "; %s σ = %s limits speed-up to %s×", !strcmp(m->kind, "usl") ?
 			       "contention" : "the serial fraction", fmt(m->sigma, 3).s,
 			       fmt(1 / m->sigma, 3).s);
 	else
 		tp_strbuf_adds(&sb, "; no contention was measured (σ = 0)");
-	peak = m->peak_workers;
-	if (!(peak > 0) && m->kappa > 0)
-		peak = sqrt((1 - m->sigma) / m->kappa);
 	if (!strcmp(m->kind, "usl") && m->kappa > 0 && peak > 0) {
 		tp_strbuf_addf(&sb, "; coherency κ = %s puts the peak at %.0f workers "
 			       "(N* = √((1−σ)/κ)), beyond which adding workers lowers throughput.",

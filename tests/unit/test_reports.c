@@ -268,6 +268,33 @@ static void test_model_words(void **state)
 				       "coherency cost was found"));
 	tp_strbuf_release(&sb);
 	tp_doc_release(&d);
+
+	/* Retrograde from the start (X = 100/N fits sigma = kappa = 1): no "peak
+	 * at 0 workers", no invented peak throughput. */
+	strcpy(r.model.kind, "usl");
+	r.model.sigma = 1;
+	r.model.kappa = 1;
+	r.model.peak_workers = 2.7e-5;
+	tp_doc_init(&d);
+	tp_report_build(&d, &in, 1, NULL, 0);
+	tp_report_format_find("md")->render(&d, &sb);
+	assert_non_null(strstr(sb.buf, "throughput falls as workers are added: run one worker"));
+	assert_null(strstr(sb.buf, "peak at 0"));
+	assert_null(strstr(sb.buf, "At the peak"));
+	tp_strbuf_release(&sb);
+	tp_doc_release(&d);
+	/* Flat: sigma = 1, kappa = 0, no spread, so no R². */
+	strcpy(r.model.kind, "amdahl");
+	r.model.kappa = 0;
+	r.model.peak_workers = 0;
+	r.model.r2 = NAN;
+	tp_doc_init(&d);
+	tp_report_build(&d, &in, 1, NULL, 0);
+	tp_report_format_find("md")->render(&d, &sb);
+	assert_non_null(strstr(sb.buf, "R² = undefined, the throughput did not vary"));
+	assert_non_null(strstr(sb.buf, "throughput does not grow as workers are added"));
+	tp_strbuf_release(&sb);
+	tp_doc_release(&d);
 	tp_results_release(&r);
 }
 
