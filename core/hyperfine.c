@@ -7,6 +7,7 @@
 
 #include <errno.h>
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -136,6 +137,33 @@ const char *tp_hyperfine_param(const struct tp_hyperfine_command *c, const char 
 		if (!strcmp(c->params[i].name, name))
 			return c->params[i].value;
 	return NULL;
+}
+
+void tp_hyperfine_to_results(const struct tp_hyperfine *h, struct tp_results *r)
+{
+	size_t i, j;
+
+	free(r->workload_name);
+	r->workload_name = tp_xstrdup("hyperfine");
+	for (i = 0; i < h->ncommands; i++) {
+		const struct tp_hyperfine_command *c = &h->commands[i];
+		struct tp_config cfg = { .workers = (int)i + 1, .batch = 1 };
+		struct tp_trial *t;
+
+		snprintf(cfg.strategy, sizeof(cfg.strategy), "hyperfine");
+		t = tp_results_trial(r, &cfg);
+		for (j = 0; j < c->ntimes; j++) {
+			struct tp_repeat rep;
+
+			memset(&rep, 0, sizeof(rep));
+			rep.wall_s = c->times[j];
+			rep.tasks = 1;
+			rep.throughput = 1.0 / c->times[j];
+			rep.failures = c->exit_codes && c->exit_codes[j] != 0;
+			tp_trial_add_repeat(t, &rep);
+		}
+		tp_trial_update_stats(t);
+	}
 }
 
 void tp_hyperfine_release(struct tp_hyperfine *h)

@@ -7,6 +7,8 @@
 #include <jansson.h>
 #include <stddef.h>
 
+#include "core/results.h"
+
 struct tp_hyperfine_param {
 	char *name, *value;	/* hyperfine writes values as strings */
 };
@@ -36,6 +38,11 @@ int tp_hyperfine_from_json(struct tp_hyperfine *h, const json_t *doc, const char
 int tp_hyperfine_read(struct tp_hyperfine *h, const char *path);
 /* The value of parameter name of c, or NULL. */
 const char *tp_hyperfine_param(const struct tp_hyperfine_command *c, const char *name);
+/* Each command as one trial of r (initialised by the caller): config
+ * {workers = its position from 1, batch 1, strategy "hyperfine"}, one repeat
+ * per run with wall_s = the time, tasks 1, throughput 1/time, failures 1 for
+ * a non-zero exit code; workload "hyperfine" with no options. */
+void tp_hyperfine_to_results(const struct tp_hyperfine *h, struct tp_results *r);
 /* Frees everything; h is left empty.  NULL-safe. */
 void tp_hyperfine_release(struct tp_hyperfine *h);
 
