@@ -25,7 +25,7 @@
 enum {
 	OPT_PLUGIN = 256, OPT_WORKERS, OPT_BATCH, OPT_STRATEGY, OPT_START, OPT_REPEAT,
 	OPT_WARMUP, OPT_SEED, OPT_CSV, OPT_COUNT, OPT_INPUTS, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_SHELL, OPT_MULTI, OPT_KEEP_GOING, OPT_BAR,
+	OPT_SHELL, OPT_MULTI, OPT_KEEP_GOING, OPT_BAR, OPT_PREPARE, OPT_CLEANUP,
 };
 
 static const struct option longopts[] = {
@@ -48,12 +48,15 @@ static const struct option longopts[] = {
 	{ "multi-input", no_argument, NULL, OPT_MULTI },
 	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 	{ "bar", no_argument, NULL, OPT_BAR },
+	{ "prepare", required_argument, NULL, OPT_PREPARE },
+	{ "cleanup", required_argument, NULL, OPT_CLEANUP },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct bench_args {
 	const char *workload, *plugin, *output, *csv, *inputs_path;
 	const char *workers, *batch, *strategy, *start;
+	const char *prepare, *cleanup;
 	long long count;
 	long long repeat, warmup, retries;
 	unsigned long seed;
@@ -177,6 +180,8 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		case OPT_MULTI: a->multi = 1; break;
 		case OPT_KEEP_GOING: a->keep_going = 1; break;
 		case OPT_BAR: a->bar = 1; break;
+		case OPT_PREPARE: a->prepare = optarg; break;
+		case OPT_CLEANUP: a->cleanup = optarg; break;
 		case OPT_REPEAT:
 			if (parse_count("--repeat", optarg, 1, &a->repeat))
 				goto out;
@@ -276,34 +281,88 @@ static void progress(void *ctx, const struct tp_bench_progress *p)
 	fflush(stderr);
 }
 
-static void print_table(const struct tp_results *r)
+/* Mean and sample standard deviation, min and max of the throughputs. */
+static void spread(const struct tp_trial *t, double *mean, double *sd, double *min, double *max)
+{
+	double sum = 0, ss = 0;
+	size_t j;
+
+	*mean = *sd = *min = *max = NAN;
+	for (j = 0; j < t->nrepeats; j++) {
+		double x = t->repeats[j].throughput;
+
+		sum += x;
+		*min = j ? fmin(*min, x) : x;
+		*max = j ? fmax(*max, x) : x;
+	}
+	if (!t->nrepeats)
+		return;
+	*mean = sum / (double)t->nrepeats;
+	for (j = 0; j < t->nrepeats; j++)
+		ss += (t->repeats[j].throughput - *mean) * (t->repeats[j].throughput - *mean);
+	*sd = t->nrepeats > 1 ? sqrt(ss / (double)(t->nrepeats - 1)) : 0;
+}
+
+static long long trial_failures(const struct tp_trial *t)
+{
+	long long failed = 0;
+	size_t j;
+
+	for (j = 0; j < t->nrepeats; j++)
+		failed += t->repeats[j].failures;
+	return failed;
+}
+
+/* The best is the highest median among configs whose tasks all succeeded: a
+ * config that fails fast is not fast. */
+static void print_table(const struct tp_results *r, const struct tp_bench *b)
 {
 	size_t i, j, best = r->ntrials;
 	double best_median = -1;
+	int any_failed = 0;
 
 	for (i = 0; i < r->ntrials; i++)
-		if (r->trials[i].nrepeats && r->trials[i].stats.median > best_median) {
+		if (r->trials[i].nrepeats && !trial_failures(&r->trials[i]) &&
+		    r->trials[i].stats.median > best_median) {
 			best_median = r->trials[i].stats.median;
 			best = i;
 		}
-	printf("%-28s %14s  %-25s %8s %7s %6s\n", "config", "median tasks/s", "95% CI",
-	       "p95 ms", "repeats", "failed");
+	printf("%-28s %14s  %-21s %-19s %9s %9s %8s %7s %6s\n", "config", "median tasks/s",
+	       "95% CI", "mean +- sd", "min", "max", "p95 ms", "repeats", "failed");
 	for (i = 0; i < r->ntrials; i++) {
 		const struct tp_trial *t = &r->trials[i];
-		double *p95 = tp_xcalloc(t->nrepeats + 1, sizeof(*p95));
-		long long failed = 0;
-		char name[96], ci[64];
+		double *p95 = tp_xcalloc(t->nrepeats + 1, sizeof(*p95)), mean, sd, mn, mx;
+		long long failed = trial_failures(t);
+		char name[96], ci[64], ms[64];
 
-		for (j = 0; j < t->nrepeats; j++) {
+		for (j = 0; j < t->nrepeats; j++)
 			p95[j] = t->repeats[j].lat_p95_s * 1e3;
-			failed += t->repeats[j].failures;
-		}
+		spread(t, &mean, &sd, &mn, &mx);
 		snprintf(ci, sizeof(ci), "[%.1f, %.1f]", t->stats.ci_low, t->stats.ci_high);
-		printf("%-28s %14.1f  %-25s %8.3f %7zu %6lld%s\n",
-		       tp_config_format(&t->config, name, sizeof(name)), t->stats.median, ci,
-		       t->nrepeats ? tp_stats_median(p95, t->nrepeats) : NAN, t->nrepeats, failed,
-		       i == best ? "  <- best" : "");
+		snprintf(ms, sizeof(ms), "%.1f +- %.1f", mean, sd);
+		printf("%-28s %14.1f  %-21s %-19s %9.1f %9.1f %8.3f %7zu %6lld%s\n",
+		       tp_config_format(&t->config, name, sizeof(name)), t->stats.median, ci, ms,
+		       mn, mx, t->nrepeats ? tp_stats_median(p95, t->nrepeats) : NAN, t->nrepeats,
+		       failed, i == best ? "  <- best" : failed ? "  (tasks failed)" : "");
+		any_failed |= failed > 0;
 		free(p95);
+	}
+	if (!any_failed)
+		return;
+	printf("\nfailures (configs with failed tasks are never the best):\n");
+	for (i = 0; i < r->ntrials; i++) {
+		const struct tp_trial *t = &r->trials[i];
+		long long failed = trial_failures(t), tasks = 0;
+		const char *why = b ? tp_bench_failure(b, &t->config) : NULL;
+		char name[96];
+
+		if (!failed)
+			continue;
+		for (j = 0; j < t->nrepeats; j++)
+			tasks += t->repeats[j].tasks;
+		printf("  %s: %lld of %lld tasks failed; first: %s\n",
+		       tp_config_format(&t->config, name, sizeof(name)), failed, tasks,
+		       why ? why : "no reason recorded");
 	}
 }
 
@@ -428,6 +487,8 @@ static int bench_run(int argc, char **argv)
 	bo.warmup = (int)a.warmup;
 	bo.seed = a.seed;
 	bo.keep_going = a.keep_going;
+	bo.prepare = a.prepare;
+	bo.cleanup = a.cleanup;
 	bo.pool.timeout_s = a.timeout_s;
 	bo.pool.timeout_pct = a.timeout_pct;
 	bo.pool.kill_grace_s = 2;
@@ -466,7 +527,7 @@ static int bench_run(int argc, char **argv)
 	if (bo.on_progress)
 		fprintf(stderr, "\n");
 
-	print_table(&res);
+	print_table(&res, b);
 	if (write_results(&res, &a))
 		goto fail;
 	if (interrupted) {
@@ -496,13 +557,16 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	.name = "bench",
 	.summary = "measure worker x batch x strategy combinations of a workload",
 	.usage = "tunepool bench WORKLOAD [--workers LIST] [--batch LIST] [--strategy LIST] "
-		 "[--start LIST] [--repeat N] [--warmup N] [-o results.json] [--csv FILE]",
+		 "[--start LIST] [--repeat N] [--warmup N] [--prepare CMD] [--cleanup CMD] "
+		 "[-o results.json] [--csv FILE]",
 	.help =
 	"Runs every valid combination of the lists given (start applies to the\n"
 	"process strategy only, exec to commands only), --warmup discarded runs and\n"
 	"--repeat measured runs of each, interleaved in a random order (--seed).\n"
-	"Prints the median tasks/s with its 95% CI per config; -o writes results.json,\n"
-	"--csv one row per repeat.\n\n"
+	"Prints per config the median tasks/s with its 95% CI, mean +- sd, min and max;\n"
+	"configs whose tasks failed are never marked best, and the first failure of\n"
+	"each is printed (input, exit status or signal, first stderr line).\n"
+	"-o writes results.json, --csv one row per repeat.\n\n"
 	"WORKLOAD (one of):\n"
 	"  -w, --workload NAME[:k=v,...]   a built-in workload (see 'tunepool workloads')\n"
 	"  --plugin LIB.so[:arg]          a plugin (include/tunepool/plugin.h)\n"
@@ -524,6 +588,9 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	"  --shell             run commands through /bin/sh -c\n"
 	"  --multi-input       a batch of inputs goes to one command invocation\n"
 	"  --keep-going        measure every config even after tasks fail (exit 1)\n"
+	"  --prepare CMD       /bin/sh -c CMD before every run (warm-ups too), not timed;\n"
+	"                      e.g. to drop caches or reset a database (fails: exit 1)\n"
+	"  --cleanup CMD       /bin/sh -c CMD after every run, not timed\n"
 	"  --bar               progress line on stderr even when it is not a terminal\n"
 	"output:\n"
 	"  -o, --output FILE   results.json (written atomically)\n"
