@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/results.h"
+#include "core/strbuf.h"
 #include "core/stats.h"
 #include "probes/machine.h"
 #include "runner/bench.h"
@@ -25,8 +26,10 @@
 enum {
 	OPT_PLUGIN = 256, OPT_WORKERS, OPT_BATCH, OPT_STRATEGY, OPT_START, OPT_REPEAT,
 	OPT_WARMUP, OPT_SEED, OPT_CSV, OPT_COUNT, OPT_INPUTS, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_SHELL, OPT_MULTI, OPT_KEEP_GOING, OPT_BAR, OPT_PREPARE, OPT_CLEANUP,
+	OPT_SHELL, OPT_MULTI, OPT_KEEP_GOING, OPT_BAR, OPT_PREPARE, OPT_CLEANUP, OPT_COMMAND,
 };
+
+#define MAX_COMMANDS 16
 
 static const struct option longopts[] = {
 	{ "workload", required_argument, NULL, 'w' },
@@ -50,6 +53,7 @@ static const struct option longopts[] = {
 	{ "bar", no_argument, NULL, OPT_BAR },
 	{ "prepare", required_argument, NULL, OPT_PREPARE },
 	{ "cleanup", required_argument, NULL, OPT_CLEANUP },
+	{ "command", required_argument, NULL, OPT_COMMAND },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -57,6 +61,8 @@ struct bench_args {
 	const char *workload, *plugin, *output, *csv, *inputs_path;
 	const char *workers, *batch, *strategy, *start;
 	const char *prepare, *cleanup;
+	char *commands[MAX_COMMANDS];	/* --command, each run by /bin/sh -c */
+	int ncommands;
 	long long count;
 	long long repeat, warmup, retries;
 	unsigned long seed;
@@ -182,6 +188,24 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		case OPT_BAR: a->bar = 1; break;
 		case OPT_PREPARE: a->prepare = optarg; break;
 		case OPT_CLEANUP: a->cleanup = optarg; break;
+		case OPT_COMMAND:
+			if (a->ncommands == MAX_COMMANDS) {
+				tp_usage_error("bench: at most %d --command options", MAX_COMMANDS);
+				goto out;
+			}
+			if (!*optarg || strlen(optarg) >= TP_COMMAND_MAX) {
+				tp_usage_error("bench: --command '%.40s%s' must be 1 to %d characters "
+					       "(put a longer one in a script)", optarg,
+					       strlen(optarg) > 40 ? "..." : "", TP_COMMAND_MAX - 1);
+				goto out;
+			}
+			for (v = 0; v < a->ncommands; v++)
+				if (!strcmp(a->commands[v], optarg)) {
+					tp_usage_error("bench: --command '%s' is given twice", optarg);
+					goto out;
+				}
+			a->commands[a->ncommands++] = optarg;
+			break;
 		case OPT_REPEAT:
 			if (parse_count("--repeat", optarg, 1, &a->repeat))
 				goto out;
@@ -219,9 +243,9 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		tp_usage_error("bench: unexpected argument '%s'", opt[optind]);
 		goto out;
 	}
-	if (!!a->workload + !!a->plugin + (a->ncmd > 0) != 1) {
-		tp_usage_error("bench: give one workload: -w NAME[:key=value,...], --plugin LIB.so[:arg] "
-			       "or -- COMMAND ARGS...");
+	if (!!a->workload + !!a->plugin + (a->ncmd > 0) + (a->ncommands > 0) != 1) {
+		tp_usage_error("bench: give one workload: -w NAME[:key=value,...], --plugin LIB.so[:arg], "
+			       "-- COMMAND ARGS... or --command 'CMD' (repeated to compare commands)");
 		goto out;
 	}
 	if ((a->count > 0) + a->have_args + !!a->inputs_path > 1) {
@@ -366,6 +390,77 @@ static void print_table(const struct tp_results *r, const struct tp_bench *b)
 	}
 }
 
+static double *throughputs_of(const struct tp_trial *t)
+{
+	double *v = tp_xcalloc(t->nrepeats + 1, sizeof(*v));
+	size_t j;
+
+	for (j = 0; j < t->nrepeats; j++)
+		v[j] = t->repeats[j].throughput;
+	return v;
+}
+
+/* Several commands: per config, the fastest command (median, tasks all
+ * succeeded) and how many times as fast it ran as each other, with the
+ * bootstrap CI of the ratio of medians. */
+static void print_command_summary(const struct tp_results *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->ntrials; i++) {
+		const struct tp_trial *t = &r->trials[i], *best = NULL;
+		struct tp_config key = t->config, other;
+		char name[96];
+		int first = 1;
+
+		if (!*t->config.command)
+			return;
+		for (j = 0; j < i; j++) {
+			other = r->trials[j].config;
+			memcpy(other.command, key.command, sizeof(other.command));
+			if (tp_config_equal(&other, &key))
+				break;
+		}
+		if (j < i)
+			continue;	/* this config was summarised already */
+		for (j = i; j < r->ntrials; j++) {
+			const struct tp_trial *u = &r->trials[j];
+
+			other = u->config;
+			memcpy(other.command, key.command, sizeof(other.command));
+			if (tp_config_equal(&other, &key) && u->nrepeats && !trial_failures(u) &&
+			    (!best || u->stats.median > best->stats.median))
+				best = u;
+		}
+		if (!best)
+			continue;
+		memset(key.command, 0, sizeof(key.command));
+		for (j = i; j < r->ntrials; j++) {
+			const struct tp_trial *u = &r->trials[j];
+			double *vb, *vu, ratio, lo, hi;
+
+			other = u->config;
+			memset(other.command, 0, sizeof(other.command));
+			if (u == best || !tp_config_equal(&other, &key) || !u->nrepeats)
+				continue;
+			if (first) {
+				printf("\n%s: '%s' is the fastest\n", tp_config_format(&key, name,
+				       sizeof(name)), best->config.command);
+				first = 0;
+			}
+			vb = throughputs_of(best);
+			vu = throughputs_of(u);
+			if (tp_stats_bootstrap_ratio(vu, u->nrepeats, vb, best->nrepeats, 10000, 1,
+						     0.95, &ratio, &lo, &hi))
+				ratio = lo = hi = NAN;
+			printf("  %.2fx (95%% CI %.2f to %.2f) as fast as '%s'%s\n", ratio, lo, hi,
+			       u->config.command, trial_failures(u) ? " (its tasks failed)" : "");
+			free(vb);
+			free(vu);
+		}
+	}
+}
+
 /* The counters the runs recorded, added to the machine object: the probe
  * skipped initialising PAPI to stay fast. */
 static void note_counters(struct tp_results *r)
@@ -432,7 +527,7 @@ static void restore_stdout(int saved)
 static int bench_run(int argc, char **argv)
 {
 	struct bench_args a;
-	struct tp_workload *wl = NULL;
+	struct tp_workload *wl = NULL, *cmd_wls[MAX_COMMANDS] = { NULL };
 	struct tp_inputs *in = NULL;
 	struct tp_machine m;
 	struct tp_probe_opts po;
@@ -442,12 +537,21 @@ static int bench_run(int argc, char **argv)
 	struct sigaction sa, old_int, old_term;
 	int workers[MAX_LIST], batches[MAX_LIST], nworkers, nbatches = 1;
 	char *strategies[16], *starts[16], *sstore = NULL, *tstore = NULL, *desc, sig[64];
-	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout;
+	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout, k;
 
 	tp_results_init(&res);
-	if (parse_args(argc, argv, &a) ||
-	    tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench"))
+	if (parse_args(argc, argv, &a))
 		goto out;
+	/* Several commands: each a workload of its own, run through /bin/sh -c. */
+	for (k = 0; k < a.ncommands; k++)
+		if (tp_workload_from_cli(&cmd_wls[k], NULL, NULL, &a.commands[k], 1, "bench"))
+			goto out;
+	if (a.ncommands) {
+		wl = cmd_wls[0];
+		a.shell = 1;
+	} else if (tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench")) {
+		goto out;
+	}
 	memset(&bo, 0, sizeof(bo));
 	if (a.workers && parse_positive_list("--workers", a.workers, workers, &nworkers))
 		goto out;
@@ -476,6 +580,9 @@ static int bench_run(int argc, char **argv)
 		goto fail;
 
 	bo.workload = wl;
+	bo.cmd_workloads = cmd_wls;
+	bo.cmd_names = a.commands;
+	bo.ncommands = a.ncommands;
 	bo.inputs = in;
 	bo.workers = workers;
 	bo.nworkers = nworkers;
@@ -505,9 +612,17 @@ static int bench_run(int argc, char **argv)
 	res.tool_version = tp_xstrdup(TP_VERSION);
 	res.machine = tp_machine_to_json(&m);
 	res.workload_name = tp_xstrdup(wl->desc->name);
-	desc = tp_workload_describe(wl);
-	res.workload_options = tp_xstrdup(desc + strlen(wl->desc->name) + 1);
-	free(desc);
+	if (a.ncommands) {
+		struct tp_strbuf names = TP_STRBUF_INIT;
+
+		for (k = 0; k < a.ncommands; k++)
+			tp_strbuf_addf(&names, "%s%s", k ? " ;; " : "", a.commands[k]);
+		res.workload_options = tp_strbuf_detach(&names);
+	} else {
+		desc = tp_workload_describe(wl);
+		res.workload_options = tp_xstrdup(desc + strlen(wl->desc->name) + 1);
+		free(desc);
+	}
 	res.input_signature = tp_xstrdup(sig);
 
 	/* Commands' output would bury the table: their stdout goes to /dev/null
@@ -528,6 +643,7 @@ static int bench_run(int argc, char **argv)
 		fprintf(stderr, "\n");
 
 	print_table(&res, b);
+	print_command_summary(&res);
 	if (write_results(&res, &a))
 		goto fail;
 	if (interrupted) {
@@ -547,7 +663,11 @@ out:
 	if (probed)
 		tp_machine_release(&m);
 	tp_inputs_free(in);
-	tp_workload_free(wl);
+	if (a.ncommands)
+		for (k = 0; k < a.ncommands; k++)
+			tp_workload_free(cmd_wls[k]);
+	else
+		tp_workload_free(wl);
 	free(sstore);
 	free(tstore);
 	return ret;

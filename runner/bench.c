@@ -87,8 +87,10 @@ int tp_bench_new(struct tp_bench **out, const struct tp_bench_opts *opts)
 	for (t = 0; t < opts->nstarts; t++)
 		if (check_start(opts->starts[t]))
 			goto fail;
-	for (s = 0; s < opts->nstrategies; s++) {
-		const struct tp_strategy_desc *d = find_strategy(opts->strategies[s]);
+	for (s = 0; s < opts->nstrategies * (opts->ncommands > 0 ? opts->ncommands : 1); s++) {
+		int ci = s / opts->nstrategies;
+		const struct tp_strategy_desc *d = find_strategy(opts->strategies[s % opts->nstrategies]);
+		struct tp_workload *wl = opts->ncommands > 0 ? opts->cmd_workloads[ci] : opts->workload;
 		int uses_start, nst = 1, warned = 0;
 
 		if (!d)
@@ -116,11 +118,14 @@ int tp_bench_new(struct tp_bench **out, const struct tp_bench_opts *opts)
 					snprintf(c.strategy, sizeof(c.strategy), "%s", d->name);
 					snprintf(c.start, sizeof(c.start), "%s",
 						 uses_start ? opts->starts[t] : "");
-					if (!tp_pool_config_valid(&c, opts->workload,
-								  opts->pool.multi_input, &why)) {
+					if (opts->ncommands > 0)
+						snprintf(c.command, sizeof(c.command), "%s",
+							 opts->cmd_names[ci]);
+					if (!tp_pool_config_valid(&c, wl, opts->pool.multi_input,
+								  &why)) {
 						if (!warned++)
 							tp_warn("bench: strategy '%s' skipped for workload '%s': %s",
-								d->name, opts->workload->desc->name, why);
+								d->name, wl->desc->name, why);
 						continue;
 					}
 					plan_add(b, &c);
@@ -239,6 +244,17 @@ static void sort_trials(const struct tp_bench *b, struct tp_results *r)
 	}
 }
 
+/* The workload a config runs: its command's, or the only one. */
+static struct tp_workload *config_workload(const struct tp_bench *b, const struct tp_config *c)
+{
+	int i;
+
+	for (i = 0; i < b->o.ncommands; i++)
+		if (!strcmp(b->o.cmd_names[i], c->command))
+			return b->o.cmd_workloads[i];
+	return b->o.workload;
+}
+
 const char *tp_bench_failure(const struct tp_bench *b, const struct tp_config *c)
 {
 	size_t i = plan_index(b, c);
@@ -348,7 +364,7 @@ int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted)
 				break;
 			}
 			b->run_fail[0] = '\0';
-			if (tp_bench_run_one(&pool, b->o.workload, b->o.inputs, c, &rep, &intr,
+			if (tp_bench_run_one(&pool, config_workload(b, c), b->o.inputs, c, &rep, &intr,
 					     &b->slot)) {
 				free(rep.counters);	/* a failed run may have filled them */
 				ret = -1;

@@ -36,6 +36,12 @@ struct tp_bench_opts {
 	int repeat, warmup;		/* recorded and discarded runs per config */
 	unsigned long seed;		/* of the interleaving order (GSL mt19937) */
 	int keep_going;			/* go on after a run with failed tasks */
+	/* Several commands compared in one bench (interleaved, same inputs):
+	 * every config runs once per command, config.command naming it; NULL /
+	 * 0 for one workload.  workload is then the first of them. */
+	struct tp_workload *const *cmd_workloads;
+	char *const *cmd_names;		/* < TP_COMMAND_MAX bytes each, distinct */
+	int ncommands;
 	const char *prepare, *cleanup;	/* /bin/sh -c commands before and after every
 					 * run (warm-ups too), not timed; NULL = none */
 	/* Copied into every run's pool options (timeout, retries, shell,

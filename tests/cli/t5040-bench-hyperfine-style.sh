@@ -1,7 +1,9 @@
 #!/bin/sh
-# bench as hyperfine users expect: mean +- sd, min and max beside the median
-# and CI; --prepare and --cleanup around every run, untimed; a failure reason
-# when tasks fail, and a config whose tasks failed is never the best.
+# bench as hyperfine users expect: several commands in one bench (interleaved,
+# same inputs) with how many times as fast the fastest ran; mean +- sd, min
+# and max beside the median and CI; --prepare and --cleanup around every run,
+# untimed; a failure reason when tasks fail, and a config whose tasks failed
+# is never the best.
 . "$TP_TESTLIB"
 
 # --prepare and --cleanup run once around every run: 2 configs x (1 warm-up +
@@ -46,4 +48,32 @@ echo "$out" | grep -q "^  w=2 b=1 exec: [0-9]* of 16 tasks failed; first: input 
 expect_exit 1 "$TP" bench --workers 2 --repeat 2 -- sh locked.sh ::: 1 2 3 4
 contains "$err" "tasks failed under w=2 b=1 exec (first: input '"
 contains "$err" "exit status 4: lock busy for"
+
+# Several commands: interleaved (not all of one, then all of the other), on
+# the same inputs, each config once per command, the fastest named.
+expect_exit 0 "$TP" bench --workers 1 --repeat 4 -o mc.json --csv mc.csv \
+	--command 'echo "slow {}" >> runs.log; sleep 0.03' --command 'echo "fast {}" >> runs.log; sleep 0.01' \
+	::: 1 2
+blocks=$(awk '{print $1}' runs.log | uniq | wc -l)
+[ "$blocks" -ge 4 ] || fail "the commands ran one after the other ($blocks blocks): $(cat runs.log)"
+[ "$(grep slow runs.log | awk '{print $2}' | sort | uniq -c | tr -s ' ')" = \
+	"$(grep fast runs.log | awk '{print $2}' | sort | uniq -c | tr -s ' ')" ] || fail "inputs differ: $(cat runs.log)"
+contains "$out" "w=1 b=1 exec: 'echo \"fast {}\" >> runs.log; sleep 0.01' is the fastest"
+echo "$out" | grep -Eq "^  [0-9.]+x \(95% CI [0-9.]+ to [0-9.]+\) as fast as 'echo \"slow" || fail "no ratio: $out"
+ratio=$(echo "$out" | sed -n 's/^  \([0-9.]*\)x .*/\1/p')
+python3 -c "import sys; sys.exit(0 if 1.5 < float('$ratio') < 4.5 else 1)" || fail "ratio $ratio, want about 3"
+[ "$(json_get mc.json "sorted(set(t['config']['command'] for t in d['trials']))")" = \
+	"['echo \"fast {}\" >> runs.log; sleep 0.01', 'echo \"slow {}\" >> runs.log; sleep 0.03']" ] ||
+	fail "results.json commands: $(cat mc.json | head -c 600)"
+head -1 mc.csv | grep -q '^config_workers,config_batch,config_strategy,config_start,config_command,repeat,' ||
+	fail "csv header: $(head -1 mc.csv)"
+# The results read back: report and compare take them.
+expect_exit 0 "$TP" report mc.json -o mc-report
+contains "$(cat mc-report/report.md)" "exec: echo"
+expect_exit 0 "$TP" compare mc.json mc.json
+contains "$out" "over 2 matched configs"
+expect_exit 2 "$TP" bench --command 'true' --command 'true' ::: 1
+contains "$err" "given twice"
+expect_exit 2 "$TP" bench --command 'true' -w sleep ::: 1
+contains "$err" "give one workload"
 exit 0
