@@ -677,7 +677,8 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	.name = "bench",
 	.summary = "measure worker x batch x strategy combinations of a workload",
 	.usage = "tunepool bench WORKLOAD [--workers LIST] [--batch LIST] [--strategy LIST] "
-		 "[--start LIST] [--repeat N] [--warmup N] [--prepare CMD] [--cleanup CMD] "
+		 "[--start LIST] [--repeat N] [--warmup N] [--command CMD]... [--prepare CMD] "
+		 "[--cleanup CMD] "
 		 "[-o results.json] [--csv FILE]",
 	.help =
 	"Runs every valid combination of the lists given (start applies to the\n"
@@ -691,6 +692,9 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	"  -w, --workload NAME[:k=v,...]   a built-in workload (see 'tunepool workloads')\n"
 	"  --plugin LIB.so[:arg]          a plugin (include/tunepool/plugin.h)\n"
 	"  -- COMMAND ARGS...             a command per input; {} {.} {/} {//} {#}\n"
+	"  --command 'CMD' ...            several commands compared (each through\n"
+	"                                 /bin/sh -c), interleaved on the same inputs;\n"
+	"                                 prints how many times as fast the fastest ran\n"
 	"inputs (one of; default: standard input):\n"
 	"  --count N | ::: ARGS... | --inputs FILE ('-' is standard input)\n"
 	"configurations:\n"
@@ -720,6 +724,8 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	"      --strategy thread,process --start fork,spawn -o results.json --csv results.csv\n"
 	"  tunepool bench --count 500 --workers 1,2 -- /bin/echo {}\n"
 	"  tunepool bench --plugin ./build/plugins/upper.so --count 1000\n"
+	"  tunepool bench --workers 2 --command 'gzip -1 -c {} >/dev/null' \\\n"
+	"      --command 'gzip -9 -c {} >/dev/null' ::: data/*\n"
 	"exit: 0 ok, 1 tasks failed, 2 bad usage, 3 system error, 130 interrupted\n"
 	"(results then hold every finished repeat).\n",
 	.run = bench_run,

@@ -72,6 +72,10 @@ expect_exit 0 "$TP" report mc.json -o mc-report
 contains "$(cat mc-report/report.md)" "exec: echo"
 expect_exit 0 "$TP" compare mc.json mc.json
 contains "$out" "over 2 matched configs"
+# The README's example, as written.
+mkdir data && for i in 1 2 3; do seq 1 3000 > data/f$i; done
+expect_exit 0 "$TP" bench --workers 2 --command 'gzip -1 -c {} >/dev/null' --command 'gzip -9 -c {} >/dev/null' ::: data/*
+contains "$out" "is the fastest"
 expect_exit 2 "$TP" bench --command 'true' --command 'true' ::: 1
 contains "$err" "given twice"
 expect_exit 2 "$TP" bench --command 'true' -w sleep ::: 1
