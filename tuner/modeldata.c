@@ -186,7 +186,7 @@ static int read_results(struct tp_model_data *d, const char *path, const json_t 
 		const struct tp_trial *t = &r.trials[i];
 
 		if (t->config.batch != key->batch || strcmp(t->config.strategy, key->strategy) ||
-		    strcmp(t->config.start, key->start)) {
+		    strcmp(t->config.start, key->start) || strcmp(t->config.command, key->command)) {
 			skipped++;
 			continue;
 		}
