@@ -658,12 +658,16 @@ static void section_run(struct tp_doc *d, const struct tp_results *r, int level)
 	tp_doc_para(d, "The width started at %d and ended at %d after %zu change%s over %s s "
 		    "(%zu timeline samples).", tl[0].workers, tl[r->ntimeline - 1].workers, changes,
 		    changes == 1 ? "" : "s", fmt(tl[r->ntimeline - 1].t_s, 4).s, r->ntimeline);
+	/* A sample covers the interval that ends at its time, and the monitor
+	 * closes one whenever the width changes: a change happened at the end
+	 * of the last sample at the old width. */
 	for (i = 1; i < r->ntimeline; i++)
 		if (tl[i].workers != tl[i - 1].workers)
 			tp_doc_item(d, "at %s s: %d → %d workers (throughput %s → %s tasks/s)",
-				    fmt(tl[i].t_s, 4).s, tl[i - 1].workers, tl[i].workers,
+				    fmt(tl[i - 1].t_s, 4).s, tl[i - 1].workers, tl[i].workers,
 				    rate(tl[i - 1].throughput).s, rate(tl[i].throughput).s);
-	tp_doc_para(d, "The timeline in segments of one width:");
+	tp_doc_para(d, "The timeline in segments of one width (each sample covers the "
+		    "interval that ends at its time):");
 	tp_doc_table(d, "rrrrrr", head);
 	for (i = 0; i < r->ntimeline; i = j) {
 		double x = 0, cpu = 0, mem = -1;
@@ -674,8 +678,8 @@ static void section_run(struct tp_doc *d, const struct tp_results *r, int level)
 			if (tl[j].mem_pressure > mem)
 				mem = tl[j].mem_pressure;
 		}
-		tp_doc_cell(d, "%s", fmt(tl[i].t_s, 4).s);
-		tp_doc_cell(d, "%s", fmt(j < r->ntimeline ? tl[j].t_s : tl[j - 1].t_s, 4).s);
+		tp_doc_cell(d, "%s", fmt(i ? tl[i - 1].t_s : 0, 4).s);
+		tp_doc_cell(d, "%s", fmt(tl[j - 1].t_s, 4).s);
 		tp_doc_cell(d, "%d", tl[i].workers);
 		tp_doc_cell(d, "%s", rate(x / (double)(j - i)).s);
 		tp_doc_cell(d, "%s%%", fmt(100 * cpu / (double)(j - i), 3).s);

@@ -11,12 +11,19 @@ md=$(cat run/report.md)
 contains "$md" "## Run"
 contains "$md" "2000 tasks in 6.737 s (296.9 tasks/s overall)"
 contains "$md" "The width started at 2 and ended at 3 after 2 changes over 14.5 s"
-contains "$md" "at 2.5 s: 2 → 4 workers"
-contains "$md" "at 7.5 s: 4 → 3 workers"
-contains "$md" "| 2.5 | 7.5 | 4 | 299.7 | 97% | 0 |"
+contains "$md" "at 2 s: 2 → 4 workers"
+contains "$md" "at 7 s: 4 → 3 workers"
+contains "$md" "| 2 | 7 | 4 | 299.7 | 97% | 0 |"
 # Not a one-config table with a zero-width CI, nor a repeats warning.
 case $md in *"## Configurations"*|*"fewer than 5 repeats"*|*"## Recommendation"*)
 	fail "a run report with tuning sections: $md" ;; esac
+
+# A real run that stays at 8 is at 8 throughout its timeline.
+expect_exit 0 "$TP" run --workers 8 --static --results s8.json -- sleep 0.05 ::: 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0 0
+[ "$(json_get s8.json "sorted(set(p['workers'] for p in d['timeline']))")" = "[8]" ] ||
+	fail "static 8: timeline $(json_get s8.json "[p['workers'] for p in d['timeline']]")"
+expect_exit 0 "$TP" report s8.json -o s8
+contains "$(cat s8/report.md)" "The width started at 8 and ended at 8 after 0 changes"
 
 # Failures of a real run are counted.
 expect_exit 1 "$TP" run --workers 2 --static --results fail.json -- sh -c 'exit $1' sh ::: 0 1 0 1 0
