@@ -285,29 +285,21 @@ static int read_hyperfine(struct tp_model_data *d, const char *path, const json_
 	return ret;
 }
 
-int tp_model_data_read(struct tp_model_data *d, const char *path, const struct tp_model_data_opts *o)
+int tp_model_data_parse(struct tp_model_data *d, const char *path, const char *data, size_t len,
+			const struct tp_model_data_opts *o)
 {
-	struct tp_strbuf sb = TP_STRBUF_INIT;
 	const char *p;
+	char *text;
 	int ret;
 
-	if (tp_read_file(path, &sb) < 0) {
-		int e = errno;
-
-		tp_strbuf_release(&sb);
-		return tp_usage_error("cannot read '%s': %s", path, strerror(e));
-	}
-	if (memchr(sb.buf, '\0', sb.len)) {
-		tp_strbuf_release(&sb);
+	if (memchr(data, '\0', len))
 		return tp_usage_error("cannot read '%s': a NUL byte; not a CSV or JSON file", path);
-	}
-	for (p = sb.buf; isspace((unsigned char)*p); p++)
+	for (p = data; p < data + len && isspace((unsigned char)*p); p++)
 		;
-	if (*p == '{' || *p == '[') {
+	if (p < data + len && (*p == '{' || *p == '[')) {
 		json_error_t err;
-		json_t *doc = json_loadb(sb.buf, sb.len, JSON_REJECT_DUPLICATES, &err);
+		json_t *doc = json_loadb(data, len, JSON_REJECT_DUPLICATES, &err);
 
-		tp_strbuf_release(&sb);
 		if (!doc)
 			return tp_usage_error("cannot read '%s': line %d column %d: %s", path, err.line,
 					      err.column, err.text);
@@ -322,7 +314,24 @@ int tp_model_data_read(struct tp_model_data *d, const char *path, const struct t
 		json_decref(doc);
 		return ret;
 	}
-	ret = read_csv(d, path, sb.buf, o);
+	text = tp_xstrndup(data, len);
+	ret = read_csv(d, path, text, o);
+	free(text);
+	return ret;
+}
+
+int tp_model_data_read(struct tp_model_data *d, const char *path, const struct tp_model_data_opts *o)
+{
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	int ret;
+
+	if (tp_read_file(path, &sb) < 0) {
+		int e = errno;
+
+		tp_strbuf_release(&sb);
+		return tp_usage_error("cannot read '%s': %s", path, strerror(e));
+	}
+	ret = tp_model_data_parse(d, path, sb.buf, sb.len, o);
 	tp_strbuf_release(&sb);
 	return ret;
 }

@@ -22,6 +22,9 @@ void tp_model_data_init(struct tp_model_data *d);
 /* Appends the points of path to d (format detected from the content).
  * Errors are usage errors naming path, line or field and value; returns 0 or -1. */
 int tp_model_data_read(struct tp_model_data *d, const char *path, const struct tp_model_data_opts *o);
+/* The same for len bytes of data already read, named path in errors. */
+int tp_model_data_parse(struct tp_model_data *d, const char *path, const char *data, size_t len,
+			const struct tp_model_data_opts *o);
 void tp_model_data_release(struct tp_model_data *d);
 
 #endif
