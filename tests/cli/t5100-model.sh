@@ -51,6 +51,17 @@ if command -v hyperfine >/dev/null 2>&1; then
 		fail "live scan fit: $out"
 fi
 
+# Non-integer N (average active sessions) without N = 1, several rows per N:
+# lambda is fitted, not read off the first row.
+python3 -c "
+for n in (2.5, 9.8, 17.1, 24.4, 31.7, 39.0):
+    x = 10 * n / (1 + 0.05 * (n - 1) + 0.002 * n * (n - 1))
+    print('%g,%.6g' % (n, x * 0.99)); print('%g,%.6g' % (n, x * 1.01))" | sed '1i sessions,rate' > frac.csv
+expect_exit 0 "$TP" model frac.csv --x sessions --y rate --weights absolute --json
+within "$(jget "d['usl']['lambda']['value']")" 10 0.03 "fractional lambda"
+within "$(jget "d['peak_n']['value']")" 21.8 0.05 "fractional N*"
+[ "$(jget "d['points'], d['distinct_n'], d['n_min']")" = "(12, 6, 2.5)" ] || fail "fractional: $out"
+
 # tunepool's own results.json: N = workers, X = each repeat's tasks/s.
 expect_exit 0 "$TP" model "$FIXTURES/results/tune-vm.json" --json
 [ "$(jget "d['format'], d['x']")" = "('results', 'workers')" ] || fail "results: $out"
@@ -86,7 +97,9 @@ if command -v Rscript >/dev/null 2>&1; then
 	cat > fit.R <<'REOF'
 args <- commandArgs(trailingOnly = TRUE)
 d <- read.csv(args[1], comment.char = "#"); names(d) <- c("N", "X")
-m <- nls(X ~ l * N / (1 + s * (N - 1) + k * N * (N - 1)), data = d,
+# weights 1/X^2 make nls minimise relative residuals (--weights relative).
+w <- if (length(args) > 1 && args[2] == "relative") 1 / d$X^2 else rep(1, nrow(d))
+m <- nls(X ~ l * N / (1 + s * (N - 1) + k * N * (N - 1)), data = d, weights = w,
          start = list(l = d$X[1] / d$N[1], s = 0.01, k = 1e-5), algorithm = "port", lower = 0)
 cf <- coef(m); se <- summary(m)$coefficients[, 2]
 cat(cf["l"], cf["s"], cf["k"], se["s"], se["k"], "\n")
@@ -111,5 +124,13 @@ REOF
 			[ "$(jget "d['usl']['kappa']['value']")" = 0.0 ] || fail "$f kappa is not 0"
 		fi
 	done
+	# Relative weights agree with nls weighted by 1/X^2.
+	r=$(Rscript fit.R "$M/sdm91.csv" relative 2>&1) || fail "Rscript failed: $r"
+	"$TP" model "$M/sdm91.csv" --weights relative --json > stdout.txt
+	set -- $r
+	within "$(jget "d['usl']['lambda']['value']")" "$1" 0.02 "relative lambda vs R"
+	within "$(jget "d['usl']['sigma']['value']")" "$2" 0.02 "relative sigma vs R"
+	within "$(jget "d['usl']['kappa']['value']")" "$3" 0.02 "relative kappa vs R"
+	within "$(jget "d['usl']['sigma']['se']")" "$4" 0.02 "relative se(sigma) vs R"
 fi
 exit 0
