@@ -247,7 +247,7 @@ static void covariance(const struct fit_data *d, const double q[NPARAM], size_t 
 			for (b = 0; b < np; b++)
 				*gsl_matrix_ptr(jtj, a, b) += row[a] * row[b];
 	}
-	gsl_set_error_handler_off();
+	/* GSL's error handler is off: the caller (tp_usl_analyze) turned it off. */
 	if (ok && gsl_linalg_cholesky_decomp1(jtj) == GSL_SUCCESS &&
 	    gsl_linalg_cholesky_invert(jtj) == GSL_SUCCESS) {
 		for (a = 0; a < np; a++)
