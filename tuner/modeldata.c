@@ -314,6 +314,11 @@ int tp_model_data_parse(struct tp_model_data *d, const char *path, const char *d
 		json_decref(doc);
 		return ret;
 	}
+	/* A spreadsheet's UTF-8 byte order mark is not part of the first column's name. */
+	if (len >= 3 && !memcmp(data, "\xef\xbb\xbf", 3)) {
+		data += 3;
+		len -= 3;
+	}
 	text = tp_xstrndup(data, len);
 	ret = read_csv(d, path, text, o);
 	free(text);

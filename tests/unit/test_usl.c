@@ -270,6 +270,11 @@ static void test_model_data_formats(void **state)
 	assert_true(d.x[1] == 19.5 && d.n[2] == 4);
 	unlink(p);
 	tp_model_data_release(&d);
+	p = write_tmp("bom.csv", "\xef\xbb\xbfN,X\r\n1,10\r\n2,19\r\n");
+	assert_int_equal(tp_model_data_read(&d, p, &o), 0);
+	assert_int_equal((int)d.k, 2);
+	unlink(p);
+	tp_model_data_release(&d);
 	p = write_tmp("b.csv", "users,rate\n1,10\n2,abc\n");
 	assert_int_equal(tp_model_data_read(&d, p, &o), -1);	/* no N column */
 	o.xcol = "users";
