@@ -154,6 +154,34 @@ static int read_csv(struct tp_model_data *d, const char *path, char *text,
 
 /* ---- tunepool results.json ---- */
 
+static size_t distinct_n(const double *n, size_t k)
+{
+	size_t i, j, c = 0;
+
+	for (i = 0; i < k; i++) {
+		for (j = 0; j < i && n[j] != n[i]; j++)
+			;
+		c += j == i;
+	}
+	return c;
+}
+
+static size_t timeline_widths(const struct tp_results *r)
+{
+	double w[3];
+	size_t i, j, c = 0;
+
+	for (i = 0; i < r->ntimeline && c < 3; i++) {
+		if (!(r->timeline[i].throughput > 0))
+			continue;
+		for (j = 0; j < c && w[j] != r->timeline[i].workers; j++)
+			;
+		if (j == c)
+			w[c++] = r->timeline[i].workers;
+	}
+	return c;
+}
+
 /* The series fitted: the recommendation's batch, strategy and start when
  * there is one, else the first trial's. */
 static int read_results(struct tp_model_data *d, const char *path, const json_t *doc,
@@ -202,6 +230,16 @@ static int read_results(struct tp_model_data *d, const char *path, const json_t 
 	if (skipped)
 		tp_info("model: '%s': fitting the trials with b=%d %s%s%s; %zu other trials skipped",
 			path, key->batch, key->strategy, *key->start ? "/" : "", key->start, skipped);
+	/* A run's results hold one config but a timeline of widths: when the
+	 * trials cannot make a fit and the timeline can, its samples are the points. */
+	if (distinct_n(d->n + before, d->k - before) < 3 && timeline_widths(&r) >= 3) {
+		d->k = before;
+		for (i = 0; i < r.ntimeline; i++)
+			if (r.timeline[i].workers > 0 && r.timeline[i].throughput > 0)
+				add_point(d, r.timeline[i].workers, r.timeline[i].throughput);
+		tp_info("model: '%s': fitting the run's %zu timeline samples (width, tasks/s)", path,
+			d->k - before);
+	}
 	tp_results_release(&r);
 	set_names(d, "results", "workers", per_trial ? "median tasks/s" : "tasks/s");
 	if (d->k == before)

@@ -66,6 +66,12 @@ within "$(jget "d['peak_n']['value']")" 21.8 0.05 "fractional N*"
 expect_exit 0 "$TP" model "$FIXTURES/results/tune-vm.json" --json
 [ "$(jget "d['format'], d['x']")" = "('results', 'workers')" ] || fail "results: $out"
 
+# A run's results (one config, a timeline of widths): the timeline samples.
+expect_exit 0 "$TP" model "$FIXTURES/results/run-timeline.json" --json
+[ "$(jget "d['points'], d['distinct_n'], d['n_min'], d['n_max']")" = "(30, 3, 2.0, 4.0)" ] ||
+	fail "run timeline: $out"
+contains "$err" "fitting the run's 30 timeline samples"
+
 # A plot with its data and script beside it.
 if command -v gnuplot >/dev/null 2>&1; then
 	expect_exit 0 "$TP" model "$M/sdm91.csv" --weights absolute --plot sdm.png
