@@ -61,13 +61,13 @@ expect_exit 1 "$TP" compare "$R/hf-base.json" "$R/hf-new.json" --format json
 # A hyperfine file against a tunepool one measures different things.
 expect_exit 2 "$TP" compare "$R/hf-base.json" "$R/cmp-base.json"
 contains "$err" "'hyperfine' (base) and 'cpu' (new)"
-# Live: hyperfine's own export of a real 2x slowdown is a regression.
+# Live: hyperfine's own export of a real 5x slowdown is a regression.
 if command -v hyperfine >/dev/null 2>&1; then
 	hyperfine --runs 6 'sleep 0.01' --export-json hb.json >/dev/null 2>&1 &&
-		hyperfine --runs 6 'sleep 0.02' --export-json hn.json >/dev/null 2>&1 ||
+		hyperfine --runs 6 'sleep 0.05' --export-json hn.json >/dev/null 2>&1 ||
 		fail "hyperfine did not run"
 	expect_exit 1 "$TP" compare hb.json hn.json
-	contains "$out" "sleep 0.01 -> sleep 0.02"
+	contains "$out" "sleep 0.01 -> sleep 0.05"
 	contains "$out" "regressed"
 fi
 exit 0

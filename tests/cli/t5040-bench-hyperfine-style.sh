@@ -52,7 +52,7 @@ contains "$err" "exit status 4: lock busy for"
 # Several commands: interleaved (not all of one, then all of the other), on
 # the same inputs, each config once per command, the fastest named.
 expect_exit 0 "$TP" bench --workers 1 --repeat 4 -o mc.json --csv mc.csv \
-	--command 'echo "slow {}" >> runs.log; sleep 0.03' --command 'echo "fast {}" >> runs.log; sleep 0.01' \
+	--command 'echo "slow {}" >> runs.log; sleep 0.05' --command 'echo "fast {}" >> runs.log; sleep 0.01' \
 	::: 1 2
 blocks=$(awk '{print $1}' runs.log | uniq | wc -l)
 [ "$blocks" -ge 4 ] || fail "the commands ran one after the other ($blocks blocks): $(cat runs.log)"
@@ -61,9 +61,10 @@ blocks=$(awk '{print $1}' runs.log | uniq | wc -l)
 contains "$out" "w=1 b=1 exec: 'echo \"fast {}\" >> runs.log; sleep 0.01' is the fastest"
 echo "$out" | grep -Eq "^  [0-9.]+x \(95% CI [0-9.]+ to [0-9.]+\) as fast as 'echo \"slow" || fail "no ratio: $out"
 ratio=$(echo "$out" | sed -n 's/^  \([0-9.]*\)x .*/\1/p')
-python3 -c "import sys; sys.exit(0 if 1.5 < float('$ratio') < 4.5 else 1)" || fail "ratio $ratio, want about 3"
+# 5 nominally; start-up costs of sh on a loaded machine pull it towards 1.
+python3 -c "import sys; sys.exit(0 if 1.3 < float('$ratio') < 8 else 1)" || fail "ratio $ratio, want about 5"
 [ "$(json_get mc.json "sorted(set(t['config']['command'] for t in d['trials']))")" = \
-	"['echo \"fast {}\" >> runs.log; sleep 0.01', 'echo \"slow {}\" >> runs.log; sleep 0.03']" ] ||
+	"['echo \"fast {}\" >> runs.log; sleep 0.01', 'echo \"slow {}\" >> runs.log; sleep 0.05']" ] ||
 	fail "results.json commands: $(cat mc.json | head -c 600)"
 head -1 mc.csv | grep -q '^config_workers,config_batch,config_strategy,config_start,config_command,repeat,' ||
 	fail "csv header: $(head -1 mc.csv)"

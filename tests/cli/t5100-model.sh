@@ -46,8 +46,8 @@ if command -v hyperfine >/dev/null 2>&1; then
 	expect_exit 0 "$TP" model scan.json --y time --json
 	[ "$(jget "d['format'], d['distinct_n'], d['points'] >= 12")" = "('hyperfine', 4, True)" ] ||
 		fail "live scan: $out"
-	# Throughput grows with n: sigma is well below 1 and the best N is the largest.
-	python3 -c "import json; d=json.load(open('stdout.txt')); assert d['usl']['sigma']['value'] < 0.5 and d['best_n'] == 4, d" ||
+	# Throughput grows with n: sigma is well below 1 and the best N is near the largest.
+	python3 -c "import json; d=json.load(open('stdout.txt')); assert d['usl']['sigma']['value'] < 0.5 and d['best_n'] >= 3, d" ||
 		fail "live scan fit: $out"
 fi
 
