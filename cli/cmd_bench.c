@@ -5,6 +5,7 @@
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/results.h"
+#include "core/strbuf.h"
 #include "core/stats.h"
 #include "probes/machine.h"
 #include "runner/bench.h"
@@ -28,8 +29,10 @@
 enum {
 	OPT_PLUGIN = 256, OPT_WORKERS, OPT_BATCH, OPT_STRATEGY, OPT_START, OPT_REPEAT,
 	OPT_WARMUP, OPT_SEED, OPT_CSV, OPT_COUNT, OPT_INPUTS, OPT_TIMEOUT, OPT_RETRIES,
-	OPT_SHELL, OPT_MULTI, OPT_KEEP_GOING, OPT_BAR,
+	OPT_SHELL, OPT_MULTI, OPT_KEEP_GOING, OPT_BAR, OPT_PREPARE, OPT_CLEANUP, OPT_COMMAND,
 };
+
+#define MAX_COMMANDS 16
 
 static const struct option longopts[] = {
 	{ "workload", required_argument, NULL, 'w' },
@@ -51,12 +54,18 @@ static const struct option longopts[] = {
 	{ "multi-input", no_argument, NULL, OPT_MULTI },
 	{ "keep-going", no_argument, NULL, OPT_KEEP_GOING },
 	{ "bar", no_argument, NULL, OPT_BAR },
+	{ "prepare", required_argument, NULL, OPT_PREPARE },
+	{ "cleanup", required_argument, NULL, OPT_CLEANUP },
+	{ "command", required_argument, NULL, OPT_COMMAND },
 	{ NULL, 0, NULL, 0 },
 };
 
 struct bench_args {
 	const char *workload, *plugin, *output, *csv, *inputs_path;
 	const char *workers, *batch, *strategy, *start;
+	const char *prepare, *cleanup;
+	char *commands[MAX_COMMANDS];	/* --command, each run by /bin/sh -c */
+	int ncommands;
 	long long count;
 	long long repeat, warmup, retries;
 	unsigned long seed;
@@ -177,6 +186,26 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		case OPT_MULTI: a->multi = 1; break;
 		case OPT_KEEP_GOING: a->keep_going = 1; break;
 		case OPT_BAR: a->bar = 1; break;
+		case OPT_PREPARE: a->prepare = optarg; break;
+		case OPT_CLEANUP: a->cleanup = optarg; break;
+		case OPT_COMMAND:
+			if (a->ncommands == MAX_COMMANDS) {
+				tp_usage_error("bench: at most %d --command options", MAX_COMMANDS);
+				goto out;
+			}
+			if (!*optarg || strlen(optarg) >= TP_COMMAND_MAX) {
+				tp_usage_error("bench: --command '%.40s%s' must be 1 to %d characters "
+					       "(put a longer one in a script)", optarg,
+					       strlen(optarg) > 40 ? "..." : "", TP_COMMAND_MAX - 1);
+				goto out;
+			}
+			for (v = 0; v < a->ncommands; v++)
+				if (!strcmp(a->commands[v], optarg)) {
+					tp_usage_error("bench: --command '%s' is given twice", optarg);
+					goto out;
+				}
+			a->commands[a->ncommands++] = optarg;
+			break;
 		case OPT_REPEAT:
 			if (parse_count("--repeat", optarg, 1, &a->repeat))
 				goto out;
@@ -214,9 +243,9 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 		tp_usage_error("bench: unexpected argument '%s'", opt[optind]);
 		goto out;
 	}
-	if (!!a->workload + !!a->plugin + (a->ncmd > 0) != 1) {
-		tp_usage_error("bench: give one workload: -w NAME[:key=value,...], --plugin LIB.so[:arg] "
-			       "or -- COMMAND ARGS...");
+	if (!!a->workload + !!a->plugin + (a->ncmd > 0) + (a->ncommands > 0) != 1) {
+		tp_usage_error("bench: give one workload: -w NAME[:key=value,...], --plugin LIB.so[:arg], "
+			       "-- COMMAND ARGS... or --command 'CMD' (repeated to compare commands)");
 		goto out;
 	}
 	if ((a->count > 0) + a->have_args + !!a->inputs_path > 1) {
@@ -288,34 +317,159 @@ static void progress(void *ctx, const struct tp_bench_progress *p)
 	fflush(stderr);
 }
 
-static void print_table(const struct tp_results *r)
+/* Mean and sample standard deviation, min and max of the throughputs. */
+static void spread(const struct tp_trial *t, double *mean, double *sd, double *min, double *max)
+{
+	double sum = 0, ss = 0;
+	size_t j;
+
+	*mean = *sd = *min = *max = NAN;
+	for (j = 0; j < t->nrepeats; j++) {
+		double x = t->repeats[j].throughput;
+
+		sum += x;
+		*min = j ? fmin(*min, x) : x;
+		*max = j ? fmax(*max, x) : x;
+	}
+	if (!t->nrepeats)
+		return;
+	*mean = sum / (double)t->nrepeats;
+	for (j = 0; j < t->nrepeats; j++)
+		ss += (t->repeats[j].throughput - *mean) * (t->repeats[j].throughput - *mean);
+	*sd = t->nrepeats > 1 ? sqrt(ss / (double)(t->nrepeats - 1)) : 0;
+}
+
+static long long trial_failures(const struct tp_trial *t)
+{
+	long long failed = 0;
+	size_t j;
+
+	for (j = 0; j < t->nrepeats; j++)
+		failed += t->repeats[j].failures;
+	return failed;
+}
+
+/* The best is the highest median among configs whose tasks all succeeded: a
+ * config that fails fast is not fast. */
+static void print_table(const struct tp_results *r, const struct tp_bench *b)
 {
 	size_t i, j, best = r->ntrials;
 	double best_median = -1;
+	int any_failed = 0;
 
 	for (i = 0; i < r->ntrials; i++)
-		if (r->trials[i].nrepeats && r->trials[i].stats.median > best_median) {
+		if (r->trials[i].nrepeats && !trial_failures(&r->trials[i]) &&
+		    r->trials[i].stats.median > best_median) {
 			best_median = r->trials[i].stats.median;
 			best = i;
 		}
-	printf("%-28s %14s  %-25s %8s %7s %6s\n", "config", "median tasks/s", "95% CI",
-	       "p95 ms", "repeats", "failed");
+	printf("%-28s %14s  %-21s %-19s %9s %9s %8s %7s %6s\n", "config", "median tasks/s",
+	       "95% CI", "mean +- sd", "min", "max", "p95 ms", "repeats", "failed");
 	for (i = 0; i < r->ntrials; i++) {
 		const struct tp_trial *t = &r->trials[i];
-		double *p95 = tp_xcalloc(t->nrepeats + 1, sizeof(*p95));
-		long long failed = 0;
-		char name[96], ci[64];
+		double *p95 = tp_xcalloc(t->nrepeats + 1, sizeof(*p95)), mean, sd, mn, mx;
+		long long failed = trial_failures(t);
+		char name[96], ci[64], ms[64];
 
-		for (j = 0; j < t->nrepeats; j++) {
+		for (j = 0; j < t->nrepeats; j++)
 			p95[j] = t->repeats[j].lat_p95_s * 1e3;
-			failed += t->repeats[j].failures;
-		}
+		spread(t, &mean, &sd, &mn, &mx);
 		snprintf(ci, sizeof(ci), "[%.1f, %.1f]", t->stats.ci_low, t->stats.ci_high);
-		printf("%-28s %14.1f  %-25s %8.3f %7zu %6lld%s\n",
-		       tp_config_format(&t->config, name, sizeof(name)), t->stats.median, ci,
-		       t->nrepeats ? tp_stats_median(p95, t->nrepeats) : NAN, t->nrepeats, failed,
-		       i == best ? "  <- best" : "");
+		snprintf(ms, sizeof(ms), "%.1f +- %.1f", mean, sd);
+		printf("%-28s %14.1f  %-21s %-19s %9.1f %9.1f %8.3f %7zu %6lld%s\n",
+		       tp_config_format(&t->config, name, sizeof(name)), t->stats.median, ci, ms,
+		       mn, mx, t->nrepeats ? tp_stats_median(p95, t->nrepeats) : NAN, t->nrepeats,
+		       failed, i == best ? "  <- best" : failed ? "  (tasks failed)" : "");
+		any_failed |= failed > 0;
 		free(p95);
+	}
+	if (!any_failed)
+		return;
+	printf("\nfailures (configs with failed tasks are never the best):\n");
+	for (i = 0; i < r->ntrials; i++) {
+		const struct tp_trial *t = &r->trials[i];
+		long long failed = trial_failures(t), tasks = 0;
+		const char *why = b ? tp_bench_failure(b, &t->config) : NULL;
+		char name[96];
+
+		if (!failed)
+			continue;
+		for (j = 0; j < t->nrepeats; j++)
+			tasks += t->repeats[j].tasks;
+		printf("  %s: %lld of %lld tasks failed; first: %s\n",
+		       tp_config_format(&t->config, name, sizeof(name)), failed, tasks,
+		       why ? why : "no reason recorded");
+	}
+}
+
+static double *throughputs_of(const struct tp_trial *t)
+{
+	double *v = tp_xcalloc(t->nrepeats + 1, sizeof(*v));
+	size_t j;
+
+	for (j = 0; j < t->nrepeats; j++)
+		v[j] = t->repeats[j].throughput;
+	return v;
+}
+
+/* Several commands: per config, the fastest command (median, tasks all
+ * succeeded) and how many times as fast it ran as each other, with the
+ * bootstrap CI of the ratio of medians. */
+static void print_command_summary(const struct tp_results *r)
+{
+	size_t i, j;
+
+	for (i = 0; i < r->ntrials; i++) {
+		const struct tp_trial *t = &r->trials[i], *best = NULL;
+		struct tp_config key = t->config, other;
+		char name[96];
+		int first = 1;
+
+		if (!*t->config.command)
+			return;
+		for (j = 0; j < i; j++) {
+			other = r->trials[j].config;
+			memcpy(other.command, key.command, sizeof(other.command));
+			if (tp_config_equal(&other, &key))
+				break;
+		}
+		if (j < i)
+			continue;	/* this config was summarised already */
+		for (j = i; j < r->ntrials; j++) {
+			const struct tp_trial *u = &r->trials[j];
+
+			other = u->config;
+			memcpy(other.command, key.command, sizeof(other.command));
+			if (tp_config_equal(&other, &key) && u->nrepeats && !trial_failures(u) &&
+			    (!best || u->stats.median > best->stats.median))
+				best = u;
+		}
+		if (!best)
+			continue;
+		memset(key.command, 0, sizeof(key.command));
+		for (j = i; j < r->ntrials; j++) {
+			const struct tp_trial *u = &r->trials[j];
+			double *vb, *vu, ratio, lo, hi;
+
+			other = u->config;
+			memset(other.command, 0, sizeof(other.command));
+			if (u == best || !tp_config_equal(&other, &key) || !u->nrepeats)
+				continue;
+			if (first) {
+				printf("\n%s: '%s' is the fastest\n", tp_config_format(&key, name,
+				       sizeof(name)), best->config.command);
+				first = 0;
+			}
+			vb = throughputs_of(best);
+			vu = throughputs_of(u);
+			if (tp_stats_bootstrap_ratio(vu, u->nrepeats, vb, best->nrepeats, 10000, 1,
+						     0.95, &ratio, &lo, &hi))
+				ratio = lo = hi = NAN;
+			printf("  %.2fx (95%% CI %.2f to %.2f) as fast as '%s'%s\n", ratio, lo, hi,
+			       u->config.command, trial_failures(u) ? " (its tasks failed)" : "");
+			free(vb);
+			free(vu);
+		}
 	}
 }
 
@@ -385,7 +539,7 @@ static void restore_stdout(int saved)
 static int bench_run(int argc, char **argv)
 {
 	struct bench_args a;
-	struct tp_workload *wl = NULL;
+	struct tp_workload *wl = NULL, *cmd_wls[MAX_COMMANDS] = { NULL };
 	struct tp_inputs *in = NULL;
 	struct tp_machine m;
 	struct tp_probe_opts po;
@@ -394,12 +548,21 @@ static int bench_run(int argc, char **argv)
 	struct tp_results res;
 	int workers[MAX_LIST], batches[MAX_LIST], nworkers, nbatches = 1;
 	char *strategies[16], *starts[16], *sstore = NULL, *tstore = NULL, *desc, sig[64];
-	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout;
+	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout, k;
 
 	tp_results_init(&res);
-	if (parse_args(argc, argv, &a) ||
-	    tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench"))
+	if (parse_args(argc, argv, &a))
 		goto out;
+	/* Several commands: each a workload of its own, run through /bin/sh -c. */
+	for (k = 0; k < a.ncommands; k++)
+		if (tp_workload_from_cli(&cmd_wls[k], NULL, NULL, &a.commands[k], 1, "bench"))
+			goto out;
+	if (a.ncommands) {
+		wl = cmd_wls[0];
+		a.shell = 1;
+	} else if (tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench")) {
+		goto out;
+	}
 	if (check_paths(&a))
 		goto fail;
 	memset(&bo, 0, sizeof(bo));
@@ -430,6 +593,9 @@ static int bench_run(int argc, char **argv)
 		goto fail;
 
 	bo.workload = wl;
+	bo.cmd_workloads = cmd_wls;
+	bo.cmd_names = a.commands;
+	bo.ncommands = a.ncommands;
 	bo.inputs = in;
 	bo.workers = workers;
 	bo.nworkers = nworkers;
@@ -441,6 +607,8 @@ static int bench_run(int argc, char **argv)
 	bo.warmup = (int)a.warmup;
 	bo.seed = a.seed;
 	bo.keep_going = a.keep_going;
+	bo.prepare = a.prepare;
+	bo.cleanup = a.cleanup;
 	bo.pool.timeout_s = a.timeout_s;
 	bo.pool.timeout_pct = a.timeout_pct;
 	bo.pool.kill_grace_s = 2;
@@ -457,9 +625,17 @@ static int bench_run(int argc, char **argv)
 	res.tool_version = tp_xstrdup(TP_VERSION);
 	res.machine = tp_machine_to_json(&m);
 	res.workload_name = tp_xstrdup(wl->desc->name);
-	desc = tp_workload_describe(wl);
-	res.workload_options = tp_xstrdup(desc + strlen(wl->desc->name) + 1);
-	free(desc);
+	if (a.ncommands) {
+		struct tp_strbuf names = TP_STRBUF_INIT;
+
+		for (k = 0; k < a.ncommands; k++)
+			tp_strbuf_addf(&names, "%s%s", k ? " ;; " : "", a.commands[k]);
+		res.workload_options = tp_strbuf_detach(&names);
+	} else {
+		desc = tp_workload_describe(wl);
+		res.workload_options = tp_xstrdup(desc + strlen(wl->desc->name) + 1);
+		free(desc);
+	}
 	res.input_signature = tp_xstrdup(sig);
 
 	/* Commands' output would bury the table: their stdout goes to /dev/null
@@ -472,7 +648,8 @@ static int bench_run(int argc, char **argv)
 	if (bo.on_progress)
 		fprintf(stderr, "\n");
 
-	print_table(&res);
+	print_table(&res, b);
+	print_command_summary(&res);
 	if (fflush(stdout) || ferror(stdout)) {
 		/* The table is the result: a full disk or a closed pipe is a failure. */
 		tp_error("cannot write the table to standard output: %s", strerror(errno));
@@ -501,7 +678,11 @@ out:
 	if (probed)
 		tp_machine_release(&m);
 	tp_inputs_free(in);
-	tp_workload_free(wl);
+	if (a.ncommands)
+		for (k = 0; k < a.ncommands; k++)
+			tp_workload_free(cmd_wls[k]);
+	else
+		tp_workload_free(wl);
 	free(sstore);
 	free(tstore);
 	return ret;
@@ -511,17 +692,24 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	.name = "bench",
 	.summary = "measure worker x batch x strategy combinations of a workload",
 	.usage = "tunepool bench WORKLOAD [--workers LIST] [--batch LIST] [--strategy LIST] "
-		 "[--start LIST] [--repeat N] [--warmup N] [-o results.json] [--csv FILE]",
+		 "[--start LIST] [--repeat N] [--warmup N] [--command CMD]... [--prepare CMD] "
+		 "[--cleanup CMD] "
+		 "[-o results.json] [--csv FILE]",
 	.help =
 	"Runs every valid combination of the lists given (start applies to the\n"
 	"process strategy only, exec to commands only), --warmup discarded runs and\n"
 	"--repeat measured runs of each, interleaved in a random order (--seed).\n"
-	"Prints the median tasks/s with its 95% CI per config; -o writes results.json,\n"
-	"--csv one row per repeat.\n\n"
+	"Prints per config the median tasks/s with its 95% CI, mean +- sd, min and max;\n"
+	"configs whose tasks failed are never marked best, and the first failure of\n"
+	"each is printed (input, exit status or signal, first stderr line).\n"
+	"-o writes results.json, --csv one row per repeat.\n\n"
 	"WORKLOAD (one of):\n"
 	"  -w, --workload NAME[:k=v,...]   a built-in workload (see 'tunepool workloads')\n"
 	"  --plugin LIB.so[:arg]          a plugin (include/tunepool/plugin.h)\n"
 	"  -- COMMAND ARGS...             a command per input; {} {.} {/} {//} {#}\n"
+	"  --command 'CMD' ...            several commands compared (each through\n"
+	"                                 /bin/sh -c), interleaved on the same inputs;\n"
+	"                                 prints how many times as fast the fastest ran\n"
 	"inputs (one of; default: standard input):\n"
 	"  --count N | ::: ARGS... | --inputs FILE ('-' is standard input)\n"
 	"configurations:\n"
@@ -539,6 +727,9 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	"  --shell             run commands through /bin/sh -c\n"
 	"  --multi-input       a batch of inputs goes to one command invocation\n"
 	"  --keep-going        measure every config even after tasks fail (exit 1)\n"
+	"  --prepare CMD       /bin/sh -c CMD before every run (warm-ups too), not timed;\n"
+	"                      e.g. to drop caches or reset a database (fails: exit 1)\n"
+	"  --cleanup CMD       /bin/sh -c CMD after every run, not timed\n"
 	"  --bar               progress line on stderr even when it is not a terminal\n"
 	"output:\n"
 	"  -o, --output FILE   results.json (written atomically)\n"
@@ -548,6 +739,8 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	"      --strategy thread,process --start fork,spawn -o results.json --csv results.csv\n"
 	"  tunepool bench --count 500 --workers 1,2 -- /bin/echo {}\n"
 	"  tunepool bench --plugin ./build/plugins/upper.so --count 1000\n"
+	"  tunepool bench --workers 2 --command 'gzip -1 -c {} >/dev/null' \\\n"
+	"      --command 'gzip -9 -c {} >/dev/null' ::: data/*\n"
 	"exit: 0 ok, 1 tasks failed, 2 bad usage, 3 system error, 130 interrupted\n"
 	"(results then hold every finished repeat).\n",
 	.run = bench_run,

@@ -12,6 +12,7 @@
 	X(compare) \
 	X(export) \
 	X(history) \
+	X(model) \
 	X(worker)
 
 #endif

@@ -58,13 +58,16 @@ void tp_results_release(struct tp_results *r)
 int tp_config_equal(const struct tp_config *a, const struct tp_config *b)
 {
 	return a->workers == b->workers && a->batch == b->batch &&
-	       !strcmp(a->strategy, b->strategy) && !strcmp(a->start, b->start);
+	       !strcmp(a->strategy, b->strategy) && !strcmp(a->start, b->start) &&
+	       !strcmp(a->command, b->command);
 }
 
 const char *tp_config_format(const struct tp_config *c, char *buf, size_t size)
 {
-	snprintf(buf, size, "w=%d b=%d %s%s%s", c->workers, c->batch, c->strategy,
-		 *c->start ? "/" : "", c->start);
+	/* A long command is cut short: this is for people, not a key. */
+	if (snprintf(buf, size, "w=%d b=%d %s%s%s%s%s", c->workers, c->batch, c->strategy,
+		     *c->start ? "/" : "", c->start, *c->command ? ": " : "", c->command) < 0 && size)
+		buf[0] = '\0';
 	return buf;
 }
 
@@ -132,8 +135,12 @@ static json_t *real_or_null(double x)
 
 static json_t *config_to_json(const struct tp_config *c)
 {
-	return json_pack("{s:i, s:i, s:s, s:s}", "workers", c->workers, "batch", c->batch,
-			 "strategy", c->strategy, "start", c->start);
+	json_t *o = json_pack("{s:i, s:i, s:s, s:s}", "workers", c->workers, "batch", c->batch,
+			      "strategy", c->strategy, "start", c->start);
+
+	if (*c->command)
+		json_object_set_new(o, "command", json_string(c->command));
+	return o;
 }
 
 static json_t *repeat_to_json(const struct tp_repeat *p)
@@ -446,7 +453,8 @@ static int read_config(struct reader *rd, const json_t *o, struct tp_config *c)
 
 	if (get_int(rd, o, "workers", 1, 1, &w) < 0 || get_int(rd, o, "batch", 1, 1, &b) < 0 ||
 	    get_string(rd, o, "strategy", 1, c->strategy, sizeof(c->strategy), NULL) < 0 ||
-	    get_string(rd, o, "start", 0, c->start, sizeof(c->start), NULL) < 0)
+	    get_string(rd, o, "start", 0, c->start, sizeof(c->start), NULL) < 0 ||
+	    get_string(rd, o, "command", 0, c->command, sizeof(c->command), NULL) < 0)
 		return -1;
 	if (w > 1000000 || b > 1000000000)
 		return bad(rd, w > 1000000 ? "workers" : "batch", "is out of range");
@@ -802,7 +810,7 @@ int tp_results_write_csv(const struct tp_results *r, const char *path)
 	struct tp_strbuf sb = TP_STRBUF_INIT;
 	const char **names = NULL;
 	size_t nnames = 0, alloc = 0, i, j, k, c;
-	int ret;
+	int ret, commands = 0;
 
 	/* Counter columns: every name seen, in first-seen order. */
 	for (i = 0; i < r->ntrials; i++)
@@ -817,8 +825,12 @@ int tp_results_write_csv(const struct tp_results *r, const char *path)
 					names[nnames++] = n;
 				}
 			}
-	tp_strbuf_adds(&sb, "config_workers,config_batch,config_strategy,config_start,repeat,"
-			    "wall_s,tasks,throughput,cpu_user_s,cpu_sys_s,cpu_util,rss_peak_kb,"
+	for (i = 0; i < r->ntrials; i++)
+		commands |= *r->trials[i].config.command != '\0';
+	tp_strbuf_adds(&sb, commands ? "config_workers,config_batch,config_strategy,config_start,"
+			    "config_command,repeat," : "config_workers,config_batch,config_strategy,"
+			    "config_start,repeat,");
+	tp_strbuf_adds(&sb, "wall_s,tasks,throughput,cpu_user_s,cpu_sys_s,cpu_util,rss_peak_kb,"
 			    "ctx_switches,ctx_voluntary,ctx_involuntary,lat_p50_s,lat_p95_s,"
 			    "lat_p99_s,failures,outlier");
 	for (c = 0; c < nnames; c++) {
@@ -836,6 +848,10 @@ int tp_results_write_csv(const struct tp_results *r, const char *path)
 			csv_field(&sb, t->config.strategy);
 			tp_strbuf_addch(&sb, ',');
 			csv_field(&sb, t->config.start);
+			if (commands) {
+				tp_strbuf_addch(&sb, ',');
+				csv_field(&sb, t->config.command);
+			}
 			tp_strbuf_addf(&sb, ",%zu", j);
 			csv_real(&sb, p->wall_s);
 			tp_strbuf_addf(&sb, ",%lld", p->tasks);

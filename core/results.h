@@ -9,13 +9,17 @@
 #define TP_RESULTS_SCHEMA 1
 #define TP_NAME_MAX 32
 
+#define TP_COMMAND_MAX 128
+
 /* One point of the parameter space.  start is "" where it does not apply
- * (thread and exec strategies). */
+ * (thread and exec strategies); command is "" except in a bench of several
+ * commands, where it names which one ran (JSON "command", only when set). */
 struct tp_config {
 	int workers;
 	int batch;
 	char strategy[TP_NAME_MAX];
 	char start[TP_NAME_MAX];
+	char command[TP_COMMAND_MAX];
 };
 
 struct tp_counter {
@@ -104,7 +108,7 @@ void tp_results_init(struct tp_results *r);
 void tp_results_release(struct tp_results *r);
 
 int tp_config_equal(const struct tp_config *a, const struct tp_config *b);
-/* "w=4 b=16 thread" / "w=2 b=1 process/spawn" into buf. */
+/* "w=4 b=16 thread" / "w=2 b=1 process/spawn" / "w=2 b=1 exec: gzip -1 {}" into buf. */
 const char *tp_config_format(const struct tp_config *c, char *buf, size_t size);
 
 /* The trial for c, added (empty) when absent.  Pointer valid until the next add. */

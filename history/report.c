@@ -60,13 +60,19 @@ static void config_of(const struct tp_db_rows *r, size_t row, struct tp_config *
 	snprintf(c->start, sizeof(c->start), "%s", cell(r, row, C_START));
 }
 
-/* The commit (short) or, without one, the date of a run. */
+/* The commit (short) or, without one, the date of a run; anything but a
+ * printable non-space byte becomes '_' so a label is one .dat column. */
 static void run_label(const struct tp_db_rows *r, size_t row, char *buf, size_t size)
 {
+	char *q;
+
 	if (*cell(r, row, C_COMMIT))
 		snprintf(buf, size, "%.10s", cell(r, row, C_COMMIT));
 	else
 		snprintf(buf, size, "%.10s", cell(r, row, C_DATE));
+	for (q = buf; *q; q++)
+		if ((unsigned char)*q <= ' ' || (unsigned char)*q >= 0x7f)
+			*q = '_';
 }
 
 static int write_plot(const struct tp_plotter *p, const char *dir, const struct tp_db_rows *r,
@@ -97,23 +103,32 @@ static int write_plot(const struct tp_plotter *p, const char *dir, const struct 
 	tp_strbuf_addf(&gp, "# tunepool: history of one config\n# data: %s.dat (run_index median "
 			    "ci_low ci_high run_id commit)\n# redraw: gnuplot %s.gp\n",
 		       pl->stem, pl->stem);
+	/* Every string from the database reaches the script through
+	 * tp_gnuplot_quote (names, options, commits and tags are anyone's). */
 	tp_strbuf_addf(&gp, "set terminal %s size 960,420 noenhanced font \"sans,10\"\n"
-			    "set output '%s'\nset title \"%s\"\nset xlabel \"commit (or date) of "
-			    "each run, oldest first\"\nset ylabel \"tasks/s (median, 95%% CI)\"\n"
+			    "if (!exists(\"tp_output\")) tp_output = '%s'\nset output tp_output\n"
+			    "set title ",
+		       p->terminal, pl->image);
+	tp_gnuplot_quote(&gp, pl->title);
+	tp_strbuf_addf(&gp, "\nset xlabel \"commit (or date) of each run, oldest first\"\n"
+			    "set ylabel \"tasks/s (median, 95%% CI)\"\n"
 			    "set grid\nset key top left\nset yrange [0:*]\nset xrange [-0.5:%zu.5]\n"
 			    "set xtics rotate by -45 (",
-		       p->terminal, pl->image, pl->title, s->n - 1);
+		       s->n - 1);
 	for (i = 0; i < s->n; i += step) {
 		run_label(r, s->first + i, label, sizeof(label));
-		tp_strbuf_addf(&gp, "%s\"%s\" %zu", i ? ", " : "", label, i);
+		tp_strbuf_adds(&gp, i ? ", " : "");
+		tp_gnuplot_quote(&gp, label);
+		tp_strbuf_addf(&gp, " %zu", i);
 	}
 	tp_strbuf_adds(&gp, ")\n");
 	for (i = 0; i < s->nch; i++) {
 		run_label(r, s->first + s->at[i], label, sizeof(label));
 		tp_strbuf_addf(&gp, "set arrow from %g, graph 0 to %g, graph 1 nohead dt 2 lw 2 "
-				    "lc rgb \"#c00000\"\nset label \"%s\" at %g, graph 0.96 left "
-				    "offset 0.5,0 tc rgb \"#c00000\"\n",
-			       (double)s->at[i] - 0.5, (double)s->at[i] - 0.5, label,
+				    "lc rgb \"#c00000\"\nset label ",
+			       (double)s->at[i] - 0.5, (double)s->at[i] - 0.5);
+		tp_gnuplot_quote(&gp, label);
+		tp_strbuf_addf(&gp, " at %g, graph 0.96 left offset 0.5,0 tc rgb \"#c00000\"\n",
 			       (double)s->at[i] - 0.5);
 	}
 	tp_strbuf_addf(&gp, "plot '%s.dat' using 1:3:4 with filledcurves fc rgb \"#c6dbef\" "
@@ -130,8 +145,8 @@ static int write_plot(const struct tp_plotter *p, const char *dir, const struct 
 	}
 	tp_strbuf_release(&dat);
 	tp_strbuf_release(&gp);
-	if (!ret)
-		tp_plot_draw(p, dir, pl);
+	if (!ret && tp_plot_draw(p, dir, pl) < 0)
+		ret = -1;
 	return ret;
 }
 

@@ -34,6 +34,36 @@ void tp_compare_opts_init(struct tp_compare_opts *o)
 	o->alpha = 0.05;
 	o->resamples = TP_COMPARE_RESAMPLES;
 	o->seed = TP_COMPARE_SEED;
+	o->min_repeats = TP_COMPARE_MIN_REPEATS;
+	o->force = 0;
+}
+
+double tp_compare_min_p(size_t na, size_t nb)
+{
+	double lc = lgamma((double)(na + nb) + 1) - lgamma((double)na + 1) - lgamma((double)nb + 1);
+
+	return na && nb ? fmin(1.0, 2.0 * exp(-lc)) : 1.0;
+}
+
+size_t tp_compare_repeats_needed(size_t na, double alpha)
+{
+	size_t k;
+
+	for (k = 1; k <= 10000; k++)
+		if (tp_compare_min_p(na, k) < alpha)
+			return k;
+	return 0;
+}
+
+/* "(or 4 on each side)": the fewest equal counts that can reach alpha. */
+static size_t balanced_needed(double alpha)
+{
+	size_t m;
+
+	for (m = 1; m <= 10000; m++)
+		if (tp_compare_min_p(m, m) < alpha)
+			return m;
+	return 0;
 }
 
 static double *throughputs(const struct tp_trial *t)
@@ -66,11 +96,12 @@ static void judge(struct tp_compare_row *row, const struct tp_trial *b, const st
 	free(vb);
 	free(vn);
 
-	if (row->nbase < TP_COMPARE_MIN_REPEATS || row->nnew < TP_COMPARE_MIN_REPEATS) {
+	if (row->nbase < o->min_repeats || row->nnew < o->min_repeats) {
 		row->verdict = TP_VERDICT_INCONCLUSIVE;
 		snprintf(row->reason, sizeof(row->reason),
-			 "fewer than %d repeats (base %zu, new %zu)", TP_COMPARE_MIN_REPEATS,
-			 row->nbase, row->nnew);
+			 "fewer than %zu repeats (base %zu, new %zu): rerun with at least %zu on "
+			 "each side, or lower --min-repeats", o->min_repeats, row->nbase, row->nnew,
+			 o->min_repeats);
 	} else if (!isfinite(row->ci_low) || !isfinite(row->ci_high)) {
 		row->verdict = TP_VERDICT_INCONCLUSIVE;
 		snprintf(row->reason, sizeof(row->reason), "no ratio: a median throughput is 0");
@@ -82,6 +113,19 @@ static void judge(struct tp_compare_row *row, const struct tp_trial *b, const st
 			snprintf(row->reason, sizeof(row->reason),
 				 "the whole CI is beyond %s%g%% and p = %.2g < %g",
 				 slower ? "-" : "+", pct, row->p, o->alpha);
+		} else if (tp_compare_min_p(row->nbase, row->nnew) >= o->alpha) {
+			/* Even a change every repeat shows cannot be told from chance. */
+			int base_short = row->nbase < row->nnew;
+
+			row->verdict = TP_VERDICT_INCONCLUSIVE;
+			snprintf(row->reason, sizeof(row->reason),
+				 "the CI is beyond %s%g%%, but base %zu and new %zu repeats cannot "
+				 "reach p < %g even when every repeat differs (smallest p %.3g): it "
+				 "takes %zu in %s (or %zu on each side)", slower ? "-" : "+", pct,
+				 row->nbase, row->nnew, o->alpha,
+				 tp_compare_min_p(row->nbase, row->nnew),
+				 tp_compare_repeats_needed(base_short ? row->nnew : row->nbase, o->alpha),
+				 base_short ? "base" : "new", balanced_needed(o->alpha));
 		} else {
 			row->verdict = TP_VERDICT_INCONCLUSIVE;
 			snprintf(row->reason, sizeof(row->reason),
@@ -125,6 +169,71 @@ static struct tp_compare_row *add_row(struct tp_comparison *c, size_t *alloc,
 	return row;
 }
 
+/* Value of key in a "k=v,k=v" list into val (NULL when absent). */
+static const char *option_value(const char *list, const char *key, size_t klen, char *val,
+				size_t size)
+{
+	const char *p = list;
+
+	while (*p) {
+		const char *end = strchr(p, ','), *eq;
+		size_t len = end ? (size_t)(end - p) : strlen(p);
+
+		eq = memchr(p, '=', len);
+		if (eq && (size_t)(eq - p) == klen && !strncmp(p, key, klen)) {
+			snprintf(val, size, "%.*s", (int)(len - klen - 1), eq + 1);
+			return val;
+		}
+		p += len + (end ? 1 : 0);
+	}
+	return NULL;
+}
+
+static int is_kv_list(const char *s)
+{
+	return *s && strchr(s, '=') && !strpbrk(s, " \t");
+}
+
+/* "options ms=10ms (base) vs ms=20ms (new)": only the keys whose values
+ * differ; a command (not a k=v list) is shown whole. */
+static void options_diff(const char *a, const char *b, char *out, size_t size)
+{
+	struct tp_strbuf da = TP_STRBUF_INIT, db = TP_STRBUF_INIT;
+	const char *lists[2] = { a, b };
+	int i;
+
+	if (!is_kv_list(a) || !is_kv_list(b)) {
+		snprintf(out, size, "runs '%s' (base) vs '%s' (new)", a, b);
+		return;
+	}
+	for (i = 0; i < 2; i++) {
+		const char *p = lists[i];
+
+		while (*p) {
+			const char *end = strchr(p, ','), *eq;
+			size_t len = end ? (size_t)(end - p) : strlen(p), klen;
+			char va[128], vb[128];
+			const char *x, *y;
+
+			eq = memchr(p, '=', len);
+			klen = eq ? (size_t)(eq - p) : len;
+			x = option_value(a, p, klen, va, sizeof(va));
+			y = option_value(b, p, klen, vb, sizeof(vb));
+			/* Keys of b already listed from a are skipped. */
+			if (!(i == 1 && x) && (!x || !y || strcmp(x, y))) {
+				tp_strbuf_addf(&da, "%s%.*s=%s", da.len ? "," : "", (int)klen, p,
+					       x ? x : "(unset)");
+				tp_strbuf_addf(&db, "%s%.*s=%s", db.len ? "," : "", (int)klen, p,
+					       y ? y : "(unset)");
+			}
+			p += len + (end ? 1 : 0);
+		}
+	}
+	snprintf(out, size, "options %s (base) vs %s (new)", da.buf, db.buf);
+	tp_strbuf_release(&da);
+	tp_strbuf_release(&db);
+}
+
 int tp_compare(const struct tp_results *base, const char *base_name,
 	       const struct tp_results *new_, const char *new_name,
 	       const struct tp_compare_opts *o, struct tp_comparison *out)
@@ -145,11 +254,23 @@ int tp_compare(const struct tp_results *base, const char *base_name,
 		warn(out, "%s has no machine fingerprint%s: cannot tell whether the machines "
 		     "are the same", fb ? "new" : "base", "");
 	if (base->workload_name && new_->workload_name &&
-	    (strcmp(base->workload_name, new_->workload_name) ||
-	     strcmp(base->workload_options ? base->workload_options : "",
-		    new_->workload_options ? new_->workload_options : "")))
-		warn(out, "workloads differ: '%s' (base) and '%s' (new)", base->workload_name,
-		     new_->workload_name);
+	    strcmp(base->workload_name, new_->workload_name)) {
+		if (!o->force)
+			return tp_usage_error("cannot compare '%s' with '%s': they measure different "
+					      "workloads, '%s' (base) and '%s' (new); --force "
+					      "compares them anyway", base_name, new_name,
+					      base->workload_name, new_->workload_name);
+		warn(out, "workloads differ: '%s' (base) and '%s' (new), compared because of "
+		     "--force", base->workload_name, new_->workload_name);
+	} else if (base->workload_name && new_->workload_name &&
+		   strcmp(base->workload_options ? base->workload_options : "",
+			  new_->workload_options ? new_->workload_options : "")) {
+		char diff[300];
+
+		options_diff(base->workload_options ? base->workload_options : "",
+			     new_->workload_options ? new_->workload_options : "", diff, sizeof(diff));
+		warn(out, "workloads differ: '%s' %s", base->workload_name, diff);
+	}
 
 	for (i = 0; i < base->ntrials; i++) {
 		const struct tp_trial *b = &base->trials[i];
@@ -228,6 +349,15 @@ static const char *num(char *buf, size_t size, double x)
 	return buf;
 }
 
+static const char *row_name(const struct tp_compare_row *r, char *buf, size_t size)
+{
+	if (*r->label)
+		snprintf(buf, size, "%s", r->label);
+	else
+		tp_config_format(&r->config, buf, size);
+	return buf;
+}
+
 static const char *change(char *buf, size_t size, double ratio)
 {
 	if (!isfinite(ratio))
@@ -303,7 +433,7 @@ static void render_text(const struct tp_comparison *c, struct tp_strbuf *out)
 
 		snprintf(reps, sizeof(reps), "%zu/%zu", r->nbase, r->nnew);
 		tp_strbuf_addf(out, "%-26s %8s %12s %12s %8s %20s %8s  %s",
-			       tp_config_format(&r->config, cfg, sizeof(cfg)), reps,
+			       row_name(r, cfg, sizeof(cfg)), reps,
 			       num(b, sizeof(b), r->base_median), num(n, sizeof(n), r->new_median),
 			       change(ch, sizeof(ch), r->ratio), ci(cis, sizeof(cis), r),
 			       pval(p, sizeof(p), r->p), tp_verdict_name(r->verdict));
@@ -338,7 +468,7 @@ static void render_md(const struct tp_comparison *c, struct tp_strbuf *out)
 		int bold = r->verdict == TP_VERDICT_REGRESSED || r->verdict == TP_VERDICT_IMPROVED;
 
 		tp_strbuf_addf(out, "| `%s` | %zu/%zu | %s | %s | %s | %s | %s | %s%s%s%s%s%s |\n",
-			       tp_config_format(&r->config, cfg, sizeof(cfg)), r->nbase, r->nnew,
+			       row_name(r, cfg, sizeof(cfg)), r->nbase, r->nnew,
 			       num(b, sizeof(b), r->base_median), num(n, sizeof(n), r->new_median),
 			       change(ch, sizeof(ch), r->ratio), ci(cis, sizeof(cis), r),
 			       pval(p, sizeof(p), r->p), bold ? "**" : "",
@@ -387,6 +517,8 @@ static void render_json(const struct tp_comparison *c, struct tp_strbuf *out)
 							   r->config.workers, "batch", r->config.batch,
 							   "strategy", r->config.strategy,
 							   "start", r->config.start));
+		if (*r->label)
+			json_object_set_new(o, "command", json_string(r->label));
 		json_object_set_new(o, "verdict", json_string(tp_verdict_name(r->verdict)));
 		json_object_set_new(o, "reason", json_string(r->reason));
 		json_object_set_new(o, "base_repeats", json_integer((json_int_t)r->nbase));

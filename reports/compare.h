@@ -10,8 +10,10 @@
 
 struct tp_strbuf;
 
-/* Fewest repeats on each side for a verdict other than inconclusive. */
-#define TP_COMPARE_MIN_REPEATS 5
+/* Default fewest repeats on each side for a verdict other than inconclusive
+ * (--min-repeats); beyond it a verdict also needs enough repeats that the
+ * Mann-Whitney test could reach alpha at all (see tp_compare_min_p). */
+#define TP_COMPARE_MIN_REPEATS 3
 #define TP_COMPARE_RESAMPLES 10000
 #define TP_COMPARE_SEED 20260521UL
 
@@ -29,6 +31,8 @@ struct tp_compare_opts {
 	double alpha;		/* significance level of the U test */
 	size_t resamples;	/* bootstrap draws, >= 10000 by default */
 	unsigned long seed;	/* GSL RNG seed: same inputs, same CIs */
+	size_t min_repeats;	/* TP_COMPARE_MIN_REPEATS by default */
+	int force;		/* compare different workloads (a warning, not an error) */
 };
 
 struct tp_compare_row {
@@ -38,7 +42,8 @@ struct tp_compare_row {
 	double base_median, new_median;
 	double ratio, ci_low, ci_high;	/* new / base throughput, 95% bootstrap CI */
 	double p;			/* two-sided Mann-Whitney U */
-	char reason[160];		/* why this verdict, one line */
+	char reason[200];		/* why this verdict, one line */
+	char label[96];			/* shown instead of the config when set (hyperfine commands) */
 };
 
 struct tp_comparison {
@@ -48,7 +53,7 @@ struct tp_comparison {
 	size_t nrows;
 	size_t matched, counts[TP_VERDICT_ONLY_NEW + 1];
 	double geomean;			/* of the matched ratios; NAN when none */
-	char warnings[4][256];		/* machine or workload differences */
+	char warnings[4][384];		/* machine or workload differences */
 	int nwarnings;
 };
 
@@ -60,6 +65,12 @@ int tp_compare(const struct tp_results *base, const char *base_name,
 	       const struct tp_results *new_, const char *new_name,
 	       const struct tp_compare_opts *o, struct tp_comparison *out);
 void tp_comparison_release(struct tp_comparison *c);
+/* The smallest two-sided Mann-Whitney p that na and nb repeats can give
+ * (every repeat of one side beyond every one of the other): 2 / C(na+nb, na). */
+double tp_compare_min_p(size_t na, size_t nb);
+/* Fewest repeats k for the side now at nb, the other keeping na, so that
+ * tp_compare_min_p(na, k) < alpha (0 when none up to 10,000). */
+size_t tp_compare_repeats_needed(size_t na, double alpha);
 /* "regressed", "improved", ... */
 const char *tp_verdict_name(enum tp_verdict v);
 

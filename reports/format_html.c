@@ -1,4 +1,5 @@
-/* HTML report: one self-describing page with the plot images beside it. */
+/* HTML report: one self-contained page, the plot images embedded as data:
+ * URIs and a Content-Security-Policy that lets nothing be fetched. */
 #include "reports/doc.h"
 #include "reports/format.h"
 #include "core/strbuf.h"
@@ -41,6 +42,8 @@ static void render_html(const struct tp_doc *d, struct tp_strbuf *out)
 	size_t i, j;
 
 	tp_strbuf_adds(out, "<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n"
+			    "<meta http-equiv=\"Content-Security-Policy\" content=\"default-src "
+			    "'none'; img-src data:; style-src 'unsafe-inline'\">\n"
 			    "<title>tunepool report</title>\n<style>\n"
 			    "body { font-family: sans-serif; max-width: 72em; margin: 2em auto; "
 			    "line-height: 1.4; }\n"
@@ -106,7 +109,7 @@ static void render_html(const struct tp_doc *d, struct tp_strbuf *out)
 
 const struct tp_report_format_desc tp_report_format_html = {
 	.name = "html",
-	.summary = "report.html (and report.md): one page with the plot images beside it",
+	.summary = "report.html (and report.md): one self-contained page, images embedded",
 	.file = "report.html",
 	.render = render_html,
 };

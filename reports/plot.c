@@ -760,7 +760,7 @@ int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, cons
 int tp_plot_draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl)
 {
 	pl->drawn = 0;
-	if (p->gnuplot)
-		draw(p, dir, pl);
+	if (p->gnuplot && draw(p, dir, pl) < 0)
+		return -1;
 	return pl->drawn;
 }

@@ -61,8 +61,11 @@ const char *tp_series_label(const struct tp_series *s, char *buf, size_t size);
 int tp_plot_results(const struct tp_plotter *p, const struct tp_results *r, const char *dir,
 		    const char *prefix, struct tp_plot_list *out);
 
-/* Runs gnuplot on DIR/STEM.gp written by someone else (history report);
- * returns pl->drawn.  Without gnuplot nothing runs and 0 comes back. */
+/* Runs gnuplot on DIR/STEM.gp written by someone else (history and model
+ * plots), which must set its output from the variable tp_output as the
+ * report's scripts do; the image reaches DIR/pl->image through the checked
+ * writer.  Returns pl->drawn (0 when gnuplot is missing or fails, with a
+ * warning), or -1 when the image cannot be written. */
 int tp_plot_draw(const struct tp_plotter *p, const char *dir, struct tp_plot *pl);
 
 #endif

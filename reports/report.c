@@ -348,16 +348,27 @@ static void section_model(struct tp_doc *d, const struct tp_results *r, int leve
 	}
 	tp_strbuf_addf(&sb, "%s fit over %d worker counts (R² = %s): one worker alone does "
 		       "λ = %s tasks/s", !strcmp(m->kind, "usl") ? "Universal Scalability Law" :
-		       "Amdahl's law", m->points, fmt(m->r2, 3).s, rate(m->lambda).s);
+		       "Amdahl's law", m->points, isfinite(m->r2) ? fmt(m->r2, 3).s :
+		       "undefined, the throughput did not vary", rate(m->lambda).s);
+	peak = m->peak_workers;
+	if (!(peak > 0) && m->kappa > 0)
+		peak = m->sigma < 1 ? sqrt((1 - m->sigma) / m->kappa) : 0;
+	/* A peak at or below one worker (or sigma >= 1) is no peak: throughput
+	 * falls, or stays, from the first worker on. */
+	if (m->sigma >= 1 || (!strcmp(m->kind, "usl") && m->kappa > 0 && peak <= 1)) {
+		tp_strbuf_addf(&sb, "; σ = %s and κ = %s mean that throughput %s as workers are "
+			       "added: run one worker.", fmt(m->sigma, 3).s, fmt(m->kappa, 3).s,
+			       m->kappa > 0 || m->sigma > 1 ? "falls" : "does not grow");
+		tp_doc_para(d, "%s", sb.buf);
+		tp_strbuf_release(&sb);
+		return;
+	}
 	if (m->sigma > 0)
 		tp_strbuf_addf(&sb, "; %s σ = %s limits speed-up to %s×", !strcmp(m->kind, "usl") ?
 			       "contention" : "the serial fraction", fmt(m->sigma, 3).s,
 			       fmt(1 / m->sigma, 3).s);
 	else
 		tp_strbuf_adds(&sb, "; no contention was measured (σ = 0)");
-	peak = m->peak_workers;
-	if (!(peak > 0) && m->kappa > 0)
-		peak = sqrt((1 - m->sigma) / m->kappa);
 	if (!strcmp(m->kind, "usl") && m->kappa > 0 && peak > 0) {
 		tp_strbuf_addf(&sb, "; coherency κ = %s puts the peak at %.0f workers "
 			       "(N* = √((1−σ)/κ)), beyond which adding workers lowers throughput.",
@@ -530,7 +541,7 @@ static void section_plots(struct tp_doc *d, int level, const struct tp_plot_list
 }
 
 static void section_warnings(struct tp_doc *d, const struct tp_results *r, int level,
-			     const struct tp_series *s, size_t ns)
+			     const struct tp_series *s, size_t ns, int run)
 {
 	const json_t *m = r->machine;
 	const char *papi = m ? jstr(m, "counters.papi") : NULL;
@@ -544,7 +555,7 @@ static void section_warnings(struct tp_doc *d, const struct tp_results *r, int l
 			double w = ci_width(t);
 			size_t k;
 
-			if (t->nrepeats < 5)
+			if (t->nrepeats < 5 && !run)
 				few++;
 			for (k = 0; k < t->nrepeats; k++) {
 				double th = figure_of(&t->repeats[k], FIG_THROTTLED);
@@ -574,8 +585,9 @@ static void section_warnings(struct tp_doc *d, const struct tp_results *r, int l
 		items++;
 	}
 	if (few) {
-		tp_doc_item(d, "%zu configuration%s fewer than 5 repeats: `tunepool compare` will call "
-			    "them inconclusive", few, few == 1 ? " has" : "s have");
+		tp_doc_item(d, "%zu configuration%s fewer than 5 repeats: `tunepool compare` may call "
+			    "a change in them inconclusive (3 and 3 repeats cannot reach p < 0.05)",
+			    few, few == 1 ? " has" : "s have");
 		items++;
 	}
 	if (m && is_vm(m) && (!papi || strcmp(papi, "presets"))) {
@@ -611,23 +623,92 @@ static void section_warnings(struct tp_doc *d, const struct tp_results *r, int l
 		tp_doc_para(d, "None.");
 }
 
+/* Results of `tunepool run`: a timeline and at most one configuration. */
+static int is_run(const struct tp_results *r)
+{
+	return r->ntimeline > 0 && r->ntrials <= 1;
+}
+
+/* The run itself: totals, every width change when it happened, the timeline
+ * in segments of one width, and the failures. */
+static void section_run(struct tp_doc *d, const struct tp_results *r, int level)
+{
+	static const char *const head[] = { "from s", "to s", "workers", "mean tasks/s",
+					    "mean CPU busy", "max mem pressure", NULL };
+	const struct tp_timeline_point *tl = r->timeline;
+	const struct tp_trial *t = r->ntrials ? &r->trials[0] : NULL;
+	long long tasks = 0, failures = 0;
+	double wall = 0;
+	size_t i, j, changes = 0;
+
+	tp_doc_heading(d, level, "Run");
+	if (t)
+		for (i = 0; i < t->nrepeats; i++) {
+			tasks += t->repeats[i].tasks;
+			failures += t->repeats[i].failures;
+			wall += t->repeats[i].wall_s;
+		}
+	for (i = 1; i < r->ntimeline; i++)
+		changes += tl[i].workers != tl[i - 1].workers;
+	if (t)
+		tp_doc_para(d, "%lld task%s in %s s (%s tasks/s overall), `%s`; %lld failed%s.",
+			    tasks, tasks == 1 ? "" : "s", fmt(wall, 4).s,
+			    rate(wall > 0 ? (double)tasks / wall : NAN).s, cfgs(&t->config).s,
+			    failures, failures ? " (see Warnings)" : "");
+	tp_doc_para(d, "The width started at %d and ended at %d after %zu change%s over %s s "
+		    "(%zu timeline samples).", tl[0].workers, tl[r->ntimeline - 1].workers, changes,
+		    changes == 1 ? "" : "s", fmt(tl[r->ntimeline - 1].t_s, 4).s, r->ntimeline);
+	/* A sample covers the interval that ends at its time, and the monitor
+	 * closes one whenever the width changes: a change happened at the end
+	 * of the last sample at the old width. */
+	for (i = 1; i < r->ntimeline; i++)
+		if (tl[i].workers != tl[i - 1].workers)
+			tp_doc_item(d, "at %s s: %d → %d workers (throughput %s → %s tasks/s)",
+				    fmt(tl[i - 1].t_s, 4).s, tl[i - 1].workers, tl[i].workers,
+				    rate(tl[i - 1].throughput).s, rate(tl[i].throughput).s);
+	tp_doc_para(d, "The timeline in segments of one width (each sample covers the "
+		    "interval that ends at its time):");
+	tp_doc_table(d, "rrrrrr", head);
+	for (i = 0; i < r->ntimeline; i = j) {
+		double x = 0, cpu = 0, mem = -1;
+
+		for (j = i; j < r->ntimeline && tl[j].workers == tl[i].workers; j++) {
+			x += tl[j].throughput;
+			cpu += tl[j].cpu_busy;
+			if (tl[j].mem_pressure > mem)
+				mem = tl[j].mem_pressure;
+		}
+		tp_doc_cell(d, "%s", fmt(i ? tl[i - 1].t_s : 0, 4).s);
+		tp_doc_cell(d, "%s", fmt(tl[j - 1].t_s, 4).s);
+		tp_doc_cell(d, "%d", tl[i].workers);
+		tp_doc_cell(d, "%s", rate(x / (double)(j - i)).s);
+		tp_doc_cell(d, "%s%%", fmt(100 * cpu / (double)(j - i), 3).s);
+		tp_doc_cell(d, "%s", mem >= 0 ? fmt(mem, 3).s : "-");
+	}
+}
+
 void tp_report_build(struct tp_doc *d, const struct tp_report_input *in, int level,
 		     const struct tp_plot_list *plots, int gnuplot_missing)
 {
 	const struct tp_results *r = in->r;
 	struct tp_series *s;
 	size_t ns = tp_series_build(r, &s);
+	int run = is_run(r);
 
 	tp_doc_heading(d, level, "tunepool report: `%s`", base_name(in->path));
 	section_machine(d, r, level + 1);
 	section_workload(d, r, level + 1);
-	section_recommendation(d, r, level + 1);
-	section_model(d, r, level + 1);
-	section_table(d, r, level + 1, s, ns);
-	section_counters(d, r, level + 1, s, ns);
+	if (run) {
+		section_run(d, r, level + 1);
+	} else {
+		section_recommendation(d, r, level + 1);
+		section_model(d, r, level + 1);
+		section_table(d, r, level + 1, s, ns);
+		section_counters(d, r, level + 1, s, ns);
+	}
 	if (plots)
 		section_plots(d, level + 1, plots, gnuplot_missing);
-	section_warnings(d, r, level + 1, s, ns);
+	section_warnings(d, r, level + 1, s, ns, run);
 	tp_series_free(s, ns);
 }
 
@@ -666,6 +747,64 @@ static int write_format(const struct tp_report_format_desc *f, const struct tp_d
 	return ret;
 }
 
+static void base64(struct tp_strbuf *out, const unsigned char *p, size_t n)
+{
+	static const char tab[] = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+	size_t i;
+
+	for (i = 0; i + 2 < n; i += 3) {
+		tp_strbuf_addch(out, tab[p[i] >> 2]);
+		tp_strbuf_addch(out, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		tp_strbuf_addch(out, tab[((p[i + 1] & 15) << 2) | (p[i + 2] >> 6)]);
+		tp_strbuf_addch(out, tab[p[i + 2] & 63]);
+	}
+	if (n - i == 1) {
+		tp_strbuf_addch(out, tab[p[i] >> 2]);
+		tp_strbuf_addch(out, tab[(p[i] & 3) << 4]);
+		tp_strbuf_adds(out, "==");
+	} else if (n - i == 2) {
+		tp_strbuf_addch(out, tab[p[i] >> 2]);
+		tp_strbuf_addch(out, tab[((p[i] & 3) << 4) | (p[i + 1] >> 4)]);
+		tp_strbuf_addch(out, tab[(p[i + 1] & 15) << 2]);
+		tp_strbuf_addch(out, '=');
+	}
+}
+
+/* The HTML report is one file: every image becomes a data: URI (the .png or
+ * .svg stays beside it for report.md). */
+static int embed_images(struct tp_doc *d, const char *dir)
+{
+	size_t i;
+
+	for (i = 0; i < d->n; i++) {
+		struct tp_doc_block *b = &d->blocks[i];
+		struct tp_strbuf img = TP_STRBUF_INIT, uri = TP_STRBUF_INIT;
+		const char *dot;
+		char *path;
+
+		if (b->kind != TP_DOC_IMAGE || !strncmp(b->src, "data:", 5))
+			continue;
+		path = tp_xasprintf("%s/%s", dir, b->src);
+		if (tp_read_file(path, &img)) {
+			int e = errno;
+
+			tp_strbuf_release(&img);
+			tp_error("cannot embed '%s' in the HTML report: %s", path, strerror(e));
+			free(path);
+			return -1;
+		}
+		free(path);
+		dot = strrchr(b->src, '.');
+		tp_strbuf_addf(&uri, "data:%s;base64,", dot && !strcmp(dot, ".svg") ?
+			       "image/svg+xml" : "image/png");
+		base64(&uri, (const unsigned char *)img.buf, img.len);
+		free(b->src);
+		b->src = tp_strbuf_detach(&uri);
+		tp_strbuf_release(&img);
+	}
+	return 0;
+}
+
 int tp_report_write(const struct tp_report_input *in, size_t n, const struct tp_report_opts *o)
 {
 	const struct tp_report_format_desc *md = tp_report_format_find("md");
@@ -702,6 +841,8 @@ int tp_report_write(const struct tp_report_input *in, size_t n, const struct tp_
 	}
 	if (!ret)
 		ret = write_format(md, &d, o->outdir);
+	if (!ret && o->format && o->format != md && !strcmp(o->format->name, "html"))
+		ret = embed_images(&d, o->outdir);
 	if (!ret && o->format && o->format != md)
 		ret = write_format(o->format, &d, o->outdir);
 	tp_doc_release(&d);

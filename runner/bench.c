@@ -5,6 +5,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/registry.h"
+#include "runner/child.h"
 #include "runner/inputs.h"
 #include "runner/signals.h"
 #include "runner/strategy.h"
@@ -13,17 +14,26 @@
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
+#include <errno.h>
 #include <pthread.h>
+#include <spawn.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 
+extern char **environ;
+
+
+#define FAIL_REASON_MAX 240
 
 struct tp_bench {
 	struct tp_bench_opts o;
 	struct tp_config *configs;
 	size_t n, alloc;
 	struct tp_bench_slot slot;
+	char (*fail)[FAIL_REASON_MAX];	/* per plan config, "" until a task fails */
+	char run_fail[FAIL_REASON_MAX];	/* first failure of the run in flight */
 };
 
 static const struct tp_strategy_desc *find_strategy(const char *name)
@@ -68,8 +78,10 @@ int tp_bench_new(struct tp_bench **out, const struct tp_bench_opts *opts)
 	for (t = 0; t < opts->nstarts; t++)
 		if (check_start(opts->starts[t]))
 			goto fail;
-	for (s = 0; s < opts->nstrategies; s++) {
-		const struct tp_strategy_desc *d = find_strategy(opts->strategies[s]);
+	for (s = 0; s < opts->nstrategies * (opts->ncommands > 0 ? opts->ncommands : 1); s++) {
+		int ci = s / opts->nstrategies;
+		const struct tp_strategy_desc *d = find_strategy(opts->strategies[s % opts->nstrategies]);
+		struct tp_workload *wl = opts->ncommands > 0 ? opts->cmd_workloads[ci] : opts->workload;
 		int uses_start, nst = 1, warned = 0;
 
 		if (!d)
@@ -97,11 +109,14 @@ int tp_bench_new(struct tp_bench **out, const struct tp_bench_opts *opts)
 					snprintf(c.strategy, sizeof(c.strategy), "%s", d->name);
 					snprintf(c.start, sizeof(c.start), "%s",
 						 uses_start ? opts->starts[t] : "");
-					if (!tp_pool_config_valid(&c, opts->workload,
-								  opts->pool.multi_input, &why)) {
+					if (opts->ncommands > 0)
+						snprintf(c.command, sizeof(c.command), "%s",
+							 opts->cmd_names[ci]);
+					if (!tp_pool_config_valid(&c, wl, opts->pool.multi_input,
+								  &why)) {
 						if (!warned++)
 							tp_warn("bench: strategy '%s' skipped for workload '%s': %s",
-								d->name, opts->workload->desc->name, why);
+								d->name, wl->desc->name, why);
 						continue;
 					}
 					plan_add(b, &c);
@@ -112,6 +127,7 @@ int tp_bench_new(struct tp_bench **out, const struct tp_bench_opts *opts)
 			       opts->workload->desc->name);
 		goto fail;
 	}
+	b->fail = tp_xcalloc(b->n, sizeof(*b->fail));
 	*out = b;
 	return 0;
 fail:
@@ -130,6 +146,7 @@ void tp_bench_free(struct tp_bench *b)
 	if (!b)
 		return;
 	free(b->configs);
+	free(b->fail);
 	free(b);
 }
 
@@ -216,13 +233,102 @@ static void sort_trials(const struct tp_bench *b, struct tp_results *r)
 	}
 }
 
+/* The workload a config runs: its command's, or the only one. */
+static struct tp_workload *config_workload(const struct tp_bench *b, const struct tp_config *c)
+{
+	int i;
+
+	for (i = 0; i < b->o.ncommands; i++)
+		if (!strcmp(b->o.cmd_names[i], c->command))
+			return b->o.cmd_workloads[i];
+	return b->o.workload;
+}
+
+const char *tp_bench_failure(const struct tp_bench *b, const struct tp_config *c)
+{
+	size_t i = plan_index(b, c);
+
+	return i < b->n && b->fail[i][0] ? b->fail[i] : NULL;
+}
+
+/* The pool's hook: the first failed task of a run, in words; the caller's
+ * own hook (if any) still sees every result. */
+static void note_result(void *ctx, const struct tp_task_result *t, int final)
+{
+	struct tp_bench *b = ctx;
+
+	if (b->o.pool.hooks.on_result)
+		b->o.pool.hooks.on_result(b->o.pool.hooks.ctx, t, final);
+	if (!final || t->ok || b->run_fail[0])
+		return;
+	{
+		char what[64];
+		size_t len = 0;
+
+		if (t->timed_out)
+			snprintf(what, sizeof(what), "timed out after %.3g s", t->duration_s);
+		else if (t->term_signal)
+			snprintf(what, sizeof(what), "killed by signal %d", t->term_signal);
+		else if (t->exit_status >= 0)
+			snprintf(what, sizeof(what), "exit status %d", t->exit_status);
+		else
+			snprintf(what, sizeof(what), "failed");
+		while (t->err[len] && t->err[len] != '\n' && len < 120)
+			len++;
+		/* The pool's err already starts with the status when it has one. */
+		if (len)
+			snprintf(b->run_fail, sizeof(b->run_fail), "input '%.60s': %.*s",
+				 t->input ? t->input : "", (int)len, t->err);
+		else
+			snprintf(b->run_fail, sizeof(b->run_fail), "input '%.60s': %s",
+				 t->input ? t->input : "", what);
+	}
+}
+
+/* --prepare / --cleanup: /bin/sh -c cmd, waited for, outside the timing.
+ * Returns 0, or 1 after an error naming the command and what it did. */
+static int run_hook_command(const char *opt, const char *cmd, const struct tp_config *c)
+{
+	char *argv[] = { "sh", "-c", (char *)cmd, NULL }, name[96], what[64];
+	posix_spawnattr_t attr;
+	pid_t pid;
+	int err, status;
+
+	tp_child_attr_init(&attr);
+	err = posix_spawn(&pid, "/bin/sh", NULL, &attr, argv, environ);
+	posix_spawnattr_destroy(&attr);
+	if (err) {
+		tp_error("bench: cannot run %s '%s': %s", opt, cmd, strerror(err));
+		return -1;
+	}
+	while (waitpid(pid, &status, 0) < 0)
+		if (errno != EINTR) {
+			tp_error("bench: cannot wait for %s '%s': %s", opt, cmd, strerror(errno));
+			return -1;
+		}
+	if (WIFEXITED(status) && WEXITSTATUS(status) == 0)
+		return 0;
+	if (WIFEXITED(status))
+		snprintf(what, sizeof(what), "exit status %d", WEXITSTATUS(status));
+	else
+		snprintf(what, sizeof(what), "killed by signal %d", WTERMSIG(status));
+	tp_error("bench: %s '%s' failed (%s) around a run of %s; stopping", opt, cmd, what,
+		 tp_config_format(c, name, sizeof(name)));
+	return 1;
+}
+
 int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted)
 {
 	int rounds = b->o.warmup + b->o.repeat, round, ret = 0, failed = 0, run = 0, done = 0;
 	size_t *order = tp_xmalloc(b->n * sizeof(*order)), k;
 	gsl_rng *rng = gsl_rng_alloc(gsl_rng_mt19937);
 
+	struct tp_pool_opts pool = b->o.pool;
+	int hook;
+
 	*interrupted = 0;
+	pool.hooks.on_result = note_result;
+	pool.hooks.ctx = b;
 	gsl_rng_set(rng, b->o.seed);
 	for (k = 0; k < b->n; k++)
 		order[k] = k;
@@ -241,10 +347,23 @@ int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted)
 				*interrupted = done = 1;
 				break;
 			}
-			if (tp_bench_run_one(&b->o.pool, b->o.workload, b->o.inputs, c, &rep, &intr,
+			if (b->o.prepare && (hook = run_hook_command("--prepare", b->o.prepare, c))) {
+				ret = hook;
+				done = 1;
+				break;
+			}
+			b->run_fail[0] = '\0';
+			if (tp_bench_run_one(&pool, config_workload(b, c), b->o.inputs, c, &rep, &intr,
 					     &b->slot)) {
 				free(rep.counters);	/* a failed run may have filled them */
 				ret = -1;
+				done = 1;
+				break;
+			}
+			if (b->o.cleanup && !intr &&
+			    (hook = run_hook_command("--cleanup", b->o.cleanup, c))) {
+				free(rep.counters);
+				ret = hook;
 				done = 1;
 				break;
 			}
@@ -253,6 +372,8 @@ int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted)
 				*interrupted = done = 1;
 				break;
 			}
+			if (rep.failures && !b->fail[order[k]][0])
+				memcpy(b->fail[order[k]], b->run_fail, sizeof(b->run_fail));
 			run++;
 			pr = (struct tp_bench_progress){ .run = run, .runs = rounds * (int)b->n,
 							 .warmup = round < b->o.warmup,
@@ -269,9 +390,11 @@ int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted)
 			if (rep.failures) {
 				failed = 1;
 				if (!b->o.keep_going) {
-					tp_error("bench: %lld of %lld tasks failed under %s; stopping "
-						 "(--keep-going measures the rest)", rep.failures,
-						 rep.tasks, tp_config_format(c, name, sizeof(name)));
+					tp_error("bench: %lld of %lld tasks failed under %s (first: %s); "
+						 "stopping (--keep-going measures the rest)",
+						 rep.failures, rep.tasks,
+						 tp_config_format(c, name, sizeof(name)),
+						 b->run_fail[0] ? b->run_fail : "no reason given");
 					done = 1;
 				}
 			}
@@ -280,7 +403,7 @@ int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted)
 	sort_trials(b, r);
 	gsl_rng_free(rng);
 	free(order);
-	return ret < 0 ? ret : failed;
+	return ret ? ret : failed;
 }
 
 int tp_bench_input_signature(struct tp_inputs *in, char *buf, size_t size)

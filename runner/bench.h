@@ -36,6 +36,14 @@ struct tp_bench_opts {
 	int repeat, warmup;		/* recorded and discarded runs per config */
 	unsigned long seed;		/* of the interleaving order (GSL mt19937) */
 	int keep_going;			/* go on after a run with failed tasks */
+	/* Several commands compared in one bench (interleaved, same inputs):
+	 * every config runs once per command, config.command naming it; NULL /
+	 * 0 for one workload.  workload is then the first of them. */
+	struct tp_workload *const *cmd_workloads;
+	char *const *cmd_names;		/* < TP_COMMAND_MAX bytes each, distinct */
+	int ncommands;
+	const char *prepare, *cleanup;	/* /bin/sh -c commands before and after every
+					 * run (warm-ups too), not timed; NULL = none */
 	/* Copied into every run's pool options (timeout, retries, shell,
 	 * multi_input, cpus_usable, hooks); config and workload are set here. */
 	struct tp_pool_opts pool;
@@ -54,10 +62,15 @@ int tp_bench_new(struct tp_bench **out, const struct tp_bench_opts *opts);
 const struct tp_config *tp_bench_configs(const struct tp_bench *b, size_t *n);
 /* Runs the plan into r (one trial per config, repeats in run order, stats
  * updated).  Returns 0 when every run finished, 1 when tasks failed (and,
- * without keep_going, the bench stopped after that run), -1 on a system
+ * without keep_going, the bench stopped after that run) or --prepare /
+ * --cleanup failed (the bench stops, with an error), -1 on a system
  * error.  *interrupted is set when tp_bench_stop ended it: the run in flight
  * is dropped, every finished repeat is kept. */
 int tp_bench_run(struct tp_bench *b, struct tp_results *r, int *interrupted);
+/* Why tasks of config c failed, the first failure seen ("input 'x': exit
+ * status 1: first stderr line"), or NULL when none failed.  Valid until
+ * tp_bench_free. */
+const char *tp_bench_failure(const struct tp_bench *b, const struct tp_config *c);
 /* Stops the bench: the pool in flight stops and no run starts.
  * Async-signal-safe. */
 void tp_bench_stop(struct tp_bench *b);

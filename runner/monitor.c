@@ -37,6 +37,7 @@ struct tp_monitor {
 	/* The timeline's last point: one per interval whatever the tick rate. */
 	double tl_t;
 	long long tl_completed;
+	int tl_workers;		/* the width since the last point */
 };
 
 struct tp_monitor *tp_monitor_new(const struct tp_monitor_opts *opts)
@@ -106,6 +107,7 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 		m->mem_base_kb = smp.cg_mem_current_kb;
 		m->tl_t = now_s;
 		m->tl_completed = completed;
+		m->tl_workers = snap.workers;
 	}
 	memset(&cs, 0, sizeof(cs));
 	cs.t_s = now_s - m->t0;
@@ -156,10 +158,15 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 	} else {
 		m->workers = snap.workers;
 	}
-	if (m->o.results && (now_s - m->tl_t >= 0.99 * m->o.interval_s ||
-			     (final && completed > m->tl_completed && now_s > m->tl_t))) {
+	/* The timeline: a point per interval, and one whenever the width
+	 * changes (the controller's decision now, or anything else since the
+	 * last tick), each with the width that ran until then, so every change
+	 * is recorded when it happens. */
+	if (m->o.results && now_s > m->tl_t &&
+	    (now_s - m->tl_t >= 0.99 * m->o.interval_s || snap.workers != m->tl_workers ||
+	     m->workers != snap.workers || (final && completed > m->tl_completed))) {
 		pt.t_s = cs.t_s;
-		pt.workers = snap.workers;
+		pt.workers = snap.workers != m->tl_workers ? m->tl_workers : snap.workers;
 		pt.throughput = (double)(completed - m->tl_completed) / (now_s - m->tl_t);
 		pt.cpu_busy = cs.cpu_busy;
 		pt.mem_pressure = cs.psi_mem;
@@ -168,6 +175,7 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 		m->tl_t = now_s;
 		m->tl_completed = completed;
 	}
+	m->tl_workers = m->workers;
 	if (out)
 		*out = cs;
 }

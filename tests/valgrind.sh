@@ -61,6 +61,10 @@ check tune tune -w sleep:ms=1 --budget 6 --min-time 20ms --max-workers 4 --fresh
 check report report "$R/tune-vm.json" "$R/run-timeline.json" -o rep --format html
 check compare compare "$R/cmp-base.json" "$R/cmp-regressed.json"
 check compare-json compare "$R/cmp-base.json" "$R/cmp-noise.json" --format json
+expect 1 "" compare-hyperfine compare "$R/hf-base.json" "$R/hf-new.json"
+expect 0 "" model model "$top/tests/fixtures/model/sdm91.csv" --weights absolute --json
+expect 0 "" model-hyperfine model "$top/tests/fixtures/model/sdm91-hyperfine.json" --plot m.png
+expect 0 "" bench-commands bench --workers 1 --repeat 1 --warmup 0 --command 'true {}' --command ': {}' --prepare true ::: a b
 check export export "$top/tests/golden/export/tunepool.conf" --format slurm
 check run run -q -j 2 --joblog j.jsonl --results r.json -w cpu:bytes=1K --count 50
 check run-resume run -q -j 2 --joblog j.jsonl --resume -w cpu:bytes=1K --count 60

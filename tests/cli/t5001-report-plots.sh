@@ -12,7 +12,7 @@ for p in r1-scaling r1-heatmap r1-efficiency r1-latency r2-timeline; do
 		head -c 4 "out/$p.png" | od -c | grep -q 'P   N   G' || fail "$p.png is not a PNG"
 	fi
 	contains "$(cat out/report.md)" "]($p.$ext)"
-	contains "$(cat out/report.html)" "<img src=\"$p.$ext\""
+	contains "$(cat out/report.html)" "<img src=\"data:image/"
 done
 # One worker count has nothing to scale over: no scaling plot for the run.
 [ ! -f out/r2-scaling.gp ] || fail "a scaling plot was drawn for a single worker count"

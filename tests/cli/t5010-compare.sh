@@ -23,10 +23,10 @@ expect_exit 0 "$TP" compare "$R/cmp-base.json" "$R/cmp-noise.json"
 contains "$out" "0 regressed, 0 improved, 4 unchanged, 0 inconclusive"
 contains "$out" "geometric mean of new/base throughput: "
 
-# Too few repeats: the 20% drop is inconclusive, exit 0.
-expect_exit 0 "$TP" compare "$R/cmp-base.json" "$R/cmp-few.json"
-echo "$out" | grep 'w=4 b=1 thread' | grep -q 'inconclusive (fewer than 5 repeats (base 7, new 3))' ||
-	fail "few repeats not inconclusive: $out"
+# 7 and 3 repeats: a 20% drop every repeat shows reaches p = 2/C(10,3) < 0.05,
+# so it is a regression (it used to pass as inconclusive); t5020 has the rest.
+expect_exit 1 "$TP" compare "$R/cmp-base.json" "$R/cmp-few.json"
+echo "$out" | grep 'w=4 b=1 thread' | grep -q 'regressed' || fail "7/3 drop not regressed: $out"
 
 # A tight threshold turns the noise into straddling CIs, never into a regression.
 expect_exit 0 "$TP" compare "$R/cmp-base.json" "$R/cmp-noise.json" --threshold 0.1%

@@ -190,6 +190,27 @@ static void test_early_tick(void **state)
 	near(res.timeline[3].t_s, 1.0);
 	tp_monitor_free(m);
 	tp_results_release(&res);
+
+	/* A width change between points is recorded when it is seen, with the
+	 * width that ran until then; a run that stays at 8 is 8 throughout. */
+	tp_results_init(&res);
+	fp.snap.workers = 8;
+	m = tp_monitor_new(&o);
+	for (i = 0; i <= 20; i++) {
+		if (i == 7)
+			fp.snap.workers = 3;
+		fp.snap.done = 10 * i;
+		tp_monitor_tick(m, 200.0 + 0.05 * i, NULL);
+	}
+	assert_int_equal(res.ntimeline, 4);	/* 0.25, 0.35, 0.6, 0.85 */
+	assert_int_equal(res.timeline[0].workers, 8);	/* 0.25 s */
+	near(res.timeline[1].t_s, 0.35);		/* the change, seen at tick 7 */
+	assert_int_equal(res.timeline[1].workers, 8);
+	assert_int_equal(res.timeline[2].workers, 3);	/* 0.6 s: one interval on */
+	near(res.timeline[2].t_s, 0.6);
+	assert_int_equal(res.timeline[3].workers, 3);
+	tp_monitor_free(m);
+	tp_results_release(&res);
 }
 
 /* Tasks four times longer than the last tick's mean (a new phase) bring the

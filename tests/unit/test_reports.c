@@ -85,7 +85,9 @@ static void test_compare_verdicts(void **state)
 	assert_int_equal(row_for(&c, 2)->verdict, TP_VERDICT_UNCHANGED);
 	row = row_for(&c, 4);
 	assert_int_equal(row->verdict, TP_VERDICT_INCONCLUSIVE);
-	assert_non_null(strstr(row->reason, "fewer than 5 repeats"));
+	/* 3 vs 3: the smallest possible p, 0.1, cannot reach alpha 0.05 */
+	assert_non_null(strstr(row->reason, "cannot reach p < 0.05"));
+	assert_non_null(strstr(row->reason, "it takes 5 in new (or 4 on each side)"));
 	assert_int_equal(row_for(&c, 8)->verdict, TP_VERDICT_IMPROVED);
 	row = row_for(&c, 16);
 	assert_int_equal(row->verdict, TP_VERDICT_INCONCLUSIVE);
@@ -268,7 +270,47 @@ static void test_model_words(void **state)
 				       "coherency cost was found"));
 	tp_strbuf_release(&sb);
 	tp_doc_release(&d);
+
+	/* Retrograde from the start (X = 100/N fits sigma = kappa = 1): no "peak
+	 * at 0 workers", no invented peak throughput. */
+	strcpy(r.model.kind, "usl");
+	r.model.sigma = 1;
+	r.model.kappa = 1;
+	r.model.peak_workers = 2.7e-5;
+	tp_doc_init(&d);
+	tp_report_build(&d, &in, 1, NULL, 0);
+	tp_report_format_find("md")->render(&d, &sb);
+	assert_non_null(strstr(sb.buf, "throughput falls as workers are added: run one worker"));
+	assert_null(strstr(sb.buf, "peak at 0"));
+	assert_null(strstr(sb.buf, "At the peak"));
+	tp_strbuf_release(&sb);
+	tp_doc_release(&d);
+	/* Flat: sigma = 1, kappa = 0, no spread, so no R². */
+	strcpy(r.model.kind, "amdahl");
+	r.model.kappa = 0;
+	r.model.peak_workers = 0;
+	r.model.r2 = NAN;
+	tp_doc_init(&d);
+	tp_report_build(&d, &in, 1, NULL, 0);
+	tp_report_format_find("md")->render(&d, &sb);
+	assert_non_null(strstr(sb.buf, "R² = undefined, the throughput did not vary"));
+	assert_non_null(strstr(sb.buf, "throughput does not grow as workers are added"));
+	tp_strbuf_release(&sb);
+	tp_doc_release(&d);
 	tp_results_release(&r);
+}
+
+/* The repeats rule: the smallest two-sided p of a complete separation. */
+static void test_compare_min_p(void **state)
+{
+	(void)state;
+	assert_true(fabs(tp_compare_min_p(3, 3) - 0.1) < 1e-12);
+	assert_true(fabs(tp_compare_min_p(4, 4) - 2.0 / 70) < 1e-12);
+	assert_true(fabs(tp_compare_min_p(7, 3) - 2.0 / 120) < 1e-12);
+	assert_true(tp_compare_min_p(0, 5) == 1);
+	assert_int_equal((int)tp_compare_repeats_needed(3, 0.05), 5);
+	assert_int_equal((int)tp_compare_repeats_needed(1, 0.05), 39);
+	assert_int_equal((int)tp_compare_repeats_needed(10, 0.01), 3);
 }
 
 int main(void)
@@ -280,6 +322,7 @@ int main(void)
 		cmocka_unit_test(test_doc_renderers),
 		cmocka_unit_test(test_series),
 		cmocka_unit_test(test_model_words),
+		cmocka_unit_test(test_compare_min_p),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/hyperfine.h"
 #include "core/log.h"
 #include "core/results.h"
 #include "core/strbuf.h"
@@ -324,6 +325,72 @@ static void test_csv(void **state)
 	tp_results_release(&r);
 }
 
+/* A config's command survives the JSON round trip and keeps configs apart. */
+static void test_config_command(void **state)
+{
+	struct tp_results r, b;
+	struct tp_config c = { .workers = 2, .batch = 1, .strategy = "exec" };
+	struct tp_repeat rep = { .wall_s = 1, .tasks = 10, .throughput = 10 };
+	json_t *j;
+	char buf[96];
+
+	(void)state;
+	tp_results_init(&r);
+	tp_trial_add_repeat(tp_results_trial(&r, &c), &rep);
+	strcpy(c.command, "gzip -1 {}");
+	tp_trial_add_repeat(tp_results_trial(&r, &c), &rep);
+	assert_int_equal((int)r.ntrials, 2);
+	tp_trial_update_stats(&r.trials[0]);
+	tp_trial_update_stats(&r.trials[1]);
+	assert_string_equal(tp_config_format(&c, buf, sizeof(buf)), "w=2 b=1 exec: gzip -1 {}");
+	j = tp_results_to_json(&r);
+	assert_null(json_object_get(json_object_get(json_array_get(json_object_get(j, "trials"), 0),
+						    "config"), "command"));
+	tp_results_init(&b);
+	assert_int_equal(tp_results_from_json(&b, j, "x.json"), 0);
+	assert_string_equal(b.trials[0].config.command, "");
+	assert_string_equal(b.trials[1].config.command, "gzip -1 {}");
+	json_decref(j);
+	tp_results_release(&b);
+	tp_results_release(&r);
+}
+
+/* hyperfine's export: each command a trial, each run a repeat of 1/time. */
+static void test_hyperfine(void **state)
+{
+	const char *text = "{\"results\": [{\"command\": \"a\", \"mean\": 0.5, \"times\": [0.25, 0.5],"
+			   " \"exit_codes\": [0, 2]}, {\"command\": \"b\", \"times\": [1.0],"
+			   " \"parameters\": {\"n\": \"4\"}}]}";
+	struct tp_hyperfine h;
+	struct tp_results r;
+	json_t *doc = json_loads(text, 0, NULL), *bad;
+
+	(void)state;
+	assert_true(tp_hyperfine_detect(doc));
+	assert_int_equal(tp_hyperfine_from_json(&h, doc, "h.json"), 0);
+	assert_int_equal((int)h.ncommands, 2);
+	assert_string_equal(tp_hyperfine_param(&h.commands[1], "n"), "4");
+	assert_null(tp_hyperfine_param(&h.commands[0], "n"));
+	assert_true(isnan(h.commands[1].mean));
+	tp_results_init(&r);
+	tp_hyperfine_to_results(&h, &r);
+	assert_string_equal(r.workload_name, "hyperfine");
+	assert_int_equal((int)r.ntrials, 2);
+	assert_int_equal(r.trials[0].config.workers, 1);
+	assert_int_equal(r.trials[1].config.workers, 2);
+	assert_true(r.trials[0].repeats[0].throughput == 4 && r.trials[0].repeats[1].failures == 1);
+	tp_results_release(&r);
+	tp_hyperfine_release(&h);
+	json_decref(doc);
+	/* A bad run time is named with its place. */
+	bad = json_loads("{\"results\": [{\"command\": \"a\", \"times\": [0.1, -1]}]}", 0, NULL);
+	assert_int_equal(tp_hyperfine_from_json(&h, bad, "h.json"), -1);
+	json_decref(bad);
+	bad = json_loads("{\"trials\": []}", 0, NULL);
+	assert_false(tp_hyperfine_detect(bad));
+	json_decref(bad);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -333,6 +400,8 @@ int main(void)
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_optional_fields),
 		cmocka_unit_test(test_csv),
+		cmocka_unit_test(test_config_command),
+		cmocka_unit_test(test_hyperfine),
 	};
 
 	return cmocka_run_group_tests(tests, setup, teardown);
