@@ -11,6 +11,7 @@
 	X(report) \
 	X(compare) \
 	X(export) \
+	X(fleet) \
 	X(worker)
 
 #endif
