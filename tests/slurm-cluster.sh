@@ -144,7 +144,7 @@ our_stepds() {
 	for e in /proc/[0-9]*/environ; do
 		p=${e#/proc/}; p=${p%/environ}
 		case $(cat "/proc/$p/comm" 2>/dev/null) in slurmstepd) ;; *) continue ;; esac
-		tr '\0' '\n' <"$e" 2>/dev/null | grep -qx "SLURM_CONF=$dir/slurm.conf" && echo "$p"
+		{ tr '\0' '\n' <"$e"; } 2>/dev/null | grep -qx "SLURM_CONF=$dir/slurm.conf" && echo "$p"
 	done
 }
 
