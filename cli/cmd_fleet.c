@@ -1,10 +1,12 @@
 /* `tunepool fleet`: tune a Slurm cluster per hardware class (fleet tune) and
  * merge many nodes' results into one conf per class (fleet merge). */
 #include "cli/cmd.h"
+#include "cli/cmd_fleet.h"
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
 #include "fleet/merge.h"
+#include "fleet/run.h"
 #include "fleet/slurm.h"
 #include "fleet/tune.h"
 
@@ -12,6 +14,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* "5%" is a percentage, "0.05" a fraction; both mean 5%. */
 static int parse_fraction(const char *s, double *out)
@@ -213,6 +216,172 @@ static int run_tune(int argc, char **argv)
 	return r.nfailed ? TP_EXIT_NEGATIVE : TP_EXIT_OK;
 }
 
+int tp_cmd_run_wants_slurm(int argc, char **argv)
+{
+	int i;
+
+	for (i = 1; i < argc && strcmp(argv[i], "--") && strcmp(argv[i], ":::"); i++)
+		if (!strcmp(argv[i], "--slurm"))
+			return 1;
+	return 0;
+}
+
+/* Run options that cannot apply per slice, and why. */
+static const char *refused(const char *name)
+{
+	static const struct { const char *name, *why; } tab[] = {
+		{ "joblog", "every slice keeps its journal in the shared DIR/journal/" },
+		{ "results", "the slices would overwrite one file" },
+		{ "log-decisions", "the slices would overwrite one file" },
+		{ "resume-failed", "use --resume; failed inputs stay failed" },
+		{ "count", "give the inputs (::: or --inputs) so they can be sliced" },
+	};
+	size_t i;
+
+	for (i = 0; i < sizeof(tab) / sizeof(tab[0]); i++)
+		if (!strcmp(tab[i].name, name))
+			return tab[i].why;
+	return NULL;
+}
+
+int tp_cmd_run_slurm(int argc, char **argv)
+{
+	struct tp_fleet_run_opts o;
+	struct tp_fleet_run_result r;
+	char **pass = calloc((size_t)argc + 1, sizeof(*pass));
+	size_t npass = 0;
+	int i, rc, cmd0 = -1, cmd1 = -1, in0 = -1;
+	long long slices = 0;
+
+	if (!pass)
+		return TP_EXIT_SYSTEM;
+	tp_fleet_run_opts_init(&o);
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *eq = strchr(a, '='), *val = NULL, *why;
+		char name[32] = "";
+
+		if (!strcmp(a, "--")) {
+			cmd0 = i + 1;
+			break;
+		}
+		if (!strcmp(a, ":::")) {
+			in0 = i + 1;
+			break;
+		}
+		if (!strncmp(a, "--", 2))
+			snprintf(name, sizeof(name), "%.*s", (int)(eq ? eq - a - 2 : (long)strlen(a) - 2),
+				 a + 2);
+		if (!strcmp(name, "slurm"))
+			continue;
+		if (!strcmp(name, "no-wait") || !strcmp(name, "resume") || !strcmp(name, "bar")) {
+			*(!strcmp(name, "bar") ? &o.bar : !strcmp(name, "resume") ? &o.resume :
+			  &o.no_wait) = 1;
+			continue;
+		}
+		if ((why = refused(name))) {
+			free(pass);
+			tp_usage_error("run --slurm: --%s does not apply: %s", name, why);
+			return TP_EXIT_USAGE;
+		}
+		if (strcmp(name, "shared") && strcmp(name, "slices") && strcmp(name, "partition") &&
+		    strcmp(name, "constraint") && strcmp(name, "nodes") && strcmp(name, "confs") &&
+		    strcmp(name, "poll-max") && strcmp(name, "inputs")) {
+			pass[npass++] = argv[i];
+			continue;
+		}
+		if (eq)
+			val = eq + 1;
+		else if (i + 1 < argc)
+			val = argv[++i];
+		if (!val) {
+			free(pass);
+			tp_usage_error("run --slurm: option '%s' needs a value", a);
+			return TP_EXIT_USAGE;
+		}
+		if (!strcmp(name, "shared"))
+			o.dir = val;
+		else if (!strcmp(name, "partition"))
+			o.partition = val;
+		else if (!strcmp(name, "constraint"))
+			o.constraint = val;
+		else if (!strcmp(name, "nodes"))
+			o.nodes = val;
+		else if (!strcmp(name, "confs"))
+			o.confs = val;
+		else if (!strcmp(name, "inputs"))
+			o.inputs_file = val;
+		else if (!strcmp(name, "slices")) {
+			if (tp_parse_long(val, &slices) || slices < 1 || slices > 1000000) {
+				free(pass);
+				tp_usage_error("run --slurm: --slices '%s' is not a count from 1", val);
+				return TP_EXIT_USAGE;
+			}
+			o.slices = (size_t)slices;
+		} else if (tp_parse_duration(val, &o.poll_max_s) || !(o.poll_max_s > 0)) {
+			free(pass);
+			tp_usage_error("run --slurm: --poll-max '%s' is not a duration like 30s", val);
+			return TP_EXIT_USAGE;
+		}
+	}
+	if (cmd0 >= 0) {
+		for (i = cmd0; i < argc && strcmp(argv[i], ":::"); i++)
+			;
+		cmd1 = i;
+		if (i < argc)
+			in0 = i + 1;
+		o.command = argv + cmd0;
+		o.ncommand = (size_t)(cmd1 - cmd0);
+	}
+	if (in0 >= 0) {
+		o.args = argv + in0;
+		o.nargs = (size_t)(argc - in0);
+		if (!o.nargs) {
+			free(pass);
+			tp_usage_error("run --slurm: no inputs after ':::'");
+			return TP_EXIT_USAGE;
+		}
+	} else if (!o.inputs_file && !o.resume) {
+		o.inputs_file = "-";
+	}
+	if (!o.dir) {
+		free(pass);
+		tp_usage_error("run --slurm: missing --shared DIR (a directory every node sees)");
+		return TP_EXIT_USAGE;
+	}
+	o.run_args = pass;
+	o.nrun_args = npass;
+	signal(SIGINT, on_sigint);
+	rc = tp_fleet_run(&o, &r);
+	signal(SIGINT, SIG_DFL);
+	free(pass);
+	if (fflush(stdout)) {
+		tp_error("cannot write to standard output");
+		return TP_EXIT_SYSTEM;
+	}
+	if (rc)
+		return tp_error_exit_code();
+	if (r.interrupted)
+		return TP_EXIT_INTERRUPTED;
+	if (!*r.jobid && o.no_wait)
+		return TP_EXIT_OK;
+	return r.failed || r.incomplete || r.missing || r.twice ? TP_EXIT_NEGATIVE : TP_EXIT_OK;
+}
+
+/* fleet conf-for CONFDIR NODE: the conf a run --slurm slice uses (hidden). */
+static int run_conf_for(int argc, char **argv)
+{
+	char path[4096];
+
+	if (argc < 2) {
+		tp_usage_error("fleet conf-for: usage: tunepool fleet conf-for CONFDIR [NODE]");
+		return TP_EXIT_USAGE;
+	}
+	tp_fleet_conf_for(argv[1], argc > 2 ? argv[2] : NULL, path, sizeof(path));
+	if (*path)
+		printf("%s\n", path);
+	return fflush(stdout) ? TP_EXIT_SYSTEM : TP_EXIT_OK;
+}
+
 static int run_fleet(int argc, char **argv)
 {
 	if (argc < 2) {
@@ -223,6 +392,8 @@ static int run_fleet(int argc, char **argv)
 		return run_tune(argc - 1, argv + 1);
 	if (!strcmp(argv[1], "merge"))
 		return run_merge(argc - 1, argv + 1);
+	if (!strcmp(argv[1], "conf-for"))
+		return run_conf_for(argc - 1, argv + 1);
 	tp_usage_error("fleet: unknown subcommand '%s': use tune or merge", argv[1]);
 	return TP_EXIT_USAGE;
 }

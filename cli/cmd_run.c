@@ -1,5 +1,6 @@
 /* `tunepool run`: run jobs with a tuned pool whose width a monitor and a controller keep adjusting. */
 #include "cli/cmd.h"
+#include "cli/cmd_fleet.h"
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/opt.h"
@@ -506,6 +507,10 @@ static int run_run(int argc, char **argv)
 	int rc = TP_EXIT_SYSTEM, i, pool_ret;
 	const char *ctl_name;
 	struct timeval tv;
+
+	/* --slurm: the same job spread over a Slurm array (cli/cmd_fleet.c, fleet/). */
+	if (tp_cmd_run_wants_slurm(argc, argv))
+		return tp_cmd_run_slurm(argc, argv);
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&rep, 0, sizeof(rep));

@@ -226,6 +226,29 @@ char **tp_fleet_usable_nodes(const char *partition, const char *feature, size_t 
 	return names;
 }
 
+char *tp_fleet_exclude_for(const char *partition, char *const *want, size_t nwant)
+{
+	size_t nall, i, j;
+	char **all = tp_fleet_usable_nodes(partition, NULL, &nall);
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+
+	if (!all)
+		return NULL;
+	tp_strbuf_adds(&sb, "");
+	for (i = 0; i < nall; i++) {
+		for (j = 0; j < nwant; j++)
+			if (!strcmp(all[i], want[j]))
+				break;
+		if (j < nwant)
+			continue;
+		if (sb.len)
+			tp_strbuf_addch(&sb, ',');
+		tp_strbuf_adds(&sb, all[i]);
+	}
+	tp_fleet_names_free(all);
+	return tp_strbuf_detach(&sb);
+}
+
 int tp_fleet_sbatch(char *const *args, size_t nargs, const char *script, char *jobid,
 		    size_t size)
 {

@@ -21,6 +21,9 @@ char **tp_fleet_hostnames(const char *expr, size_t *n);
  * that are not down, drained or failing, and have feature (NULL: any). */
 char **tp_fleet_usable_nodes(const char *partition, const char *feature, size_t *n);
 void tp_fleet_names_free(char **names);
+/* "a,b": the usable nodes of partition not in want ("" when none), for
+ * sbatch --exclude so that an array runs only on want; NULL on error. */
+char *tp_fleet_exclude_for(const char *partition, char *const *want, size_t nwant);
 
 /* Submits script with `sbatch --parsable` and args before it; the job id goes
  * into jobid.  Returns 0, or -1 with sbatch's own message in the error. */

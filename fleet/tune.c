@@ -108,41 +108,6 @@ static void last_line(const char *path, char *buf, size_t size)
 	tp_strbuf_release(&sb);
 }
 
-static char *join(char **names, size_t n)
-{
-	struct tp_strbuf sb = TP_STRBUF_INIT;
-	size_t i;
-
-	for (i = 0; i < n; i++) {
-		if (i)
-			tp_strbuf_addch(&sb, ',');
-		tp_strbuf_adds(&sb, names[i]);
-	}
-	return tp_strbuf_detach(&sb);
-}
-
-/* Nodes of the partition that are not in want (for --exclude). */
-static char *complement(const char *partition, char **want, size_t nwant)
-{
-	size_t nall, i, j, k = 0;
-	char **all = tp_fleet_usable_nodes(partition, NULL, &nall), **rest, *s;
-
-	if (!all)
-		return NULL;
-	rest = tp_xcalloc(nall + 1, sizeof(*rest));
-	for (i = 0; i < nall; i++) {
-		for (j = 0; j < nwant; j++)
-			if (!strcmp(all[i], want[j]))
-				break;
-		if (j == nwant)
-			rest[k++] = all[i];
-	}
-	s = join(rest, k);
-	free(rest);
-	tp_fleet_names_free(all);
-	return s;
-}
-
 int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_result *r)
 {
 	char *dir = NULL, *script = NULL, *logs = NULL, *exclude = NULL, **names = NULL;
@@ -170,7 +135,7 @@ int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_resul
 		names = tp_fleet_hostnames(o->nodes, &nnodes);
 		if (!names)
 			goto out;
-		exclude = complement(o->partition, names, nnodes);
+		exclude = tp_fleet_exclude_for(o->partition, names, nnodes);
 		if (!exclude)
 			goto out;
 	} else {
