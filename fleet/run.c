@@ -14,6 +14,7 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <jansson.h>
+#include <signal.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -372,6 +373,57 @@ static size_t count_lines(const char *path)
 	return n;
 }
 
+/* A task of an attempt that did not finish, failed by the signal that ended
+ * the attempt (Slurm signals every process of the job, the commands too):
+ * not a result of the input, so it runs again on --resume. */
+static int is_casualty(json_t *rec, const struct attempt *att, size_t natt, int slice_done)
+{
+	json_t *st = json_object_get(rec, "status");
+	json_int_t sig = json_integer_value(json_object_get(rec, "signal"));
+	double start = json_number_value(json_object_get(rec, "start"));
+
+	if (slice_done || !natt || !json_is_string(st) || !strcmp(json_string_value(st), "ok"))
+		return 0;
+	return (sig == SIGTERM || sig == SIGKILL || sig == SIGINT || sig == SIGCONT) &&
+	       start + 1e-3 >= att[natt - 1].t0;
+}
+
+/* Drops the casualties from slice k's journal before it is resubmitted. */
+static int prune_casualties(const char *dir, size_t k)
+{
+	char *jpath = path_of(dir, "journal", k, ".jsonl");
+	struct tp_strbuf sb = TP_STRBUF_INIT, keep = TP_STRBUF_INIT;
+	struct attempt *att;
+	size_t natt = read_attempts(dir, k, &att), dropped = 0;
+	char *p, *save = NULL;
+	int rc = 0;
+
+	if (!tp_read_file(jpath, &sb) && sb.len) {
+		for (p = strtok_r(sb.buf, "\n", &save); p; p = strtok_r(NULL, "\n", &save)) {
+			json_t *rec = json_loads(p, 0, NULL);
+
+			if (!rec) {
+				dropped++;	/* torn */
+				continue;
+			}
+			if (is_casualty(rec, att, natt, 0))
+				dropped++;
+			else {
+				tp_strbuf_adds(&keep, p);
+				tp_strbuf_addch(&keep, '\n');
+			}
+			json_decref(rec);
+		}
+		if (dropped)
+			rc = tp_write_file_atomic(jpath, keep.buf ? keep.buf : "", keep.len);
+	}
+	tp_strbuf_release(&sb);
+	tp_strbuf_release(&keep);
+	free(att);
+	free(jpath);
+	return rc;
+}
+
 /* Reads every slice's journal: the merged journal (records with their slice
  * and node), counts per node and for the job, and the summary on stderr. */
 static int collect(const char *dir, size_t slices, const struct tp_fleet_task *tasks,
@@ -392,6 +444,7 @@ static int collect(const char *dir, size_t slices, const struct tp_fleet_task *t
 		size_t natt = read_attempts(dir, k, &att), lines = count_lines(spath), recs = 0;
 		unsigned char *seen = tp_xcalloc(lines + 2, 1);
 		char *p, *save = NULL;
+		int slice_done = exists(dpath);
 
 		r->inputs += lines;
 		if (!tp_read_file(jpath, &sb) && sb.len) {
@@ -405,6 +458,10 @@ static int collect(const char *dir, size_t slices, const struct tp_fleet_task *t
 
 				if (!rec)
 					continue;	/* a torn last line of a killed task */
+				if (is_casualty(rec, att, natt, slice_done)) {
+					json_decref(rec);
+					continue;	/* runs again on --resume */
+				}
 				seq = json_integer_value(json_object_get(rec, "seq"));
 				start = json_number_value(json_object_get(rec, "start"));
 				v = json_object_get(rec, "status");
@@ -448,7 +505,7 @@ static int collect(const char *dir, size_t slices, const struct tp_fleet_task *t
 		}
 		if (recs < lines)
 			r->missing += lines - recs;
-		if (!exists(dpath)) {
+		if (!slice_done) {
 			const struct tp_fleet_task *t = tasks ? &tasks[k] : NULL;
 
 			r->incomplete++;
@@ -522,7 +579,7 @@ int tp_fleet_conf_for(const char *confdir, const char *node, char *path, size_t 
 	return 0;
 }
 
-static char *array_spec(const char *dir, size_t slices, size_t *n)
+static char *array_spec(const char *dir, size_t slices, size_t *n, int *err)
 {
 	struct tp_strbuf sb = TP_STRBUF_INIT;
 	size_t k;
@@ -533,6 +590,7 @@ static char *array_spec(const char *dir, size_t slices, size_t *n)
 		char *d = path_of(dir, "state", k, ".done");
 
 		if (!exists(d)) {
+			*err |= prune_casualties(dir, k) != 0;
 			tp_strbuf_addf(&sb, "%s%zu", *n ? "," : "", k);
 			(*n)++;
 		}
@@ -648,7 +706,10 @@ int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *
 	write_script(&sb, o, dir);
 	if (tp_write_file_atomic(script, sb.buf, sb.len))
 		goto out;
-	array = array_spec(dir, slices, &nsubmit);
+	w = 0;
+	array = array_spec(dir, slices, &nsubmit, &w);
+	if (w)
+		goto out;
 	if (nsubmit) {
 		opt_out = tp_xasprintf("--output=%s/logs/%%A_%%a.out", dir);
 		opt_err = tp_xasprintf("--error=%s/logs/%%A_%%a.err", dir);
