@@ -175,6 +175,44 @@ static void test_merge(void **state)
 	tp_strbuf_release(&sb);
 }
 
+/* Enough files that the loader runs on threads (run under TSan too). */
+static void test_merge_many(void **state)
+{
+	char dir[] = "/tmp/tp-test-fleet-many.XXXXXX", out[600], *paths[48];
+	struct tp_fleet_merge_opts o;
+	struct tp_fleet_merge_summary sum;
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	size_t i;
+
+	(void)state;
+	assert_non_null(mkdtemp(dir));
+	for (i = 0; i < 48; i++) {
+		char name[16];
+
+		snprintf(name, sizeof(name), "n%02zu", i);
+		write_node(dir, name, i % 2 ? "odd" : "even", i == 7 ? 0.5 : 1.0, 4, "sleep:ms=1");
+		paths[i] = malloc(600);
+		snprintf(paths[i], 600, "%s/%s.json", dir, name);
+	}
+	snprintf(out, sizeof(out), "%s/classes", dir);
+	tp_fleet_merge_opts_init(&o);
+	assert_int_equal(tp_fleet_merge(paths, 48, out, &o, &sb, &sum), 0);
+	assert_int_equal(sum.nodes, 48);
+	assert_int_equal(sum.classes, 2);
+	assert_int_equal(sum.slow, 1);
+	assert_non_null(strstr(sb.buf, "slow node n07"));
+	/* A bad file among many is still named. */
+	assert_int_equal(tp_write_file_atomic(paths[30], "{", 1), 0);
+	tp_log_set_quiet(2);
+	assert_int_equal(tp_fleet_merge(paths, 48, out, &o, &sb, &sum), -1);
+	tp_log_set_quiet(0);
+	for (i = 0; i < 48; i++)
+		free(paths[i]);
+	snprintf(out, sizeof(out), "rm -rf '%s'", dir);
+	assert_int_equal(system(out), 0);
+	tp_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -182,6 +220,7 @@ int main(void)
 		cmocka_unit_test(test_conf_memory_base),
 		cmocka_unit_test(test_exec),
 		cmocka_unit_test(test_merge),
+		cmocka_unit_test(test_merge_many),
 	};
 
 	return cmocka_run_group_tests(tests, NULL, NULL);
