@@ -838,6 +838,7 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --bar                progress line on stderr even when it is not a terminal\n"
 		"  --results FILE       results.json with the timeline, for 'tunepool report'\n"
 		"  -q, --quiet          no warnings or progress\n"
+		"  --slurm --shared DIR one job across a Slurm cluster: see 'tunepool help fleet'\n"
 		"inputs: '::: A B C', --inputs FILE (one per line, streamed), --count N, or stdin.\n"
 		"Each task's output is printed whole, never interleaved.  Ctrl-C or SIGTERM stops\n"
 		"dispatch, ends running tasks, flushes the journal and exits 130.\n"

@@ -77,6 +77,11 @@ expect_exit 2 "$TP" fleet merge -o bad
 expect_exit 2 "$TP" fleet merge r/none.json -o bad
 contains "$err" "r/none.json"
 expect_exit 2 "$TP" fleet merge r/a1.json -o bad --threshold 200%
+expect_exit 0 "$TP" help fleet
+contains "$out" "fleet merge groups results by hardware class"
+contains "$out" "run --slurm --shared DIR"
+expect_exit 0 "$TP" --help
+contains "$out" "fleet "
 expect_exit 2 "$TP" fleet frobnicate
 contains "$err" "unknown subcommand 'frobnicate'"
 exit 0

@@ -46,10 +46,13 @@ for l in open(sys.argv[1]):
 assert sorted(seen, key=int) == [str(i) for i in range(1, 31)] and set(seen.values()) == {1}, seen
 PY
 # Resumed, not redone: what had finished before the kill ran exactly once;
-# only the two in flight at the kill may have started twice.
+# only those in flight at the kill may have started twice: the two running,
+# and the one or two the pool may start when Slurm's SIGTERM reaches the
+# commands before it reaches tunepool run.
 for x in $before; do
 	[ "$(grep -c -x "$x" exec.log)" = 1 ] || fail "input $x finished before the kill and ran again"
 done
-[ "$(wc -l < exec.log)" -le 32 ] || fail "$(wc -l < exec.log) executions for 30 inputs"
+[ "$(wc -l < exec.log)" -le 34 ] || fail "$(wc -l < exec.log) executions for 30 inputs"
+echo "executions: $(wc -l < exec.log) for 30 inputs, $(echo $before | wc -w) finished before the kill"
 scontrol update nodename="$node" state=resume
 exit 0
