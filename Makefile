@@ -73,14 +73,14 @@ ifneq ($(WITH_PAPI),no)
   endif
 endif
 
-LIB_SRC := $(sort $(wildcard core/*.c probes/*.c workloads/*.c runner/*.c tuner/*.c reports/*.c))
-LIB_SRC += $(sort $(wildcard history/*.c))
+LIB_SRC := $(sort $(wildcard core/*.c probes/*.c workloads/*.c runner/*.c tuner/*.c reports/*.c \
+	fleet/*.c history/*.c))
 CLI_SRC := $(sort $(wildcard cli/*.c))
 TEST_SRC := $(sort $(wildcard tests/unit/test_*.c))
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
-# The runner and monitor tests also run under SANITIZE=thread.
+# The runner and monitor tests (and fleet's threaded merge) also run under SANITIZE=thread.
 TSAN_TESTS := $(filter $(B)/tests/test_runner% $(B)/tests/test_monitor% $(B)/tests/test_controller% \
-	$(B)/tests/test_journal% $(B)/tests/test_sampler%,$(TEST_SRC:tests/unit/%.c=$(B)/tests/%))
+	$(B)/tests/test_journal% $(B)/tests/test_sampler% $(B)/tests/test_fleet%,$(TEST_SRC:tests/unit/%.c=$(B)/tests/%))
 PLUGIN_SRC := $(sort $(wildcard workloads/examples/*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)

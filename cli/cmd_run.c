@@ -1,5 +1,6 @@
 /* `tunepool run`: run jobs with a tuned pool whose width a monitor and a controller keep adjusting. */
 #include "cli/cmd.h"
+#include "cli/cmd_fleet.h"
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
@@ -535,6 +536,10 @@ static int run_run(int argc, char **argv)
 	const char *ctl_name;
 	struct timeval tv;
 
+	/* --slurm: the same job spread over a Slurm array (cli/cmd_fleet.c, fleet/). */
+	if (tp_cmd_run_wants_slurm(argc, argv))
+		return tp_cmd_run_slurm(argc, argv);
+
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&rep, 0, sizeof(rep));
 	memset(&prog, 0, sizeof(prog));
@@ -871,6 +876,7 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --bar                progress line on stderr even when it is not a terminal\n"
 		"  --results FILE       results.json with the timeline, for 'tunepool report'\n"
 		"  -q, --quiet          no warnings or progress\n"
+		"  --slurm --shared DIR one job across a Slurm cluster: see 'tunepool help fleet'\n"
 		"inputs: '::: A B C', --inputs FILE (one per line, streamed), --count N, or stdin.\n"
 		"Each task's output is printed whole, never interleaved.  Ctrl-C or SIGTERM stops\n"
 		"dispatch, ends running tasks, flushes the journal and exits 130.\n"

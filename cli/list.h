@@ -13,6 +13,7 @@
 	X(export) \
 	X(history) \
 	X(model) \
+	X(fleet) \
 	X(worker)
 
 #endif

@@ -67,6 +67,7 @@ static const struct key keys[] = {
 	{ "bounds", "min_workers", K_INT, F(min_workers), 0, 1, 1e6, NULL },
 	{ "bounds", "max_workers", K_INT, F(max_workers), 0, 1, 1e6, NULL },
 	{ "bounds", "memory_per_worker", K_SIZE_KB, F(memory_per_worker_kb), 0, 0, 1e15, NULL },
+	{ "bounds", "memory_base", K_SIZE_KB, F(memory_base_kb), 0, 0, 1e15, NULL },
 	{ "monitor", "interval_ms", K_INT, F(interval_ms), 0, 10, 3.6e6, NULL },
 	{ "monitor", "controller", K_TEXT, F(controller), S(controller), 0, 0, NULL },
 	{ "model", "kind", K_TEXT, F(model_kind), S(model_kind), 0, 0, model_kinds },
@@ -315,6 +316,8 @@ void tp_conf_format(const struct tp_tuned_conf *c, struct tp_strbuf *sb)
 	tp_strbuf_addf(sb, "\n[bounds]\nmin_workers = %d\nmax_workers = %d\n"
 		       "memory_per_worker = %lldK\n", c->min_workers, c->max_workers,
 		       c->memory_per_worker_kb);
+	if (c->memory_base_kb > 0)
+		tp_strbuf_addf(sb, "memory_base = %lldK\n", c->memory_base_kb);
 	tp_strbuf_addf(sb, "\n[monitor]\ninterval_ms = %d\ncontroller = %s\n", c->interval_ms,
 		       c->controller);
 	tp_strbuf_addf(sb, "\n[model]\nobjective = %s\nkind = %s\n", c->objective,

@@ -25,6 +25,8 @@ struct tp_tuned_conf {
 	/* [bounds] for the adaptive run */
 	int min_workers, max_workers;		/* 1 <= min <= workers <= max */
 	long long memory_per_worker_kb;		/* 0 = unknown */
+	long long memory_base_kb;		/* the runner's own peak before any
+						 * trial; 0 = unknown (not written) */
 
 	/* [monitor] */
 	int interval_ms;			/* sampling period, >= 10 */

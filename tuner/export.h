@@ -24,5 +24,8 @@ const struct tp_export_desc *tp_export_find(const char *name);
 const char *tp_export_names(void);
 /* CPUs a runner should reserve for c: min(workers, ceil(cpus_usable)). */
 int tp_export_cpus(const struct tp_tuned_conf *c);
+/* Slurm --mem in MB for c: (memory_base + workers x memory_per_worker) x 1.25,
+ * rounded up; 0 when the conf has no measured memory_base. */
+long long tp_export_slurm_mem_mb(const struct tp_tuned_conf *c);
 
 #endif

@@ -24,6 +24,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/stat.h>
 
 /* Inputs per trial assumed for count-driven built-in workloads (bounds batch). */
@@ -231,10 +232,16 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	struct tp_search_run run;
 	struct tp_config warm;
 	int rc = -1, have_warm = 0;
+	struct rusage ru;
+	long long base_kb = 0;
 
 	*interrupted = 0;
 	if (!d)
 		return -1;
+	/* The runner's own memory (probe, topology, inputs) before any trial:
+	 * the base a batch allocation needs under the workers' memory. */
+	if (!getrusage(RUSAGE_SELF, &ru))
+		base_kb = ru.ru_maxrss;
 	if (o->sample > 0 && (size_t)o->sample < ninputs) {
 		sample = tp_sample_inputs(inputs, ninputs, (size_t)o->sample, o->seed);
 		nsample = (size_t)o->sample;
@@ -306,6 +313,7 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	*interrupted = pe.interrupted;
 	if (!rc) {
 		fill_conf(conf, wl, m, &space, &proto, res);
+		conf->memory_base_kb = base_kb;
 		if (cache)
 			tp_cache_store(cache, res);
 	}
