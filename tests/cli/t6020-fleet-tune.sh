@@ -26,7 +26,8 @@ job=$(echo "$out" | sed -n 's/^fleet: submitted job \([0-9]*\):.*/\1/p')
 rm -f fleet/n1.conf && mkdir fleet/n1.conf
 expect_exit 1 "$TP" fleet tune $tune -o fleet --nodes 'n[1-2]' --poll-max 1s
 contains "$out" "fleet: node n1 (task "
-contains "$out" "failed: FAILED, exit 3"
+contains "$out" "failed: FAILED, exit 2"
+contains "$out" "it is a directory"
 contains "$out" "fleet: 1 of 2 nodes tuned, 1 class"
 [ "$(cut -f1 fleet/classes/index.tsv | grep -v '^#')" = n2 ] || fail "index: $(cat fleet/classes/index.tsv)"
 rmdir fleet/n1.conf
