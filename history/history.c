@@ -71,65 +71,6 @@ static void num(char *buf, size_t size, double x)
 		*buf = '\0';
 }
 
-static int insert_trials(struct tp_db *db, const char *run_id, const struct tp_results *r)
-{
-	enum { COLS = 10, CHUNK = 50 };
-	size_t i = 0;
-
-	while (i < r->ntrials) {
-		struct tp_query q;
-		size_t k, end = i + CHUNK < r->ntrials ? i + CHUNK : r->ntrials;
-		int rc, c;
-
-		tp_query_init(&q, "INSERT INTO tp_trials (run_id, workers, batch, strategy, start, "
-				  "nrepeats, median, ci_low, ci_high, throughputs) VALUES ");
-		for (k = i; k < end; k++) {
-			const struct tp_trial *t = &r->trials[k];
-			struct tp_strbuf tp = TP_STRBUF_INIT;
-			char v[6][40];
-			const char *vals[COLS];
-			size_t j;
-
-			for (j = 0; j < t->nrepeats; j++)
-				tp_strbuf_addf(&tp, "%s%.17g", j ? " " : "", t->repeats[j].throughput);
-			snprintf(v[0], sizeof(v[0]), "%d", t->config.workers);
-			snprintf(v[1], sizeof(v[1]), "%d", t->config.batch);
-			snprintf(v[2], sizeof(v[2]), "%zu", t->nrepeats);
-			num(v[3], sizeof(v[3]), t->stats.median);
-			num(v[4], sizeof(v[4]), t->stats.ci_low);
-			num(v[5], sizeof(v[5]), t->stats.ci_high);
-			vals[0] = run_id;
-			vals[1] = v[0];
-			vals[2] = v[1];
-			vals[3] = t->config.strategy;
-			vals[4] = t->config.start;
-			vals[5] = v[2];
-			vals[6] = v[3];
-			vals[7] = v[4];
-			vals[8] = v[5];
-			vals[9] = tp.buf;
-			tp_strbuf_adds(&q.sql, k > i ? ", (" : "(");
-			for (c = 0; c < COLS; c++) {
-				if (c)
-					tp_strbuf_adds(&q.sql, ", ");
-				if (c >= 6 && c <= 8 && !*vals[c])
-					tp_strbuf_adds(&q.sql, "NULL");
-				else
-					tp_query_param(&q, vals[c]);
-			}
-			tp_strbuf_adds(&q.sql, ")");
-			tp_strbuf_release(&tp);
-			(void)rc;
-		}
-		rc = tp_query_exec(db, &q, NULL);
-		tp_query_release(&q);
-		if (rc < 0)
-			return -1;
-		i = end;
-	}
-	return 0;
-}
-
 static int check_tag(const char *tag)
 {
 	const char *eq = strchr(tag, '=');
@@ -140,72 +81,199 @@ static int check_tag(const char *tag)
 }
 
 /* Stores one loaded file; *dup gets the id of a run with the same content. */
-static int store_one(struct tp_db *db, const char *path, const struct tp_history_item *it,
-		     const struct tp_history_add_opts *o, const char *commit, const char *branch,
-		     const char *added, long long *dup)
+/* Files are stored BATCH at a time: one multi-row INSERT of runs and one of
+ * their trials (and tags) per batch keep the round trips to a server few. */
+enum { BATCH = 200, TRIAL_ROWS = 400 };
+
+static void add_trial_rows(struct tp_query *q, const char *run_id, const struct tp_results *r,
+			   size_t *rows)
 {
-	struct tp_db_rows rows;
-	const char *hash = it->hash, *params[13];
-	char run_id[32], *workload_opts;
-	long long id;
-	size_t i;
-	int rc;
+	size_t k, j;
 
-	*dup = 0;
-	workload_opts = it->r.workload_options ? it->r.workload_options : "";
-	params[0] = it->hash;
-	params[1] = it->kind;
-	params[2] = path;
-	params[3] = it->machine_class;
-	params[4] = it->r.workload_name;
-	params[5] = workload_opts;
-	params[6] = it->r.input_signature ? it->r.input_signature : "";
-	params[7] = it->r.tool_version ? it->r.tool_version : "";
-	params[8] = o->date ? o->date : it->date;
-	params[9] = added;
-	params[10] = commit;
-	params[11] = branch;
-	params[12] = it->document;
-	rc = tp_db_exec(db, "INSERT INTO tp_runs (content_hash, kind, source, machine_class, "
-			    "workload, workload_options, input_signature, tool_version, run_date, "
-			    "added_date, commit_id, branch, document) VALUES ($1, $2, $3, $4, $5, "
-			    "$6, $7, $8, $9, $10, $11, $12, $13) ON CONFLICT (content_hash) DO NOTHING "
-			    "RETURNING id", 13, params, &rows);
-	if (rc < 0)
-		return -1;
-	if (!rows.nrows) {
-		/* The same content is stored already (by us or by another writer). */
-		tp_db_rows_release(&rows);
-		if (tp_db_query_int(db, "SELECT coalesce(max(id), 0) FROM tp_runs WHERE "
-				    "content_hash = $1", 1, &hash, &id) < 0)
-			return -1;
-		*dup = id ? id : -1;
+	for (k = 0; k < r->ntrials; k++) {
+		const struct tp_trial *t = &r->trials[k];
+		struct tp_strbuf tp = TP_STRBUF_INIT;
+		char v[6][40];
+		const char *vals[10];
+		int c;
+
+		for (j = 0; j < t->nrepeats; j++)
+			tp_strbuf_addf(&tp, "%s%.17g", j ? " " : "", t->repeats[j].throughput);
+		snprintf(v[0], sizeof(v[0]), "%d", t->config.workers);
+		snprintf(v[1], sizeof(v[1]), "%d", t->config.batch);
+		snprintf(v[2], sizeof(v[2]), "%zu", t->nrepeats);
+		num(v[3], sizeof(v[3]), t->stats.median);
+		num(v[4], sizeof(v[4]), t->stats.ci_low);
+		num(v[5], sizeof(v[5]), t->stats.ci_high);
+		vals[0] = run_id;
+		vals[1] = v[0];
+		vals[2] = v[1];
+		vals[3] = t->config.strategy;
+		vals[4] = t->config.start;
+		vals[5] = v[2];
+		vals[6] = *v[3] ? v[3] : NULL;
+		vals[7] = *v[4] ? v[4] : NULL;
+		vals[8] = *v[5] ? v[5] : NULL;
+		vals[9] = tp.buf;
+		tp_strbuf_adds(&q->sql, (*rows)++ ? ", (" : "(");
+		for (c = 0; c < 10; c++) {
+			if (c)
+				tp_strbuf_adds(&q->sql, ", ");
+			if (vals[c])
+				tp_query_param(q, vals[c]);
+			else
+				tp_strbuf_adds(&q->sql, "NULL");
+		}
+		tp_strbuf_adds(&q->sql, ")");
+		tp_strbuf_release(&tp);
+	}
+}
+
+#define TRIALS_INSERT "INSERT INTO tp_trials (run_id, workers, batch, strategy, start, " \
+		      "nrepeats, median, ci_low, ci_high, throughputs) VALUES "
+
+/* Inserts the trials of the stored items of a batch (ids[i] "" = not stored). */
+static int insert_trials(struct tp_db *db, const struct tp_history_item *items, char (*ids)[24],
+			 size_t n)
+{
+	struct tp_query q;
+	size_t i, rows = 0;
+	int ret = 0;
+
+	tp_query_init(&q, TRIALS_INSERT);
+	for (i = 0; i < n && !ret; i++) {
+		if (!*ids[i])
+			continue;
+		add_trial_rows(&q, ids[i], &items[i].r, &rows);
+		if (rows >= TRIAL_ROWS || i + 1 == n) {
+			ret = tp_query_exec(db, &q, NULL);
+			tp_query_release(&q);
+			tp_query_init(&q, TRIALS_INSERT);
+			rows = 0;
+		}
+	}
+	if (!ret && rows)
+		ret = tp_query_exec(db, &q, NULL);
+	tp_query_release(&q);
+	return ret;
+}
+
+static int insert_tags(struct tp_db *db, char (*ids)[24], size_t n,
+		       const struct tp_history_add_opts *o)
+{
+	struct tp_query q;
+	size_t i, t, rows = 0;
+	int ret = 0;
+
+	if (!o->ntags)
 		return 0;
-	}
-	snprintf(run_id, sizeof(run_id), "%s", tp_db_cell(&rows, 0, 0) ? tp_db_cell(&rows, 0, 0) : "");
-	tp_db_rows_release(&rows);
-	if (!*run_id)
-		return tp_error("cannot add '%s' to '%s': no run id came back", path, db->name);
-	if (insert_trials(db, run_id, &it->r) < 0)
-		return -1;
-	for (i = 0; i < o->ntags; i++) {
-		const char *eq = strchr(o->tags[i], '=');
-		char *key = tp_xstrndup(o->tags[i], (size_t)(eq - o->tags[i]));
-		const char *tp[3] = { run_id, key, eq + 1 };
+	tp_query_init(&q, "INSERT INTO tp_tags (run_id, key, value) VALUES ");
+	for (i = 0; i < n; i++) {
+		if (!*ids[i])
+			continue;
+		for (t = 0; t < o->ntags; t++) {
+			const char *eq = strchr(o->tags[t], '=');
+			char *key = tp_xstrndup(o->tags[t], (size_t)(eq - o->tags[t]));
 
-		rc = tp_db_exec(db, "INSERT INTO tp_tags (run_id, key, value) VALUES ($1, $2, $3)",
-				3, tp, NULL);
-		free(key);
-		if (rc < 0)
-			return -1;
+			tp_strbuf_adds(&q.sql, rows++ ? ", (" : "(");
+			tp_query_param(&q, ids[i]);
+			tp_strbuf_adds(&q.sql, ", ");
+			tp_query_param(&q, key);
+			tp_strbuf_adds(&q.sql, ", ");
+			tp_query_param(&q, eq + 1);
+			tp_strbuf_adds(&q.sql, ")");
+			free(key);
+		}
 	}
-	return 0;
+	if (rows)
+		ret = tp_query_exec(db, &q, NULL);
+	tp_query_release(&q);
+	return ret;
+}
+
+/* Stores items[0..n) (files of the same names); dup[i] gets the id of the run
+ * already holding the same content, 0 when item i was stored. */
+static int store_batch(struct tp_db *db, char *const *files, const struct tp_history_item *items,
+		       size_t n, const struct tp_history_add_opts *o, const char *commit,
+		       const char *branch, const char *added, long long *dup)
+{
+	char (*ids)[24] = tp_xcalloc(n, sizeof(*ids));
+	struct tp_db_rows rows;
+	struct tp_query q;
+	size_t i, j;
+	int ret;
+
+	tp_query_init(&q, "INSERT INTO tp_runs (content_hash, kind, source, machine_class, workload, "
+			  "workload_options, input_signature, tool_version, run_date, added_date, "
+			  "commit_id, branch, document) VALUES ");
+	for (i = 0; i < n; i++) {
+		const struct tp_history_item *it = &items[i];
+		const char *vals[13];
+		int c;
+
+		vals[0] = it->hash;
+		vals[1] = it->kind;
+		vals[2] = files[i];
+		vals[3] = it->machine_class;
+		vals[4] = it->r.workload_name;
+		vals[5] = it->r.workload_options ? it->r.workload_options : "";
+		vals[6] = it->r.input_signature ? it->r.input_signature : "";
+		vals[7] = it->r.tool_version ? it->r.tool_version : "";
+		vals[8] = o->date ? o->date : it->date;
+		vals[9] = added;
+		vals[10] = commit;
+		vals[11] = branch;
+		vals[12] = it->document;
+		tp_strbuf_adds(&q.sql, i ? ", (" : "(");
+		for (c = 0; c < 13; c++) {
+			if (c)
+				tp_strbuf_adds(&q.sql, ", ");
+			tp_query_param(&q, vals[c]);
+		}
+		tp_strbuf_adds(&q.sql, ")");
+	}
+	tp_strbuf_adds(&q.sql, " ON CONFLICT (content_hash) DO NOTHING RETURNING id, content_hash");
+	ret = tp_query_exec(db, &q, &rows);
+	tp_query_release(&q);
+	if (ret < 0)
+		goto out;
+	/* The first file of each returned hash was stored; the rest are duplicates. */
+	for (i = 0; i < n; i++) {
+		dup[i] = -1;
+		for (j = 0; j < rows.nrows; j++)
+			if (!strcmp(tp_db_cell(&rows, j, 1), items[i].hash)) {
+				snprintf(ids[i], sizeof(ids[i]), "%s", tp_db_cell(&rows, j, 0));
+				dup[i] = 0;
+				break;
+			}
+		for (j = 0; j < i && !dup[i]; j++)
+			if (!strcmp(ids[j], ids[i])) {
+				dup[i] = strtoll(ids[i], NULL, 10);
+				*ids[i] = '\0';
+			}
+	}
+	tp_db_rows_release(&rows);
+	for (i = 0; i < n && !ret; i++) {
+		const char *hash = items[i].hash;
+
+		if (dup[i] < 0 && tp_db_query_int(db, "SELECT coalesce(max(id), 0) FROM tp_runs "
+						  "WHERE content_hash = $1", 1, &hash, &dup[i]) < 0)
+			ret = -1;
+	}
+	if (!ret)
+		ret = insert_trials(db, items, ids, n);
+	if (!ret)
+		ret = insert_tags(db, ids, n, o);
+out:
+	free(ids);
+	return ret;
 }
 
 int tp_history_add(struct tp_db *db, char *const *files, size_t nfiles,
 		   const struct tp_history_add_opts *o, size_t *added, size_t *skipped)
 {
 	struct tp_history_item *items;
+	long long *dups = NULL;
 	char commit[128], branch[256], now[32];
 	const char *stall = getenv("TP_TEST_HISTORY_STALL");
 	size_t i, j;
@@ -243,24 +311,25 @@ int tp_history_add(struct tp_db *db, char *const *files, size_t nfiles,
 		ret = -1;
 		goto out;
 	}
-	for (i = 0; i < nfiles; i++) {
-		long long dup;
+	dups = tp_xcalloc(nfiles ? nfiles : 1, sizeof(*dups));
+	for (i = 0; i < nfiles && !ret; i += BATCH) {
+		size_t k = nfiles - i < BATCH ? nfiles - i : BATCH;
 
-		if (store_one(db, files[i], &items[i], o, commit, branch, now, &dup) < 0) {
+		if (store_batch(db, files + i, items + i, k, o, commit, branch, now, dups + i) < 0)
 			ret = -1;
-			break;
-		}
-		if (!dup) {
+	}
+	for (i = 0; i < nfiles && !ret; i++) {
+		if (!dups[i]) {
 			(*added)++;
 			continue;
 		}
 		if (!o->skip_existing) {
 			ret = tp_usage_error("cannot add '%s': the same results are already stored as "
 					     "run %lld in '%s'; nothing was added (--skip-existing "
-					     "skips such files)", files[i], dup, db->name);
+					     "skips such files)", files[i], dups[i], db->name);
 			break;
 		}
-		tp_warn("'%s' is already stored as run %lld; skipped", files[i], dup);
+		tp_warn("'%s' is already stored as run %lld; skipped", files[i], dups[i]);
 		(*skipped)++;
 	}
 	/* Test hook: hold the open transaction so a test can kill the server or us. */
@@ -278,6 +347,7 @@ out:
 	for (i = 0; i < nfiles; i++)
 		tp_history_item_release(&items[i]);
 	free(items);
+	free(dups);
 	return ret;
 }
 

@@ -20,15 +20,17 @@ void tp_query_release(struct tp_query *q)
 
 	for (i = 0; i < q->n; i++)
 		free(q->params[i]);
+	free(q->params);
 	tp_strbuf_release(&q->sql);
+	q->params = NULL;
 	q->n = 0;
+	q->alloc = 0;
 }
 
 void tp_query_param(struct tp_query *q, const char *value)
 {
-	if (q->n >= TP_QUERY_MAX_PARAMS)
-		TP_BUG("too many parameters in a history query");
-	q->params[q->n++] = tp_xstrdup(value);
+	tp_grow((void **)&q->params, &q->alloc, (size_t)q->n + 1, sizeof(*q->params));
+	q->params[q->n++] = value ? tp_xstrdup(value) : NULL;
 	tp_strbuf_addf(&q->sql, "$%d", q->n);
 }
 

@@ -6,17 +6,16 @@
 #include "core/strbuf.h"
 #include "history/history.h"
 
-#define TP_QUERY_MAX_PARAMS 64
-
 struct tp_query {
 	struct tp_strbuf sql;
-	char *params[TP_QUERY_MAX_PARAMS];	/* owned copies */
+	char **params;		/* owned copies; NULL entries are SQL NULL */
 	int n;
+	size_t alloc;
 };
 
 void tp_query_init(struct tp_query *q, const char *sql);
 void tp_query_release(struct tp_query *q);
-/* Appends "$k" to the SQL for a copy of value. */
+/* Appends "$k" to the SQL for a copy of value (NULL: SQL NULL). */
 void tp_query_param(struct tp_query *q, const char *value);
 /* Appends " AND ..." for each filter of f on the runs table aliased r.
  * A malformed filter (tag without '=', bad date) is a usage error. */

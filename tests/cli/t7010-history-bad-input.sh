@@ -52,6 +52,16 @@ contains "$err" "cannot read 'cut.json': line 1"
 expect_exit 2 "$TP" history add --db m.db missing.json
 contains "$err" "cannot read 'missing.json': No such file or directory"
 
+# The same content twice in one add: an error, or stored once with --skip-existing.
+cp g/run-00006.json twin.json
+expect_exit 2 "$TP" history add --db m.db g/run-00006.json twin.json
+contains "$err" "cannot add 'twin.json': the same results are already stored as run"
+[ "$(runs m.db)" = 1 ] || fail "a twin add stored runs"
+expect_exit 0 "$TP" history add --db m.db --skip-existing g/run-00006.json twin.json
+contains "$out" "added 1 run to 'm.db' (1 already stored, skipped)"
+sqlite3 m.db "DELETE FROM tp_trials WHERE run_id = (SELECT id FROM tp_runs WHERE source = 'g/run-00006.json');
+	DELETE FROM tp_runs WHERE source = 'g/run-00006.json'"
+
 # Locked by another writer: waits --wait, then fails naming the lock; nothing lost.
 ( echo 'BEGIN EXCLUSIVE; INSERT INTO tp_schema VALUES (2);'; sleep 4; echo 'ROLLBACK;' ) |
 	sqlite3 m.db &
