@@ -47,6 +47,12 @@ struct xslot {
 	struct tp_strbuf out_buf;	/* grouped stdout up to TP_POOL_OUT_MEM */
 	int spill_fd;			/* past it: an unlinked temp file, or -1 */
 	off_t spill_len;		/* bytes in it */
+	/* The task's process exited but a background child may still hold its
+	 * output: it ends when both pipes reach end of file (or on timeout). */
+	int exited, err_eof, out_eof, force_end;
+	int status;
+	struct rusage ru;
+	pid_t pgid;
 };
 
 struct xstate {
@@ -106,10 +112,12 @@ static void slot_unready(struct xslot *s)
 	if (!s->ready)
 		return;
 	close(s->err[0]);
-	close(s->err[1]);
+	if (s->err[1] >= 0)
+		close(s->err[1]);
 	if (s->out[0] >= 0) {
 		close(s->out[0]);
-		close(s->out[1]);
+		if (s->out[1] >= 0)
+			close(s->out[1]);
 	}
 	posix_spawn_file_actions_destroy(&s->fa);
 	s->ready = 0;
@@ -232,7 +240,7 @@ static void out_add(struct xslot *s, const char *buf, size_t n)
 		tp_strbuf_add(&s->out_buf, buf, n);
 }
 
-/* Reads what a pipe holds now (non-blocking). */
+/* Reads what a pipe holds now (non-blocking), noting its end of file. */
 static void drain(struct xslot *s, int fd, int is_err)
 {
 	char buf[16384];
@@ -242,6 +250,8 @@ static void drain(struct xslot *s, int fd, int is_err)
 		n = read(fd, buf, sizeof(buf));
 		if (n < 0 && errno == EINTR)
 			continue;
+		if (n == 0)
+			*(is_err ? &s->err_eof : &s->out_eof) = 1;
 		if (n <= 0)
 			return;
 		if (is_err)
@@ -333,6 +343,18 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 		fd_shortage(x, s, rc);
 		return 1;
 	}
+	if (!rc) {
+		/* The task's pipes are its own: with our write ends closed, end of
+		 * file means every process of the task let go of its output. */
+		close(s->err[1]);
+		s->err[1] = -1;
+		if (s->out[1] >= 0) {
+			close(s->out[1]);
+			s->out[1] = -1;
+		}
+		s->exited = s->err_eof = s->out_eof = s->force_end = 0;
+		s->pgid = s->ch.pid;
+	}
 	if (rc) {
 		char msg[512];
 		struct tp_outcome o = {
@@ -356,6 +378,12 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 	return 0;
 }
 
+/* Whether every process of the task let go of its output. */
+static int outputs_closed(const struct xslot *s)
+{
+	return s->err_eof && (s->out[0] < 0 || s->out_eof);
+}
+
 static void reap(struct xstate *x, struct xslot *s)
 {
 	struct tp_pool *p = x->p;
@@ -367,8 +395,22 @@ static void reap(struct xstate *x, struct xslot *s)
 	drain(s, s->err[0], 1);
 	if (s->out[0] >= 0)
 		drain(s, s->out[0], 0);
-	if (!tp_child_reap(&s->ch, &status, &ru))
+	if (!s->exited) {
+		if (!tp_child_reap(&s->ch, &s->status, &s->ru))
+			return;
+		s->exited = 1;
+	}
+	/* A background child still holds its output: wait for it (as GNU
+	 * parallel does), up to the timeout or a stop. */
+	if (!outputs_closed(s) && !s->force_end)
 		return;
+	/* The task ends, and what is left of its process group with it. */
+	if (s->pgid > 0)
+		kill(-s->pgid, SIGKILL);
+	s->pgid = 0;
+	s->exited = 0;
+	status = s->status;
+	ru = s->ru;
 	now = tp_pool_elapsed(p);
 	tp_linefwd_flush(&s->errfwd, on_err_line, s);
 	s->running = 0;
@@ -377,11 +419,12 @@ static void reap(struct xstate *x, struct xslot *s)
 		p->slots[s->id].rss_kb = ru.ru_maxrss;
 	if (tp_pool_stopping(p) && !s->timed_out) {
 		/* Ended by the stop: not reported as finished. */
-		if (!(WIFEXITED(status) && s->ch.term_sent == 0)) {
+		if (!(WIFEXITED(status) && s->ch.term_sent == 0) || s->force_end) {
 			s->batch.n = 0;
 			if (s->spill_fd >= 0)
 				close(s->spill_fd);
 			s->spill_fd = -1;
+			slot_unready(s);
 			return;
 		}
 	}
@@ -417,6 +460,7 @@ static void reap(struct xstate *x, struct xslot *s)
 		finish_all(s, &o);
 	}
 	s->batch.n = 0;
+	slot_unready(s);	/* fresh pipes for the next task */
 }
 
 /* argv[0] without placeholders and without '/': looked up in PATH once. */
@@ -511,12 +555,15 @@ static int exec_run(struct tp_pool *p)
 
 			if (!s->running)
 				continue;
-			if (s->ch.pidfd >= 0)
+			if (s->exited)
+				;	/* only its output is awaited */
+			else if (s->ch.pidfd >= 0)
 				tp_pollset_add(&x.ps, s->ch.pidfd, POLLIN, i, PK_PID);
 			else
 				chld = 1;
-			tp_pollset_add(&x.ps, s->err[0], POLLIN, i, PK_ERR);
-			if (s->out[0] >= 0)
+			if (!s->err_eof)
+				tp_pollset_add(&x.ps, s->err[0], POLLIN, i, PK_ERR);
+			if (s->out[0] >= 0 && !s->out_eof)
 				tp_pollset_add(&x.ps, s->out[0], POLLIN, i, PK_OUT);
 			if (tmo > 0 && !s->ch.term_sent && s->start + tmo < next)
 				next = s->start + tmo;
@@ -543,9 +590,13 @@ static int exec_run(struct tp_pool *p)
 				break;
 			case PK_ERR:
 				drain(s, s->err[0], 1);
+				if (s->exited && outputs_closed(s))
+					reap(&x, s);
 				break;
 			case PK_OUT:
 				drain(s, s->out[0], 0);
+				if (s->exited && outputs_closed(s))
+					reap(&x, s);
 				break;
 			case PK_PID:
 				reap(&x, s);
@@ -575,6 +626,12 @@ static int exec_run(struct tp_pool *p)
 				s->timed_out = 1;
 				s->timeout_used = tmo;
 				tp_child_term(&s->ch, now, p->o.kill_grace_s);
+			}
+			if (s->exited && (s->timed_out || tp_pool_stopping(p))) {
+				/* Still holding its output at the timeout or the stop. */
+				s->force_end = 1;
+				reap(&x, s);
+				continue;
 			}
 			tp_child_tick(&s->ch, now);
 		}

@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 /* phase word of a thread: (task generation << 2) | phase */
 enum { PH_IDLE = 0, PH_RUNNING = 1, PH_ABANDONED = 2 };
@@ -33,7 +34,35 @@ struct tw {
 	_Atomic uint64_t task_start_ns;
 	_Atomic int refs;		/* the thread and the slot */
 	_Atomic int exited;
+	_Atomic int in_init;		/* in the workload's worker_init */
 };
+
+/* A workload's init that has not returned after this (without --timeout) is
+ * abandoned and the run stops. */
+#define TP_INIT_TIMEOUT_S 60.0
+
+/* exit() called by a workload while the pool runs: the journal already has
+ * every finished task; the exit code says it was not a clean end. */
+static _Atomic int pools_running;
+static pthread_once_t exit_guard_once = PTHREAD_ONCE_INIT;
+
+static void exit_during_run(void)
+{
+	static const char msg[] = "tunepool: error: a workload called exit() while tasks were "
+				  "running; the journal has every task that finished\n";
+
+	if (atomic_load(&pools_running) > 0) {
+		ssize_t rc = write(STDERR_FILENO, msg, sizeof(msg) - 1);
+
+		(void)rc;
+		_exit(TP_EXIT_SYSTEM);
+	}
+}
+
+static void exit_guard_install(void)
+{
+	atexit(exit_during_run);
+}
 
 static void tw_unref(struct tw *t)
 {
@@ -96,10 +125,27 @@ static void *thread_main(void *arg)
 		t->starts = tp_xmalloc(max * sizeof(*t->starts));
 		t->durs = tp_xmalloc(max * sizeof(*t->durs));
 	}
-	if (d->worker_init && d->worker_init(wl, &ws) < 0) {
-		init_failed = 1;
-		snprintf(initerr, sizeof(initerr), "worker %d: workload '%s' failed to initialise",
-			 t->id, d->name);
+	if (d->worker_init) {
+		uint64_t expect;
+		int irc;
+
+		/* Published as running so the pool can give up on an init that
+		 * never returns (timeout or stop). */
+		atomic_store(&t->in_init, 1);
+		atomic_store_explicit(&t->task_start_ns, tp_now_ns(), memory_order_relaxed);
+		atomic_store_explicit(&t->word, (++gen << 2) | PH_RUNNING, memory_order_release);
+		irc = d->worker_init(wl, &ws);
+		expect = (gen << 2) | PH_RUNNING;
+		if (!atomic_compare_exchange_strong(&t->word, &expect, (gen << 2) | PH_IDLE)) {
+			tw_unref(t);	/* abandoned: the pool is gone or going */
+			return NULL;
+		}
+		atomic_store(&t->in_init, 0);
+		if (irc < 0) {
+			init_failed = 1;
+			snprintf(initerr, sizeof(initerr),
+				 "worker %d: workload '%s' failed to initialise", t->id, d->name);
+		}
 	}
 	for (;;) {
 		enum tp_fill f;
@@ -220,6 +266,14 @@ static void abandon(struct tp_pool *p, struct tw *t, uint64_t word, double tmo)
 	atomic_store_explicit(&p->slots[t->id].busy, 0, memory_order_relaxed);
 	if (tp_pool_stopping(p))
 		return;		/* ended by the stop: not reported */
+	if (atomic_load(&t->in_init)) {
+		/* No task of it ran: every worker would hang the same way. */
+		tp_error("worker %d: workload '%s' did not finish initialising within %gs; stopping "
+			 "(its thread was abandoned)", t->id, p->o.workload->desc->name, tmo);
+		p->system_error = 1;
+		tp_pool_stop(p);
+		return;
+	}
 	if (tp_pool_needs_delivery(p))
 		deliver_ok(t, t->flushed, t->cur);
 	tp_pool_resolved(p, t->recorded);
@@ -247,6 +301,9 @@ static int thread_run(struct tp_pool *p)
 	struct tw **slot = tp_xcalloc((size_t)p->nslots, sizeof(*slot));
 	double stop_at = 0;
 	int i, rc = 0;
+
+	pthread_once(&exit_guard_once, exit_guard_install);
+	atomic_fetch_add(&pools_running, 1);
 
 	for (;;) {
 		int target = atomic_load(&p->target), live = 0, ms = -1;
@@ -300,6 +357,21 @@ static int thread_run(struct tp_pool *p)
 			if ((w & 3) != PH_RUNNING)
 				continue;
 			started = (double)(atomic_load(&t->task_start_ns) - p->t0_ns) / 1e9;
+			if (atomic_load(&t->in_init)) {
+				/* An init: its own limit, and nothing to wait for at a stop. */
+				double itmo = p->o.timeout_s > 0 ? p->o.timeout_s : TP_INIT_TIMEOUT_S;
+
+				if (now >= started + itmo || tp_pool_stopping(p)) {
+					abandon(p, t, w, itmo);
+					tw_unref(t);
+					slot[i] = NULL;
+					tp_pool_wake(p);
+					continue;
+				}
+				if (started + itmo < next)
+					next = started + itmo;
+				continue;
+			}
 			if ((tmo > 0 && now >= started + tmo) || (stop_at && now >= stop_at)) {
 				abandon(p, t, w, tmo > 0 ? tmo : now - started);
 				tw_unref(t);
@@ -323,6 +395,7 @@ static int thread_run(struct tp_pool *p)
 			tp_pool_drain_wake(p);
 	}
 	free(slot);
+	atomic_fetch_sub(&pools_running, 1);
 	return rc;
 }
 

@@ -15,6 +15,8 @@
 
 static int safe_word(const char *w)
 {
+	if (*w == '#')
+		return 0;	/* starts a comment: the script drops the rest */
 	for (; *w; w++)
 		if (!strchr("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_./-{}#", *w))
 			return 0;
