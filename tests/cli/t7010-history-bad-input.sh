@@ -49,6 +49,12 @@ head -c 100 g/run-00004.json >cut.json
 expect_exit 2 "$TP" history add --db m.db g/run-00002.json cut.json
 contains "$err" "cannot read 'cut.json': line 1"
 [ "$(runs m.db)" = 1 ] || fail "partial add: $(runs m.db) runs"
+printf '{"results": [{"command": "sleep 1", "times": [0.5, -1]}]}' >hfbad.json
+expect_exit 2 "$TP" history add --db m.db g/run-00002.json hfbad.json
+contains "$err" "cannot read 'hfbad.json': results[0].times[1] is not a positive number"
+printf '{"results": [{"command": "sleep 1"}]}' >hfbad.json
+expect_exit 2 "$TP" history add --db m.db hfbad.json
+contains "$err" "results[0].times is not a non-empty array"
 expect_exit 2 "$TP" history add --db m.db missing.json
 contains "$err" "cannot read 'missing.json': No such file or directory"
 
