@@ -29,6 +29,10 @@ v=$("$TP" history list --db kinds.db --json | python3 -c 'import json,sys; print
 fp=$("$TP" probe --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["fingerprint"])')
 [ "$("$TP" history list --db kinds.db --json --workload sleep | python3 -c 'import json,sys; print(json.load(sys.stdin)[0]["machine_class"])')" = "$fp" ] ||
 	fail "a real bench run is not filed under this machine's fingerprint $fp"
+expect_exit 0 "$TP" history prune --db kinds.db --all
+contains "$out" "removed 3 runs"
+[ "$(sqlite3 kinds.db 'SELECT count(*) FROM tp_runs') $(sqlite3 kinds.db 'SELECT count(*) FROM tp_trials')" = "0 0" ] ||
+	fail "prune --all left rows"
 expect_exit 2 "$TP" history frobnicate
 contains "$err" "unknown history command 'frobnicate'"
 exit 0
