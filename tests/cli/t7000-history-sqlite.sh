@@ -33,6 +33,14 @@ expect_exit 0 "$TP" history prune --db kinds.db --all
 contains "$out" "removed 3 runs"
 [ "$(sqlite3 kinds.db 'SELECT count(*) FROM tp_runs') $(sqlite3 kinds.db 'SELECT count(*) FROM tp_trials')" = "0 0" ] ||
 	fail "prune --all left rows"
+expect_exit 2 "$TP" history
+contains "$err" "history: needs a command: add, list, show, prune, check or report"
+expect_exit 2 "$TP" history add --db kinds.db
+contains "$err" "history add: needs results files"
+expect_exit 2 "$TP" history check --db kinds.db
+contains "$err" "history check: needs one results file"
+expect_exit 2 "$TP" history list --db kinds.db --against last:3
+contains "$err" "history list: unknown option '--against'"
 expect_exit 2 "$TP" history frobnicate
 contains "$err" "unknown history command 'frobnicate'"
 exit 0
