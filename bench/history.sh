@@ -40,17 +40,27 @@ if [ -n "$pgbin" ] && [ -x "$pgbin/initdb" ]; then
 fi
 
 TP="$TP" N="$N" R="$R" TMP="$tmp" URL="$url" PGBIN="$pgbin" python3 - <<'PY'
-import glob, os, statistics, subprocess, time
+import glob, os, resource, statistics, subprocess, time
 tp, n, R, tmp, url, pgbin = (os.environ[k] for k in ("TP", "N", "R", "TMP", "URL", "PGBIN"))
 n, R = int(n), int(R)
 files = sorted(glob.glob(os.path.join(tmp, "files", "*.json")))
 new = os.path.join(tmp, "new", "new-00001.json")
 sock = os.path.join(tmp, "sock")
 
+cpu = {}
+
 def timed(cmd, **kw):
+    r0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.monotonic()
     subprocess.run(cmd, stdout=subprocess.DEVNULL, check=True, **kw)
-    return time.monotonic() - t0
+    wall = time.monotonic() - t0
+    r1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    timed.cpu = (r1.ru_utime - r0.ru_utime) + (r1.ru_stime - r0.ru_stime)
+    return wall
+
+def record(key, wall):
+    res.setdefault(key, []).append(wall)
+    cpu.setdefault(key, []).append(timed.cpu)
 
 def psql(sql):
     subprocess.run([os.path.join(pgbin, "psql"), "-X", "-q", "-h", sock, "-p", "47240", "-U",
@@ -72,29 +82,29 @@ res = {}
 for r in range(R):
     for b in backends:
         db = fresh(b, "add")
-        res.setdefault((b, "add %d files" % n), []).append(timed([tp, "history", "add", "--db", db] + files))
+        record((b, "add %d files" % n), timed([tp, "history", "add", "--db", db] + files))
         db = fresh(b, "check")
         subprocess.run([tp, "history", "add", "--db", db] + files[:1000], check=True, stdout=subprocess.DEVNULL)
         for against in ("last:20", "last:1000"):
-            res.setdefault((b, "check vs 1,000 (%s)" % against), []).append(
-                timed([tp, "history", "check", "--db", db, new, "--against", against]))
+            record((b, "check vs 1,000 (%s)" % against),
+                   timed([tp, "history", "check", "--db", db, new, "--against", against]))
     # The floor: the sqlite3 shell storing the same files raw, one transaction.
     raw = os.path.join(tmp, "raw.db")
     if os.path.exists(raw):
         os.unlink(raw)
     script = "PRAGMA journal_mode=WAL; CREATE TABLE f(name TEXT); CREATE TABLE d(doc TEXT);\n" \
              "BEGIN;\n" + "".join("INSERT INTO d VALUES (readfile('%s'));\n" % f for f in files) + "COMMIT;\n"
-    res.setdefault(("sqlite3 shell", "add %d files" % n), []).append(
-        timed(["sqlite3", raw], input=script.encode()))
+    record(("sqlite3 shell", "add %d files" % n), timed(["sqlite3", raw], input=script.encode()))
 
 load = open("/proc/loadavg").read().split()[:3]
 print("history: %d generated results files, median of %d rounds; load average %s" % (n, R, " ".join(load)))
 if not url:
     print("(PostgreSQL server not available: SQLite only)")
-print("%-16s %-30s %10s %8s" % ("store", "operation", "median s", "goal"))
+print("(cpu s: user+sys of the client process; a PostgreSQL server's own CPU is not in it)")
+print("%-16s %-30s %10s %8s %8s" % ("store", "operation", "median s", "cpu s", "goal"))
 for (b, op), v in res.items():
     goal = "<= 10 s" if op.startswith("add") else "<= 1 s"
-    print("%-16s %-30s %10.3f %8s" % (b, op, statistics.median(v), goal))
+    print("%-16s %-30s %10.3f %8.3f %8s" % (b, op, statistics.median(v), statistics.median(cpu[(b, op)]), goal))
 add = "add %d files" % n
 s = statistics.median(res[("sqlite", add)])
 print("ratios: tunepool sqlite / raw sqlite3 shell = %.2f" % (s / statistics.median(res[("sqlite3 shell", add)])))

@@ -3,6 +3,7 @@
 #include "history/db.h"
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/timeutil.h"
 
 #include <errno.h>
 #include <sqlite3.h>
@@ -41,6 +42,7 @@ static int report(struct tp_db *db, sqlite3 *h, int rc, const char *what)
 static int sqlite_open(struct tp_db *db, const char *url)
 {
 	sqlite3 *h = NULL;
+	double start;
 	int rc;
 
 	db->name = tp_xstrdup(url);
@@ -55,8 +57,14 @@ static int sqlite_open(struct tp_db *db, const char *url)
 	sqlite3_busy_timeout(h, (int)(db->wait_s * 1000));
 	sqlite3_extended_result_codes(h, 1);
 	/* WAL lets readers run beside the one writer; the first statement also
-	 * tells a file that is not a database. */
-	rc = sqlite3_exec(h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL);
+	 * tells a file that is not a database.  Switching a new file to WAL takes
+	 * an exclusive lock for which SQLite may answer BUSY at once (another
+	 * writer creating the schema): retry until wait_s. */
+	start = tp_now_s();
+	while ((rc = sqlite3_exec(h, "PRAGMA journal_mode=WAL", NULL, NULL, NULL)) != SQLITE_OK &&
+	       ((rc & 0xff) == SQLITE_BUSY || (rc & 0xff) == SQLITE_LOCKED) &&
+	       tp_now_s() - start < db->wait_s)
+		tp_sleep_s(0.02);
 	if (rc != SQLITE_OK) {
 		report(db, h, rc, "open");
 		sqlite3_close(h);
@@ -72,31 +80,55 @@ static void sqlite_close(struct tp_db *db)
 	db->handle = NULL;
 }
 
+/* $1, $2, ... (PostgreSQL's spelling) for SQLite: plain '?' when they come in
+ * order, each once (as in the long multi-row INSERTs: SQLite looks numbered
+ * and named parameters up in a list, quadratic over thousands), else ?NNN.
+ * The history's SQL holds no '$' in literals. */
+static char *sqlite_params(const char *sql)
+{
+	char *out = tp_xstrdup(sql), *p, *w;
+	long next = 1;
+	int plain = 1;
+
+	for (p = out; (p = strchr(p, '$')); p++)
+		if (p[1] >= '0' && p[1] <= '9') {
+			*p = '?';
+			if (strtol(p + 1, NULL, 10) != next++)
+				plain = 0;
+		}
+	if (!plain)
+		return out;
+	for (p = w = out; *p; p++) {
+		*w++ = *p;
+		if (*p == '?')
+			while (p[1] >= '0' && p[1] <= '9')
+				p++;
+	}
+	*w = '\0';
+	return out;
+}
+
 static int sqlite_exec(struct tp_db *db, const char *sql, int nparams,
 		       const char *const *params, struct tp_db_rows *out)
 {
 	sqlite3 *h = db->handle;
 	sqlite3_stmt *st = NULL;
+	char *numbered;
 	int rc, i, ncols;
 
 	if (!nparams && !out) {
 		rc = sqlite3_exec(h, sql, NULL, NULL, NULL);
 		return rc == SQLITE_OK ? 0 : report(db, h, rc, "use");
 	}
-	rc = sqlite3_prepare_v2(h, sql, -1, &st, NULL);
+	numbered = sqlite_params(sql);
+	rc = sqlite3_prepare_v2(h, numbered, -1, &st, NULL);
+	free(numbered);
 	if (rc != SQLITE_OK)
 		return report(db, h, rc, "query");
-	for (i = 0; i < nparams; i++) {
-		char name[16];
-		int idx;
-
-		snprintf(name, sizeof(name), "$%d", i + 1);
-		idx = sqlite3_bind_parameter_index(st, name);
-		if (!idx)
-			continue;
-		rc = params[i] ? sqlite3_bind_text(st, idx, params[i], -1, SQLITE_STATIC)
-			       : sqlite3_bind_null(st, idx);
-		if (rc != SQLITE_OK) {
+	for (i = 1; i <= nparams; i++) {
+		rc = params[i - 1] ? sqlite3_bind_text(st, i, params[i - 1], -1, SQLITE_STATIC)
+				   : sqlite3_bind_null(st, i);
+		if (rc != SQLITE_OK && rc != SQLITE_RANGE) {
 			sqlite3_finalize(st);
 			return report(db, h, rc, "query");
 		}

@@ -67,13 +67,17 @@ int tp_history_read_hyperfine(struct tp_results *r, const json_t *doc, const cha
 		struct tp_config cfg = { .workers = (int)i + 1, .batch = 1 };
 		struct tp_trial *trial;
 
-		if (!json_is_string(cmd))
+		if (!json_is_string(cmd)) {
+			tp_strbuf_release(&cmds);
 			return tp_usage_error("cannot read '%s': results[%zu].command is not a "
 					      "string", path, i);
-		if (!json_is_array(times) || !json_array_size(times))
+		}
+		if (!json_is_array(times) || !json_array_size(times)) {
+			tp_strbuf_release(&cmds);
 			return tp_usage_error("cannot read '%s': results[%zu].times is not a "
 					      "non-empty array (export with hyperfine --export-json)",
 					      path, i);
+		}
 		if (json_is_object(params)) {
 			const char *k;
 			json_t *v;

@@ -49,6 +49,12 @@ head -c 100 g/run-00004.json >cut.json
 expect_exit 2 "$TP" history add --db m.db g/run-00002.json cut.json
 contains "$err" "cannot read 'cut.json': line 1"
 [ "$(runs m.db)" = 1 ] || fail "partial add: $(runs m.db) runs"
+printf '{"results": [{"command": "sleep 1", "times": [0.5, -1]}]}' >hfbad.json
+expect_exit 2 "$TP" history add --db m.db g/run-00002.json hfbad.json
+contains "$err" "cannot read 'hfbad.json': results[0].times[1] is not a positive number"
+printf '{"results": [{"command": "sleep 1"}]}' >hfbad.json
+expect_exit 2 "$TP" history add --db m.db hfbad.json
+contains "$err" "results[0].times is not a non-empty array"
 expect_exit 2 "$TP" history add --db m.db missing.json
 contains "$err" "cannot read 'missing.json': No such file or directory"
 
@@ -63,11 +69,16 @@ sqlite3 m.db "DELETE FROM tp_trials WHERE run_id = (SELECT id FROM tp_runs WHERE
 	DELETE FROM tp_runs WHERE source = 'g/run-00006.json'"
 
 # Locked by another writer: waits --wait, then fails naming the lock; nothing lost.
-( echo 'BEGIN EXCLUSIVE; INSERT INTO tp_schema VALUES (2);'; sleep 4; echo 'ROLLBACK;' ) |
+( echo '.timeout 5000'; echo 'BEGIN EXCLUSIVE; INSERT INTO tp_schema VALUES (2);'; sleep 4; echo 'ROLLBACK;' ) |
 	sqlite3 m.db &
 holder=$!
 trap 'kill $holder 2>/dev/null' EXIT
-sleep 0.5
+# Wait until the holder really has the lock (a loaded machine may be slow).
+i=0
+while sqlite3 -cmd '.timeout 0' m.db 'BEGIN IMMEDIATE; ROLLBACK;' >/dev/null 2>&1; do
+	i=$((i + 1)); [ $i -lt 100 ] || fail "the sqlite3 shell never took the lock"
+	sleep 0.02
+done
 start=$(date +%s)
 expect_exit 3 "$TP" history add --db m.db --wait 1 g/run-00005.json
 contains "$err" "the database is locked by another process (waited 1 s)"

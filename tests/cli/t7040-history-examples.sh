@@ -28,4 +28,13 @@ done
 [ "$("$TP" history list --db h.db --json | python3 -c 'import json,sys; print(len(json.load(sys.stdin)))')" = 5 ] ||
 	fail "the examples did not add results.json"
 [ -s trend/history.md ] || fail "the report example wrote no trend/history.md"
+# The method the help describes is the one the report ran with.
+pen=$(sed -n 's/.*penalty \([0-9.]*\) ln(n) per change, at least \([0-9]*\) runs per segment, and a change of at least \([0-9.]*\)%.*/\1 \2 \3/p' trend/history.md)
+[ -n "$pen" ] || fail "no method line in the report: $(cat trend/history.md)"
+set -- $pen
+"$TP" help history | tr '\n' ' ' | grep -q "penalty of $1 ln(n) per change and at least $2 runs per segment" ||
+	fail "help does not state penalty $1 and segments of $2"
+"$TP" help history | tr '\n' ' ' | grep -q "changes under $3% between" || fail "help does not state $3%"
+grep -q "plus $1 ln(n) per change, with at least $2 runs a segment" "$TP_TOP/docs/tunepool.1" ||
+	fail "the man page does not state penalty $1"
 exit 0
