@@ -501,7 +501,10 @@ out:
 	if (probed)
 		tp_machine_release(&m);
 	tp_inputs_free(in);
-	tp_workload_free(wl);
+	if (!tp_pool_abandoned())
+		tp_workload_free(wl);
+	else	/* its code may still run in an abandoned thread: kept, reachable */
+		tp_pool_keep_workload(wl);
 	free(sstore);
 	free(tstore);
 	return ret;

@@ -817,7 +817,10 @@ out:
 	if (declog)
 		fclose(declog);
 	tp_inputs_free(in);
-	tp_workload_free(wl);
+	if (!tp_pool_abandoned())
+		tp_workload_free(wl);
+	else	/* its code may still run in an abandoned thread: kept, reachable */
+		tp_pool_keep_workload(wl);
 	if (have_machine)
 		tp_machine_release(&machine);
 	tp_journal_index_release(&ctx.index);
