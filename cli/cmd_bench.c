@@ -678,11 +678,14 @@ out:
 	if (probed)
 		tp_machine_release(&m);
 	tp_inputs_free(in);
-	if (a.ncommands)
+	if (a.ncommands) {
 		for (k = 0; k < a.ncommands; k++)
 			tp_workload_free(cmd_wls[k]);
-	else
+	} else if (!tp_pool_abandoned()) {
 		tp_workload_free(wl);
+	} else {	/* its code may still run in an abandoned thread: kept, reachable */
+		tp_pool_keep_workload(wl);
+	}
 	free(sstore);
 	free(tstore);
 	return ret;

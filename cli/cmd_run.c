@@ -822,7 +822,10 @@ out:
 	if (declog)
 		fclose(declog);
 	tp_inputs_free(in);
-	tp_workload_free(wl);
+	if (!tp_pool_abandoned())
+		tp_workload_free(wl);
+	else	/* its code may still run in an abandoned thread: kept, reachable */
+		tp_pool_keep_workload(wl);
 	if (have_machine)
 		tp_machine_release(&machine);
 	tp_journal_index_release(&ctx.index);
@@ -879,7 +882,9 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --slurm --shared DIR one job across a Slurm cluster: see 'tunepool help fleet'\n"
 		"inputs: '::: A B C', --inputs FILE (one per line, streamed), --count N, or stdin.\n"
 		"Each task's output is printed whole, never interleaved.  Ctrl-C or SIGTERM stops\n"
-		"dispatch, ends running tasks, flushes the journal and exits 130.\n"
+		"dispatch, ends running tasks, flushes the journal and exits 130 (SIGHUP 129,\n"
+		"SIGQUIT 131, SIGPIPE 141).  An output that cannot be written stops the run (exit\n"
+		"3); that task is not journaled, so --resume runs it again.\n"
 		"exit: 0 all ok, 1 some task failed (summary on stderr), 2 bad usage, 3 system error.\n"
 		"\n"
 		"examples:\n"

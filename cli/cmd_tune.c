@@ -10,6 +10,7 @@
 #include "core/timeutil.h"
 #include "probes/machine.h"
 #include "runner/inputs.h"
+#include "runner/pool.h"
 #include "runner/signals.h"
 #include "tuner/conf.h"
 #include "tuner/search.h"
@@ -454,6 +455,10 @@ static int run_tune(int argc, char **argv)
 	}
 	tp_results_release(&res);
 out:
+	if (tp_pool_abandoned()) {
+		tp_pool_keep_workload(wl);	/* its code may still run in an abandoned thread */
+		wl = NULL;
+	}
 	if (owned > 0) {
 		for (i = 0; i < ninputs; i++)
 			free(inputs[i]);

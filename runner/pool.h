@@ -145,4 +145,12 @@ void tp_pool_drain(struct tp_pool *p);
 void tp_pool_snapshot(struct tp_pool *p, struct tp_pool_snapshot *s);
 void tp_pool_free(struct tp_pool *p);
 
+/* Threads abandoned (a task or an init past its timeout or a stop) that are
+ * still inside the workload's code: while > 0 the workload must not be freed
+ * (its library unloaded under them); the process exits soon after anyway. */
+int tp_pool_abandoned(void);
+/* Keeps wl (never freed, still reachable) when tp_pool_abandoned() says its
+ * code may still be running. */
+void tp_pool_keep_workload(struct tp_workload *wl);
+
 #endif

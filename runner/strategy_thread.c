@@ -44,6 +44,9 @@ struct tw {
 /* exit() called by a workload while the pool runs: the journal already has
  * every finished task; the exit code says it was not a clean end. */
 static _Atomic int pools_running;
+/* Threads given up on that have not returned: they may still be inside the
+ * workload's code, so the workload must not be freed (tp_pool_abandoned). */
+static _Atomic int abandoned_live;
 static pthread_once_t exit_guard_once = PTHREAD_ONCE_INIT;
 
 static void exit_during_run(void)
@@ -137,6 +140,7 @@ static void *thread_main(void *arg)
 		irc = d->worker_init(wl, &ws);
 		expect = (gen << 2) | PH_RUNNING;
 		if (!atomic_compare_exchange_strong(&t->word, &expect, (gen << 2) | PH_IDLE)) {
+			atomic_fetch_sub(&abandoned_live, 1);
 			tw_unref(t);	/* abandoned: the pool is gone or going */
 			return NULL;
 		}
@@ -190,6 +194,7 @@ static void *thread_main(void *arg)
 			if (!atomic_compare_exchange_strong(&t->word, &expect, (gen << 2) | PH_IDLE)) {
 				/* Abandoned: the pool dealt with this batch; touch
 				 * nothing of it any more. */
+				atomic_fetch_sub(&abandoned_live, 1);
 				tw_unref(t);
 				return NULL;
 			}
@@ -262,6 +267,7 @@ static void abandon(struct tp_pool *p, struct tw *t, uint64_t word, double tmo)
 
 	if (!atomic_compare_exchange_strong(&t->word, &word, idle))
 		return;		/* it finished just now */
+	atomic_fetch_add(&abandoned_live, 1);
 	pthread_detach(t->th);
 	atomic_store_explicit(&p->slots[t->id].busy, 0, memory_order_relaxed);
 	if (tp_pool_stopping(p))
@@ -397,6 +403,23 @@ static int thread_run(struct tp_pool *p)
 	free(slot);
 	atomic_fetch_sub(&pools_running, 1);
 	return rc;
+}
+
+int tp_pool_abandoned(void)
+{
+	return atomic_load(&abandoned_live);
+}
+
+/* Reachable from here, so a leak checker does not call them lost. */
+static struct tp_workload *volatile kept_workloads[8];
+static _Atomic unsigned nkept;
+
+void tp_pool_keep_workload(struct tp_workload *wl)
+{
+	unsigned i = atomic_fetch_add(&nkept, 1);
+
+	if (i < 8)
+		kept_workloads[i] = wl;
 }
 
 const struct tp_strategy_desc tp_strategy_thread = {

@@ -5,12 +5,15 @@
 #include <stdint.h>
 #include <cmocka.h>
 
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "core/fileio.h"
+#include "core/log.h"
 #include "core/opt.h"
 #include "core/registry.h"
 #include "core/strbuf.h"
@@ -153,6 +156,58 @@ static void test_atomic_write(void **state)
 	tp_strbuf_release(&sb);
 }
 
+/* Devices are written in place, directories refused as bad input, reads
+ * stop at their limit, and aliased paths are found by identity. */
+static void test_checked_io(void **state)
+{
+	char dir[] = "/tmp/tp-core-XXXXXX", path[256], other[256], sub[256];
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	struct tp_path_role roles[2];
+	struct stat st;
+
+	(void)state;
+	tp_log_set_quiet(2);
+	assert_non_null(mkdtemp(dir));
+	assert_int_equal(tp_write_file_atomic("/dev/null", "x", 1), 0);
+	assert_int_equal(stat("/dev/null", &st), 0);
+	assert_true(S_ISCHR(st.st_mode));
+	assert_int_equal(tp_write_file_atomic(dir, "x", 1), -1);
+	assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+	assert_int_equal(tp_output_check("-o", dir), -1);
+	assert_int_equal(tp_output_check("-o", "/dev/null"), 0);
+	assert_int_equal(tp_output_check("-o", "-"), 0);
+	/* A limit: /dev/zero stops, a small file passes. */
+	assert_int_equal(tp_read_file_limited("/dev/zero", 1000, &sb), -1);
+	assert_int_equal(errno, EFBIG);
+	tp_strbuf_reset(&sb);
+	snprintf(path, sizeof(path), "%s/a", dir);
+	assert_int_equal(tp_write_file_atomic(path, "abc", 3), 0);
+	assert_int_equal(tp_read_file_limited(path, 3, &sb), 0);
+	tp_strbuf_reset(&sb);
+	assert_int_equal(tp_read_file_limited(path, 2, &sb), -1);
+	/* Aliases: ./a and a hard link; two spellings of a new path. */
+	snprintf(other, sizeof(other), "%s/./hard", dir);
+	assert_int_equal(link(path, other), 0);
+	roles[0] = (struct tp_path_role){ "--inputs", path };
+	roles[1] = (struct tp_path_role){ "--joblog", other };
+	assert_int_equal(tp_paths_check_distinct(roles, 2), -1);
+	snprintf(sub, sizeof(sub), "%s/new", dir);
+	snprintf(other, sizeof(other), "%s/../%s/new", dir, strrchr(dir, '/') + 1);
+	roles[0] = (struct tp_path_role){ "--joblog", sub };
+	roles[1] = (struct tp_path_role){ "--results", other };
+	assert_int_equal(tp_paths_check_distinct(roles, 2), -1);
+	roles[1] = (struct tp_path_role){ "--results", path };
+	assert_int_equal(tp_paths_check_distinct(roles, 2), 0);
+	roles[0] = (struct tp_path_role){ "--joblog", "/dev/null" };
+	roles[1] = (struct tp_path_role){ "--results", "/dev/null" };
+	assert_int_equal(tp_paths_check_distinct(roles, 2), 0);
+	unlink(path);
+	snprintf(other, sizeof(other), "%s/hard", dir);
+	unlink(other);
+	rmdir(dir);
+	tp_strbuf_release(&sb);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
@@ -162,6 +217,7 @@ int main(void)
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_strbuf),
 		cmocka_unit_test(test_atomic_write),
+		cmocka_unit_test(test_checked_io),
 	};
 
 	return cmocka_run_group_tests_name("core", tests, NULL, NULL);

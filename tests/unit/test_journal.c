@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -252,10 +253,59 @@ static void test_index_grows(void **state)
 	tp_journal_index_release(&idx);
 }
 
+/* One writer: a journal another process holds is refused with its pid;
+ * a non-UTF-8 input is kept byte for byte in input_hex. */
+static void test_lock_and_hex(void **state)
+{
+	char path[128], want[64], line[512];
+	struct tp_journal j;
+	int go[2], ready[2];
+	pid_t pid;
+	char c;
+	FILE *f;
+
+	(void)state;
+	path_in(path, sizeof(path), "lock.jsonl");
+	assert_int_equal(pipe(go), 0);
+	assert_int_equal(pipe(ready), 0);
+	pid = fork();
+	assert_true(pid >= 0);
+	if (pid == 0) {
+		struct tp_journal held;
+
+		if (tp_journal_open(&held, path) != 0)
+			_exit(1);
+		if (write(ready[1], "r", 1) != 1 || read(go[0], &c, 1) != 1)
+			_exit(2);
+		_exit(0);
+	}
+	assert_int_equal(read(ready[0], &c, 1), 1);
+	tp_log_set_quiet(2);
+	assert_int_equal(tp_journal_open(&j, path), -1);
+	assert_int_equal(tp_error_exit_code(), TP_EXIT_USAGE);
+	assert_int_equal(write(go[1], "g", 1), 1);
+	assert_int_equal(waitpid(pid, NULL, 0), pid);
+	/* Free again once the holder is gone. */
+	assert_int_equal(tp_journal_open(&j, path), 0);
+	append(&j, 1, "cmd", "caf\351\377", 1);
+	assert_int_equal(tp_journal_close(&j), 0);
+	f = fopen(path, "r");
+	assert_non_null(f);
+	assert_non_null(fgets(line, sizeof(line), f));
+	fclose(f);
+	snprintf(want, sizeof(want), "\"input_hex\":\"%s\"", "636166e9ff");
+	assert_non_null(strstr(line, want));
+	close(go[0]);
+	close(go[1]);
+	close(ready[0]);
+	close(ready[1]);
+}
+
 int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_hash),
+		cmocka_unit_test(test_lock_and_hex),
 		cmocka_unit_test(test_append_and_resume),
 		cmocka_unit_test(test_torn_last_line),
 		cmocka_unit_test(test_bad_middle_line),

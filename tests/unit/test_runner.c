@@ -29,6 +29,7 @@
 #include "runner/inputs.h"
 #include "runner/linefwd.h"
 #include "runner/pool.h"
+#include "runner/signals.h"
 #include "runner/strategy.h"
 #include "runner/template.h"
 #include "workloads/workload.h"
@@ -255,6 +256,44 @@ static void test_template_shell_and_multi(void **state)
 	got = expand(w3, 3, 0, ins, 3, 1);
 	assert_string_equal(got, "cp|a.txt|it's|c|dest/");
 	free(got);
+}
+
+/* ---- stop signals ---- */
+
+static int stops_seen;
+
+static void count_stop(void *ctx)
+{
+	(void)ctx;
+	stops_seen++;
+}
+
+static void test_stop_signals(void **state)
+{
+	static const int sigs[] = { SIGINT, SIGTERM, SIGHUP, SIGQUIT, SIGPIPE };
+	struct sigaction before, after;
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < sizeof(sigs) / sizeof(sigs[0]); i++) {
+		sigaction(sigs[i], NULL, &before);
+		stops_seen = 0;
+		tp_signals_push(count_stop, NULL);
+		assert_int_equal(tp_signals_caught(), 0);
+		raise(sigs[i]);
+		assert_int_equal(stops_seen, 1);
+		assert_int_equal(tp_signals_caught(), sigs[i]);
+		tp_signals_pop();
+		/* Popped: the disposition from before is back; the signal is still known. */
+		sigaction(sigs[i], NULL, &after);
+		assert_ptr_equal((void *)after.sa_handler, (void *)before.sa_handler);
+		assert_int_equal(tp_signals_caught(), sigs[i]);
+	}
+	assert_int_equal(tp_signals_exit_code(SIGINT), 130);
+	assert_int_equal(tp_signals_exit_code(SIGTERM), 130);
+	assert_int_equal(tp_signals_exit_code(SIGHUP), 129);
+	assert_int_equal(tp_signals_exit_code(SIGQUIT), 131);
+	assert_int_equal(tp_signals_exit_code(SIGPIPE), 141);
 }
 
 /* ---- line forwarding and backoff ---- */
@@ -1205,6 +1244,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_inputs_held_limits),
 		cmocka_unit_test(test_template_placeholders),
 		cmocka_unit_test(test_template_shell_and_multi),
+		cmocka_unit_test(test_stop_signals),
 		cmocka_unit_test(test_linefwd),
 		cmocka_unit_test(test_backoff),
 		cmocka_unit_test(test_pool_config_valid),
