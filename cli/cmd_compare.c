@@ -175,7 +175,7 @@ const struct tp_cmd_desc tp_cmd_compare = {
 	.name = "compare",
 	.summary = "tell a real regression from noise between two results",
 	.usage = "tunepool compare BASE.json NEW.json [--threshold 5%] [--alpha 0.05] "
-		 "[--min-repeats 3] [--force] [--format text|md|json]",
+		 "[--min-repeats 3] [--force] [--format {names:compares}]",
 	.help = "configs measured in both files are matched; for each, the ratio of median\n"
 		"throughputs (new/base) gets a 95% bootstrap CI (10,000 resamples, fixed seed)\n"
 		"and a two-sided Mann-Whitney U p-value.  Verdicts:\n"
@@ -198,7 +198,8 @@ const struct tp_cmd_desc tp_cmd_compare = {
 		"  -a, --alpha A      significance level of the U test (default 0.05)\n"
 		"  --min-repeats N    fewest repeats on each side for any verdict (default 3)\n"
 		"  --force            compare results of different workloads anyway\n"
-		"  -f, --format FMT   text (default), md (a table for a pull request), json\n"
+		"  -f, --format FMT   one of (default text):\n"
+		"                       {list:compares}\n"
 		"\nexit status: 1 when any config regressed, 0 otherwise, 2 on bad input (a\n"
 		"malformed results file is named with the field, e.g. trials[3].repeats[0].wall_s).\n"
 		"a warning is printed when the machine fingerprints differ.\n"

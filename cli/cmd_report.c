@@ -68,7 +68,7 @@ static int run_report(int argc, char **argv)
 const struct tp_cmd_desc tp_cmd_report = {
 	.name = "report",
 	.summary = "write a markdown/HTML report with plots from results",
-	.usage = "tunepool report RESULTS.json... [-o DIR] [--format md|html]",
+	.usage = "tunepool report RESULTS.json... [-o DIR] [--format {names:reports}]",
 	.help = "the report holds the machine, the workload, the recommendation with its CI\n"
 		"and near-equivalent configs, a table per config (median, CI, CPU, RSS, context\n"
 		"switches, IPC and LLC misses where PAPI presets exist), the scaling model in\n"
@@ -78,8 +78,8 @@ const struct tp_cmd_desc tp_cmd_report = {
 		"images.  Without gnuplot the report says so and still has its tables.\n"
 		"\noptions:\n"
 		"  -o, --output DIR   folder to write (created; default tunepool-report)\n"
-		"  -f, --format FMT   md (default): report.md\n"
-		"                     html: report.html as well, the images beside it\n"
+		"  -f, --format FMT   one of (default md):\n"
+		"                       {list:reports}\n"
 		"\nexamples:\n"
 		"  tunepool report results.json -o report          # report/report.md + plots\n"
 		"  tunepool report before.json after.json -o r --format html\n"

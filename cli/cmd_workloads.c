@@ -55,7 +55,9 @@ const struct tp_cmd_desc tp_cmd_workloads = {
 	.summary = "list the built-in workloads and their options",
 	.usage = "tunepool workloads",
 	.help = "Lists every workload with its task class, summary and options\n"
-		"(key=TYPE  help (default, range)).  Options are given after the name:\n\n"
+		"(key=TYPE  help (default, range)):\n"
+		"  {list:workloads}\n"
+		"Options are given after the name:\n\n"
 		"  tunepool bench -w cpu:bytes=4K --workers 1,2\n"
 		"  tunepool bench -w lock:cs_us=100,wait_us=900,waiters=spin --workers 1-12\n"
 		"  tunepool bench -w sleep:ms=5,fail_every=10 --count 100\n"
