@@ -203,6 +203,7 @@ static json_t *rec_to_json(const struct tp_recommendation *rec)
 	for (i = 0; i < rec->nnear; i++)
 		json_array_append_new(near, config_to_json(&rec->near[i]));
 	json_object_set_new(o, "near_equivalent", near);
+	json_object_set_new(o, "complete", json_boolean(!rec->incomplete));
 	return o;
 }
 
@@ -620,6 +621,8 @@ static int read_rec(struct reader *rd, const json_t *o, struct tp_recommendation
 		return -1;
 	pop(rd, len);
 	rec->present = 1;
+	v = json_object_get(o, "complete");
+	rec->incomplete = v && json_is_false(v);
 	if (!near || !json_array_size(near))
 		return 0;
 	rec->near = tp_xcalloc(json_array_size(near), sizeof(*rec->near));

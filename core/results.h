@@ -72,6 +72,8 @@ struct tp_recommendation {
 	double value, ci_low, ci_high;	/* objective of the recommended config */
 	struct tp_config *near;		/* near_equivalent[], owned */
 	size_t nnear;
+	int incomplete;			/* the budget cut the search short: provisional
+					 * ("complete": false in the JSON) */
 };
 
 /* One monitor sample of a `run`. */

@@ -35,6 +35,8 @@ struct tp_tuned_conf {
 	double usl_sigma, usl_kappa;
 	double peak_workers;			/* N*; 0 = no peak (Amdahl) */
 	double throughput, throughput_ci_low, throughput_ci_high;	/* tasks/s */
+	char complete[8];			/* "true", or "false": the budget cut the
+						 * search short, the pick is provisional */
 
 	/* [machine] */
 	char fingerprint[32];

@@ -49,6 +49,20 @@ struct tp_trial *tp_search_best_workers(struct tp_search_run *run, int batch, in
 /* Bisects the worker counts around the best of (batch, method) until the
  * neighbours measured are adjacent (or within 10%), at most max_steps. */
 int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, int max_steps);
+/* Open-ended edges: while the best usable width of (batch, method) is the
+ * widest measured and beat the next narrower one by more than the tolerance,
+ * measures twice the width (at most the space's max_workers, and no more
+ * workers than the usable memory holds at the widest trial's per-worker
+ * memory); the same downwards (half the width, at least 1) while the best is
+ * the narrowest measured and beat the next wider one.  Says which limit
+ * stopped it.  0 or -1. */
+int tp_search_extend_workers(struct tp_search_run *run, int batch, int method);
+/* Median CPU use of t's repeats, a fraction of the usable CPUs (0 unknown). */
+double tp_trial_cpu_util(const struct tp_trial *t);
+/* Peak memory of one worker of t (median over repeats, KiB): a process or
+ * exec worker's own peak (children included), a thread pool's peak shared
+ * by its workers; 0 when unknown. */
+long long tp_trial_mem_per_worker(const struct tp_trial *t);
 /* The cheapest (fewest workers) trial of (batch, method) equivalent to that
  * slice's best, or NULL. */
 struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch, int method);

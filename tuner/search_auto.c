@@ -3,13 +3,22 @@
  * strategies and start methods among the survivors. */
 #include "tuner/search.h"
 
+#include "core/stats.h"
+#include "core/log.h"
 #include "tuner/usl.h"
 
 #include <math.h>
 #include <string.h>
 
+/* The CPUs a run kept busy, as a fraction of the usable ones, from which a
+ * width that gains nothing shows the CPUs saturated: widening stops there. */
+#define AUTO_CPU_SATURATED 0.85
+
 /* Workers ascending until two steps in a row fail to beat the best by the
- * tolerance (a plateau or a decline), always reaching the CPU count. */
+ * tolerance (a plateau or a decline), always reaching the CPU count; one
+ * such step past the CPU count suffices when the CPUs are saturated (the
+ * tasks are CPU-bound: more workers only queue for them).  Then the edge
+ * extends while the best sits there and still gains. */
 static int sweep_workers(struct tp_search_run *run)
 {
 	const struct tp_space *s = run->space;
@@ -27,12 +36,18 @@ static int sweep_workers(struct tp_search_run *run)
 		sc = tp_protocol_usable(run->proto, t) ? tp_protocol_score(run->proto, t) : 0;
 		if (sc > best * (1 + run->rec.tolerance)) {
 			flat = 0;
+		} else if (s->workers[i] >= s->cpu_count && tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED) {
+			tp_info("%d workers gain nothing with the CPUs saturated (%.0f%% of %d): not widening",
+				s->workers[i], 100 * tp_trial_cpu_util(t), s->cpu_count);
+			break;
 		} else if (++flat >= 2 && s->workers[i] >= s->cpu_count) {
 			break;
 		}
 		if (sc > best)
 			best = sc;
 	}
+	if (tp_search_extend_workers(run, 1, 0))
+		return -1;
 	/* The last best from the result cache, when the sweep skipped it. */
 	if (run->warm) {
 		struct tp_config c = tp_space_config(s, run->warm->workers, 1, 0);

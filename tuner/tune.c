@@ -122,19 +122,9 @@ static char *signature(const struct tp_workload *wl, char *const *inputs, size_t
 	return sig;
 }
 
-static long long median_rss(const struct tp_trial *t)
-{
-	double v[64];
-	size_t i, n = t->nrepeats < 64 ? t->nrepeats : 64;
-
-	for (i = 0; i < n; i++)
-		v[i] = (double)t->repeats[i].rss_peak_kb;
-	return n ? (long long)tp_stats_median(v, n) : 0;
-}
-
 static void fill_conf(struct tp_tuned_conf *c, const struct tp_workload *wl,
 		      const struct tp_machine *m, const struct tp_space *s,
-		      struct tp_protocol *p, const struct tp_results *r)
+		      struct tp_protocol *p, const struct tp_results *r, long long mem_per_worker_kb)
 {
 	const struct tp_trial *t = tp_protocol_find(p, &r->rec.config);
 	char *desc = tp_workload_describe(wl);
@@ -149,13 +139,14 @@ static void fill_conf(struct tp_tuned_conf *c, const struct tp_workload *wl,
 	snprintf(c->strategy, sizeof(c->strategy), "%s", r->rec.config.strategy);
 	snprintf(c->start, sizeof(c->start), "%s", r->rec.config.start);
 	c->min_workers = 1;
-	c->max_workers = s->max_workers > c->workers ? s->max_workers : c->workers;
+	/* The hard limit of the space, not the widest width measured: run's
+	 * controller may go there (the inputs of this tuning run do not bind it). */
+	c->max_workers = s->hard_max > c->workers ? s->hard_max : c->workers;
+	c->memory_per_worker_kb = mem_per_worker_kb;
+	snprintf(c->complete, sizeof(c->complete), "%s", r->rec.incomplete ? "false" : "true");
 	if (t) {
-		long long rss = median_rss(t);
-
-		/* A process worker's peak is its own; a thread pool's is shared. */
-		c->memory_per_worker_kb = !strcmp(c->strategy, "thread") && c->workers > 0 ?
-					  rss / c->workers : rss;
+		if (mem_per_worker_kb <= 0)
+			c->memory_per_worker_kb = tp_trial_mem_per_worker(t);
 		c->throughput = t->stats.median;
 		c->throughput_ci_low = t->stats.ci_low;
 		c->throughput_ci_high = t->stats.ci_high;
@@ -221,6 +212,8 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 				   nsample ? (long long)nsample : TP_COUNT_INPUTS);
 	if (o->max_workers > 0)
 		seed.max_workers = o->max_workers;
+	if (o->mem_per_worker_kb > 0)
+		seed.mem_per_worker_kb = o->mem_per_worker_kb;
 	tp_space_build(&space, &seed);
 	drop_invalid_methods(&space, wl, o->multi_input);
 	if ((wl->desc->flags & TP_WL_COMMAND) && !o->multi_input)
@@ -281,7 +274,11 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	current_eval = NULL;
 	*interrupted = pe.interrupted;
 	if (!rc) {
-		fill_conf(conf, wl, m, &space, &proto, res);
+		res->rec.incomplete = proto.exhausted && !proto.interrupted;
+		if (res->rec.incomplete)
+			tp_warn("tune: the budget ran out before the search ended: %d workers is provisional "
+				"(complete = false); raise --budget for a final answer", res->rec.config.workers);
+		fill_conf(conf, wl, m, &space, &proto, res, o->mem_per_worker_kb);
 		if (cache)
 			tp_cache_store(cache, res);
 	}

@@ -25,6 +25,7 @@ struct tp_tune_opts {
 	double min_time_s;		/* length of one run (0.1 s) */
 	int max_repeats;		/* repeat cap (10) */
 	int shell, multi_input;		/* exec options passed to the pool */
+	long long mem_per_worker_kb;	/* --mem-per-worker: overrides the measured one; 0 = measure */
 };
 
 void tp_tune_opts_init(struct tp_tune_opts *o);
