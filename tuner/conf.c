@@ -301,9 +301,10 @@ void tp_conf_format(const struct tp_tuned_conf *c, struct tp_strbuf *sb)
 	add_double(sb, "throughput", c->throughput);
 	add_double(sb, "throughput_ci_low", c->throughput_ci_low);
 	add_double(sb, "throughput_ci_high", c->throughput_ci_high);
+	/* Written only when false: a complete search is the default. */
 	if (strcmp(c->complete, "true"))
-		tp_strbuf_adds(sb, "# the budget ran out before the search ended: a provisional pick\n");
-	tp_strbuf_addf(sb, "complete = %s\n", c->complete);
+		tp_strbuf_addf(sb, "# the budget ran out before the search ended: a provisional pick\n"
+			       "complete = %s\n", c->complete);
 	tp_strbuf_addf(sb, "\n[machine]\nfingerprint = %s\n", *c->fingerprint ? c->fingerprint :
 		       "unknown");
 	add_double(sb, "cpus_usable", c->cpus_usable);

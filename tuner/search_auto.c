@@ -13,6 +13,23 @@
 /* The CPUs a run kept busy, as a fraction of the usable ones, from which a
  * width that gains nothing shows the CPUs saturated: widening stops there. */
 #define AUTO_CPU_SATURATED 0.85
+/* CPUs one worker keeps busy on its own (measured at the narrowest width)
+ * from which the tasks are CPU-bound: another job's load then explains a
+ * run's CPU share below AUTO_CPU_SATURATED, more workers only queue. */
+#define AUTO_CPU_BOUND_WORKER 0.8
+
+/* 1 when t, at or past the CPU count, shows the CPUs saturated: its own CPU
+ * use, or tasks that each keep a CPU busy (the narrowest width's use). */
+static int cpu_saturated(struct tp_search_run *run, const struct tp_trial *t, double *per_worker)
+{
+	const struct tp_space *s = run->space;
+	struct tp_config c1 = tp_space_config(s, 1, 1, 0);
+	const struct tp_trial *one = tp_protocol_find(run->proto, &c1);
+
+	*per_worker = one && tp_protocol_usable(run->proto, one) ? tp_trial_cpu_util(one) * s->cpu_count : 0;
+	return t->config.workers >= s->cpu_count &&
+	       (tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED || *per_worker >= AUTO_CPU_BOUND_WORKER);
+}
 
 /* Workers ascending until two steps in a row fail to beat the best by the
  * tolerance (a plateau or a decline), always reaching the CPU count; one
@@ -28,7 +45,7 @@ static int sweep_workers(struct tp_search_run *run)
 	for (i = 0; i < s->nworkers && !tp_protocol_exhausted(run->proto); i++) {
 		struct tp_config c = tp_space_config(s, s->workers[i], 1, 0);
 		struct tp_trial *t;
-		double sc;
+		double sc, per;
 
 		if (tp_search_measure(run, &c))
 			return -1;
@@ -36,9 +53,9 @@ static int sweep_workers(struct tp_search_run *run)
 		sc = tp_protocol_usable(run->proto, t) ? tp_protocol_score(run->proto, t) : 0;
 		if (sc > best * (1 + run->rec.tolerance)) {
 			flat = 0;
-		} else if (s->workers[i] >= s->cpu_count && tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED) {
-			tp_info("%d workers gain nothing with the CPUs saturated (%.0f%% of %d): not widening",
-				s->workers[i], 100 * tp_trial_cpu_util(t), s->cpu_count);
+		} else if (t && cpu_saturated(run, t, &per)) {
+			tp_info("%d workers gain nothing with the CPUs saturated (%.0f%% of %d, %.2f CPUs per worker alone): not widening",
+				s->workers[i], 100 * tp_trial_cpu_util(t), s->cpu_count, per);
 			break;
 		} else if (++flat >= 2 && s->workers[i] >= s->cpu_count) {
 			break;

@@ -147,6 +147,11 @@ static void fill_conf(struct tp_tuned_conf *c, const struct tp_workload *wl,
 	if (t) {
 		if (mem_per_worker_kb <= 0)
 			c->memory_per_worker_kb = tp_trial_mem_per_worker(t);
+		if (c->memory_per_worker_kb > 0 && m->mem_usable_kb > 0 &&
+		    m->mem_usable_kb / c->memory_per_worker_kb < c->max_workers)
+			c->max_workers = (int)(m->mem_usable_kb / c->memory_per_worker_kb);
+		if (c->max_workers < c->workers)
+			c->max_workers = c->workers;
 		c->throughput = t->stats.median;
 		c->throughput_ci_low = t->stats.ci_low;
 		c->throughput_ci_high = t->stats.ci_high;

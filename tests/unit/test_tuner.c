@@ -213,6 +213,7 @@ struct synth {
 	double burst_factor;		/* throughput during a burst (0.5: another job) */
 	double cpu_per_worker;		/* CPUs one worker keeps busy (0: cpu_util 0) */
 	double cpus;			/* usable CPUs for cpu_util */
+	double cpus_free;		/* CPUs another job leaves us (0: all) */
 	int max_seen;			/* widest width evaluated */
 };
 
@@ -260,7 +261,8 @@ static int synth_eval(void *ctx, const struct tp_config *c, struct tp_repeat *ou
 	out->lat_p95_s = c->workers / x;
 	out->rss_peak_kb = 1000 + 100 * c->workers;
 	if (s->cpu_per_worker > 0 && s->cpus > 0)
-		out->cpu_util = fmin(1, c->workers * s->cpu_per_worker / s->cpus);
+		out->cpu_util = fmin(s->cpus_free > 0 ? s->cpus_free : s->cpus,
+				     c->workers * s->cpu_per_worker) / s->cpus;
 	if (c->workers > s->max_seen)
 		s->max_seen = c->workers;
 	return 0;
@@ -774,13 +776,16 @@ static void test_cpu_bound_finishes_early(void **state)
 	int seed;
 
 	(void)state;
-	for (seed = 1; seed <= 5; seed++) {
+	for (seed = 1; seed <= 10; seed++) {
 		struct harness h;
 
 		harness_init(&h, curve_gzip, 0.02, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
 		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 24);
 		h.syn.cpu_per_worker = 1;
 		h.syn.cpus = 2;
+		/* Seeds 6..10: another job leaves 1.2 CPUs; the runs' CPU share
+		 * stays at 60%, but one worker alone keeps a CPU busy. */
+		h.syn.cpus_free = seed > 5 ? 1.2 : 0;
 		tune(&h, "auto");
 		if (getenv("TP_DEBUG"))
 			dump(&h, "gzip");
