@@ -13,6 +13,7 @@
 #include "runner/monitor.h"
 #include "runner/pool.h"
 #include "tuner/conf.h"
+#include "tuner/conf_select.h"
 #include "workloads/workload.h"
 
 #include <errno.h>
@@ -46,6 +47,9 @@ struct run_opts {
 	double halt_fail;	/* count, or percent when halt_pct */
 	int halt_pct;
 	int keep_order, bar, shell, quiet;
+	/* issue 14: config handling */
+	const char *section;		/* --section NAME of a suite.conf */
+	long long mem_per_worker_kb;	/* --mem-per-worker SIZE, 0 = the conf's */
 };
 
 struct failure {
@@ -265,6 +269,31 @@ static int start_seed(const struct tp_machine *m, const struct tp_workload *wl, 
 	return seed > 0 ? seed : 1;
 }
 
+/* Usable memory / the memory one worker needs caps the width (issue 14). */
+static void mem_cap(const struct run_opts *o, long long per_worker_kb, long long usable_kb,
+		    struct tp_pool_opts *po)
+{
+	long long cap;
+
+	if (per_worker_kb <= 0 || usable_kb <= 0)
+		return;
+	cap = usable_kb / per_worker_kb;
+	if (cap < 1)
+		cap = 1;
+	if (cap >= po->max_workers && cap >= po->config.workers)
+		return;
+	if (!o->quiet)
+		tp_warn("run: usable memory %lld KiB / %lld KiB per worker caps the width at %lld%s",
+			usable_kb, per_worker_kb, cap,
+			po->config.workers > cap ? " (below the starting width)" : "");
+	if (po->max_workers > cap)
+		po->max_workers = (int)cap;
+	if (po->config.workers > cap)
+		po->config.workers = (int)cap;
+	if (po->min_workers > po->max_workers)
+		po->min_workers = po->max_workers;
+}
+
 static void on_worker_log(void *ctx, int worker, const char *line)
 {
 	struct run_ctx *c = ctx;
@@ -372,6 +401,8 @@ static const struct option longopts[] = {
 	{ "plugin", required_argument, NULL, 'P' },
 	{ "shell", no_argument, NULL, 's' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "section", required_argument, NULL, 1401 },
+	{ "mem-per-worker", required_argument, NULL, 1402 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -423,6 +454,16 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case 'P': o->plugin = optarg; break;
 		case 's': o->shell = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 1401: o->section = optarg; break;
+		case 1402: {
+			double bytes;
+
+			if (tp_parse_size(optarg, &bytes) || bytes < 1024 || bytes > 1e18)
+				return tp_usage_error("run: --mem-per-worker '%s' is not a size of at least 1K (examples: 512M, 2G)",
+						      optarg);
+			o->mem_per_worker_kb = (long long)(bytes / 1024);
+			break;
+		}
 		default: return -1;
 		}
 	}
@@ -435,6 +476,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 			*in_start = i + 1;
 			break;
 		}
+	if (o->section && !o->config)
+		return tp_usage_error("run: --section NAME needs --config suite.conf");
 	if (o->resume && !o->joblog)
 		return tp_usage_error("run: --resume and --resume-failed need --joblog FILE");
 	if ((o->workload_spec != NULL) + (o->plugin != NULL) + (*cmd_end > *cmd_start) > 1)
@@ -516,7 +559,7 @@ static int run_run(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &cmd_start, &cmd_end, &in_start) < 0)
 		return TP_EXIT_USAGE;
 	ctx.o = &o;
-	if (o.config && tp_conf_read(o.config, &conf) < 0)
+	if (o.config && tp_conf_read_select(o.config, o.section, &conf) < 0)
 		return tp_error_exit_code();
 	if (o.adaptive < 0)
 		o.adaptive = 1;
@@ -573,7 +616,7 @@ static int run_run(int argc, char **argv)
 		snprintf(po.config.start, sizeof(po.config.start), "%s", conf.start);
 	po.min_workers = o.min_workers ? o.min_workers : o.config ? conf.min_workers : 1;
 	po.max_workers = o.max_workers ? o.max_workers
-		       : o.config && conf.max_workers ? conf.max_workers
+		       : o.config && conf.max_given ? conf.max_workers
 		       : have_machine && machine.seeds.max_workers > 0 ? machine.seeds.max_workers : 64;
 	if (!o.adaptive)
 		po.min_workers = po.max_workers = po.config.workers;
@@ -588,6 +631,10 @@ static int run_run(int argc, char **argv)
 		po.min_workers = po.config.workers;
 	if (po.config.workers > po.max_workers)
 		po.max_workers = po.config.workers;
+	if (o.config && have_machine && !o.quiet)
+		tp_conf_check_machine(&conf, o.config, machine.fingerprint);
+	mem_cap(&o, o.mem_per_worker_kb ? o.mem_per_worker_kb : o.config ? conf.memory_per_worker_kb : 0,
+		have_machine ? machine.mem_usable_kb : 0, &po);
 	po.workload = wl;
 	po.timeout_s = o.timeout_s;
 	po.timeout_pct = o.timeout_pct;
@@ -643,7 +690,8 @@ static int run_run(int argc, char **argv)
 	co.max_workers = po.max_workers;
 	co.initial = po.config.workers;
 	co.cpus_usable = po.cpus_usable;
-	co.mem_per_worker_kb = o.config ? conf.memory_per_worker_kb : 0;
+	co.mem_per_worker_kb = o.mem_per_worker_kb ? o.mem_per_worker_kb
+			     : o.config ? conf.memory_per_worker_kb : 0;
 	co.log = declog;
 	if (o.config && !o.controller && o.adaptive) {
 		/* A conf may name a controller this runner lacks: fall back, say so. */
@@ -809,6 +857,9 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"\n"
 		"width:\n"
 		"  --config FILE        tunepool.conf from 'tunepool tune' ([run], [bounds], [monitor])\n"
+		"  --section NAME       with --config suite.conf ('tune --suite'): its class NAME\n"
+		"  --mem-per-worker SIZE  memory one worker needs (default: the conf's); the width\n"
+		"                       stays within usable memory / SIZE\n"
 		"  -j, --workers N      starting width (default: the conf, else the probe's seed for\n"
 		"                       the task class: latency for commands, cpu with --static)\n"
 		"  -b, --batch B        inputs handed to a worker at once (default 1)\n"

@@ -248,7 +248,9 @@ int tp_conf_parse(const char *text, const char *path, struct tp_tuned_conf *c)
 				      "'[section]')", path, rc);
 	if (rc < 0)
 		return tp_error("cannot parse '%s': out of memory", path);
-	/* Bounds left out follow the chosen width. */
+	c->min_given = p.explicit_min;
+	c->max_given = p.explicit_max;
+	/* Bounds left out follow the chosen width (a run takes the probe's). */
 	if (!p.explicit_max && c->max_workers < c->workers)
 		c->max_workers = c->workers;
 	if (!p.explicit_min && c->min_workers > c->workers)

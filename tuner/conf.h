@@ -25,6 +25,7 @@ struct tp_tuned_conf {
 	/* [bounds] for the adaptive run */
 	int min_workers, max_workers;		/* 1 <= min <= workers <= max */
 	long long memory_per_worker_kb;		/* 0 = unknown */
+	int min_given, max_given;		/* read from the file (not defaults) */
 
 	/* [monitor] */
 	int interval_ms;			/* sampling period, >= 10 */
