@@ -7,6 +7,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "probes/machine.h"
+#include "runner/bind.h"
 #include "runner/controller.h"
 #include "runner/inputs.h"
 #include "runner/journal.h"
@@ -50,6 +51,7 @@ struct run_opts {
 	/* issue 14: config handling */
 	const char *section;		/* --section NAME of a suite.conf */
 	long long mem_per_worker_kb;	/* --mem-per-worker SIZE, 0 = the conf's */
+	const char *bind;		/* --bind none|core|numa, NULL = the conf's */
 };
 
 struct failure {
@@ -403,6 +405,7 @@ static const struct option longopts[] = {
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "section", required_argument, NULL, 1401 },
 	{ "mem-per-worker", required_argument, NULL, 1402 },
+	{ "bind", required_argument, NULL, 1403 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -455,6 +458,14 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case 's': o->shell = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 1401: o->section = optarg; break;
+		case 1403: {
+			enum tp_bind_mode m;
+
+			if (tp_bind_parse(optarg, &m))
+				return tp_usage_error("run: --bind '%s' is not none, core or numa", optarg);
+			o->bind = optarg;
+			break;
+		}
 		case 1402: {
 			double bytes;
 
@@ -635,6 +646,12 @@ static int run_run(int argc, char **argv)
 		tp_conf_check_machine(&conf, o.config, machine.fingerprint);
 	mem_cap(&o, o.mem_per_worker_kb ? o.mem_per_worker_kb : o.config ? conf.memory_per_worker_kb : 0,
 		have_machine ? machine.mem_usable_kb : 0, &po);
+	{
+		enum tp_bind_mode bm = TP_BIND_NONE;
+
+		tp_bind_parse(o.bind ? o.bind : o.config ? conf.bind : "none", &bm);
+		po.bind = (int)bm;
+	}
 	po.workload = wl;
 	po.timeout_s = o.timeout_s;
 	po.timeout_pct = o.timeout_pct;
@@ -860,6 +877,8 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --section NAME       with --config suite.conf ('tune --suite'): its class NAME\n"
 		"  --mem-per-worker SIZE  memory one worker needs (default: the conf's); the width\n"
 		"                       stays within usable memory / SIZE\n"
+		"  --bind MODE          none, core or numa (default: the conf's bind): worker i\n"
+		"                       (a thread, or each exec child) runs on the i-th core/node\n"
 		"  -j, --workers N      starting width (default: the conf, else the probe's seed for\n"
 		"                       the task class: latency for commands, cpu with --static)\n"
 		"  -b, --batch B        inputs handed to a worker at once (default 1)\n"

@@ -165,6 +165,18 @@ void tp_space_seed_from_machine(struct tp_space_seed *seed, const struct tp_mach
 		seed->max_workers = 0;
 }
 
+int tp_space_bind_modes(const struct tp_space_seed *seed, const char *modes[3])
+{
+	int n = 0, smt = seed->cores > 0 && seed->pus > seed->cores;
+
+	modes[n++] = "none";
+	if (smt || seed->numa_nodes > 1)
+		modes[n++] = "core";
+	if (seed->numa_nodes > 1)
+		modes[n++] = "numa";
+	return n;
+}
+
 int tp_space_batch_max(const struct tp_space *s, int workers)
 {
 	long long b;

@@ -77,6 +77,11 @@ void tp_space_build(struct tp_space *s, const struct tp_space_seed *seed);
 int tp_space_between(const struct tp_space *s, int lo, int hi);
 /* The canonical count nearest w (ties: the smaller), within 1..max_workers. */
 int tp_space_snap(const struct tp_space *s, double w);
+/* The CPU bindings worth trying for this machine into modes (at most 3):
+ * "none" always; "core" with SMT (workers apart on cores) or several NUMA
+ * nodes; "numa" with several NUMA nodes.  Returns the count: 1 means
+ * binding cannot matter and tune does not try it. */
+int tp_space_bind_modes(const struct tp_space_seed *seed, const char *modes[3]);
 /* Fills seed from a probed machine and a workload descriptor. */
 void tp_space_seed_from_machine(struct tp_space_seed *seed, const struct tp_machine *m,
 				const struct tp_workload_desc *wd, long long ninputs);

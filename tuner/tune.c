@@ -8,6 +8,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "probes/machine.h"
+#include "runner/bind.h"
 #include "runner/pool.h"
 #include "tuner/cache.h"
 #include "tuner/evaluate.h"
@@ -168,6 +169,54 @@ static void fill_conf(struct tp_tuned_conf *c, const struct tp_workload *wl,
 	c->memory_usable_kb = m->mem_usable_kb > 0 ? m->mem_usable_kb : 0;
 }
 
+/* Binding races: paired rounds of the pick, unbound against each mode
+ * worth trying; a mode must beat unbound by the tolerance in the median of
+ * the per-round ratios. */
+#define BIND_ROUNDS 5
+
+static const char *race_bind(struct tp_pool_evaluator *pe, struct tp_protocol *p,
+			     const struct tp_space_seed *seed, const struct tp_config *c, double tol)
+{
+	const char *modes[3], *pick = "none";
+	double ratio[3][BIND_ROUNDS], best = 1 + tol;
+	int n = tp_space_bind_modes(seed, modes), r, k;
+
+	if (n < 2 || (strcmp(c->strategy, "thread") && strcmp(c->strategy, "exec")))
+		return "none";
+	for (r = 0; r < BIND_ROUNDS && !tp_protocol_exhausted(p); r++) {
+		double base = 0;
+
+		for (k = 0; k < n; k++) {
+			struct tp_repeat rep;
+			enum tp_bind_mode bm = TP_BIND_NONE;
+
+			memset(&rep, 0, sizeof(rep));
+			tp_bind_parse(modes[k], &bm);
+			pe->base.bind = (int)bm;
+			if (pe->ev.eval(pe->ev.ctx, c, &rep)) {
+				free(rep.counters);
+				pe->base.bind = 0;
+				return "none";
+			}
+			free(rep.counters);
+			if (!k)
+				base = rep.throughput;
+			ratio[k][r] = base > 0 ? rep.throughput / base : 0;
+		}
+	}
+	pe->base.bind = 0;
+	for (k = 1; k < n && r >= 3; k++) {
+		double m = tp_stats_median(ratio[k], (size_t)r);
+
+		tp_info("bind = %s: %.3f of unbound over %d paired rounds", modes[k], m, r);
+		if (m > best) {
+			best = m;
+			pick = modes[k];
+		}
+	}
+	return pick;
+}
+
 /* Methods the pool cannot run for this workload leave the space quietly. */
 static void drop_invalid_methods(struct tp_space *s, const struct tp_workload *wl,
 				 int multi_input)
@@ -284,6 +333,8 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 			tp_warn("tune: the budget ran out before the search ended: %d workers is provisional "
 				"(complete = false); raise --budget for a final answer", res->rec.config.workers);
 		fill_conf(conf, wl, m, &space, &proto, res, o->mem_per_worker_kb);
+		snprintf(conf->bind, sizeof(conf->bind), "%s",
+			 race_bind(&pe, &proto, &seed, &res->rec.config, run.rec.tolerance));
 		if (cache)
 			tp_cache_store(cache, res);
 	}
