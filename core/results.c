@@ -160,6 +160,8 @@ static json_t *repeat_to_json(const struct tp_repeat *p)
 		json_object_set_new(counters, p->counters[i].name,
 				    real_or_null(p->counters[i].value));
 	json_object_set_new(o, "counters", counters);
+	if (p->counters_source[0])
+		json_object_set_new(o, "counters_source", json_string(p->counters_source));
 	return o;
 }
 
@@ -488,6 +490,8 @@ static int read_repeat(struct reader *rd, const json_t *o, struct tp_repeat *p)
 	}
 	if (!json_object_get(o, "cpu_util"))
 		p->cpu_util = NAN;
+	if ((v = json_object_get(o, "counters_source")) && json_is_string(v))
+		snprintf(p->counters_source, sizeof(p->counters_source), "%s", json_string_value(v));
 	if (json_object_size(counters)) {
 		size_t i = 0, len = push(rd, "counters", -1);
 

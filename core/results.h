@@ -38,6 +38,8 @@ struct tp_repeat {
 	int outlier;			/* flagged by MAD, still kept */
 	size_t ncounters;
 	struct tp_counter *counters;	/* owned */
+	char counters_source[160];	/* which counters were recorded and why the
+					 * others were not ("" unknown) */
 };
 
 /* Summary of a trial's throughputs (or of any sample). */
