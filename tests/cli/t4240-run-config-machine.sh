@@ -38,8 +38,8 @@ expect_exit 0 "$TP" run -q --config other.conf --count 3 -- true
 
 # suite.conf: sections name classes, config = FILE is read as written or
 # next to the suite.conf.
-mkdir suite
-cat > suite/suite.conf <<EOF2
+mkdir tune-results
+cat > tune-results/suite.conf <<EOF2
 # tunepool suite: one section per workload class
 # machine: $fp
 
@@ -51,17 +51,20 @@ config = elsewhere/cpu.conf
 [sleep]
 workload = sleep:ms=5
 workers = 3
-config = suite/sleep.conf
+config = tune-results/sleep.conf
 EOF2
-printf '[run]\nworkers = 3\nstrategy = exec\n[bounds]\nmin_workers = 3\nmax_workers = 3\n' > suite/sleep.conf
-printf '[run]\nworkers = 2\n' > suite/cpu.conf
-expect_exit 0 "$TP" run --config suite/suite.conf --section sleep --results r.json --count 6 -- true
+printf '[run]\nworkers = 3\nstrategy = exec\n[bounds]\nmin_workers = 3\nmax_workers = 3\n' > tune-results/sleep.conf
+printf '[run]\nworkers = 2\n' > tune-results/cpu.conf
+expect_exit 0 "$TP" run --config tune-results/suite.conf --section sleep --results r.json --count 6 -- true
 [ "$(json_get r.json 'd["trials"][0]["config"]["workers"]')" = 3 ] || fail "--section sleep: not 3 workers"
-expect_exit 0 "$TP" export suite/suite.conf --section cpu --format env
+expect_exit 0 "$TP" export tune-results/suite.conf --section cpu --format env
 contains "$out" "TUNEPOOL_WORKERS=2"
-expect_exit 2 "$TP" run --config suite/suite.conf --count 1 -- true
-contains "$err" "'suite/suite.conf' is a suite.conf: choose a section with --section NAME (cpu, sleep)"
-expect_exit 2 "$TP" export suite/suite.conf --section io
+# The README's example.
+expect_exit 0 "$TP" export tune-results/suite.conf --section sleep --format env
+contains "$out" "TUNEPOOL_WORKERS=3"
+expect_exit 2 "$TP" run --config tune-results/suite.conf --count 1 -- true
+contains "$err" "'tune-results/suite.conf' is a suite.conf: choose a section with --section NAME (cpu, sleep)"
+expect_exit 2 "$TP" export tune-results/suite.conf --section io
 contains "$err" "no section '[io]' (sections: cpu, sleep)"
 expect_exit 2 "$TP" run --config nobounds.conf --section cpu --count 1 -- true
 contains "$err" "not a suite.conf"

@@ -18,6 +18,10 @@ fi
 expect_exit 0 "$TP" run -q -j 2 --static -- sh -c 'sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/$$/status' ::: 1 2
 [ "$(printf '%s\n' "$out" | sort -u)" = "$all" ] || fail "unbound children: $out, not $all"
 
+# The man page's example.
+expect_exit 0 "$TP" run --static -j 2 --bind core -- sh -c 'grep Cpus_allowed_list /proc/$$/status' ::: 1 2
+[ "$(printf '%s\n' "$out" | grep -c '^Cpus_allowed_list:')" = 2 ] || fail "the man page's example: $out"
+
 # The conf's bind applies; a bad --bind is a usage error.
 printf '[run]\nworkers = 2\nstrategy = exec\nbind = core\n' > b.conf
 expect_exit 0 "$TP" run -q --static --config b.conf -- sh -c 'sed -n "s/^Cpus_allowed_list:[[:space:]]*//p" /proc/$$/status' ::: 1 2
