@@ -61,7 +61,9 @@ with open(os.path.join(w, 'io.txt'), 'w') as f:
 PY
 sqlite3 "$work/db.sqlite" "CREATE TABLE t (v INTEGER);"
 
-# name | inputs | command (sh -c; {} is the input, as for xargs -I{})
+# name | inputs | command (sh -c; {} is the input, as for xargs -I{}; a
+# command that takes none has it in a comment: tunepool appends the input
+# to a command without {}, and `sleep 0.02 7` would sleep 7 s more)
 cases() {
 	cat <<CASES
 gzip|$work/files.txt|gzip -6 -c {} > /dev/null
@@ -69,8 +71,8 @@ xz|$work/files.txt|xz -2 -c {} > /dev/null
 zstd|$work/files.txt|zstd -q -9 -c {} > /dev/null
 python|$work/n64.txt|python3 -c 'import json, decimal; sum(range(100000))' {}
 sqlite|$work/n200.txt|sqlite3 -cmd '.timeout 10000' $work/db.sqlite 'INSERT INTO t VALUES ({});'
-sleep|$work/n200.txt|sleep 0.02
-flock|$work/n200.txt|sleep 0.01; flock $work/lock sleep 0.002
+sleep|$work/n200.txt|sleep 0.02 # {}
+flock|$work/n200.txt|sleep 0.01; flock $work/lock sleep 0.002 # {}
 mix|$work/small.txt|sleep 0.03; gzip -6 -c {} > /dev/null
 fileio|$work/io.txt|dd if={} of={}.out bs=64k conv=fsync status=none
 CASES

@@ -6,7 +6,7 @@
 # burst of tasks sees the controller act before it ends.  The CPU guard does
 # not call process start-ups on idle CPUs an overload.
 . "$TP_TESTLIB"
-i=0; while [ $i -lt 600 ]; do echo $i; i=$((i + 1)); done > inputs.txt
+i=0; while [ $i -lt 300 ]; do echo $i; i=$((i + 1)); done > inputs.txt
 expect_exit 0 "$TP" run -q --log-decisions d.jsonl --inputs inputs.txt -- sh -c 'sleep 0.05'
 [ -s d.jsonl ] || fail "no decisions logged"
 python3 - d.jsonl <<'PY' || fail "the start phase: $(head -c 1500 d.jsonl)"
