@@ -51,6 +51,14 @@ static int sweep_workers(struct tp_search_run *run)
 			return -1;
 		t = tp_protocol_find(run->proto, &c);
 		sc = tp_protocol_usable(run->proto, t) ? tp_protocol_score(run->proto, t) : 0;
+		if (t && s->workers[i] >= 2 * s->cpu_count && cpu_saturated(run, t, &per) &&
+		    per >= AUTO_CPU_BOUND_WORKER) {
+			/* A gain past twice the CPUs on CPU-bound tasks is noise: each
+			 * worker wants a CPU of its own. */
+			tp_info("tasks that keep %.2f CPUs busy each: not widening past %d workers on %d CPUs",
+				per, s->workers[i], s->cpu_count);
+			break;
+		}
 		if (sc > best * (1 + run->rec.tolerance)) {
 			flat = 0;
 		} else if (t && cpu_saturated(run, t, &per)) {

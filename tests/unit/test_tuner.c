@@ -695,6 +695,11 @@ static double curve_gzip(int w)		/* CPU-bound on 2 CPUs: flat past 2, a little w
 	return w < 2 ? 6.0 : 12.0 * (1 - 0.01 * (w - 2));
 }
 
+static double curve_gzip_drift(int w)	/* another job's load ebbing: each width looks 4% better */
+{
+	return w < 2 ? 6.0 : 12.0 * (1 + 0.04 * (w - 2));
+}
+
 static double curve_inverse(int w)	/* contention: one worker is best */
 {
 	return 1000.0 / w;
@@ -794,6 +799,20 @@ static void test_cpu_bound_finishes_early(void **state)
 				 h.syn.max_seen, h.res.rec.config.workers);
 		if (h.proto.evals > 40)
 			fail_msg("seed %d: %d runs", seed, h.proto.evals);
+		harness_release(&h);
+	}
+	/* Apparent gains past the CPUs (load ebbing during the sweep) do not
+	 * widen CPU-bound tasks past twice the CPUs. */
+	{
+		struct harness h;
+
+		harness_init(&h, curve_gzip_drift, 0.01, TP_CLASS_UNKNOWN, 2, 11, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 24);
+		h.syn.cpu_per_worker = 1;
+		h.syn.cpus = 2;
+		tune(&h, "auto");
+		if (h.syn.max_seen > 4)
+			fail_msg("CPU-bound: widened to %d on 2 CPUs", h.syn.max_seen);
 		harness_release(&h);
 	}
 }
