@@ -227,6 +227,15 @@ long long tp_trial_mem_per_worker(const struct tp_trial *t)
 									       : rss;
 }
 
+double tp_search_worker_cpus(struct tp_search_run *run)
+{
+	struct tp_config c1 = tp_space_config(run->space, 1, 1, 0);
+	const struct tp_trial *one = tp_protocol_find(run->proto, &c1);
+
+	return one && tp_protocol_usable(run->proto, one) ?
+	       tp_trial_cpu_util(one) * run->space->cpu_count : 0;
+}
+
 /* The width to extend to from the edge trial e (dir +1 up, -1 down), or 0
  * when a hard limit binds (said once). */
 static int extend_target(struct tp_search_run *run, const struct tp_trial *e, int dir)
@@ -237,6 +246,11 @@ static int extend_target(struct tp_search_run *run, const struct tp_trial *e, in
 
 	if (dir < 0)
 		return w > 1 ? w / 2 : 0;
+	if (w >= 2 * s->cpu_count && tp_search_worker_cpus(run) >= TP_CPU_BOUND_WORKER) {
+		tp_info("CPU-bound tasks (%.2f CPUs per worker): not extending past %d workers",
+			tp_search_worker_cpus(run), w);
+		return 0;
+	}
 	if (w >= s->max_workers) {
 		tp_info("the best width %d is the hard limit (%s): not extending", w, s->limit_reason);
 		return 0;

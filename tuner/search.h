@@ -57,6 +57,11 @@ int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, i
  * the narrowest measured and beat the next wider one.  Says which limit
  * stopped it.  0 or -1. */
 int tp_search_extend_workers(struct tp_search_run *run, int batch, int method);
+/* CPUs one worker keeps busy on its own (the 1-worker trial at batch 1,
+ * default method), 0 when not measured.  At 0.8 and above (TP_CPU_BOUND_WORKER)
+ * the tasks are CPU-bound: no search widens them past twice the CPUs. */
+#define TP_CPU_BOUND_WORKER 0.8
+double tp_search_worker_cpus(struct tp_search_run *run);
 /* Median CPU use of t's repeats, a fraction of the usable CPUs (0 unknown). */
 double tp_trial_cpu_util(const struct tp_trial *t);
 /* Peak memory of one worker of t (median over repeats, KiB): a process or

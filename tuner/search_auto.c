@@ -13,22 +13,17 @@
 /* The CPUs a run kept busy, as a fraction of the usable ones, from which a
  * width that gains nothing shows the CPUs saturated: widening stops there. */
 #define AUTO_CPU_SATURATED 0.85
-/* CPUs one worker keeps busy on its own (measured at the narrowest width)
- * from which the tasks are CPU-bound: another job's load then explains a
- * run's CPU share below AUTO_CPU_SATURATED, more workers only queue. */
-#define AUTO_CPU_BOUND_WORKER 0.8
-
 /* 1 when t, at or past the CPU count, shows the CPUs saturated: its own CPU
- * use, or tasks that each keep a CPU busy (the narrowest width's use). */
+ * use, or tasks that each keep a CPU busy (TP_CPU_BOUND_WORKER: another
+ * job's load then explains a run's CPU share below AUTO_CPU_SATURATED, and
+ * more workers only queue). */
 static int cpu_saturated(struct tp_search_run *run, const struct tp_trial *t, double *per_worker)
 {
 	const struct tp_space *s = run->space;
-	struct tp_config c1 = tp_space_config(s, 1, 1, 0);
-	const struct tp_trial *one = tp_protocol_find(run->proto, &c1);
 
-	*per_worker = one && tp_protocol_usable(run->proto, one) ? tp_trial_cpu_util(one) * s->cpu_count : 0;
+	*per_worker = tp_search_worker_cpus(run);
 	return t->config.workers >= s->cpu_count &&
-	       (tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED || *per_worker >= AUTO_CPU_BOUND_WORKER);
+	       (tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED || *per_worker >= TP_CPU_BOUND_WORKER);
 }
 
 /* Workers ascending until two steps in a row fail to beat the best by the
@@ -52,7 +47,7 @@ static int sweep_workers(struct tp_search_run *run)
 		t = tp_protocol_find(run->proto, &c);
 		sc = tp_protocol_usable(run->proto, t) ? tp_protocol_score(run->proto, t) : 0;
 		if (t && s->workers[i] >= 2 * s->cpu_count && cpu_saturated(run, t, &per) &&
-		    per >= AUTO_CPU_BOUND_WORKER) {
+		    per >= TP_CPU_BOUND_WORKER) {
 			/* A gain past twice the CPUs on CPU-bound tasks is noise: each
 			 * worker wants a CPU of its own. */
 			tp_info("tasks that keep %.2f CPUs busy each: not widening past %d workers on %d CPUs",

@@ -695,9 +695,9 @@ static double curve_gzip(int w)		/* CPU-bound on 2 CPUs: flat past 2, a little w
 	return w < 2 ? 6.0 : 12.0 * (1 - 0.01 * (w - 2));
 }
 
-static double curve_gzip_drift(int w)	/* another job's load ebbing: each width looks 4% better */
+static double curve_gzip_drift(int w)	/* another job's load ebbing: each width looks 8% better */
 {
-	return w < 2 ? 6.0 : 12.0 * (1 + 0.04 * (w - 2));
+	return w < 2 ? 6.0 : 12.0 * (1 + 0.08 * (w - 2));
 }
 
 static double curve_inverse(int w)	/* contention: one worker is best */
@@ -811,6 +811,8 @@ static void test_cpu_bound_finishes_early(void **state)
 		h.syn.cpu_per_worker = 1;
 		h.syn.cpus = 2;
 		tune(&h, "auto");
+		if (getenv("TP_DEBUG"))
+			dump(&h, "drift");
 		if (h.syn.max_seen > 4)
 			fail_msg("CPU-bound: widened to %d on 2 CPUs", h.syn.max_seen);
 		harness_release(&h);
