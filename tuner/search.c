@@ -270,6 +270,26 @@ static int extend_target(struct tp_search_run *run, const struct tp_trial *e, in
 	return next;
 }
 
+/* What the edge's gain is judged against: the widest width measured at half
+ * the edge's or less (dir +1; the narrowest at twice or more, dir -1), else
+ * the next one.  A doubling's gain stands out of the noise where a step of
+ * sqrt 2 on a loaded machine may not. */
+static struct tp_trial *inner_of(struct tp_trial **ts, size_t n, int dir)
+{
+	size_t i;
+
+	if (dir > 0) {
+		for (i = n - 1; i-- > 0;)
+			if (2 * ts[i]->config.workers <= ts[n - 1]->config.workers)
+				return ts[i];
+		return ts[n - 2];
+	}
+	for (i = 1; i < n; i++)
+		if (ts[i]->config.workers >= 2 * ts[0]->config.workers)
+			return ts[i];
+	return ts[1];
+}
+
 int tp_search_extend_workers(struct tp_search_run *run, int batch, int method)
 {
 	int dir;
@@ -285,10 +305,11 @@ int tp_search_extend_workers(struct tp_search_run *run, int batch, int method)
 			if (!best || n < 2)
 				break;
 			edge = dir > 0 ? ts[n - 1] : ts[0];
-			inner = dir > 0 ? ts[n - 2] : ts[1];
+			inner = inner_of(ts, n, dir);
 			/* The best sits at the edge and still gains beyond noise. */
-			if (edge != best || !(tp_protocol_score(run->proto, edge) >
-					      tp_protocol_score(run->proto, inner) * (1 + run->rec.tolerance)))
+			if (edge != best || (dir > 0 && run->saturated) ||
+			    !(tp_protocol_score(run->proto, edge) >
+			      tp_protocol_score(run->proto, inner) * (1 + run->rec.tolerance)))
 				break;
 			if (!(w = extend_target(run, edge, dir)))
 				break;

@@ -18,6 +18,8 @@ struct tp_search_run {
 	const struct tp_config *warm;		/* last best (result cache), or NULL */
 	int racing_repeats;			/* cap of racing rounds (10) */
 	struct tp_paired paired;		/* the final race (tp_search_confirm) */
+	int saturated;				/* a sweep stopped on saturated CPUs:
+						 * no extension upwards */
 };
 
 struct tp_search_desc {
@@ -50,7 +52,8 @@ struct tp_trial *tp_search_best_workers(struct tp_search_run *run, int batch, in
  * neighbours measured are adjacent (or within 10%), at most max_steps. */
 int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, int max_steps);
 /* Open-ended edges: while the best usable width of (batch, method) is the
- * widest measured and beat the next narrower one by more than the tolerance,
+ * widest measured and beat the widest at half its width or less (else the
+ * next narrower) by more than the tolerance,
  * measures twice the width (at most the space's max_workers, and no more
  * workers than the usable memory holds at the widest trial's per-worker
  * memory); the same downwards (half the width, at least 1) while the best is

@@ -52,6 +52,7 @@ static int sweep_workers(struct tp_search_run *run)
 			 * worker wants a CPU of its own. */
 			tp_info("tasks that keep %.2f CPUs busy each: not widening past %d workers on %d CPUs",
 				per, s->workers[i], s->cpu_count);
+			run->saturated = 1;
 			break;
 		}
 		if (sc > best * (1 + run->rec.tolerance)) {
@@ -59,6 +60,7 @@ static int sweep_workers(struct tp_search_run *run)
 		} else if (t && cpu_saturated(run, t, &per)) {
 			tp_info("%d workers gain nothing with the CPUs saturated (%.0f%% of %d, %.2f CPUs per worker alone): not widening",
 				s->workers[i], 100 * tp_trial_cpu_util(t), s->cpu_count, per);
+			run->saturated = 1;
 			break;
 		} else if (++flat >= 2 && s->workers[i] >= s->cpu_count) {
 			break;

@@ -731,6 +731,19 @@ static void test_open_ended_space(void **state)
 			harness_release(&h);
 		}
 	}
+	/* A loaded machine (10% noise): a sqrt 2 step may look flat, a doubling
+	 * does not; the search still leaves the edge. */
+	for (seed = 1; seed <= 5; seed++) {
+		struct harness h;
+
+		harness_init(&h, curve_sleep_knee100, 0.10, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 4096);
+		tune(&h, "auto");
+		if (h.syn.max_seen < 64 || h.res.rec.config.workers < 32)
+			fail_msg("noise 10%%, seed %d: measured up to %d, recommended %d", seed,
+				 h.syn.max_seen, h.res.rec.config.workers);
+		harness_release(&h);
+	}
 	/* The hard limit binds: max_workers, then the usable memory at the
 	 * measured per-worker memory (thread pool: 1000 + 100 w KiB shared). */
 	{
