@@ -200,6 +200,20 @@ int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, i
 	return 0;
 }
 
+double tp_trial_counter(const struct tp_trial *t, const char *name)
+{
+	double v[64];
+	size_t i, j, n = 0;
+
+	for (i = 0; t && i < t->nrepeats && n < 64; i++)
+		for (j = 0; j < t->repeats[i].ncounters; j++)
+			if (!strcmp(t->repeats[i].counters[j].name, name)) {
+				v[n++] = t->repeats[i].counters[j].value;
+				break;
+			}
+	return n ? tp_stats_median(v, n) : NAN;
+}
+
 double tp_trial_cpu_util(const struct tp_trial *t)
 {
 	double v[64];

@@ -65,6 +65,8 @@ int tp_search_extend_workers(struct tp_search_run *run, int batch, int method);
  * the tasks are CPU-bound: no search widens them past twice the CPUs. */
 #define TP_CPU_BOUND_WORKER 0.8
 double tp_search_worker_cpus(struct tp_search_run *run);
+/* Median of counter name over t's repeats (NAN when none has it). */
+double tp_trial_counter(const struct tp_trial *t, const char *name);
 /* Median CPU use of t's repeats, a fraction of the usable CPUs (0 unknown). */
 double tp_trial_cpu_util(const struct tp_trial *t);
 /* Peak memory of one worker of t (median over repeats, KiB): a process or

@@ -5,6 +5,7 @@
 
 #include "core/stats.h"
 #include "core/log.h"
+#include "tuner/evaluate.h"
 #include "tuner/usl.h"
 
 #include <math.h>
@@ -14,16 +15,19 @@
  * width that gains nothing shows the CPUs saturated: widening stops there. */
 #define AUTO_CPU_SATURATED 0.85
 /* 1 when t, at or past the CPU count, shows the CPUs saturated: its own CPU
- * use, or tasks that each keep a CPU busy (TP_CPU_BOUND_WORKER: another
- * job's load then explains a run's CPU share below AUTO_CPU_SATURATED, and
- * more workers only queue). */
+ * use, tasks that each keep a CPU busy (TP_CPU_BOUND_WORKER: another job's
+ * load then explains a run's CPU share below AUTO_CPU_SATURATED, and more
+ * workers only queue), or the host's CPUs busy over its runs, whoever's. */
 static int cpu_saturated(struct tp_search_run *run, const struct tp_trial *t, double *per_worker)
 {
 	const struct tp_space *s = run->space;
 
+	double host = tp_trial_counter(t, TP_HOST_CPU_BUSY);
+
 	*per_worker = tp_search_worker_cpus(run);
 	return t->config.workers >= s->cpu_count &&
-	       (tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED || *per_worker >= TP_CPU_BOUND_WORKER);
+	       (tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED || *per_worker >= TP_CPU_BOUND_WORKER ||
+		host >= AUTO_CPU_SATURATED);
 }
 
 /* Workers ascending until two steps in a row fail to beat the best by the

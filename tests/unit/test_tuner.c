@@ -21,6 +21,8 @@
 #include "tuner/search.h"
 #include "tuner/space.h"
 #include "tuner/usl.h"
+#include "tuner/evaluate.h"
+#include "runner/counters.h"
 #include "tuner/cache.h"
 #include "tuner/tune.h"
 
@@ -214,6 +216,7 @@ struct synth {
 	double cpu_per_worker;		/* CPUs one worker keeps busy (0: cpu_util 0) */
 	double cpus;			/* usable CPUs for cpu_util */
 	double cpus_free;		/* CPUs another job leaves us (0: all) */
+	double host_busy;		/* the host's CPUs busy over a run (0: not recorded) */
 	int max_seen;			/* widest width evaluated */
 };
 
@@ -265,6 +268,8 @@ static int synth_eval(void *ctx, const struct tp_config *c, struct tp_repeat *ou
 				     c->workers * s->cpu_per_worker) / s->cpus;
 	if (c->workers > s->max_seen)
 		s->max_seen = c->workers;
+	if (s->host_busy > 0)
+		tp_counters_add(out, TP_HOST_CPU_BUSY, s->host_busy);
 	return 0;
 }
 
@@ -812,6 +817,22 @@ static void test_cpu_bound_finishes_early(void **state)
 				 h.syn.max_seen, h.res.rec.config.workers);
 		if (h.proto.evals > 40)
 			fail_msg("seed %d: %d runs", seed, h.proto.evals);
+		harness_release(&h);
+	}
+	/* Tasks that use half a CPU each (start-up, I/O) on a host whose CPUs
+	 * another job keeps busy: the host's busy CPUs show the saturation. */
+	for (seed = 1; seed <= 3; seed++) {
+		struct harness h;
+
+		harness_init(&h, curve_gzip, 0.02, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 24);
+		h.syn.cpu_per_worker = 0.25;
+		h.syn.cpus = 2;
+		h.syn.host_busy = 0.97;
+		tune(&h, "auto");
+		if (h.syn.max_seen > 3 || h.res.rec.config.workers != 2)
+			fail_msg("busy host, seed %d: measured up to %d, recommended %d", seed,
+				 h.syn.max_seen, h.res.rec.config.workers);
 		harness_release(&h);
 	}
 	/* Apparent gains past the CPUs (load ebbing during the sweep) do not
