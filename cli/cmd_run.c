@@ -608,7 +608,7 @@ static int run_run(int argc, char **argv)
 	}
 
 	/* Width and bounds: options, then tunepool.conf, then the probe. */
-	if (o.adaptive || !o.workers) {
+	if (o.adaptive || !o.workers || o.config || o.mem_per_worker_kb) {	/* issue 14: memory cap, fingerprint */
 		if (tp_machine_probe(&machine, &popts) == 0)
 			have_machine = 1;
 	}
