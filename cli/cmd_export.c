@@ -4,6 +4,7 @@
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "tuner/conf.h"
+#include "tuner/conf_select.h"
 #include "tuner/export.h"
 
 #include <stdio.h>
@@ -13,10 +14,11 @@ static int run_export(int argc, char **argv)
 	static const struct option longopts[] = {
 		{ "format", required_argument, NULL, 'f' },
 		{ "output", required_argument, NULL, 'o' },
+		{ "section", required_argument, NULL, 's' },
 		{ NULL, 0, NULL, 0 },
 	};
 	const struct tp_export_desc *fmt = NULL;
-	const char *format = "ini", *output = NULL;
+	const char *format = "ini", *output = NULL, *section = NULL;
 	struct tp_tuned_conf conf;
 	struct tp_strbuf sb = TP_STRBUF_INIT;
 	int c, rc;
@@ -29,6 +31,9 @@ static int run_export(int argc, char **argv)
 			break;
 		case 'o':
 			output = optarg;
+			break;
+		case 's':
+			section = optarg;
 			break;
 		default:
 			return TP_EXIT_USAGE;
@@ -49,7 +54,7 @@ static int run_export(int argc, char **argv)
 		if (tp_output_check("-o", output) || tp_paths_check_distinct(roles, 2))
 			return tp_error_exit_code();
 	}
-	if (tp_conf_read(argv[optind], &conf))
+	if (tp_conf_read_select(argv[optind], section, &conf))
 		return tp_error_exit_code();
 	if (fmt->write(&conf, &sb)) {
 		tp_strbuf_release(&sb);
@@ -63,11 +68,12 @@ static int run_export(int argc, char **argv)
 const struct tp_cmd_desc tp_cmd_export = {
 	.name = "export",
 	.summary = "turn tunepool.conf into settings for other runners",
-	.usage = "tunepool export CONFIG [--format {names:exports}] [-o FILE]",
+	.usage = "tunepool export CONFIG [--format {names:exports}] [-o FILE] [--section NAME]",
 	.help = "options:\n"
 		"  -f, --format FMT   one of (default ini):\n"
 		"                       {list:exports}\n"
 		"  -o, --output FILE  write there (atomically) instead of standard output\n"
+		"      --section NAME a suite.conf's class ('tune --suite'): its config\n"
 		"\nexamples:\n"
 		"  tunepool export tunepool.conf --format parallel   # -j 8 -X -n 16\n"
 		"  parallel $(tunepool export tunepool.conf -f parallel) gzip ::: *.log\n"

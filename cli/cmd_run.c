@@ -9,6 +9,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "probes/machine.h"
+#include "runner/bind.h"
 #include "runner/controller.h"
 #include "runner/inputs.h"
 #include "runner/journal.h"
@@ -16,6 +17,7 @@
 #include "runner/pool.h"
 #include "runner/signals.h"
 #include "tuner/conf.h"
+#include "tuner/conf_select.h"
 #include "workloads/workload.h"
 
 #include <errno.h>
@@ -49,6 +51,10 @@ struct run_opts {
 	double halt_fail;	/* count, or percent when halt_pct */
 	int halt_pct;
 	int keep_order, bar, shell, quiet;
+	/* issue 14: config handling */
+	const char *section;		/* --section NAME of a suite.conf */
+	long long mem_per_worker_kb;	/* --mem-per-worker SIZE, 0 = the conf's */
+	const char *bind;		/* --bind none|core|numa, NULL = the conf's */
 };
 
 struct failure {
@@ -281,6 +287,31 @@ static int start_seed(const struct tp_machine *m, const struct tp_workload *wl, 
 	return seed > 0 ? seed : 1;
 }
 
+/* Usable memory / the memory one worker needs caps the width (issue 14). */
+static void mem_cap(const struct run_opts *o, long long per_worker_kb, long long usable_kb,
+		    struct tp_pool_opts *po)
+{
+	long long cap;
+
+	if (per_worker_kb <= 0 || usable_kb <= 0)
+		return;
+	cap = usable_kb / per_worker_kb;
+	if (cap < 1)
+		cap = 1;
+	if (cap >= po->max_workers && cap >= po->config.workers)
+		return;
+	if (!o->quiet)
+		tp_warn("run: usable memory %lld KiB / %lld KiB per worker caps the width at %lld%s",
+			usable_kb, per_worker_kb, cap,
+			po->config.workers > cap ? " (below the starting width)" : "");
+	if (po->max_workers > cap)
+		po->max_workers = (int)cap;
+	if (po->config.workers > cap)
+		po->config.workers = (int)cap;
+	if (po->min_workers > po->max_workers)
+		po->min_workers = po->max_workers;
+}
+
 static void on_worker_log(void *ctx, int worker, const char *line)
 {
 	struct run_ctx *c = ctx;
@@ -388,6 +419,9 @@ static const struct option longopts[] = {
 	{ "plugin", required_argument, NULL, 'P' },
 	{ "shell", no_argument, NULL, 's' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "section", required_argument, NULL, 1401 },
+	{ "mem-per-worker", required_argument, NULL, 1402 },
+	{ "bind", required_argument, NULL, 1403 },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -439,6 +473,24 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case 'P': o->plugin = optarg; break;
 		case 's': o->shell = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 1401: o->section = optarg; break;
+		case 1403: {
+			enum tp_bind_mode m;
+
+			if (tp_bind_parse(optarg, &m))
+				return tp_usage_error("run: --bind '%s' is not none, core or numa", optarg);
+			o->bind = optarg;
+			break;
+		}
+		case 1402: {
+			double bytes;
+
+			if (tp_parse_size(optarg, &bytes) || bytes < 1024 || bytes > 1e18)
+				return tp_usage_error("run: --mem-per-worker '%s' is not a size of at least 1K (examples: 512M, 2G)",
+						      optarg);
+			o->mem_per_worker_kb = (long long)(bytes / 1024);
+			break;
+		}
 		default: return -1;
 		}
 	}
@@ -451,6 +503,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 			*in_start = i + 1;
 			break;
 		}
+	if (o->section && !o->config)
+		return tp_usage_error("run: --section NAME needs --config suite.conf");
 	if (o->resume && !o->joblog)
 		return tp_usage_error("run: --resume and --resume-failed need --joblog FILE");
 	if ((o->workload_spec != NULL) + (o->plugin != NULL) + (*cmd_end > *cmd_start) > 1)
@@ -551,7 +605,7 @@ static int run_run(int argc, char **argv)
 	ctx.o = &o;
 	if (check_paths(&o) < 0)
 		return tp_error_exit_code();
-	if (o.config && tp_conf_read(o.config, &conf) < 0)
+	if (o.config && tp_conf_read_select(o.config, o.section, &conf) < 0)
 		return tp_error_exit_code();
 	if (o.adaptive < 0)
 		o.adaptive = 1;
@@ -589,7 +643,7 @@ static int run_run(int argc, char **argv)
 	}
 
 	/* Width and bounds: options, then tunepool.conf, then the probe. */
-	if (o.adaptive || !o.workers) {
+	if (o.adaptive || !o.workers || o.config || o.mem_per_worker_kb) {	/* issue 14: memory cap, fingerprint */
 		if (tp_machine_probe(&machine, &popts) == 0)
 			have_machine = 1;
 	}
@@ -608,7 +662,7 @@ static int run_run(int argc, char **argv)
 		snprintf(po.config.start, sizeof(po.config.start), "%s", conf.start);
 	po.min_workers = o.min_workers ? o.min_workers : o.config ? conf.min_workers : 1;
 	po.max_workers = o.max_workers ? o.max_workers
-		       : o.config && conf.max_workers ? conf.max_workers
+		       : o.config && conf.max_given ? conf.max_workers
 		       : have_machine && machine.seeds.max_workers > 0 ? machine.seeds.max_workers : 64;
 	if (!o.adaptive)
 		po.min_workers = po.max_workers = po.config.workers;
@@ -623,6 +677,16 @@ static int run_run(int argc, char **argv)
 		po.min_workers = po.config.workers;
 	if (po.config.workers > po.max_workers)
 		po.max_workers = po.config.workers;
+	if (o.config && have_machine && !o.quiet)
+		tp_conf_check_machine(&conf, o.config, machine.fingerprint);
+	mem_cap(&o, o.mem_per_worker_kb ? o.mem_per_worker_kb : o.config ? conf.memory_per_worker_kb : 0,
+		have_machine ? machine.mem_usable_kb : 0, &po);
+	{
+		enum tp_bind_mode bm = TP_BIND_NONE;
+
+		tp_bind_parse(o.bind ? o.bind : o.config ? conf.bind : "none", &bm);
+		po.bind = (int)bm;
+	}
 	po.workload = wl;
 	po.timeout_s = o.timeout_s;
 	po.timeout_pct = o.timeout_pct;
@@ -680,7 +744,8 @@ static int run_run(int argc, char **argv)
 	co.max_workers = po.max_workers;
 	co.initial = po.config.workers;
 	co.cpus_usable = po.cpus_usable;
-	co.mem_per_worker_kb = o.config ? conf.memory_per_worker_kb : 0;
+	co.mem_per_worker_kb = o.mem_per_worker_kb ? o.mem_per_worker_kb
+			     : o.config ? conf.memory_per_worker_kb : 0;
 	co.log = declog;
 	if (o.config && !o.controller && o.adaptive) {
 		/* A conf may name a controller this runner lacks: fall back, say so. */
@@ -855,6 +920,11 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"\n"
 		"width:\n"
 		"  --config FILE        tunepool.conf from 'tunepool tune' ([run], [bounds], [monitor])\n"
+		"  --section NAME       with --config suite.conf ('tune --suite'): its class NAME\n"
+		"  --mem-per-worker SIZE  memory one worker needs (default: the conf's); the width\n"
+		"                       stays within usable memory / SIZE\n"
+		"  --bind MODE          none, core or numa (default: the conf's bind): worker i\n"
+		"                       (a thread, or each exec child) runs on the i-th core/node\n"
 		"  -j, --workers N      starting width (default: the conf, else the probe's seed for\n"
 		"                       the task class: latency for commands, cpu with --static)\n"
 		"  -b, --batch B        inputs handed to a worker at once (default 1)\n"

@@ -18,6 +18,7 @@
 #include "workloads/workload.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <math.h>
 #include <signal.h>
 #include <stdio.h>
@@ -29,6 +30,7 @@
 struct tune_args {
 	struct tp_tune_opts o;
 	const char *spec, *plugin, *inputs_file, *conf_path, *results_path, *suite_dir;
+	const char *task_output;	/* --task-output FILE; NULL: the tasks' stdout is discarded */
 	long long count;
 	int suite, quiet, verbose;
 	char **cmd;			/* after -- */
@@ -128,13 +130,54 @@ static void print_rec(FILE *f, const struct tp_results *r, const struct tp_tuned
 	(void)c;
 }
 
+/* The tasks' stdout is not tune's: it goes to /dev/null, or to --task-output
+ * FILE, while the search runs (exec children inherit fd 1).  Returns the
+ * saved stdout to restore, or -1 with an error. */
+static int divert_stdout(const char *path)
+{
+	int saved, fd;
+
+	fflush(stdout);
+	fd = open(path ? path : "/dev/null", O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	if (fd < 0)
+		return tp_error("cannot open '%s': %s", path ? path : "/dev/null", strerror(errno));
+	saved = fcntl(1, F_DUPFD_CLOEXEC, 3);
+	if (saved < 0 || dup2(fd, 1) < 0) {
+		tp_error("cannot redirect the tasks' output: %s", strerror(errno));
+		if (saved >= 0)
+			close(saved);
+		close(fd);
+		return -1;
+	}
+	close(fd);
+	return saved;
+}
+
+/* Puts stdout back; a failed write of the tasks' output file is an error. */
+static int restore_stdout(int saved, const char *path)
+{
+	int rc = 0;
+
+	if (path && fsync(1) < 0 && errno != EINVAL)
+		rc = tp_error("cannot write '%s': %s", path, strerror(errno));
+	if (dup2(saved, 1) < 0)
+		rc = tp_error("cannot restore standard output: %s", strerror(errno));
+	close(saved);
+	return rc;
+}
+
 static int tune_one(struct tune_args *a, struct tp_workload *wl, char **inputs, size_t n,
 		    const struct tp_machine *m, const char *conf_path, const char *results_path,
 		    struct tp_results *res, struct tp_tuned_conf *conf)
 {
-	int interrupted = 0;
+	int interrupted = 0, saved, rc;
 
-	if (tp_tune(wl, inputs, n, m, &a->o, res, conf, &interrupted)) {
+	if ((saved = divert_stdout(a->task_output)) < 0)
+		return TP_EXIT_SYSTEM;
+	rc = tp_tune(wl, inputs, n, m, &a->o, res, conf, &interrupted);
+	if (restore_stdout(saved, a->task_output) && !rc)
+		return TP_EXIT_SYSTEM;
+	if (rc) {
 		if (interrupted)
 			return tp_signals_exit_code(tp_signals_caught() ? tp_signals_caught() : SIGINT);
 		return tp_error_exit_code();
@@ -256,6 +299,8 @@ static int run_tune(int argc, char **argv)
 		{ "multi-input", no_argument, NULL, 'X' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
+		{ "mem-per-worker", required_argument, NULL, 'W' },
+		{ "task-output", required_argument, NULL, 'A' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tune_args a;
@@ -373,6 +418,15 @@ static int run_tune(int argc, char **argv)
 		case 'v':
 			a.verbose = 1;
 			break;
+		case 'W':
+			if (tp_parse_size(optarg, &d) || d < 1024 || d > 1e18)
+				return tp_usage_error("tune: --mem-per-worker '%s' is not a size of at "
+						      "least 1K (examples: 512M, 2G)", optarg), TP_EXIT_USAGE;
+			a.o.mem_per_worker_kb = (long long)(d / 1024);
+			break;
+		case 'A':
+			a.task_output = optarg;
+			break;
 		default:
 			return TP_EXIT_USAGE;
 		}
@@ -415,6 +469,7 @@ static int run_tune(int argc, char **argv)
 	}
 	memset(&popts, 0, sizeof(popts));
 	popts.skip_counters = 1;
+	popts.mem_per_worker_kb = a.o.mem_per_worker_kb;
 	if (tp_machine_probe(&m, &popts))
 		return tp_error_exit_code();
 	memset(&slot, 0, sizeof(slot));
@@ -494,6 +549,9 @@ const struct tp_cmd_desc tp_cmd_tune = {
 		"      --max-workers N  cap the worker counts tried\n"
 		"      --min-time T     length of one measured run (default 100ms)\n"
 		"      --max-repeats N  repeat cap per config (default 10; CI target 2%)\n"
+		"      --mem-per-worker SIZE  memory one worker needs (512M): bounds the widths\n"
+		"                       tried and is written to the conf (default: measured)\n"
+		"      --task-output FILE  keep the tasks' standard output there (default: discarded)\n"
 		"      --suite          tune cpu, membw, memlat, io, sleep and lock (< 5 min)\n"
 		"  -q, --quiet          no progress on stderr\n"
 		"\nexamples:\n"

@@ -167,6 +167,8 @@ static json_t *repeat_to_json(const struct tp_repeat *p)
 		json_object_set_new(counters, p->counters[i].name,
 				    real_or_null(p->counters[i].value));
 	json_object_set_new(o, "counters", counters);
+	if (p->counters_source[0])
+		json_object_set_new(o, "counters_source", json_string(p->counters_source));
 	return o;
 }
 
@@ -210,6 +212,7 @@ static json_t *rec_to_json(const struct tp_recommendation *rec)
 	for (i = 0; i < rec->nnear; i++)
 		json_array_append_new(near, config_to_json(&rec->near[i]));
 	json_object_set_new(o, "near_equivalent", near);
+	json_object_set_new(o, "complete", json_boolean(!rec->incomplete));
 	return o;
 }
 
@@ -495,6 +498,8 @@ static int read_repeat(struct reader *rd, const json_t *o, struct tp_repeat *p)
 	}
 	if (!json_object_get(o, "cpu_util"))
 		p->cpu_util = NAN;
+	if ((v = json_object_get(o, "counters_source")) && json_is_string(v))
+		snprintf(p->counters_source, sizeof(p->counters_source), "%s", json_string_value(v));
 	if (json_object_size(counters)) {
 		size_t i = 0, len = push(rd, "counters", -1);
 
@@ -628,6 +633,8 @@ static int read_rec(struct reader *rd, const json_t *o, struct tp_recommendation
 		return -1;
 	pop(rd, len);
 	rec->present = 1;
+	v = json_object_get(o, "complete");
+	rec->incomplete = v && json_is_false(v);
 	if (!near || !json_array_size(near))
 		return 0;
 	rec->near = tp_xcalloc(json_array_size(near), sizeof(*rec->near));

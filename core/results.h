@@ -42,6 +42,8 @@ struct tp_repeat {
 	int outlier;			/* flagged by MAD, still kept */
 	size_t ncounters;
 	struct tp_counter *counters;	/* owned */
+	char counters_source[160];	/* which counters were recorded and why the
+					 * others were not ("" unknown) */
 };
 
 /* Summary of a trial's throughputs (or of any sample). */
@@ -76,6 +78,8 @@ struct tp_recommendation {
 	double value, ci_low, ci_high;	/* objective of the recommended config */
 	struct tp_config *near;		/* near_equivalent[], owned */
 	size_t nnear;
+	int incomplete;			/* the budget cut the search short: provisional
+					 * ("complete": false in the JSON) */
 };
 
 /* One monitor sample of a `run`. */

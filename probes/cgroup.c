@@ -490,3 +490,33 @@ int tp_cgroup_memory(const struct tp_cgroups *cg, long long mem_total_kb, struct
 		tp_snprintf(out->source, sizeof(out->source), "no memory limit");
 	return 0;
 }
+
+int tp_cgroup_pids(const struct tp_cgroups *cg, long long *headroom)
+{
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	int i, found = 0;
+
+	*headroom = -1;
+	for (i = 0; i < cg->n; i++) {
+		struct level_iter it;
+
+		if (!holds(&cg->h[i], "pids"))
+			continue;
+		for (level_init(&it, &cg->h[i]); !it.done; level_next(&it)) {
+			unsigned long long max, cur = 0;
+			long long room;
+
+			if (level_read(&it, "pids.max", &sb) || !strcmp(sb.buf, "max") ||
+			    parse_u64(sb.buf, &max))
+				continue;
+			if (!level_read(&it, "pids.current", &sb) && parse_u64(sb.buf, &cur))
+				cur = 0;
+			room = cur >= max ? 0 : (long long)(max - cur);
+			if (!found || room < *headroom)
+				*headroom = room;
+			found = 1;
+		}
+	}
+	tp_strbuf_release(&sb);
+	return found;
+}

@@ -60,4 +60,9 @@ struct tp_cgroup_mem {
  * limit applies, 0 otherwise. */
 int tp_cgroup_memory(const struct tp_cgroups *cg, long long mem_total_kb, struct tp_cgroup_mem *out);
 
+/* Processes (threads included) the pids controller still allows: the least
+ * pids.max - pids.current over every level (v1 and v2 use the same files).
+ * Returns 1 with *headroom, 0 when no level limits ("max"). */
+int tp_cgroup_pids(const struct tp_cgroups *cg, long long *headroom);
+
 #endif

@@ -296,12 +296,17 @@ int tp_machine_probe(struct tp_machine *m, const struct tp_probe_opts *opts)
 	}
 	probe_cpus(m, topo, cg, this_machine, &set);
 	probe_memory(m, cg);
+	if (!tp_cgroup_pids(cg, &m->pids_headroom))
+		m->pids_headroom = -1;
 	free(cg);
 	probe_pressure(m);
 
 	m->open_files_max = -1;
 	if (!getrlimit(RLIMIT_NOFILE, &rl))
 		m->open_files_max = rl.rlim_cur == RLIM_INFINITY ? (1LL << 30) : (long long)rl.rlim_cur;
+	m->nproc_max = -1;
+	if (!getrlimit(RLIMIT_NPROC, &rl) && rl.rlim_cur != RLIM_INFINITY)
+		m->nproc_max = (long long)rl.rlim_cur;
 
 	if (opts->skip_counters) {
 		tp_snprintf(m->papi, sizeof(m->papi), "unavailable");

@@ -53,6 +53,8 @@ struct tp_machine {
 	double cpu_some_avg10, memory_some_avg10, io_some_avg10;
 	double loadavg[3];
 	long long open_files_max;	/* RLIMIT_NOFILE soft limit */
+	long long nproc_max;		/* RLIMIT_NPROC soft limit, -1 when unlimited */
+	long long pids_headroom;	/* cgroup pids.max - pids.current, -1 when no limit */
 
 	char papi[16];			/* "presets" | "software" | "unavailable" */
 	char counters_reason[TP_REASON_MAX];

@@ -463,6 +463,8 @@ static void section_counters(struct tp_doc *d, const struct tp_results *r, int l
 			    is_vm(r->machine) ? "This is a virtual machine" : "This machine has no PMU");
 	else
 		tp_doc_para(d, "No PAPI counters were available: context switches come from rusage.");
+	if (r->ntrials && r->trials[0].nrepeats && r->trials[0].repeats[0].counters_source[0])
+		tp_doc_para(d, "Recorded in the runs: %s.", r->trials[0].repeats[0].counters_source);
 	for (i = 0; i < ns; i++) {
 		const struct tp_trial *lo = s[i].trials[0], *hi = s[i].trials[s[i].n - 1];
 		double a, b;

@@ -100,7 +100,10 @@ void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sam
 		return;
 	out->kind = TP_DEMAND_BALANCED;
 	per = s->cpu_demand / s->busy;
-	if (s->cpu_demand - s->cpu_own >= (u / 2 > 1 ? u / 2 : 1) && s->busy > u) {
+	/* Queueing for CPUs that are not busy is someone's start-up, not ours:
+	 * overloaded needs them saturated too. */
+	if (s->cpu_demand - s->cpu_own >= (u / 2 > 1 ? u / 2 : 1) && s->busy > u &&
+	    s->cpu_own >= c->opts.cpu_saturated * u) {
 		out->kind = TP_DEMAND_OVERLOADED;
 		out->per_worker = per > 1 ? 1 : per;
 	} else if (s->cpu_demand < 0.5 * u && backlog) {
@@ -207,82 +210,199 @@ static void log_decision(const struct tp_controller *c, const struct tp_ctl_samp
 	json_decref(o);
 }
 
-int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
+/* A memory pressure (PSI) or usable memory below one worker's footprint:
+ * shrink by a quarter.  1 when it binds. */
+static int memory_guard(struct tp_controller *c, const struct tp_ctl_sample *s, int cur, int *want,
+			struct tp_decision *d)
 {
-	int cur = s->workers > 0 ? s->workers : c->workers;
 	long long mpw = c->opts.mem_per_worker_kb > 0 ? c->opts.mem_per_worker_kb
 						       : s->mem_per_worker_kb;
-	int want, step, urgent = 0;
-	struct tp_demand dm;
-	size_t len;
+	int shrink = cur / 4 > 1 ? cur / 4 : 1;
 
-	c->steps++;
-	tp_controller_demand(c, s, &dm);
-	if (s->phase_change)
-		c->jump_to = 0;	/* a new phase: the last jump says nothing of it */
-	track_growth(c, s);
-	d->workers = cur;
-	d->back = 0;
-	d->reason[0] = '\0';
-	c->desc->decide(c, s, d);
-	if (judge_jump(c, s, d))
-		urgent = 1;
-	want = d->workers;
-	len = strlen(d->reason);
+	if (!(s->psi_mem >= c->opts.mem_psi_threshold ||
+	      (s->mem_usable_kb >= 0 && mpw > 0 && s->mem_usable_kb < mpw)))
+		return 0;
+	if (*want > cur - shrink)
+		*want = cur - shrink;
+	if (s->psi_mem >= c->opts.mem_psi_threshold)
+		snprintf(d->reason, sizeof(d->reason),
+			 "guard: memory pressure (psi memory some avg10 %.1f%% >= %.1f%%): shrink",
+			 s->psi_mem, c->opts.mem_psi_threshold);
+	else
+		snprintf(d->reason, sizeof(d->reason),
+			 "guard: usable memory %lld KiB < one more worker's %lld KiB: shrink",
+			 s->mem_usable_kb, mpw);
+	return 1;
+}
 
-	if (s->psi_mem >= c->opts.mem_psi_threshold ||
-	    (s->mem_usable_kb >= 0 && mpw > 0 && s->mem_usable_kb < mpw)) {
-		int shrink = cur / 4 > 1 ? cur / 4 : 1;
+/* Workers queue for saturated CPUs: more of them only add switching (and
+ * spinning waiters starve the holder).  Cut to the demand's width at once.
+ * 1 when it binds. */
+static int overload_guard(struct tp_controller *c, const struct tp_ctl_sample *s,
+			  const struct tp_demand *dm, int cur, int *want, struct tp_decision *d)
+{
+	if (dm->kind != TP_DEMAND_OVERLOADED || !(2 * cur > 3 * dm->workers) || *want <= dm->workers)
+		return 0;
+	*want = dm->workers;
+	c->jump_to = 0;
+	snprintf(d->reason, sizeof(d->reason),
+		 "guard: cpu overloaded (%d busy workers want %.1f CPUs, run on %.1f of %.3g): shrink to %d",
+		 s->busy, s->cpu_demand, s->cpu_own, c->opts.cpus_usable, dm->workers);
+	return 1;
+}
 
-		if (want > cur - shrink)
-			want = cur - shrink;
-		if (s->psi_mem >= c->opts.mem_psi_threshold)
-			snprintf(d->reason, sizeof(d->reason),
-				 "guard: memory pressure (psi memory some avg10 %.1f%% >= %.1f%%): shrink",
-				 s->psi_mem, c->opts.mem_psi_threshold);
-		else
-			snprintf(d->reason, sizeof(d->reason),
-				 "guard: usable memory %lld KiB < one more worker's %lld KiB: shrink",
-				 s->mem_usable_kb, mpw);
-	} else if (dm.kind == TP_DEMAND_OVERLOADED && 2 * cur > 3 * dm.workers && want > dm.workers) {
-		/* Workers queue for the CPUs: more of them only add switching (and
-		 * spinning waiters starve the holder).  Act at once. */
-		want = dm.workers;
-		urgent = 1;
-		c->jump_to = 0;
-		snprintf(d->reason, sizeof(d->reason),
-			 "guard: cpu overloaded (%d busy workers want %.1f CPUs, run on %.1f of %.3g): shrink to %d",
-			 s->busy, s->cpu_demand, s->cpu_own, c->opts.cpus_usable, dm.workers);
-	} else if (!urgent && waitbound_jump(c, s, &dm) && want < 4 * cur) {
-		/* A new phase waits on something other than the CPUs: jump towards
-		 * the width that would keep them busy, fourfold at most; the
-		 * controller judges the jump from the next samples. */
-		want = dm.workers < 4 * cur ? dm.workers : 4 * cur;
-		c->jump_from = cur;
-		c->jump_to = want;
-		c->jump_tput = s->throughput;
-		c->jump_n = 0;
-		c->jump_verdict = 0;
-		urgent = 1;
-		snprintf(d->reason, sizeof(d->reason),
-			 "demand: a wait-bound phase (%d busy workers want %.2f of %.3g CPUs, latency %.3gs, queue %lld): jump to %d",
-			 s->busy, s->cpu_demand, c->opts.cpus_usable, s->latency_s, s->queued, want);
-	} else if (want > cur && c->grew_to == cur && c->grew_from < cur && c->after_n >= 2 &&
-		   (s->cpu_busy >= c->opts.cpu_saturated || s->cpu_throttled >= 0.2) &&
-		   c->tput_after < c->tput_before * 1.05) {
-		want = cur;
-		snprintf(d->reason, sizeof(d->reason),
-			 "guard: cpu saturated (busy %.0f%%, throttled %.0f%%) and growth %d->%d gained no throughput (%.1f->%.1f/s): hold",
-			 100 * s->cpu_busy, s->cpu_throttled > 0 ? 100 * s->cpu_throttled : 0.0,
-			 c->grew_from, c->grew_to, c->tput_before, c->tput_after);
+/* A new phase waits on something other than the CPUs: jump towards the
+ * width that would keep them busy, fourfold at most; judge_jump judges it
+ * from the next samples.  1 when it jumps. */
+static int demand_jump(struct tp_controller *c, const struct tp_ctl_sample *s,
+		       const struct tp_demand *dm, int cur, int *want, struct tp_decision *d)
+{
+	if (!waitbound_jump(c, s, dm) || *want >= 4 * cur)
+		return 0;
+	*want = dm->workers < 4 * cur ? dm->workers : 4 * cur;
+	c->jump_from = cur;
+	c->jump_to = *want;
+	c->jump_tput = s->throughput;
+	c->jump_n = 0;
+	c->jump_verdict = 0;
+	snprintf(d->reason, sizeof(d->reason),
+		 "demand: a wait-bound phase (%d busy workers want %.2f of %.3g CPUs, latency %.3gs, queue %lld): jump to %d",
+		 s->busy, s->cpu_demand, c->opts.cpus_usable, s->latency_s, s->queued, *want);
+	return 1;
+}
+
+/* Growth blocked on saturated (or throttled) CPUs once the last growth was
+ * measured to gain nothing. */
+#define CTL_SATURATION_GAIN 1.05	/* the last growth must have gained 5% */
+#define CTL_THROTTLED 0.2		/* of the interval throttled by the cgroup */
+
+static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample *s, int cur,
+			     int *want, struct tp_decision *d)
+{
+	if (!(*want > cur && c->grew_to == cur && c->grew_from < cur && c->after_n >= 2 &&
+	      (s->cpu_busy >= c->opts.cpu_saturated || s->cpu_throttled >= CTL_THROTTLED) &&
+	      c->tput_after < c->tput_before * CTL_SATURATION_GAIN))
+		return;
+	*want = cur;
+	snprintf(d->reason, sizeof(d->reason),
+		 "guard: cpu saturated (busy %.0f%%, throttled %.0f%%) and growth %d->%d gained no throughput (%.1f->%.1f/s): hold",
+		 100 * s->cpu_busy, s->cpu_throttled > 0 ? 100 * s->cpu_throttled : 0.0,
+		 c->grew_from, c->grew_to, c->tput_before, c->tput_after);
+}
+
+/* The start phase: TCP's slow start for a pool.  While inputs wait, every
+ * worker is busy and the tasks barely use the CPUs, the width doubles once
+ * a width's worth of tasks has finished at it (samples come per round of
+ * completions, tp_controller_starting), as long as each doubling pays. */
+#define CTL_START_CPU_IDLE 0.5	/* busy below half the usable CPUs: barely used */
+#define CTL_START_GAIN 1.2	/* a doubling that pays raises throughput by a fifth */
+#define CTL_START_KEEP 1.05	/* below this gain the doubling goes back */
+#define CTL_START_MIN_TASKS 8	/* completions that measure a width, at least */
+
+int tp_controller_starting(const struct tp_controller *c)
+{
+	return !c->start_done && !c->desc->holds;
+}
+
+static int start_end(struct tp_controller *c, const char *why, int back_to, struct tp_decision *d)
+{
+	c->start_done = 1;
+	if (!back_to)
+		return 0;	/* the controller decides from this sample */
+	d->workers = back_to;
+	d->back = 1;
+	snprintf(d->reason, sizeof(d->reason), "start: %s: back to %d, the controller takes over",
+		 why, back_to);
+	return 1;
+}
+
+/* The width to double to from cur: within max_workers and the memory. */
+static int start_next(const struct tp_controller *c, const struct tp_ctl_sample *s, int cur)
+{
+	long long mpw = c->opts.mem_per_worker_kb > 0 ? c->opts.mem_per_worker_kb
+						       : s->mem_per_worker_kb;
+	long long next = 2LL * cur;
+
+	if (next > c->opts.max_workers)
+		next = c->opts.max_workers;
+	if (mpw > 0 && s->mem_usable_kb >= 0 && next > cur + s->mem_usable_kb / mpw)
+		next = cur + s->mem_usable_kb / mpw;
+	return (int)next;
+}
+
+/* 1 when it decided d (the step bound does not apply), 0 to let the
+ * controller decide. */
+static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
+{
+	int cur = s->workers, waiting = s->queued > 0 || !s->eof;
+	int full = s->busy + 1 + s->workers / 8 >= s->workers, next;
+	double rate;
+
+	if (!tp_controller_starting(c))
+		return 0;
+	if (s->latency_s > 0)
+		c->lat = c->lat > 0 ? 0.5 * c->lat + 0.5 * s->latency_s : s->latency_s;
+	if (s->phase_change || s->cpu_busy < 0)
+		return start_end(c, "", 0, d);	/* nothing to judge "idle CPUs" by */
+	if (s->cpu_busy >= CTL_START_CPU_IDLE)
+		return start_end(c, "", 0, d);
+	if (!waiting || !full)
+		return start_end(c, "", 0, d);	/* the width keeps up with the inputs */
+	/* Tasks started before the last change end until one duration after it. */
+	if (c->start_from && s->t_s - c->changed_t < c->lat) {
+		snprintf(d->reason, sizeof(d->reason), "start: settle at %d", cur);
+		return 1;
 	}
-	step = tp_controller_max_step(c, cur, tp_controller_budget_s(c, s));
+	c->start_n += s->completions;
+	c->start_t += s->dt_s;
+	if (c->start_n < (cur > CTL_START_MIN_TASKS ? cur : CTL_START_MIN_TASKS) || c->start_t <= 0) {
+		snprintf(d->reason, sizeof(d->reason), "start: measure %d", cur);
+		return 1;
+	}
+	rate = c->start_n / c->start_t;
+	if (c->start_from && rate < CTL_START_GAIN * c->start_tput) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "%d -> %d gained too little (%.1f -> %.1f/s)", c->start_from,
+			 cur, c->start_tput, rate);
+		if (rate < CTL_START_KEEP * c->start_tput)
+			return start_end(c, why, c->start_from, d);
+		return start_end(c, why, 0, d);
+	}
+	next = start_next(c, s, cur);
+	if (next <= cur)
+		return start_end(c, "", 0, d);
+	snprintf(d->reason, sizeof(d->reason),
+		 "start: inputs wait and the CPUs idle (busy %.0f%%): %d does %.1f/s%s, double to %d",
+		 100 * s->cpu_busy, cur, rate, c->start_from ? " (it paid)" : "", next);
+	c->start_from = cur;
+	c->start_tput = rate;
+	c->start_n = 0;
+	c->start_t = 0;
+	d->workers = next;
+	return 1;
+}
+
+/* The step bound: |change| <= max(1, step_per_s x width x time since the
+ * last change); returns, or urgent decisions, go where they were sent. */
+static int bound_step(const struct tp_controller *c, const struct tp_ctl_sample *s, int cur,
+		      int want, int urgent, const struct tp_decision *d)
+{
+	int step = tp_controller_max_step(c, cur, tp_controller_budget_s(c, s));
+
 	if ((d->back && want == d->workers) || urgent)
 		step = abs(want - cur);
 	if (want > cur + step)
 		want = cur + step;
 	if (want < cur - step)
 		want = cur - step;
+	return want;
+}
+
+/* Clamps, remembers growth for the saturation guard, logs, applies. */
+static int commit(struct tp_controller *c, const struct tp_ctl_sample *s, int cur, int want,
+		  size_t len, struct tp_decision *d)
+{
 	if (want != tp_controller_clamp(c, want) && len + 24 < sizeof(d->reason))
 		snprintf(d->reason + strlen(d->reason), sizeof(d->reason) - strlen(d->reason),
 			 " (clamped to %d..%d)", c->opts.min_workers, c->opts.max_workers);
@@ -303,4 +423,40 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 	log_decision(c, s, cur, d);
 	c->workers = want;
 	return want;
+}
+
+int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
+{
+	int cur = s->workers > 0 ? s->workers : c->workers;
+	int want, urgent = 0;
+	struct tp_demand dm;
+	size_t len;
+
+	c->steps++;
+	tp_controller_demand(c, s, &dm);
+	if (s->phase_change)
+		c->jump_to = 0;	/* a new phase: the last jump says nothing of it */
+	track_growth(c, s);
+	d->workers = cur;
+	d->back = 0;
+	d->reason[0] = '\0';
+	if (start_step(c, s, d)) {
+		urgent = 1;
+	} else {
+		c->desc->decide(c, s, d);
+		if (!c->desc->holds && judge_jump(c, s, d))
+			urgent = 1;
+	}
+	want = d->workers;
+	len = strlen(d->reason);
+	if (memory_guard(c, s, cur, &want, d) || c->desc->holds)
+		;	/* a held width answers to the memory guards only */
+	else if (overload_guard(c, s, &dm, cur, &want, d))
+		urgent = 1;
+	else if (!urgent && demand_jump(c, s, &dm, cur, &want, d))
+		urgent = 1;
+	else
+		saturation_guard(c, s, cur, &want, d);
+	want = bound_step(c, s, cur, want, urgent, d);
+	return commit(c, s, cur, want, len, d);
 }

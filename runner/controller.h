@@ -73,6 +73,8 @@ struct tp_controller_desc {
 	const char *summary;
 	const char *unsupported_reason;
 	size_t state_size;	/* zeroed state allocated for the controller */
+	int holds;		/* the width is the user's: only the memory guards
+				 * move it (no start phase, no demand or CPU guards) */
 	/* Proposes d->workers (any value; the guards clamp it) with d->reason. */
 	void (*decide)(struct tp_controller *c, const struct tp_ctl_sample *s,
 		       struct tp_decision *d);
@@ -95,6 +97,14 @@ struct tp_controller {
 	int jump_from, jump_to, jump_n, jump_verdict;
 	double jump_tput;
 	double last_per;	/* CPUs per busy worker at the last sample with tasks */
+	/* The start phase (tp_controller_starting): the width doubles while
+	 * inputs wait, the CPUs idle and each doubling pays. */
+	int start_done;
+	int start_from;		/* the width before the last doubling, 0 none yet */
+	double start_tput;	/* throughput measured at start_from */
+	long long start_n;	/* completions at the current width since it settled */
+	double start_t;		/* and the time they took */
+	double lat;		/* recent mean task duration */
 };
 
 /* Finds the controller named name (usage error with a suggestion when none)
@@ -109,7 +119,9 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s,
 const struct tp_controller_desc *const *tp_controller_table(size_t *n);
 /* Classifies sample s.  Overloaded: the tasks keep at least max(1, usable / 2)
  * CPUs' worth of threads waiting for a CPU while more workers than CPUs are
- * busy; each busy worker then wants demand / busy CPUs (at most 1).
+ * busy and they run on cpu_saturated (0.9) of the usable CPUs (a runnable
+ * count on idle CPUs is a burst of process start-ups); each busy worker then
+ * wants demand / busy CPUs (at most 1).
  * Wait-bound: the tasks want less than half the usable CPUs while inputs are
  * queued (or every worker is busy); each worker wants demand / busy.  The
  * width is usable / per worker, clamped.  When the monitor cannot see the
@@ -118,6 +130,9 @@ const struct tp_controller_desc *const *tp_controller_table(size_t *n);
  * towards fewer workers, and the controller probes back up. */
 void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sample *s,
 			  struct tp_demand *out);
+/* 1 while the start phase runs: the monitor then samples once per round of
+ * completions (a width's worth), not only every interval. */
+int tp_controller_starting(const struct tp_controller *c);
 /* x clamped to the controller's bounds. */
 int tp_controller_clamp(const struct tp_controller *c, int x);
 /* The largest change allowed over dt_s from width w (at least 1). */

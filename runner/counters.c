@@ -34,16 +34,28 @@ void tp_counters_start(struct tp_counters *c)
 {
 	memset(c, 0, sizeof(*c));
 	c->papi_set = -1;
+	snprintf(c->source, sizeof(c->source), "rusage: built without PAPI");
 #ifdef TP_HAVE_PAPI
 	{
 		int set = PAPI_NULL;
 		size_t i;
 
+		int rc;
+
 		pthread_once(&papi_once, papi_init);
-		if (!papi_ok || PAPI_create_eventset(&set) != PAPI_OK)
+		if (!papi_ok) {
+			snprintf(c->source, sizeof(c->source), "rusage: PAPI does not initialise");
 			return;
+		}
+		if ((rc = PAPI_create_eventset(&set)) != PAPI_OK) {
+			snprintf(c->source, sizeof(c->source), "rusage: PAPI_create_eventset: %s",
+				 PAPI_strerror(rc));
+			return;
+		}
 		/* Count the children too: process and exec workers do the work. */
-		if (PAPI_assign_eventset_component(set, 0) != PAPI_OK) {
+		if ((rc = PAPI_assign_eventset_component(set, 0)) != PAPI_OK) {
+			snprintf(c->source, sizeof(c->source), "rusage: PAPI component 0: %s",
+				 PAPI_strerror(rc));
 			PAPI_destroy_eventset(&set);
 			return;
 		}
@@ -53,7 +65,12 @@ void tp_counters_start(struct tp_counters *c)
 			memset(&opt, 0, sizeof(opt));
 			opt.inherit.eventset = set;
 			opt.inherit.inherit = PAPI_INHERIT_ALL;
-			if (PAPI_set_opt(PAPI_INHERIT, &opt) != PAPI_OK) {
+			if ((rc = PAPI_set_opt(PAPI_INHERIT, &opt)) != PAPI_OK) {
+				/* Counting the calling thread alone would miss every
+				 * worker thread and child: rusage counts them all. */
+				snprintf(c->source, sizeof(c->source),
+					 "rusage (self + children): PAPI_set_opt(PAPI_INHERIT): %s, so PAPI "
+					 "events would miss the workers", PAPI_strerror(rc));
 				PAPI_cleanup_eventset(set);
 				PAPI_destroy_eventset(&set);
 				return;
@@ -66,7 +83,9 @@ void tp_counters_start(struct tp_counters *c)
 				snprintf(c->names[c->nevents++], sizeof(c->names[0]), "%s",
 					 papi_events[i]);
 		}
-		if (!c->nevents || PAPI_start(set) != PAPI_OK) {
+		if (!c->nevents || (rc = PAPI_start(set)) != PAPI_OK) {
+			snprintf(c->source, sizeof(c->source), "rusage: %s",
+				 !c->nevents ? "no perf:: event could be added" : PAPI_strerror(rc));
 			PAPI_cleanup_eventset(set);
 			PAPI_destroy_eventset(&set);
 			c->nevents = 0;
@@ -74,6 +93,8 @@ void tp_counters_start(struct tp_counters *c)
 		}
 		c->papi_set = set;
 		c->running = 1;
+		snprintf(c->source, sizeof(c->source), "papi: %d perf:: events, inherited by the workers",
+			 c->nevents);
 	}
 #endif
 }
@@ -84,8 +105,10 @@ void tp_counters_stop(struct tp_counters *c)
 	if (c->running) {
 		int set = c->papi_set;
 
-		if (PAPI_stop(set, c->values) != PAPI_OK)
+		if (PAPI_stop(set, c->values) != PAPI_OK) {
 			c->nevents = 0;
+			snprintf(c->source, sizeof(c->source), "rusage: PAPI_stop failed");
+		}
 		PAPI_cleanup_eventset(set);
 		PAPI_destroy_eventset(&set);
 		c->running = 0;
@@ -111,6 +134,7 @@ void tp_counters_fill(const struct tp_counters *c, const struct rusage *s0,
 {
 	int i;
 
+	snprintf(rep->counters_source, sizeof(rep->counters_source), "%s", c->source);
 	for (i = 0; i < c->nevents; i++)
 		tp_counters_add(rep, c->names[i], (double)c->values[i]);
 	if (c->nevents)

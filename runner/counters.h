@@ -15,6 +15,7 @@ struct tp_counters {
 	char names[TP_COUNTERS_MAX][64];
 	long long values[TP_COUNTERS_MAX];
 	int running;
+	char source[160];		/* what is counted, or why PAPI is not used */
 };
 
 /* Starts PAPI counting on the calling thread (children inherit) when
@@ -22,7 +23,8 @@ struct tp_counters {
 void tp_counters_start(struct tp_counters *c);
 void tp_counters_stop(struct tp_counters *c);
 /* Appends the counters to rep: the PAPI events read, or rusage deltas
- * (self + children) named "rusage::nvcsw", ... */
+ * (self + children) named "rusage::nvcsw", ...; rep->counters_source says
+ * which, and why PAPI's were not recorded. */
 void tp_counters_fill(const struct tp_counters *c, const struct rusage *self0,
 		      const struct rusage *child0, const struct rusage *self1,
 		      const struct rusage *child1, struct tp_repeat *rep);

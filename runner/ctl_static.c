@@ -13,5 +13,6 @@ static void static_decide(struct tp_controller *c, const struct tp_ctl_sample *s
 const struct tp_controller_desc tp_controller_static = {
 	.name = "static",
 	.summary = "hold the given width (memory guards still shrink it)",
+	.holds = 1,
 	.decide = static_decide,
 };

@@ -15,6 +15,10 @@
 
 /* Tasks of a new character that make the next tick come early. */
 #define TP_MONITOR_ODD_N 4
+/* While the controller's start phase runs, a round of completions (the
+ * width's worth, at least this many) makes a tick, at most this often. */
+#define TP_MONITOR_ROUND_MIN 4
+#define TP_MONITOR_ROUND_MIN_S 0.01
 
 struct tp_monitor {
 	struct tp_monitor_opts o;
@@ -27,6 +31,7 @@ struct tp_monitor {
 	long long lat_n;
 	double ref_lat;		/* the last tick's mean task duration, 0 none */
 	int odd;		/* tasks since then four times longer or shorter */
+	long long round_n;	/* completions that make a tick in the start phase, 0 off */
 	/* Tick state (the thread's, or the test's). */
 	double t0, last_t;
 	long long last_completed;
@@ -53,6 +58,8 @@ struct tp_monitor *tp_monitor_new(const struct tp_monitor_opts *opts)
 		m->o.min_interval_s = m->o.interval_s / 5;
 	pthread_mutex_init(&m->lock, NULL);
 	pthread_cond_init(&m->wake, NULL);
+	if (m->o.ctl && tp_controller_starting(m->o.ctl))
+		m->round_n = TP_MONITOR_ROUND_MIN;
 	tp_sampler_init(&m->sampler, m->o.cpus_usable);
 	m->sampler.own_threads = m->o.own_threads;
 	m->t0 = -1;
@@ -64,7 +71,7 @@ void tp_monitor_task_done(struct tp_monitor *m, double duration_s)
 {
 	pthread_mutex_lock(&m->lock);
 	m->lat_sum += duration_s;
-	if (++m->lat_n == m->o.early_n)
+	if (++m->lat_n == m->o.early_n || m->lat_n == m->round_n)
 		pthread_cond_signal(&m->wake);
 	/* Tasks of a new character (a phase change) wake the monitor early
 	 * too: at slow rates early_n tasks would take a whole interval. */
@@ -155,6 +162,10 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 		if (w != snap.workers)
 			m->o.src.set_workers(m->o.src.ctx, w);
 		m->workers = w;
+		pthread_mutex_lock(&m->lock);
+		m->round_n = tp_controller_starting(m->o.ctl)
+				     ? (w > TP_MONITOR_ROUND_MIN ? w : TP_MONITOR_ROUND_MIN) : 0;
+		pthread_mutex_unlock(&m->lock);
 	} else {
 		m->workers = snap.workers;
 	}
@@ -214,9 +225,11 @@ static void *monitor_main(void *arg)
 	while (!m->stopping) {
 		double now = tp_now_s();
 		/* The interval is over, or enough tasks finished to measure. */
+		int round = m->round_n > 0 && m->lat_n >= m->round_n;
 		int early = (m->o.early_n > 0 && m->lat_n >= m->o.early_n) ||
 			    m->odd >= TP_MONITOR_ODD_N;
-		double due = early ? last + m->o.min_interval_s : last + m->o.interval_s;
+		double due = round ? last + TP_MONITOR_ROUND_MIN_S
+			   : early ? last + m->o.min_interval_s : last + m->o.interval_s;
 		struct timespec ts;
 
 		if (now < due) {

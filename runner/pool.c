@@ -790,9 +790,16 @@ int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts)
 				      c->workers, c->batch, c->start[0] ? ", start " : "",
 				      c->start, why);
 	}
+	if (opts->bind && strcmp(s->name, "exec") && strcmp(s->name, "thread"))
+		return tp_usage_error("bind = %s applies to thread and exec workers, not '%s'",
+				      tp_bind_name((enum tp_bind_mode)opts->bind), s->name);
 	p = tp_xcalloc(1, sizeof(*p));
 	p->o = *opts;
 	p->strat = s;
+	if (opts->bind && tp_bind_init(&p->bind, (enum tp_bind_mode)opts->bind, NULL, NULL, NULL)) {
+		free(p);
+		return -1;
+	}
 	snprintf(p->o.config.strategy, sizeof(p->o.config.strategy), "%s", s->name);
 	if (s->flags & TP_STRAT_START) {
 		tp_start_parse(c->start, &p->start);
@@ -1111,6 +1118,7 @@ void tp_pool_free(struct tp_pool *p)
 	for (i = 0; i < p->nslots; i++)
 		tp_lathist_release(&p->slots[i].lat);
 	free(p->slots);
+	tp_bind_release(&p->bind);
 	close(p->wake[0]);
 	close(p->wake[1]);
 	pthread_mutex_destroy(&p->lock);

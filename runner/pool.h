@@ -94,6 +94,8 @@ struct tp_pool_opts {
 					 * it back when the tasks wait on something else */
 	const char *worker_exe;		/* process/spawn: a binary with the hidden `worker`
 					 * mode (NULL = /proc/self/exe) */
+	int bind;			/* enum tp_bind_mode (runner/bind.h): thread and
+					 * exec workers bound per slot; 0 = none */
 	struct tp_pool_hooks hooks;
 };
 

@@ -12,6 +12,7 @@
 
 #include "core/strbuf.h"
 #include "runner/lathist.h"
+#include "runner/bind.h"
 #include "runner/pool.h"
 
 enum tp_strategy_flags {
@@ -91,6 +92,7 @@ enum tp_fill {
 
 struct tp_pool {
 	struct tp_pool_opts o;
+	struct tp_bind bind;		/* o.bind's sets (issue 14) */
 	const struct tp_strategy_desc *strat;
 	enum tp_start_method start;
 	int nslots;			/* max_workers: worker ids are 0..nslots-1 */

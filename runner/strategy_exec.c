@@ -66,6 +66,7 @@ struct xstate {
 	struct tp_pollset ps;
 	int stop_handled;
 	int spill_warned;
+	hwloc_bitmap_t unbound;		/* the loop thread's binding, around a bound spawn */
 };
 
 enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT, PK_CHLD };
@@ -337,8 +338,14 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 	tp_strbuf_reset(&s->out_buf);
 	s->timed_out = 0;
 	s->start = tp_pool_elapsed(p);
+	/* A bound slot's child inherits the binding from its first instruction. */
+	if (x->unbound && tp_bind_thread(&p->bind, s->id, x->unbound))
+		tp_warn("worker %d: cannot bind to its %s: %s", s->id, tp_bind_name(p->bind.mode),
+			strerror(errno));
 	rc = tp_child_spawn(&s->ch, x->resolved ? x->resolved : s->argv[0],
 			    !x->resolved && !strchr(s->argv[0], '/'), s->argv, &s->fa, &x->attr);
+	if (x->unbound)
+		tp_bind_restore(&p->bind, x->unbound);
 	if (rc && is_fd_shortage(rc)) {
 		fd_shortage(x, s, rc);
 		return 1;
@@ -504,6 +511,7 @@ static int exec_run(struct tp_pool *p)
 	if (!p->o.shell)
 		x.resolved = resolve_once(wl->argv[0]);
 	tp_child_attr_init(&x.attr);
+	x.unbound = p->bind.mode ? hwloc_bitmap_alloc() : NULL;
 	x.s = tp_xcalloc((size_t)x.n, sizeof(*x.s));
 	for (i = 0; i < x.n; i++) {
 		x.s[i].x = &x;
@@ -643,6 +651,8 @@ static int exec_run(struct tp_pool *p)
 	tp_pollset_release(&x.ps);
 	free(x.resolved);
 	posix_spawnattr_destroy(&x.attr);
+	if (x.unbound)
+		hwloc_bitmap_free(x.unbound);
 	tp_template_release(&x.tpl);
 	close(x.devnull);
 	return rc;

@@ -124,6 +124,9 @@ static void *thread_main(void *arg)
 	int init_failed = 0;
 	uint64_t gen = 0;
 
+	if (tp_bind_thread(&p->bind, t->id, NULL))
+		tp_warn("worker %d: cannot bind to its %s: %s", t->id, tp_bind_name(p->bind.mode),
+			strerror(errno));
 	if (deliver) {
 		t->starts = tp_xmalloc(max * sizeof(*t->starts));
 		t->durs = tp_xmalloc(max * sizeof(*t->durs));

@@ -29,6 +29,7 @@ void tp_conf_init(struct tp_tuned_conf *c)
 	c->usl_sigma = c->usl_kappa = NAN;
 	c->peak_workers = NAN;
 	c->throughput = c->throughput_ci_low = c->throughput_ci_high = NAN;
+	snprintf(c->complete, sizeof(c->complete), "true");
 }
 
 /* Names accepted for the enumerated keys. */
@@ -37,6 +38,7 @@ static const char *const starts[] = { "", "fork", "spawn", NULL };
 static const char *const binds[] = { "none", "core", "numa", NULL };
 static const char *const objectives[] = { "throughput", "latency", "efficiency", NULL };
 static const char *const model_kinds[] = { "", "usl", "amdahl", NULL };
+static const char *const booleans[] = { "true", "false", NULL };
 
 static int in_list(const char *const *list, const char *s)
 {
@@ -78,6 +80,7 @@ static const struct key keys[] = {
 	{ "model", "throughput_ci_low", K_DOUBLE, F(throughput_ci_low), 0, 0, 1e15, NULL },
 	{ "model", "throughput_ci_high", K_DOUBLE, F(throughput_ci_high), 0, 0, 1e15, NULL },
 	{ "model", "objective", K_TEXT, F(objective), S(objective), 0, 0, objectives },
+	{ "model", "complete", K_TEXT, F(complete), S(complete), 0, 0, booleans },
 	{ "machine", "fingerprint", K_TEXT, F(fingerprint), S(fingerprint), 0, 0, NULL },
 	{ "machine", "cpus_usable", K_DOUBLE, F(cpus_usable), 0, 0, 1e7, NULL },
 	{ "machine", "memory_usable", K_SIZE_KB, F(memory_usable_kb), 0, 0, 1e15, NULL },
@@ -145,7 +148,8 @@ static int set_key(struct parse_ctx *p, const struct key *k, const char *value)
 					      p->line, k->name, value,
 					      k->choices == strategies ? " (thread, process or exec)" :
 					      k->choices == starts ? " (fork, spawn or none)" :
-					      k->choices == binds ? " (none, core or numa)" : "",
+					      k->choices == binds ? " (none, core or numa)" :
+					      k->choices == booleans ? " (true or false)" : "",
 					      k->choices == objectives ?
 					      " (throughput, latency or efficiency)" : "");
 		}
@@ -254,7 +258,9 @@ int tp_conf_parse(const char *text, const char *path, struct tp_tuned_conf *c)
 				      "'[section]')", path, rc);
 	if (rc < 0)
 		return tp_error("cannot parse '%s': out of memory", path);
-	/* Bounds left out follow the chosen width. */
+	c->min_given = p.explicit_min;
+	c->max_given = p.explicit_max;
+	/* Bounds left out follow the chosen width (a run takes the probe's). */
 	if (!p.explicit_max && c->max_workers < c->workers)
 		c->max_workers = c->workers;
 	if (!p.explicit_min && c->min_workers > c->workers)
@@ -328,6 +334,10 @@ void tp_conf_format(const struct tp_tuned_conf *c, struct tp_strbuf *sb)
 	add_double(sb, "throughput", c->throughput);
 	add_double(sb, "throughput_ci_low", c->throughput_ci_low);
 	add_double(sb, "throughput_ci_high", c->throughput_ci_high);
+	/* Written only when false: a complete search is the default. */
+	if (strcmp(c->complete, "true"))
+		tp_strbuf_addf(sb, "# the budget ran out before the search ended: a provisional pick\n"
+			       "complete = %s\n", c->complete);
 	tp_strbuf_addf(sb, "\n[machine]\nfingerprint = %s\n", *c->fingerprint ? c->fingerprint :
 		       "unknown");
 	add_double(sb, "cpus_usable", c->cpus_usable);

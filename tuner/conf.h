@@ -27,6 +27,7 @@ struct tp_tuned_conf {
 	long long memory_per_worker_kb;		/* 0 = unknown */
 	long long memory_base_kb;		/* the runner's own peak before any
 						 * trial; 0 = unknown (not written) */
+	int min_given, max_given;		/* read from the file (not defaults) */
 
 	/* [monitor] */
 	int interval_ms;			/* sampling period, >= 10 */
@@ -37,6 +38,8 @@ struct tp_tuned_conf {
 	double usl_sigma, usl_kappa;
 	double peak_workers;			/* N*; 0 = no peak (Amdahl) */
 	double throughput, throughput_ci_low, throughput_ci_high;	/* tasks/s */
+	char complete[8];			/* "true", or "false": the budget cut the
+						 * search short, the pick is provisional */
 
 	/* [machine] */
 	char fingerprint[32];

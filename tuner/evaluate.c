@@ -6,6 +6,10 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/timeutil.h"
+#include "core/strbuf.h"
+#include "probes/fsroot.h"
+#include "probes/sampler.h"
+#include "runner/counters.h"
 #include "runner/inputs.h"
 
 #include <errno.h>
@@ -72,6 +76,16 @@ static int make_inputs(struct tp_pool_evaluator *pe, long long tasks, struct tp_
 	return rc;
 }
 
+/* The host's /proc/stat CPU counters (total, idle); 0 or -1. */
+static int host_cpu(unsigned long long *total, unsigned long long *idle)
+{
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	int rc = tp_fsroot_read("/proc/stat", &sb) || tp_parse_proc_stat(sb.buf, total, idle) ? -1 : 0;
+
+	tp_strbuf_release(&sb);
+	return rc;
+}
+
 /* One pool run of c over tasks inputs.  0, 1 (stopped by the watchdog), -1. */
 static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, long long tasks,
 		    double stop_below_rate, struct tp_repeat *out)
@@ -81,7 +95,8 @@ static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, lon
 	struct tp_pool *pool = NULL;
 	struct watchdog w;
 	pthread_t th;
-	int interrupted = 0, rc, watching = 0;
+	int interrupted = 0, rc, watching = 0, have_host;
+	unsigned long long tot0 = 0, idle0 = 0, tot1 = 0, idle1 = 0;
 
 	if (pe->interrupted)
 		return -1;
@@ -103,7 +118,13 @@ static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, lon
 		watching = !pthread_create(&th, NULL, watch, &w);
 	}
 	memset(out, 0, sizeof(*out));
+	have_host = !host_cpu(&tot0, &idle0);
 	rc = tp_pool_run(pool, in, out, &interrupted);
+	/* How busy the whole machine was: saturated CPUs, ours or another
+	 * job's, are why a width past them gains nothing. */
+	if (!rc && have_host && !host_cpu(&tot1, &idle1) && tot1 > tot0)
+		tp_counters_add(out, TP_HOST_CPU_BUSY,
+				1.0 - (double)(idle1 - idle0) / (double)(tot1 - tot0));
 	if (watching) {
 		pthread_mutex_lock(&w.lock);
 		w.done = 1;

@@ -10,6 +10,10 @@
 
 struct tp_pool_eval_entry;
 
+/* The counter each measured run gets: the host's CPUs busy over the run
+ * (/proc/stat), 0..1, whoever kept them busy. */
+#define TP_HOST_CPU_BUSY "host::cpu_busy"
+
 struct tp_pool_evaluator {
 	struct tp_evaluator ev;		/* hand &ev to the protocol */
 	struct tp_pool_opts base;	/* workload, cpus_usable, shell, ... */

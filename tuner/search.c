@@ -5,6 +5,7 @@
 #include "core/alloc.h"
 #include "core/log.h"
 #include "core/registry.h"
+#include "core/stats.h"
 #include "tuner/usl.h"
 
 #include <math.h>
@@ -199,6 +200,146 @@ int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, i
 	return 0;
 }
 
+double tp_trial_counter(const struct tp_trial *t, const char *name)
+{
+	double v[64];
+	size_t i, j, n = 0;
+
+	for (i = 0; t && i < t->nrepeats && n < 64; i++)
+		for (j = 0; j < t->repeats[i].ncounters; j++)
+			if (!strcmp(t->repeats[i].counters[j].name, name)) {
+				v[n++] = t->repeats[i].counters[j].value;
+				break;
+			}
+	return n ? tp_stats_median(v, n) : NAN;
+}
+
+double tp_trial_cpu_util(const struct tp_trial *t)
+{
+	double v[64];
+	size_t i, n = t && t->nrepeats < 64 ? t->nrepeats : 64;
+
+	if (!t || !t->nrepeats)
+		return 0;
+	for (i = 0; i < n; i++)
+		v[i] = t->repeats[i].cpu_util;
+	return tp_stats_median(v, n);
+}
+
+long long tp_trial_mem_per_worker(const struct tp_trial *t)
+{
+	double v[64];
+	size_t i, n = t && t->nrepeats < 64 ? t->nrepeats : 64;
+	long long rss;
+
+	if (!t || !t->nrepeats)
+		return 0;
+	for (i = 0; i < n; i++)
+		v[i] = (double)t->repeats[i].rss_peak_kb;
+	rss = (long long)tp_stats_median(v, n);
+	return !strcmp(t->config.strategy, "thread") && t->config.workers > 0 ? rss / t->config.workers
+									       : rss;
+}
+
+double tp_search_worker_cpus(struct tp_search_run *run)
+{
+	struct tp_config c1 = tp_space_config(run->space, 1, 1, 0);
+	const struct tp_trial *one = tp_protocol_find(run->proto, &c1);
+
+	return one && tp_protocol_usable(run->proto, one) ?
+	       tp_trial_cpu_util(one) * run->space->cpu_count : 0;
+}
+
+/* The width to extend to from the edge trial e (dir +1 up, -1 down), or 0
+ * when a hard limit binds (said once). */
+static int extend_target(struct tp_search_run *run, const struct tp_trial *e, int dir)
+{
+	const struct tp_space *s = run->space;
+	int w = e->config.workers, next;
+	long long mpw;
+
+	if (dir < 0)
+		return w > 1 ? w / 2 : 0;
+	if (w >= 2 * s->cpu_count && tp_search_worker_cpus(run) >= TP_CPU_BOUND_WORKER) {
+		tp_info("CPU-bound tasks (%.2f CPUs per worker): not extending past %d workers",
+			tp_search_worker_cpus(run), w);
+		return 0;
+	}
+	if (w >= s->max_workers) {
+		tp_info("the best width %d is the hard limit (%s): not extending", w, s->limit_reason);
+		return 0;
+	}
+	next = w > s->max_workers / 2 ? s->max_workers : 2 * w;
+	mpw = tp_trial_mem_per_worker(e);
+	if (s->mem_usable_kb > 0 && mpw > 0 && (long long)next * mpw > s->mem_usable_kb) {
+		long long fit = s->mem_usable_kb / mpw;
+
+		if (fit <= w) {
+			tp_info("the best width %d is the memory limit (usable %lld KiB / %lld KiB per worker): not extending",
+				w, s->mem_usable_kb, mpw);
+			return 0;
+		}
+		next = (int)fit;
+	}
+	return next;
+}
+
+/* What the edge's gain is judged against: the widest width measured at half
+ * the edge's or less (dir +1; the narrowest at twice or more, dir -1), else
+ * the next one.  A doubling's gain stands out of the noise where a step of
+ * sqrt 2 on a loaded machine may not. */
+static struct tp_trial *inner_of(struct tp_trial **ts, size_t n, int dir)
+{
+	size_t i;
+
+	if (dir > 0) {
+		for (i = n - 1; i-- > 0;)
+			if (2 * ts[i]->config.workers <= ts[n - 1]->config.workers)
+				return ts[i];
+		return ts[n - 2];
+	}
+	for (i = 1; i < n; i++)
+		if (ts[i]->config.workers >= 2 * ts[0]->config.workers)
+			return ts[i];
+	return ts[1];
+}
+
+int tp_search_extend_workers(struct tp_search_run *run, int batch, int method)
+{
+	int dir;
+
+	for (dir = 1; dir >= -1; dir -= 2) {
+		while (!tp_protocol_exhausted(run->proto)) {
+			struct tp_trial *ts[256], *best = tp_search_best_workers(run, batch, method);
+			size_t n = collect(run, batch, method, ts, 256);
+			struct tp_trial *edge, *inner;
+			struct tp_config c;
+			int w;
+
+			if (!best || n < 2)
+				break;
+			edge = dir > 0 ? ts[n - 1] : ts[0];
+			inner = inner_of(ts, n, dir);
+			/* The best sits at the edge and still gains beyond noise. */
+			if (edge != best || (dir > 0 && run->saturated) ||
+			    !(tp_protocol_score(run->proto, edge) >
+			      tp_protocol_score(run->proto, inner) * (1 + run->rec.tolerance)))
+				break;
+			if (!(w = extend_target(run, edge, dir)))
+				break;
+			c = edge->config;	/* measuring moves the trials */
+			c.workers = w;
+			if (tp_protocol_find(run->proto, &c) || !tp_space_allows(run->space, &c))
+				break;
+			tp_info("the best width %d is the %s edge and still gains: measuring %d",
+				edge->config.workers, dir > 0 ? "upper" : "lower", w);
+			if (tp_search_measure(run, &c))
+				return -1;
+		}
+	}
+	return 0;
+}
+
 /* The cheapest trial of (batch, method) equivalent to that slice's best. */
 struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch, int method)
 {
@@ -331,6 +472,35 @@ static void race_add_narrower(struct tp_search_run *run, const struct tp_trial *
 	}
 }
 
+/* The next width measured above best's at batch 1 under the default method,
+ * when its runs got less CPU than the best's: more workers that use less
+ * CPU were starved by another job's burst (the width that saturates the
+ * CPUs then looks worse than one that does not). */
+#define RACE_STARVED 0.9	/* the wider's CPU use below this share of the best's */
+
+static void race_add_wider(struct tp_search_run *run, const struct tp_trial *best)
+{
+	const struct tp_trial *wider = NULL;
+	int w = 0;
+	size_t i;
+
+	for (i = 0; i < run->res->ntrials; i++) {
+		const struct tp_trial *t = &run->res->trials[i];
+
+		if (t->config.batch == 1 && tp_space_method_index(run->space, &t->config) == 0 &&
+		    tp_protocol_usable(run->proto, t) && t->config.workers > best->config.workers &&
+		    (!w || t->config.workers < w)) {
+			w = t->config.workers;
+			wider = t;
+		}
+	}
+	if (wider && tp_trial_cpu_util(wider) < RACE_STARVED * tp_trial_cpu_util(best)) {
+		struct tp_config c = tp_space_config(run->space, w, 1, 0);
+
+		race_add(run, &c);
+	}
+}
+
 /* The work of one race run: the most tasks a racer's run did, at most 4
  * times the best's (a wide batch's floor of 2 batches per worker must not
  * make every run long). */
@@ -415,6 +585,7 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 	race_add_cheapest(run, best, 1 - 3 * tol, 0, max_configs);
 	race_add_narrower(run, best, 2);
 	race_add_cheapest(run, best, 1 - 8 * tol, 1, 2);
+	race_add_wider(run, best);
 	for (i = 0; i < pr->n; i++)
 		live[i] = 1;
 	run->rec.paired = pr;

@@ -18,6 +18,8 @@ struct tp_search_run {
 	const struct tp_config *warm;		/* last best (result cache), or NULL */
 	int racing_repeats;			/* cap of racing rounds (10) */
 	struct tp_paired paired;		/* the final race (tp_search_confirm) */
+	int saturated;				/* a sweep stopped on saturated CPUs:
+						 * no extension upwards */
 };
 
 struct tp_search_desc {
@@ -49,6 +51,28 @@ struct tp_trial *tp_search_best_workers(struct tp_search_run *run, int batch, in
 /* Bisects the worker counts around the best of (batch, method) until the
  * neighbours measured are adjacent (or within 10%), at most max_steps. */
 int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, int max_steps);
+/* Open-ended edges: while the best usable width of (batch, method) is the
+ * widest measured and beat the widest at half its width or less (else the
+ * next narrower) by more than the tolerance,
+ * measures twice the width (at most the space's max_workers, and no more
+ * workers than the usable memory holds at the widest trial's per-worker
+ * memory); the same downwards (half the width, at least 1) while the best is
+ * the narrowest measured and beat the next wider one.  Says which limit
+ * stopped it.  0 or -1. */
+int tp_search_extend_workers(struct tp_search_run *run, int batch, int method);
+/* CPUs one worker keeps busy on its own (the 1-worker trial at batch 1,
+ * default method), 0 when not measured.  At 0.8 and above (TP_CPU_BOUND_WORKER)
+ * the tasks are CPU-bound: no search widens them past twice the CPUs. */
+#define TP_CPU_BOUND_WORKER 0.8
+double tp_search_worker_cpus(struct tp_search_run *run);
+/* Median of counter name over t's repeats (NAN when none has it). */
+double tp_trial_counter(const struct tp_trial *t, const char *name);
+/* Median CPU use of t's repeats, a fraction of the usable CPUs (0 unknown). */
+double tp_trial_cpu_util(const struct tp_trial *t);
+/* Peak memory of one worker of t (median over repeats, KiB): a process or
+ * exec worker's own peak (children included), a thread pool's peak shared
+ * by its workers; 0 when unknown. */
+long long tp_trial_mem_per_worker(const struct tp_trial *t);
 /* The cheapest (fewest workers) trial of (batch, method) equivalent to that
  * slice's best, or NULL. */
 struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch, int method);

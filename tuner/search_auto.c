@@ -3,13 +3,38 @@
  * strategies and start methods among the survivors. */
 #include "tuner/search.h"
 
+#include "core/stats.h"
+#include "core/log.h"
+#include "tuner/evaluate.h"
 #include "tuner/usl.h"
 
 #include <math.h>
 #include <string.h>
 
+/* The CPUs a run kept busy, as a fraction of the usable ones, from which a
+ * width that gains nothing shows the CPUs saturated: widening stops there. */
+#define AUTO_CPU_SATURATED 0.85
+/* 1 when t, at or past the CPU count, shows the CPUs saturated: its own CPU
+ * use, tasks that each keep a CPU busy (TP_CPU_BOUND_WORKER: another job's
+ * load then explains a run's CPU share below AUTO_CPU_SATURATED, and more
+ * workers only queue), or the host's CPUs busy over its runs, whoever's. */
+static int cpu_saturated(struct tp_search_run *run, const struct tp_trial *t, double *per_worker)
+{
+	const struct tp_space *s = run->space;
+
+	double host = tp_trial_counter(t, TP_HOST_CPU_BUSY);
+
+	*per_worker = tp_search_worker_cpus(run);
+	return t->config.workers >= s->cpu_count &&
+	       (tp_trial_cpu_util(t) >= AUTO_CPU_SATURATED || *per_worker >= TP_CPU_BOUND_WORKER ||
+		host >= AUTO_CPU_SATURATED);
+}
+
 /* Workers ascending until two steps in a row fail to beat the best by the
- * tolerance (a plateau or a decline), always reaching the CPU count. */
+ * tolerance (a plateau or a decline), always reaching the CPU count; one
+ * such step past the CPU count suffices when the CPUs are saturated (the
+ * tasks are CPU-bound: more workers only queue for them).  Then the edge
+ * extends while the best sits there and still gains. */
 static int sweep_workers(struct tp_search_run *run)
 {
 	const struct tp_space *s = run->space;
@@ -19,20 +44,36 @@ static int sweep_workers(struct tp_search_run *run)
 	for (i = 0; i < s->nworkers && !tp_protocol_exhausted(run->proto); i++) {
 		struct tp_config c = tp_space_config(s, s->workers[i], 1, 0);
 		struct tp_trial *t;
-		double sc;
+		double sc, per;
 
 		if (tp_search_measure(run, &c))
 			return -1;
 		t = tp_protocol_find(run->proto, &c);
 		sc = tp_protocol_usable(run->proto, t) ? tp_protocol_score(run->proto, t) : 0;
+		if (t && s->workers[i] >= 2 * s->cpu_count && cpu_saturated(run, t, &per) &&
+		    per >= TP_CPU_BOUND_WORKER) {
+			/* A gain past twice the CPUs on CPU-bound tasks is noise: each
+			 * worker wants a CPU of its own. */
+			tp_info("tasks that keep %.2f CPUs busy each: not widening past %d workers on %d CPUs",
+				per, s->workers[i], s->cpu_count);
+			run->saturated = 1;
+			break;
+		}
 		if (sc > best * (1 + run->rec.tolerance)) {
 			flat = 0;
+		} else if (t && cpu_saturated(run, t, &per)) {
+			tp_info("%d workers gain nothing with the CPUs saturated (%.0f%% of %d, %.2f CPUs per worker alone): not widening",
+				s->workers[i], 100 * tp_trial_cpu_util(t), s->cpu_count, per);
+			run->saturated = 1;
+			break;
 		} else if (++flat >= 2 && s->workers[i] >= s->cpu_count) {
 			break;
 		}
 		if (sc > best)
 			best = sc;
 	}
+	if (tp_search_extend_workers(run, 1, 0))
+		return -1;
 	/* The last best from the result cache, when the sweep skipped it. */
 	if (run->warm) {
 		struct tp_config c = tp_space_config(s, run->warm->workers, 1, 0);

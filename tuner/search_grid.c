@@ -10,7 +10,7 @@ static int run_grid(struct tp_search_run *run)
 	int rc = tp_protocol_measure(run->proto, cs, n);
 
 	free(cs);
-	return rc;
+	return rc ? rc : tp_search_extend_workers(run, 1, 0);
 }
 
 const struct tp_search_desc tp_search_grid = {

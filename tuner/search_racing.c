@@ -12,7 +12,7 @@ static int run_racing(struct tp_search_run *run)
 	int rc = tp_search_race(run, cs, n);
 
 	free(cs);
-	return rc;
+	return rc ? rc : tp_search_extend_workers(run, 1, 0);
 }
 
 const struct tp_search_desc tp_search_racing = {

@@ -22,7 +22,7 @@ static int run_usl(struct tp_search_run *run)
 		last = k;
 		cs[n++] = tp_space_config(s, s->workers[k], 1, 0);
 	}
-	if (tp_protocol_measure(run->proto, cs, (size_t)n))
+	if (tp_protocol_measure(run->proto, cs, (size_t)n) || tp_search_extend_workers(run, 1, 0))
 		return -1;
 	if (!tp_search_fit(run, 1, 0) && run->res->model.peak_workers >= 1) {
 		double peak = run->res->model.peak_workers;

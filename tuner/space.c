@@ -10,14 +10,19 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Hard cap on wait-bound candidates when nothing tighter is known. */
+/* Hard cap on wait-bound widths when nothing tighter is known. */
 #define WAIT_BOUND_CAP 1024
+/* The widest wait-bound candidate: per usable CPU, and at least. */
+#define WAIT_EDGE_PER_CPU 8
+#define WAIT_EDGE_MIN 16
+/* A process worker holds a few pipes open. */
+#define FDS_PER_WORKER 4
 
 static void add_worker(struct tp_space *s, int w)
 {
 	int i, j;
 
-	if (w < 1 || w > s->max_workers)
+	if (w < 1 || w > s->edge)
 		return;
 	for (i = 0; i < s->nworkers && s->workers[i] < w; i++)
 		;
@@ -44,9 +49,20 @@ static long long min_ll(long long a, long long b)
 	return a < b ? a : b;
 }
 
+static void bind_limit(struct tp_space *s, long long *limit, long long v, const char *why)
+{
+	if (v < 1)
+		v = 1;
+	if (v >= *limit)
+		return;
+	*limit = v;
+	snprintf(s->limit_reason, sizeof(s->limit_reason), "%s %lld", why, v);
+}
+
 void tp_space_build(struct tp_space *s, const struct tp_space_seed *seed)
 {
-	int cpus, limit, pus, i;
+	int cpus, limit, edge, pus, i;
+	long long b;
 	double w;
 
 	memset(s, 0, sizeof(*s));
@@ -56,35 +72,34 @@ void tp_space_build(struct tp_space *s, const struct tp_space_seed *seed)
 		cpus = 1;
 	s->cpu_count = cpus;
 	s->ninputs = seed->ninputs;
+	s->mem_usable_kb = seed->mem_usable_kb > 0 ? seed->mem_usable_kb : 0;
 	s->wait_bound = seed->task_class == TP_CLASS_LATENCY || seed->task_class == TP_CLASS_IO ||
 			seed->task_class == TP_CLASS_MIXED || seed->task_class == TP_CLASS_UNKNOWN;
 
-	/* The bound: CPU-bound work is measured up to twice the CPUs (to see the
-	 * decline); wait-bound work up to memory, open files and the cap. */
-	if (s->wait_bound) {
-		long long b = WAIT_BOUND_CAP;
-
-		if (seed->task_class == TP_CLASS_IO || seed->task_class == TP_CLASS_UNKNOWN ||
-		    seed->task_class == TP_CLASS_MIXED)
-			b = cpus * 8 > 16 ? cpus * 8 : 16;
-		if (seed->mem_usable_kb > 0 && seed->mem_per_worker_kb > 0)
-			b = min_ll(b, seed->mem_usable_kb / seed->mem_per_worker_kb);
-		if (seed->open_files_max > 0)	/* a process worker holds a few pipes */
-			b = min_ll(b, seed->open_files_max / 4);
-		limit = (int)(b > cpus ? b : cpus);
-	} else {
-		limit = 2 * cpus;
-		if (seed->mem_usable_kb > 0 && seed->mem_per_worker_kb > 0 &&
-		    seed->mem_usable_kb / seed->mem_per_worker_kb < limit)
-			limit = (int)(seed->mem_usable_kb / seed->mem_per_worker_kb);
-	}
-	if (seed->max_workers > 0 && seed->max_workers < limit)
-		limit = seed->max_workers;
-	if (seed->ninputs > 0 && seed->ninputs < limit)
-		limit = (int)seed->ninputs;
-	if (limit < 1)
-		limit = 1;
+	/* The hard limit: CPU-bound work is measured up to twice the CPUs (to
+	 * see the decline); wait-bound work up to what the machine allows, the
+	 * candidates only up to the edge (searches extend past it). */
+	snprintf(s->limit_reason, sizeof(s->limit_reason), s->wait_bound ? "the cap %d" : "twice the CPUs %d",
+		 s->wait_bound ? WAIT_BOUND_CAP : 2 * cpus);
+	b = s->wait_bound ? WAIT_BOUND_CAP : 2 * cpus;
+	if (seed->mem_usable_kb > 0 && seed->mem_per_worker_kb > 0)
+		bind_limit(s, &b, seed->mem_usable_kb / seed->mem_per_worker_kb,
+			   "usable memory / memory per worker");
+	if (s->wait_bound && seed->open_files_max > 0)
+		bind_limit(s, &b, seed->open_files_max / FDS_PER_WORKER, "open files / 4");
+	if (s->wait_bound && seed->procs_max > 0)
+		bind_limit(s, &b, seed->procs_max, "the processes allowed");
+	if (seed->max_workers > 0)
+		bind_limit(s, &b, seed->max_workers, "max_workers");
+	s->hard_max = (int)b;
+	if (seed->ninputs > 0)
+		bind_limit(s, &b, seed->ninputs, "the inputs");
+	limit = b < 1 ? 1 : (int)b;
+	if (s->wait_bound && limit < cpus && !(seed->max_workers > 0 && seed->max_workers < cpus))
+		limit = cpus;	/* open files or processes never cut below the CPUs */
 	s->max_workers = limit;
+	edge = cpus * WAIT_EDGE_PER_CPU > WAIT_EDGE_MIN ? cpus * WAIT_EDGE_PER_CPU : WAIT_EDGE_MIN;
+	s->edge = s->wait_bound && edge < limit ? edge : limit;
 
 	/* Topology-aligned points first, then the geometric fill. */
 	add_worker(s, 1);
@@ -94,9 +109,9 @@ void tp_space_build(struct tp_space *s, const struct tp_space_seed *seed)
 	add_worker(s, seed->pus);
 	add_worker(s, (int)floor(seed->cpus_usable));
 	add_worker(s, cpus);
-	for (w = 2; w <= limit + 0.5; w *= M_SQRT2)
+	for (w = 2; w <= s->edge + 0.5; w *= M_SQRT2)
 		add_worker(s, (int)lround(w));
-	add_worker(s, limit);
+	add_worker(s, s->edge);
 
 	for (i = 0; i < TP_SPACE_MAX_BATCHES; i++) {
 		int b = 1 << i;
@@ -136,13 +151,30 @@ void tp_space_seed_from_machine(struct tp_space_seed *seed, const struct tp_mach
 	seed->mem_usable_kb = m->mem_usable_kb;
 	seed->mem_per_worker_kb = m->mem_per_worker_kb;
 	seed->open_files_max = m->open_files_max;
+	seed->procs_max = m->nproc_max > 0 ? m->nproc_max : 0;
+	if (m->pids_headroom >= 0 && (!seed->procs_max || m->pids_headroom < seed->procs_max))
+		seed->procs_max = m->pids_headroom > 0 ? m->pids_headroom : 1;
 	seed->max_workers = m->seeds.max_workers;
 	seed->task_class = wd ? wd->task_class : TP_CLASS_UNKNOWN;
 	seed->wl_flags = wd ? wd->flags : 0;
 	seed->ninputs = ninputs;
-	/* The probe's seed caps CPU-bound work; wait-bound work may go past it. */
-	if (seed->task_class == TP_CLASS_LATENCY)
+	/* The probe's seed (32 per CPU, 64 MiB each) caps CPU- and memory-bound
+	 * work; wait-bound and unknown work is bounded by the machine's real
+	 * limits only (tp_space_build). */
+	if (seed->task_class != TP_CLASS_CPU && seed->task_class != TP_CLASS_MEMORY)
 		seed->max_workers = 0;
+}
+
+int tp_space_bind_modes(const struct tp_space_seed *seed, const char *modes[3])
+{
+	int n = 0, smt = seed->cores > 0 && seed->pus > seed->cores;
+
+	modes[n++] = "none";
+	if (smt || seed->numa_nodes > 1)
+		modes[n++] = "core";
+	if (seed->numa_nodes > 1)
+		modes[n++] = "numa";
+	return n;
 }
 
 int tp_space_batch_max(const struct tp_space *s, int workers)

@@ -24,6 +24,8 @@ struct tp_space_seed {
 	long long mem_usable_kb;	/* 0 = unknown */
 	long long mem_per_worker_kb;	/* 0 = unknown */
 	long long open_files_max;	/* RLIMIT_NOFILE; 0 = unknown */
+	long long procs_max;		/* processes still allowed: RLIMIT_NPROC, cgroup
+					 * pids.max - pids.current; 0 = unknown */
 	int max_workers;		/* hard cap (probe seed or --max-workers); 0 = derive */
 	enum tp_task_class task_class;
 	unsigned wl_flags;		/* TP_WL_COMMAND, TP_WL_NO_PROCESS */
@@ -42,7 +44,13 @@ struct tp_space {
 	int nbatches;
 	struct tp_method methods[TP_SPACE_MAX_METHODS];	/* the default first */
 	int nmethods;
-	int max_workers;
+	int max_workers;			/* the hard limit: no search measures past it */
+	int hard_max;				/* the same without the inputs' bound: the
+						 * machine's (and --max-workers'), for run */
+	int edge;				/* the widest candidate; searches extend past
+						 * it (x2) while throughput still rises */
+	char limit_reason[96];			/* what sets max_workers */
+	long long mem_usable_kb;		/* 0 = unknown: bounds the extension */
 	long long ninputs;
 	int cpu_count;				/* ceil(cpus_usable) */
 	int wait_bound;				/* candidates go past the CPU count */
@@ -50,9 +58,13 @@ struct tp_space {
 
 /* Builds the space.  Worker candidates: 1, cores per L3, cores per NUMA node,
  * physical cores, PUs, floor and ceil of a fractional quota, geometric steps
- * (ratio about sqrt 2) up to the CPU count and, for wait-bound classes
- * (latency, io, mixed, unknown), beyond it up to the memory, open-file and
- * max_workers bounds.  Batches 1, 2, 4, ... up to ninputs / (4 x workers).
+ * (ratio about sqrt 2) up to the edge: twice the CPU count for CPU-bound work
+ * (also its hard limit), and for wait-bound classes (latency, io, mixed,
+ * unknown) max(16, 8 x CPUs).  The edge of wait-bound work is no limit: its
+ * hard limit (max_workers, limit_reason) is the least of usable memory / the
+ * per-worker memory, open files / 4, the processes still allowed, the inputs,
+ * seed->max_workers and 1024; searches extend past the edge while throughput
+ * rises (tp_search_extend_workers).  Batches 1, 2, 4, ... up to ninputs / (4 x workers).
  * Methods: exec for commands; thread, then process/fork and process/spawn
  * unless the workload needs threads. */
 void tp_space_build(struct tp_space *s, const struct tp_space_seed *seed);
@@ -65,6 +77,11 @@ void tp_space_build(struct tp_space *s, const struct tp_space_seed *seed);
 int tp_space_between(const struct tp_space *s, int lo, int hi);
 /* The canonical count nearest w (ties: the smaller), within 1..max_workers. */
 int tp_space_snap(const struct tp_space *s, double w);
+/* The CPU bindings worth trying for this machine into modes (at most 3):
+ * "none" always; "core" with SMT (workers apart on cores) or several NUMA
+ * nodes; "numa" with several NUMA nodes.  Returns the count: 1 means
+ * binding cannot matter and tune does not try it. */
+int tp_space_bind_modes(const struct tp_space_seed *seed, const char *modes[3]);
 /* Fills seed from a probed machine and a workload descriptor. */
 void tp_space_seed_from_machine(struct tp_space_seed *seed, const struct tp_machine *m,
 				const struct tp_workload_desc *wd, long long ninputs);

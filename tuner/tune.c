@@ -8,6 +8,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "probes/machine.h"
+#include "runner/bind.h"
 #include "runner/pool.h"
 #include "runner/signals.h"
 #include "tuner/cache.h"
@@ -126,19 +127,9 @@ static char *signature(const struct tp_workload *wl, char *const *inputs, size_t
 	return sig;
 }
 
-static long long median_rss(const struct tp_trial *t)
-{
-	double v[64];
-	size_t i, n = t->nrepeats < 64 ? t->nrepeats : 64;
-
-	for (i = 0; i < n; i++)
-		v[i] = (double)t->repeats[i].rss_peak_kb;
-	return n ? (long long)tp_stats_median(v, n) : 0;
-}
-
 static void fill_conf(struct tp_tuned_conf *c, const struct tp_workload *wl,
 		      const struct tp_machine *m, const struct tp_space *s,
-		      struct tp_protocol *p, const struct tp_results *r)
+		      struct tp_protocol *p, const struct tp_results *r, long long mem_per_worker_kb)
 {
 	const struct tp_trial *t = tp_protocol_find(p, &r->rec.config);
 	char *desc = tp_workload_describe(wl);
@@ -153,13 +144,19 @@ static void fill_conf(struct tp_tuned_conf *c, const struct tp_workload *wl,
 	snprintf(c->strategy, sizeof(c->strategy), "%s", r->rec.config.strategy);
 	snprintf(c->start, sizeof(c->start), "%s", r->rec.config.start);
 	c->min_workers = 1;
-	c->max_workers = s->max_workers > c->workers ? s->max_workers : c->workers;
+	/* The hard limit of the space, not the widest width measured: run's
+	 * controller may go there (the inputs of this tuning run do not bind it). */
+	c->max_workers = s->hard_max > c->workers ? s->hard_max : c->workers;
+	c->memory_per_worker_kb = mem_per_worker_kb;
+	snprintf(c->complete, sizeof(c->complete), "%s", r->rec.incomplete ? "false" : "true");
 	if (t) {
-		long long rss = median_rss(t);
-
-		/* A process worker's peak is its own; a thread pool's is shared. */
-		c->memory_per_worker_kb = !strcmp(c->strategy, "thread") && c->workers > 0 ?
-					  rss / c->workers : rss;
+		if (mem_per_worker_kb <= 0)
+			c->memory_per_worker_kb = tp_trial_mem_per_worker(t);
+		if (c->memory_per_worker_kb > 0 && m->mem_usable_kb > 0 &&
+		    m->mem_usable_kb / c->memory_per_worker_kb < c->max_workers)
+			c->max_workers = (int)(m->mem_usable_kb / c->memory_per_worker_kb);
+		if (c->max_workers < c->workers)
+			c->max_workers = c->workers;
 		c->throughput = t->stats.median;
 		c->throughput_ci_low = t->stats.ci_low;
 		c->throughput_ci_high = t->stats.ci_high;
@@ -174,6 +171,54 @@ static void fill_conf(struct tp_tuned_conf *c, const struct tp_workload *wl,
 	snprintf(c->fingerprint, sizeof(c->fingerprint), "%s", m->fingerprint);
 	c->cpus_usable = m->cpus_usable;
 	c->memory_usable_kb = m->mem_usable_kb > 0 ? m->mem_usable_kb : 0;
+}
+
+/* Binding races: paired rounds of the pick, unbound against each mode
+ * worth trying; a mode must beat unbound by the tolerance in the median of
+ * the per-round ratios. */
+#define BIND_ROUNDS 5
+
+static const char *race_bind(struct tp_pool_evaluator *pe, struct tp_protocol *p,
+			     const struct tp_space_seed *seed, const struct tp_config *c, double tol)
+{
+	const char *modes[3], *pick = "none";
+	double ratio[3][BIND_ROUNDS], best = 1 + tol;
+	int n = tp_space_bind_modes(seed, modes), r, k;
+
+	if (n < 2 || (strcmp(c->strategy, "thread") && strcmp(c->strategy, "exec")))
+		return "none";
+	for (r = 0; r < BIND_ROUNDS && !tp_protocol_exhausted(p); r++) {
+		double base = 0;
+
+		for (k = 0; k < n; k++) {
+			struct tp_repeat rep;
+			enum tp_bind_mode bm = TP_BIND_NONE;
+
+			memset(&rep, 0, sizeof(rep));
+			tp_bind_parse(modes[k], &bm);
+			pe->base.bind = (int)bm;
+			if (pe->ev.eval(pe->ev.ctx, c, &rep)) {
+				free(rep.counters);
+				pe->base.bind = 0;
+				return "none";
+			}
+			free(rep.counters);
+			if (!k)
+				base = rep.throughput;
+			ratio[k][r] = base > 0 ? rep.throughput / base : 0;
+		}
+	}
+	pe->base.bind = 0;
+	for (k = 1; k < n && r >= 3; k++) {
+		double m = tp_stats_median(ratio[k], (size_t)r);
+
+		tp_info("bind = %s: %.3f of unbound over %d paired rounds", modes[k], m, r);
+		if (m > best) {
+			best = m;
+			pick = modes[k];
+		}
+	}
+	return pick;
 }
 
 /* Methods the pool cannot run for this workload leave the space quietly. */
@@ -250,6 +295,8 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 				   nsample ? (long long)nsample : TP_COUNT_INPUTS);
 	if (o->max_workers > 0)
 		seed.max_workers = o->max_workers;
+	if (o->mem_per_worker_kb > 0)
+		seed.mem_per_worker_kb = o->mem_per_worker_kb;
 	tp_space_build(&space, &seed);
 	drop_invalid_methods(&space, wl, o->multi_input);
 	if ((wl->desc->flags & TP_WL_COMMAND) && !o->multi_input)
@@ -312,8 +359,14 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	slot_set(o->slot, NULL, NULL);
 	*interrupted = pe.interrupted;
 	if (!rc) {
-		fill_conf(conf, wl, m, &space, &proto, res);
+		res->rec.incomplete = proto.exhausted && !proto.interrupted;
+		if (res->rec.incomplete)
+			tp_warn("tune: the budget ran out before the search ended: %d workers is provisional "
+				"(complete = false); raise --budget for a final answer", res->rec.config.workers);
+		fill_conf(conf, wl, m, &space, &proto, res, o->mem_per_worker_kb);
 		conf->memory_base_kb = base_kb;
+		snprintf(conf->bind, sizeof(conf->bind), "%s",
+			 race_bind(&pe, &proto, &seed, &res->rec.config, run.rec.tolerance));
 		if (cache)
 			tp_cache_store(cache, res);
 	}

@@ -26,6 +26,7 @@ struct tp_tune_opts {
 	int max_repeats;		/* repeat cap (10) */
 	int shell, multi_input;		/* exec options passed to the pool */
 	struct tp_tune_slot *slot;	/* where a stop signal finds the run; NULL: none */
+	long long mem_per_worker_kb;	/* --mem-per-worker: overrides the measured one; 0 = measure */
 };
 
 /* Where a signal handler finds the tuning run in flight; owned by the caller

@@ -365,6 +365,59 @@ static void test_static_holds(void **state)
 	assert_int_equal(m.hi, 3);
 }
 
+/* Static holds even where the demand estimate would jump (wait-bound tasks
+ * on idle CPUs) and the start phase would double: 3 throughout. */
+static void test_static_holds_against_demand(void **state)
+{
+	struct sim m = { .ctl = "static", .f = linear, .demand = tiny_demand, .initial = 3,
+			 .minw = 1, .maxw = 64, .seconds = 20, .noise = 0.05, .cpu_busy = 0.05 };
+	int k;
+
+	(void)state;
+	simulate(&m);
+	for (k = 1; k < 80; k++)
+		if (m.trace[k] != 3)
+			fail_msg("static moved to %d at step %d", m.trace[k], k);
+}
+
+/* The start phase: inputs wait, the CPUs idle, each doubling pays: the
+ * width reaches the useful range within about a second; a doubling that
+ * does not pay goes back, and the controller takes over from there. */
+static void test_start_phase(void **state)
+{
+	const char *ctls[] = { "hill", "gradient" };
+	size_t i;
+
+	(void)state;
+	for (i = 0; i < 2; i++) {
+		struct sim m = { .ctl = ctls[i], .f = linear, .initial = 2, .minw = 1, .maxw = 64,
+				 .seconds = 10, .noise = 0.05, .cpu_busy = 0.1 };
+		struct sim d4 = { .ctl = ctls[i], .f = disk4, .initial = 1, .minw = 1, .maxw = 64,
+				  .seconds = 10, .noise = 0.02, .cpu_busy = 0.1 };
+		double t;
+
+		simulate(&m);
+		t = settle_time(&m, 0, 10, 48, 64);
+		print_message("%s start 2 -> 48..64: %.2fs\n", ctls[i], t);
+		if (t > 1.5)
+			fail_msg("%s: 2 -> 48..64 took %.2fs with the start phase", ctls[i], t);
+		simulate(&d4);
+		print_message("%s disk4 start: %d %d %d %d %d\n", ctls[i], d4.trace[1], d4.trace[2],
+			      d4.trace[3], d4.trace[4], d4.trace[5]);
+		/* 1, 2, 4 pay; 8 does not (286 < 1.2 x 400): back to 4 */
+		assert_int_equal(d4.trace[4], 8);
+		assert_int_equal(d4.trace[5], 4);
+	}
+	/* CPUs busy (or unknown): no start phase, the controller's own climb. */
+	{
+		struct sim m = { .ctl = "hill", .f = linear, .initial = 2, .minw = 1, .maxw = 64,
+				 .seconds = 10, .noise = 0.05, .cpu_busy = 0.8 };
+
+		simulate(&m);
+		assert_true(m.trace[2] <= 4);
+	}
+}
+
 static void test_hill_flat(void **state)
 {
 	struct sim m = { .ctl = "hill", .f = flat, .initial = 4, .minw = 1, .maxw = 64,
@@ -586,6 +639,8 @@ int main(void)
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
 		cmocka_unit_test(test_static_holds),
+		cmocka_unit_test(test_static_holds_against_demand),
+		cmocka_unit_test(test_start_phase),
 		cmocka_unit_test(test_hill_flat),
 		cmocka_unit_test(test_hill_peaked),
 		cmocka_unit_test(test_hill_noisy),

@@ -21,6 +21,8 @@
 #include "tuner/search.h"
 #include "tuner/space.h"
 #include "tuner/usl.h"
+#include "tuner/evaluate.h"
+#include "runner/counters.h"
 #include "tuner/cache.h"
 #include "tuner/tune.h"
 
@@ -137,10 +139,34 @@ static void test_space_topology_and_constraints(void **state)
 	tp_space_build(&s, &seed);
 	assert_int_equal(s.max_workers, 100);
 	assert_true(s.wait_bound);
-	assert_true(has_worker(&s, 100) && has_worker(&s, 64));
+	/* Candidates stop at the edge (8 per CPU, at least 16); the hard limit
+	 * is where a search may extend to, and it names what binds. */
+	assert_int_equal(s.edge, 16);
+	assert_true(has_worker(&s, 16) && !has_worker(&s, 23) && !has_worker(&s, 100));
+	assert_non_null(strstr(s.limit_reason, "memory"));
 	seed.open_files_max = 64;
 	tp_space_build(&s, &seed);
 	assert_int_equal(s.max_workers, 16);
+	assert_non_null(strstr(s.limit_reason, "open files"));
+	seed.open_files_max = 0;
+	seed.procs_max = 40;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.max_workers, 40);
+	assert_non_null(strstr(s.limit_reason, "processes"));
+	/* Nothing known: the cap, bounded by the inputs. */
+	seed = big_seed(TP_CLASS_UNKNOWN);
+	seed.cpus_usable = 2;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.max_workers, 1024);
+	assert_int_equal(s.edge, 16);
+	seed.ninputs = 400;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.max_workers, 400);
+	/* CPU-bound work: the edge is the limit, twice the CPUs. */
+	seed.task_class = TP_CLASS_CPU;
+	tp_space_build(&s, &seed);
+	assert_int_equal(s.max_workers, 4);
+	assert_int_equal(s.edge, 4);
 
 	/* Constraints are enforced: every grid config is allowed, batch <= inputs/(4w). */
 	seed = big_seed(TP_CLASS_CPU);
@@ -187,6 +213,11 @@ struct synth {
 	int burst_every, burst_len;	/* calls [k every + phase, + len) run slower */
 	int burst_phase;
 	double burst_factor;		/* throughput during a burst (0.5: another job) */
+	double cpu_per_worker;		/* CPUs one worker keeps busy (0: cpu_util 0) */
+	double cpus;			/* usable CPUs for cpu_util */
+	double cpus_free;		/* CPUs another job leaves us (0: all) */
+	double host_busy;		/* the host's CPUs busy over a run (0: not recorded) */
+	int max_seen;			/* widest width evaluated */
 };
 
 static double curve_usl(int w)
@@ -232,6 +263,13 @@ static int synth_eval(void *ctx, const struct tp_config *c, struct tp_repeat *ou
 	out->wall_s = 1000 / x;
 	out->lat_p95_s = c->workers / x;
 	out->rss_peak_kb = 1000 + 100 * c->workers;
+	if (s->cpu_per_worker > 0 && s->cpus > 0)
+		out->cpu_util = fmin(s->cpus_free > 0 ? s->cpus_free : s->cpus,
+				     c->workers * s->cpu_per_worker) / s->cpus;
+	if (c->workers > s->max_seen)
+		s->max_seen = c->workers;
+	if (s->host_busy > 0)
+		tp_counters_add(out, TP_HOST_CPU_BUSY, s->host_busy);
 	return 0;
 }
 
@@ -636,6 +674,189 @@ static void test_paired_equivalence(void **state)
 	harness_release(&h);
 }
 
+/* Rebuilds h's space as tp_tune would for a command (class unknown) on a
+ * 2-CPU machine: edge 16, the hard limit from max_workers, memory, inputs. */
+static void harness_space(struct harness *h, enum tp_task_class cls, int max_workers,
+			  long long mem_usable_kb, long long ninputs)
+{
+	struct tp_space_seed ss;
+
+	memset(&ss, 0, sizeof(ss));
+	ss.cpus_usable = 2;
+	ss.pus = ss.cores = 2;
+	ss.task_class = cls;
+	ss.ninputs = ninputs;
+	ss.max_workers = max_workers;
+	ss.mem_usable_kb = mem_usable_kb;
+	ss.wl_flags = TP_WL_COMMAND;
+	tp_space_build(&h->space, &ss);
+	h->space.nbatches = 1;	/* one input per command invocation */
+	h->syn.method_factor[2] = 1;	/* exec counts as the third method */
+}
+
+static double curve_sleep_knee100(int w)	/* sleep 30 ms until 100 workers saturate */
+{
+	return 30.0 * (w < 100 ? w : 100) * (w > 100 ? 1 - 0.001 * (w - 100) : 1);
+}
+
+static double curve_gzip(int w)		/* CPU-bound on 2 CPUs: flat past 2, a little worse */
+{
+	return w < 2 ? 6.0 : 12.0 * (1 - 0.01 * (w - 2));
+}
+
+static double curve_gzip_drift(int w)	/* another job's load ebbing: each width looks 8% better */
+{
+	return w < 2 ? 6.0 : 12.0 * (1 + 0.08 * (w - 2));
+}
+
+static double curve_inverse(int w)	/* contention: one worker is best */
+{
+	return 1000.0 / w;
+}
+
+static void test_open_ended_space(void **state)
+{
+	static const char *const names[] = { "auto", "grid", "racing", "usl" };
+	int i, seed;
+
+	(void)state;
+	for (i = 0; i < 4; i++) {
+		for (seed = 1; seed <= 2; seed++) {
+			struct harness h;
+			int w;
+
+			/* Past the edge (16) while throughput rises: up to the knee at 100. */
+			harness_init(&h, curve_sleep_knee100, 0.02, TP_CLASS_UNKNOWN, 2,
+				     (unsigned long)seed, 0);
+			harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 4096);
+			assert_int_equal(h.space.edge, 16);
+			tune(&h, names[i]);
+			w = h.res.rec.config.workers;
+			if (getenv("TP_DEBUG"))
+				dump(&h, names[i]);
+			if (w < 64 || w > 128 || truth(&h.syn, &h.res.rec.config) < 0.9 * 3000)
+				fail_msg("%s seed %d: knee at 100, recommended %d", names[i], seed, w);
+			assert_true(h.syn.max_seen <= 256);
+			harness_release(&h);
+		}
+	}
+	/* A loaded machine (10% noise): a sqrt 2 step may look flat, a doubling
+	 * does not; the search still leaves the edge. */
+	for (seed = 1; seed <= 5; seed++) {
+		struct harness h;
+
+		harness_init(&h, curve_sleep_knee100, 0.10, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 4096);
+		tune(&h, "auto");
+		if (h.syn.max_seen < 64 || h.res.rec.config.workers < 32)
+			fail_msg("noise 10%%, seed %d: measured up to %d, recommended %d", seed,
+				 h.syn.max_seen, h.res.rec.config.workers);
+		harness_release(&h);
+	}
+	/* The hard limit binds: max_workers, then the usable memory at the
+	 * measured per-worker memory (thread pool: 1000 + 100 w KiB shared). */
+	{
+		struct harness h;
+
+		harness_init(&h, curve_sleep_knee100, 0.02, TP_CLASS_UNKNOWN, 2, 3, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 40, 0, 4096);
+		tune(&h, "auto");
+		assert_int_equal(h.syn.max_seen, 40);
+		assert_int_equal(h.res.rec.config.workers, 40);
+		harness_release(&h);
+
+		harness_init(&h, curve_sleep_knee100, 0.02, TP_CLASS_UNKNOWN, 2, 3, 0);
+		/* An exec worker's own peak (the synthetic 1000 + 100 w KiB): 2600
+		 * at 16 lets 32 fit in 104000 KiB, 4200 at 32 no more than 24. */
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 104000, 4096);
+		tune(&h, "auto");
+		if (h.syn.max_seen != 32 || h.res.rec.config.workers < 16)
+			fail_msg("memory bound: measured up to %d, recommended %d", h.syn.max_seen,
+				 h.res.rec.config.workers);
+		harness_release(&h);
+	}
+	/* The lower edge: the best is the narrowest measured and still gains
+	 * going down: halve until it does not. */
+	{
+		struct harness h;
+		struct tp_config c;
+
+		harness_init(&h, curve_inverse, 0.01, TP_CLASS_UNKNOWN, 2, 4, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 4096);
+		c = tp_space_config(&h.space, 8, 1, 0);
+		assert_int_equal(tp_search_measure(&h.run, &c), 0);
+		c.workers = 16;
+		assert_int_equal(tp_search_measure(&h.run, &c), 0);
+		assert_int_equal(tp_search_extend_workers(&h.run, 1, 0), 0);
+		c.workers = 1;
+		assert_non_null(tp_protocol_find(&h.proto, &c));
+		assert_int_equal(tp_search_best_workers(&h.run, 1, 0)->config.workers, 1);
+		harness_release(&h);
+	}
+}
+
+/* gzip-like: CPU-bound on 2 CPUs.  The CPUs are saturated from 2 workers on
+ * and more gain nothing: the sweep stops at the first width past the CPUs,
+ * recommends 2, and spends a fraction of the runs a full sweep would. */
+static void test_cpu_bound_finishes_early(void **state)
+{
+	int seed;
+
+	(void)state;
+	for (seed = 1; seed <= 10; seed++) {
+		struct harness h;
+
+		harness_init(&h, curve_gzip, 0.02, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 24);
+		h.syn.cpu_per_worker = 1;
+		h.syn.cpus = 2;
+		/* Seeds 6..10: another job leaves 1.2 CPUs; the runs' CPU share
+		 * stays at 60%, but one worker alone keeps a CPU busy. */
+		h.syn.cpus_free = seed > 5 ? 1.2 : 0;
+		tune(&h, "auto");
+		if (getenv("TP_DEBUG"))
+			dump(&h, "gzip");
+		if (h.syn.max_seen > 3 || h.res.rec.config.workers != 2)
+			fail_msg("seed %d: measured up to %d workers, recommended %d", seed,
+				 h.syn.max_seen, h.res.rec.config.workers);
+		if (h.proto.evals > 40)
+			fail_msg("seed %d: %d runs", seed, h.proto.evals);
+		harness_release(&h);
+	}
+	/* Tasks that use half a CPU each (start-up, I/O) on a host whose CPUs
+	 * another job keeps busy: the host's busy CPUs show the saturation. */
+	for (seed = 1; seed <= 3; seed++) {
+		struct harness h;
+
+		harness_init(&h, curve_gzip, 0.02, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 24);
+		h.syn.cpu_per_worker = 0.25;
+		h.syn.cpus = 2;
+		h.syn.host_busy = 0.97;
+		tune(&h, "auto");
+		if (h.syn.max_seen > 3 || h.res.rec.config.workers != 2)
+			fail_msg("busy host, seed %d: measured up to %d, recommended %d", seed,
+				 h.syn.max_seen, h.res.rec.config.workers);
+		harness_release(&h);
+	}
+	/* Apparent gains past the CPUs (load ebbing during the sweep) do not
+	 * widen CPU-bound tasks past twice the CPUs. */
+	{
+		struct harness h;
+
+		harness_init(&h, curve_gzip_drift, 0.01, TP_CLASS_UNKNOWN, 2, 11, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 24);
+		h.syn.cpu_per_worker = 1;
+		h.syn.cpus = 2;
+		tune(&h, "auto");
+		if (getenv("TP_DEBUG"))
+			dump(&h, "drift");
+		if (h.syn.max_seen > 4)
+			fail_msg("CPU-bound: widened to %d on 2 CPUs", h.syn.max_seen);
+		harness_release(&h);
+	}
+}
+
 /* A plateau from 2 workers on a 2-CPU machine (membw-like): 1 worker does
  * half, more workers do as much as 2 (slightly less). */
 static double curve_plateau2(int w)
@@ -795,6 +1016,8 @@ int main(void)
 		cmocka_unit_test(test_recommend_cheapest_equivalent),
 		cmocka_unit_test(test_paired_equivalence),
 		cmocka_unit_test(test_auto_stable_under_bursts),
+		cmocka_unit_test(test_open_ended_space),
+		cmocka_unit_test(test_cpu_bound_finishes_early),
 		cmocka_unit_test(test_sample_inputs),
 		cmocka_unit_test(test_cache_round_trip),
 	};
