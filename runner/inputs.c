@@ -4,6 +4,7 @@
 
 #include "core/alloc.h"
 #include "core/log.h"
+#include "core/strbuf.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -14,7 +15,7 @@
 
 #define READ_CHUNK 65536
 
-enum src_kind { SRC_LIST, SRC_FILE, SRC_COUNT };
+enum src_kind { SRC_LIST, SRC_FILE, SRC_COUNT, SRC_COMBO };
 
 struct tp_inputs {
 	enum src_kind kind;
@@ -34,6 +35,16 @@ struct tp_inputs {
 	long long count, next;
 	char num[24];
 	size_t numlen;
+	char sep;		/* ends a line: '\n', or '\0' with -0 */
+	/* --colsep: the separator and the line rewritten with TP_INPUT_FS. */
+	char *colsep;
+	struct tp_strbuf colbuf;
+	/* SRC_COMBO: groups of linked sources, every combination of them. */
+	struct group { struct tp_inputs **src; int n; size_t len; } *groups;
+	int ngroups;
+	size_t *idx;		/* the next combination, per group */
+	int combo_done;
+	struct tp_strbuf combo;
 };
 
 static size_t held_lines_max = TP_INPUTS_HELD_LINES_MAX;
@@ -51,6 +62,9 @@ static struct tp_inputs *inputs_alloc(enum src_kind kind)
 
 	in->kind = kind;
 	in->fd = -1;
+	in->sep = '\n';
+	tp_strbuf_init(&in->colbuf);
+	tp_strbuf_init(&in->combo);
 	return in;
 }
 
@@ -104,7 +118,7 @@ static int file_next(struct tp_inputs *in, const char **line, size_t *len)
 	for (;;) {
 		char *start = in->buf + in->bstart;
 		size_t avail = in->bend - in->bstart;
-		char *nl = avail ? memchr(start, '\n', avail) : NULL;
+		char *nl = avail ? memchr(start, in->sep, avail) : NULL;
 		size_t take = nl ? (size_t)(nl - start) : avail;
 		ssize_t got;
 
@@ -161,6 +175,11 @@ whole:
 
 int tp_inputs_from_file(struct tp_inputs **out, const char *path, int rewindable)
 {
+	return tp_inputs_from_file_sep(out, path, rewindable, '\n');
+}
+
+int tp_inputs_from_file_sep(struct tp_inputs **out, const char *path, int rewindable, char sep)
+{
 	struct tp_inputs *in = inputs_alloc(SRC_FILE);
 	int is_stdin = !strcmp(path, "-");
 
@@ -179,6 +198,7 @@ int tp_inputs_from_file(struct tp_inputs **out, const char *path, int rewindable
 		}
 		in->own_fd = 1;
 	}
+	in->sep = sep;
 	in->buf = tp_xmalloc(READ_CHUNK);
 	if (rewindable) {
 		/* Held in memory: read everything now so repeats can rewind. */
@@ -217,9 +237,13 @@ int tp_inputs_from_file(struct tp_inputs **out, const char *path, int rewindable
 	return 0;
 }
 
-int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len)
+static int combo_next(struct tp_inputs *in, const char **line, size_t *len);
+
+static int raw_next(struct tp_inputs *in, const char **line, size_t *len)
 {
 	switch (in->kind) {
+	case SRC_COMBO:
+		return combo_next(in, line, len);
 	case SRC_LIST:
 		if (in->pos >= in->n)
 			return 0;
@@ -255,9 +279,121 @@ int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len)
 	return 0;
 }
 
+int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len)
+{
+	int rc = raw_next(in, line, len);
+	size_t cl, i;
+
+	if (rc != 1 || !in->colsep)
+		return rc;
+	/* --colsep: the columns become fields. */
+	cl = strlen(in->colsep);
+	tp_strbuf_reset(&in->colbuf);
+	for (i = 0; i < *len;) {
+		if (*len - i >= cl && !memcmp(*line + i, in->colsep, cl)) {
+			tp_strbuf_addch(&in->colbuf, TP_INPUT_FS);
+			i += cl;
+		} else {
+			tp_strbuf_addch(&in->colbuf, (*line)[i++]);
+		}
+	}
+	*line = in->colbuf.buf;
+	*len = in->colbuf.len;
+	return 1;
+}
+
+void tp_inputs_set_colsep(struct tp_inputs *in, const char *sep)
+{
+	free(in->colsep);
+	in->colsep = sep && *sep ? tp_xstrdup(sep) : NULL;
+}
+
+/* ---- several sources: every combination (parallel's order), or linked ---- */
+
+int tp_inputs_from_sources(struct tp_inputs **out, const struct tp_input_source *src, int n,
+			   int link_all, char sep)
+{
+	struct tp_inputs *in = inputs_alloc(SRC_COMBO);
+	int i, g = -1;
+
+	in->groups = tp_xcalloc((size_t)n, sizeof(*in->groups));
+	for (i = 0; i < n; i++) {
+		struct tp_inputs *s;
+		int rc;
+
+		if (src[i].path) {
+			rc = tp_inputs_from_file_sep(&s, src[i].path, 1, sep);
+		} else {
+			rc = tp_inputs_from_args(&s, src[i].args, src[i].nargs);
+		}
+		if (rc < 0) {
+			tp_inputs_free(in);
+			return -1;
+		}
+		if (g < 0 || !(link_all || src[i].linked))
+			g++;
+		in->groups[g].src = tp_xrealloc(in->groups[g].src,
+						(size_t)(in->groups[g].n + 1) * sizeof(*in->groups[g].src));
+		in->groups[g].src[in->groups[g].n++] = s;
+	}
+	in->ngroups = g + 1;
+	for (g = 0; g < in->ngroups; g++) {
+		struct group *gr = &in->groups[g];
+
+		gr->len = 0;
+		for (i = 0; i < gr->n; i++)	/* linked: the longest; shorter ones wrap */
+			if (gr->src[i]->n > gr->len)
+				gr->len = gr->src[i]->n;
+	}
+	in->idx = tp_xcalloc((size_t)in->ngroups + 1, sizeof(*in->idx));
+	tp_inputs_rewind(in);
+	*out = in;
+	return 0;
+}
+
+static int combo_next(struct tp_inputs *in, const char **line, size_t *len)
+{
+	int g, i, first = 1;
+
+	if (in->combo_done)
+		return 0;
+	tp_strbuf_reset(&in->combo);
+	for (g = 0; g < in->ngroups; g++) {
+		struct group *gr = &in->groups[g];
+
+		for (i = 0; i < gr->n; i++) {
+			struct tp_inputs *s = gr->src[i];
+			if (!first)
+				tp_strbuf_addch(&in->combo, TP_INPUT_FS);
+			first = 0;
+			if (s->n)
+				tp_strbuf_add(&in->combo, s->lines[in->idx[g] % s->n].s,
+					      s->lines[in->idx[g] % s->n].len);
+		}
+	}
+	/* The last source varies fastest, as in parallel. */
+	for (g = in->ngroups - 1; g >= 0; g--) {
+		if (++in->idx[g] < in->groups[g].len)
+			break;
+		in->idx[g] = 0;
+	}
+	if (g < 0)
+		in->combo_done = 1;
+	*line = in->combo.buf;
+	*len = in->combo.len;
+	return 1;
+}
+
 long long tp_inputs_total(const struct tp_inputs *in)
 {
+	long long t = 1;
+	int g;
+
 	switch (in->kind) {
+	case SRC_COMBO:
+		for (g = 0; g < in->ngroups; g++)
+			t *= (long long)in->groups[g].len;
+		return t;
 	case SRC_LIST:
 		return (long long)in->n;
 	case SRC_COUNT:
@@ -270,7 +406,14 @@ long long tp_inputs_total(const struct tp_inputs *in)
 
 int tp_inputs_rewind(struct tp_inputs *in)
 {
+	int g;
+
 	switch (in->kind) {
+	case SRC_COMBO:
+		for (g = 0; g < in->ngroups; g++)
+			in->idx[g] = 0;
+		in->combo_done = tp_inputs_total(in) == 0;
+		return 0;
 	case SRC_LIST:
 		in->pos = 0;
 		return 0;
@@ -299,5 +442,17 @@ void tp_inputs_free(struct tp_inputs *in)
 	free(in->buf);
 	free(in->line);
 	free(in->path);
+	free(in->colsep);
+	tp_strbuf_release(&in->colbuf);
+	tp_strbuf_release(&in->combo);
+	for (i = 0; i < (size_t)in->ngroups; i++) {
+		int k;
+
+		for (k = 0; k < in->groups[i].n; k++)
+			tp_inputs_free(in->groups[i].src[k]);
+		free(in->groups[i].src);
+	}
+	free(in->groups);
+	free(in->idx);
 	free(in);
 }

@@ -9,12 +9,35 @@
 
 struct tp_inputs;
 
+/* Separates the fields of one input (several sources, --colsep). */
+#define TP_INPUT_FS '\x1f'
+
 /* Each constructor returns 0 and a new source in *out, or -1 with an error.
  * Free with tp_inputs_free(). */
 int tp_inputs_from_args(struct tp_inputs **out, char *const *args, int n);
 /* path "-" is standard input.  Lines are streamed (memory stays flat) unless
  * rewindable is set, in which case they are held so repeats can rewind. */
 int tp_inputs_from_file(struct tp_inputs **out, const char *path, int rewindable);
+/* The same with lines ended by sep ('\0' for -0/--null). */
+int tp_inputs_from_file_sep(struct tp_inputs **out, const char *path, int rewindable, char sep);
+
+/* One of several input sources: a file (path, "-" for stdin) or args. */
+struct tp_input_source {
+	const char *path;
+	char *const *args;
+	int nargs;
+	int linked;		/* :::+ / ::::+: zipped with the one before */
+};
+/* Every combination of the sources, the last varying fastest (GNU parallel's
+ * order); linked sources (or all, with link_all) advance together, a shorter
+ * one wrapping around.  Each input is its fields joined by TP_INPUT_FS.
+ * Files are read whole now (a usage error names one that cannot be read). */
+int tp_inputs_from_sources(struct tp_inputs **out, const struct tp_input_source *src, int n,
+			   int link_all, char sep);
+/* --colsep: each input's columns (split at sep, a literal string) become its
+ * fields, joined by TP_INPUT_FS.  NULL or "" turns it off. */
+void tp_inputs_set_colsep(struct tp_inputs *in, const char *sep);
+
 /* The inputs "1".."n". */
 int tp_inputs_from_count(struct tp_inputs **out, long long n);
 /* A copy of lines[0..n). */

@@ -196,9 +196,17 @@ static struct held_result *reorder_slot(struct tp_reorder *ro, uint64_t seq)
 	return &ro->e[(ro->head + k) % ro->cap];
 }
 
+/* Output is bytes: NULs included, exactly len of them. */
 static char *dup_or_null(const char *s, size_t len)
 {
-	return s ? tp_xstrndup(s, len) : NULL;
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = tp_xmalloc(len + 1);
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
 }
 
 static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r, int spilled,

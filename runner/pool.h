@@ -84,6 +84,10 @@ struct tp_pool_opts {
 					 * it back when the tasks wait on something else */
 	const char *worker_exe;		/* process/spawn: a binary with the hidden `worker`
 					 * mode (NULL = /proc/self/exe) */
+	/* exec, GNU parallel compatibility (run): */
+	int fields;			/* inputs hold fields split by TP_INPUT_FS */
+	const char *shell_path;		/* the shell for shell mode (NULL = /bin/sh) */
+	int task_env;			/* set PARALLEL_SEQ and PARALLEL_JOBSLOT per task */
 	struct tp_pool_hooks hooks;
 };
 

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -47,6 +48,8 @@ struct xslot {
 	struct tp_strbuf out_buf;	/* grouped stdout up to TP_POOL_OUT_MEM */
 	int spill_fd;			/* past it: an unlinked temp file, or -1 */
 	off_t spill_len;		/* bytes in it */
+	char **envp;			/* task_env: environ plus the two below */
+	char env_seq[48], env_slot[48];
 };
 
 struct xstate {
@@ -128,6 +131,28 @@ static void slot_release(struct xslot *s)
 	if (s->spill_fd >= 0)
 		close(s->spill_fd);
 	s->spill_fd = -1;
+	free(s->envp);
+	s->envp = NULL;
+}
+
+extern char **environ;
+
+/* The slot's environment: the caller's, less any PARALLEL_SEQ/PARALLEL_JOBSLOT,
+ * plus the slot's own two (rewritten per task, no allocation). */
+static void slot_env(struct xslot *s)
+{
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	s->envp = tp_xcalloc(n + 3, sizeof(char *));
+	for (n = 0; environ[n]; n++)
+		if (strncmp(environ[n], "PARALLEL_SEQ=", 13) && strncmp(environ[n], "PARALLEL_JOBSLOT=", 17))
+			s->envp[k++] = environ[n];
+	s->envp[k++] = s->env_seq;
+	s->envp[k++] = s->env_slot;
+	s->envp[k] = NULL;
+	snprintf(s->env_slot, sizeof(s->env_slot), "PARALLEL_JOBSLOT=%d", s->id + 1);
 }
 
 static void on_err_line(void *ctx, const char *line)
@@ -319,14 +344,20 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 	tp_grow((void **)&s->ins, &s->ins_alloc, s->batch.n, sizeof(*s->ins));
 	for (i = 0; i < s->batch.n; i++)
 		s->ins[i] = s->batch.t[i].input;
-	tp_template_expand(&x->tpl, s->ins, (int)s->batch.n, s->batch.t[0].seq, &s->argbuf,
-			   &s->argv, &s->argv_alloc);
+	tp_template_expand_slot(&x->tpl, s->ins, (int)s->batch.n, s->batch.t[0].seq, s->id + 1,
+				&s->argbuf, &s->argv, &s->argv_alloc);
+	if (p->o.task_env) {
+		if (!s->envp)
+			slot_env(s);
+		snprintf(s->env_seq, sizeof(s->env_seq), "PARALLEL_SEQ=%" PRIu64, s->batch.t[0].seq);
+	}
 	tp_strbuf_reset(&s->errhead);
 	tp_strbuf_reset(&s->out_buf);
 	s->timed_out = 0;
 	s->start = tp_pool_elapsed(p);
-	rc = tp_child_spawn(&s->ch, x->resolved ? x->resolved : s->argv[0],
-			    !x->resolved && !strchr(s->argv[0], '/'), s->argv, &s->fa, &x->attr);
+	rc = tp_child_spawn_env(&s->ch, x->resolved ? x->resolved : s->argv[0],
+				!x->resolved && !strchr(s->argv[0], '/'), s->argv, &s->fa, &x->attr,
+				s->envp);
 	if (rc && is_fd_shortage(rc)) {
 		fd_shortage(x, s, rc);
 		return 1;
@@ -455,6 +486,8 @@ static int exec_run(struct tp_pool *p)
 	if (!wl->argc)
 		return tp_usage_error("workload '%s' has no command", wl->desc->name);
 	tp_template_init(&x.tpl, wl->argv, wl->argc, p->o.shell);
+	x.tpl.fields = p->o.fields;
+	x.tpl.shell_path = p->o.shell_path;
 	if (!p->o.shell)
 		x.resolved = resolve_once(wl->argv[0]);
 	tp_child_attr_init(&x.attr);
@@ -491,6 +524,11 @@ static int exec_run(struct tp_pool *p)
 					rc = 0;
 					break;
 				}
+				/* It could not start (finished as failed): the slot is free
+				 * again, fill it now; otherwise, with nothing running, the
+				 * loop below would wait for an event that never comes. */
+				if (!x.s[i].running)
+					i--;
 			}
 		}
 		for (i = 0; i < x.n; i++) {
