@@ -12,6 +12,8 @@
 #include "runner/journal.h"
 #include "runner/monitor.h"
 #include "runner/pool.h"
+#include "runner/summary.h"
+#include "runner/template.h"
 #include "tuner/conf.h"
 #include "workloads/workload.h"
 
@@ -32,6 +34,12 @@
 #define FAIL_INPUT_MAX 200	/* bytes of each failed input shown */
 
 enum halt_when { HALT_NEVER = 0, HALT_NOW, HALT_SOON };
+enum halt_what { HALT_FAIL = 0, HALT_SUCCESS, HALT_DONE };
+
+#define SOURCES_MAX 32
+
+/* -j forms: N, 0 (the adaptive bound), N% / +N / -N of the usable CPUs. */
+enum jobs_kind { JOBS_NONE = 0, JOBS_N, JOBS_MAX, JOBS_PCT, JOBS_PLUS, JOBS_MINUS };
 
 struct run_opts {
 	const char *config, *controller, *joblog, *log_decisions, *results;
@@ -46,6 +54,13 @@ struct run_opts {
 	double halt_fail;	/* count, or percent when halt_pct */
 	int halt_pct;
 	int keep_order, bar, shell, quiet;
+	/* GNU parallel's syntax (issue 13): */
+	enum halt_what halt_what;
+	enum jobs_kind jobs;
+	double jobs_v;
+	struct tp_input_source src[SOURCES_MAX];
+	int nsrc, link, null_sep, multi, max_args, dry_run, tag, summary;
+	const char *colsep, *tagstring;
 };
 
 struct failure {
@@ -70,6 +85,10 @@ struct run_ctx {
 	volatile sig_atomic_t halted;	/* --halt tripped */
 	int journal_error;
 	int exec;			/* a command per input */
+	long long total;		/* inputs when known, else -1 */
+	double busy_s;			/* summed task durations, for the summary */
+	struct tp_template tagtpl;	/* --tagstring (argc 0 when none) */
+	struct progress *bar;		/* the progress line when shown, else NULL */
 };
 
 static struct tp_pool *volatile signal_pool;
@@ -84,7 +103,7 @@ static void on_signal(int sig)
 
 static int parse_halt(const char *s, struct run_opts *o)
 {
-	const char *comma = strchr(s, ',');
+	const char *comma = strchr(s, ','), *val;
 	size_t wl = comma ? (size_t)(comma - s) : strlen(s);
 	char num[32];
 	double v;
@@ -101,18 +120,29 @@ static int parse_halt(const char *s, struct run_opts *o)
 		return tp_usage_error("run: --halt '%s' is not now|soon[,fail=N|N%%] or never", s);
 	o->halt_fail = 1;
 	o->halt_pct = 0;
+	o->halt_what = HALT_FAIL;
 	if (!comma)
 		return 0;
-	if (strncmp(comma + 1, "fail=", 5))
-		return tp_usage_error("run: --halt '%s': expected fail=N or fail=N%% after the comma", s);
-	snprintf(num, sizeof(num), "%s", comma + 6);
+	if (!strncmp(comma + 1, "fail=", 5)) {
+		val = comma + 6;
+	} else if (!strncmp(comma + 1, "success=", 8)) {
+		o->halt_what = HALT_SUCCESS;
+		val = comma + 9;
+	} else if (!strncmp(comma + 1, "done=", 5)) {
+		o->halt_what = HALT_DONE;
+		val = comma + 6;
+	} else {
+		return tp_usage_error("run: --halt '%s': expected fail=, success= or done= N or N%% after the comma",
+				      s);
+	}
+	snprintf(num, sizeof(num), "%s", val);
 	if (num[0] && num[strlen(num) - 1] == '%') {
 		num[strlen(num) - 1] = '\0';
 		o->halt_pct = 1;
 	}
 	if (tp_parse_double(num, &v) || v <= 0 || (o->halt_pct && v > 100))
-		return tp_usage_error("run: --halt '%s': fail='%s' is not a positive count or percentage",
-				      s, comma + 6);
+		return tp_usage_error("run: --halt '%s': '%s' is not a positive count or percentage",
+				      s, val);
 	o->halt_fail = v;
 	return 0;
 }
@@ -165,22 +195,72 @@ static void check_halt(struct run_ctx *c)
 {
 	const struct run_opts *o = c->o;
 	long long finished = c->done + c->failed;
+	long long n = o->halt_what == HALT_FAIL ? c->failed
+		    : o->halt_what == HALT_SUCCESS ? c->done : finished;
 	int trip;
 
-	if (o->halt == HALT_NEVER || c->halted || !c->failed)
+	if (o->halt == HALT_NEVER || c->halted || !n)
 		return;
-	trip = o->halt_pct ? 100.0 * c->failed / (finished ? finished : 1) >= o->halt_fail
-			   : c->failed >= o->halt_fail;
+	/* A percentage is of all tasks when the total is known (parallel's
+	 * reading), else of those finished so far. */
+	trip = o->halt_pct ? 100.0 * n / (c->total > 0 ? c->total : finished ? finished : 1)
+			     >= o->halt_fail
+			   : n >= o->halt_fail;
 	if (!trip)
 		return;
 	c->halted = 1;
-	tp_warn("run: halting (%s) after %lld failed task%s", o->halt == HALT_NOW ? "now" : "soon",
-		c->failed, c->failed == 1 ? "" : "s");
+	if (o->halt_what == HALT_FAIL)
+		tp_warn("run: halting (%s) after %lld failed task%s",
+			o->halt == HALT_NOW ? "now" : "soon", c->failed, c->failed == 1 ? "" : "s");
 	/* now: end running tasks too; soon: start nothing more, let running
 	 * tasks finish (the unread inputs stay unread: a resume runs them). */
 	if (c->pool)
 		(o->halt == HALT_NOW ? tp_pool_stop : tp_pool_drain)(c->pool);
 }
+
+/* --tag / --tagstring: each line of out prefixed with the tag and a tab. */
+static void write_tagged(const char *tag, const char *out, size_t len)
+{
+	size_t i = 0;
+
+	while (i < len) {
+		const char *nl = memchr(out + i, '\n', len - i);
+		size_t n = nl ? (size_t)(nl - (out + i)) + 1 : len - i;
+
+		fputs(tag, stdout);
+		fputc('\t', stdout);
+		fwrite(out + i, 1, n, stdout);
+		i += n;
+	}
+}
+
+/* The --tag text of an input: its fields joined by tabs, or --tagstring. */
+static char *make_tag(const struct run_ctx *c, const struct tp_task_result *r)
+{
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	const char *p;
+
+	if (c->tagtpl.argc) {
+		char **argv = NULL;
+		size_t alloc = 0;
+		struct tp_strbuf buf = TP_STRBUF_INIT;
+		const char *in = r->input;
+
+		tp_template_expand_slot(&c->tagtpl, &in, 1, r->seq, r->worker + 1, &buf, &argv,
+					&alloc);
+		tp_strbuf_adds(&sb, argv[0]);
+		free(argv);
+		tp_strbuf_release(&buf);
+		return tp_strbuf_detach(&sb);
+	}
+	for (p = r->input; *p; p++)
+		tp_strbuf_addch(&sb, *p == TP_INPUT_FS ? '\t' : *p);
+	return tp_strbuf_detach(&sb);
+}
+
+struct progress;
+static void progress_clear(struct progress *p);
+static void progress_redraw(struct progress *p);
 
 static void on_result(void *ctx, const struct tp_task_result *r, int final)
 {
@@ -188,9 +268,22 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 
 	if (!final)
 		return;
-	if (r->out && r->out_len)
-		fwrite(r->out, 1, r->out_len, stdout);
+	c->busy_s += r->duration_s;
+	if (c->bar)
+		progress_clear(c->bar);
+	if (r->out && r->out_len) {
+		if (c->o->tag || c->tagtpl.argc) {
+			char *tag = make_tag(c, r);
+
+			write_tagged(tag, r->out, r->out_len);
+			free(tag);
+		} else {
+			fwrite(r->out, 1, r->out_len, stdout);
+		}
+	}
 	fflush(stdout);
+	if (c->bar)
+		progress_redraw(c->bar);
 	if (c->mon)
 		tp_monitor_task_done(c->mon, r->duration_s);
 	if (c->have_journal && !c->journal_error) {
@@ -269,11 +362,15 @@ static void on_worker_log(void *ctx, int worker, const char *line)
 {
 	struct run_ctx *c = ctx;
 
+	if (c->bar)
+		progress_clear(c->bar);
 	/* A command's own stderr passes through as it is, whole lines only. */
 	if (c->exec)
 		fprintf(stderr, "%s\n", line);
 	else
 		fprintf(stderr, "[worker %d] %s\n", worker, line);
+	if (c->bar)
+		progress_redraw(c->bar);
 }
 
 static void mon_snapshot(void *ctx, struct tp_pool_snapshot *s)
@@ -286,21 +383,25 @@ static void mon_set_workers(void *ctx, int w)
 	tp_pool_set_workers(ctx, w);
 }
 
-/* The progress line: its own thread, stderr only. */
+/* The progress line: its own thread, stderr only.  Task output clears it
+ * first and redraws it after, so the two never share a line. */
 struct progress {
 	struct tp_pool *pool;
 	long long total;
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t wake;
+	pthread_mutex_t out_lock;	/* one writer of the terminal at a time */
+	int drawn;			/* columns of the line on screen */
 	int stop;
 };
 
-static void progress_print(struct progress *p, int final)
+static void progress_print_locked(struct progress *p, int final)
 {
 	struct tp_pool_snapshot s;
 	long long fin;
 	double rate;
+	int n;
 
 	tp_pool_snapshot(p->pool, &s);
 	fin = s.done + s.failed;
@@ -311,15 +412,44 @@ static void progress_print(struct progress *p, int final)
 
 		if (rate > 0 && left >= 0)
 			snprintf(eta, sizeof(eta), "%.0fs", left / rate);
-		fprintf(stderr, "\r%lld/%lld done, %lld failed, %.1f/s, ETA %s, %d workers   ", fin,
-			p->total, s.failed, rate, eta, s.workers);
+		n = fprintf(stderr, "\r%lld/%lld done, %lld failed, %.1f/s, ETA %s, %d workers", fin,
+			    p->total, s.failed, rate, eta, s.workers);
 	} else {
-		fprintf(stderr, "\r%lld done (total unknown), %lld failed, %.1f/s, %d workers   ", fin,
-			s.failed, rate, s.workers);
+		n = fprintf(stderr, "\r%lld done (total unknown), %lld failed, %.1f/s, %d workers", fin,
+			    s.failed, rate, s.workers);
 	}
-	if (final)
+	if (n > 1 && n - 1 < p->drawn)	/* a shorter line: blank the rest */
+		fprintf(stderr, "%*s", p->drawn - (n - 1), "");
+	p->drawn = n > 1 ? n - 1 : 0;
+	if (final) {
 		fputc('\n', stderr);
+		p->drawn = 0;
+	}
 	fflush(stderr);
+}
+
+static void progress_print(struct progress *p, int final)
+{
+	pthread_mutex_lock(&p->out_lock);
+	progress_print_locked(p, final);
+	pthread_mutex_unlock(&p->out_lock);
+}
+
+/* Takes the terminal and blanks the line; progress_redraw gives it back. */
+static void progress_clear(struct progress *p)
+{
+	pthread_mutex_lock(&p->out_lock);
+	if (p->drawn) {
+		fprintf(stderr, "\r%*s\r", p->drawn, "");
+		fflush(stderr);
+		p->drawn = 0;
+	}
+}
+
+static void progress_redraw(struct progress *p)
+{
+	progress_print_locked(p, 0);
+	pthread_mutex_unlock(&p->out_lock);
 }
 
 static void *progress_main(void *arg)
@@ -346,14 +476,21 @@ static void *progress_main(void *arg)
 	return NULL;
 }
 
+/* Long-only options past the letters. */
+enum {
+	OPT_MIN_WORKERS = 256, OPT_COUNT, OPT_WORKERS,
+	/* GNU parallel's syntax (issue 13), one group: */
+	OPT_LINK, OPT_COLSEP, OPT_DRY_RUN, OPT_TAG, OPT_TAGSTRING, OPT_SUMMARY,
+};
+
 static const struct option longopts[] = {
 	{ "config", required_argument, NULL, 'c' },
-	{ "workers", required_argument, NULL, 'j' },
+	{ "workers", required_argument, NULL, OPT_WORKERS },
 	{ "batch", required_argument, NULL, 'b' },
 	{ "adaptive", no_argument, NULL, 'A' },
 	{ "static", no_argument, NULL, 'S' },
 	{ "controller", required_argument, NULL, 'C' },
-	{ "min-workers", required_argument, NULL, 'm' },
+	{ "min-workers", required_argument, NULL, OPT_MIN_WORKERS },
 	{ "max-workers", required_argument, NULL, 'M' },
 	{ "interval", required_argument, NULL, 'I' },
 	{ "joblog", required_argument, NULL, 'J' },
@@ -367,32 +504,139 @@ static const struct option longopts[] = {
 	{ "log-decisions", required_argument, NULL, 'L' },
 	{ "results", required_argument, NULL, 'o' },
 	{ "inputs", required_argument, NULL, 'i' },
-	{ "count", required_argument, NULL, 'n' },
+	{ "count", required_argument, NULL, OPT_COUNT },
 	{ "workload", required_argument, NULL, 'w' },
 	{ "plugin", required_argument, NULL, 'P' },
 	{ "shell", no_argument, NULL, 's' },
 	{ "quiet", no_argument, NULL, 'q' },
+	/* GNU parallel's syntax (issue 13): */
+	{ "jobs", required_argument, NULL, 'j' },
+	{ "arg-file", required_argument, NULL, 'a' },
+	{ "null", no_argument, NULL, '0' },
+	{ "link", no_argument, NULL, OPT_LINK },
+	{ "colsep", required_argument, NULL, OPT_COLSEP },
+	{ "max-args", required_argument, NULL, 'n' },
+	{ "dry-run", no_argument, NULL, OPT_DRY_RUN },
+	{ "tag", no_argument, NULL, OPT_TAG },
+	{ "tagstring", required_argument, NULL, OPT_TAGSTRING },
+	{ "summary", no_argument, NULL, OPT_SUMMARY },
 	{ NULL, 0, NULL, 0 },
 };
+
+/* -j N | 0 | N% | +N | -N (the last three of the usable CPUs). */
+static int parse_jobs(const char *s, struct run_opts *o)
+{
+	size_t n = strlen(s);
+	char buf[32];
+	double v;
+
+	if (n && s[n - 1] == '%') {
+		snprintf(buf, sizeof(buf), "%.*s", (int)(n - 1), s);
+		if (tp_parse_double(buf, &v) || v <= 0 || v > 100000)
+			return tp_usage_error("run: -j '%s' is not a positive percentage of the usable CPUs", s);
+		o->jobs = JOBS_PCT;
+	} else if (s[0] == '+' || s[0] == '-') {
+		if (tp_parse_double(s + 1, &v) || v < 0 || v > 100000 || v != floor(v))
+			return tp_usage_error("run: -j '%s' is not +N or -N (CPUs more or fewer than usable)", s);
+		o->jobs = s[0] == '+' ? JOBS_PLUS : JOBS_MINUS;
+	} else {
+		if (parse_int("-j", s, 0, &o->workers))
+			return -1;
+		o->jobs = o->workers ? JOBS_N : JOBS_MAX;
+		return 0;
+	}
+	o->jobs_v = v;
+	return 0;
+}
+
+/* The width a -j form asks for, given the usable CPUs and the bound. */
+static int jobs_width(const struct run_opts *o, double cpus, int bound, long long total)
+{
+	int c = cpus > 0 ? (int)ceil(cpus) : 1, w;
+
+	switch (o->jobs) {
+	case JOBS_PCT: w = (int)floor(cpus * o->jobs_v / 100); break;
+	case JOBS_PLUS: w = c + (int)o->jobs_v; break;
+	case JOBS_MINUS: w = c - (int)o->jobs_v; break;
+	case JOBS_MAX: w = total > 0 && total < bound ? (int)total : bound; break;
+	default: w = o->workers; break;
+	}
+	return w < 1 ? 1 : w;
+}
+
+/* What separates the command from its inputs, and how. */
+static int source_mark(const char *a, int *files, int *linked)
+{
+	*files = !strcmp(a, "::::") || !strcmp(a, "::::+");
+	*linked = !strcmp(a, ":::+") || !strcmp(a, "::::+");
+	return *files || *linked || !strcmp(a, ":::");
+}
+
+/* Everything from the first ::: / :::: on is inputs: sources into o->src. */
+static int parse_sources(int argc, char **argv, int first, struct run_opts *o)
+{
+	int i = first;
+
+	while (i < argc) {
+		int files, linked, j;
+
+		source_mark(argv[i], &files, &linked);
+		for (j = i + 1; j < argc && !source_mark(argv[j], &(int){ 0 }, &(int){ 0 }); j++)
+			;
+		if (files) {
+			int k;
+
+			if (j == i + 1)
+				return tp_usage_error("run: '%s' needs a file", argv[i]);
+			for (k = i + 1; k < j; k++) {
+				if (o->nsrc >= SOURCES_MAX)
+					return tp_usage_error("run: more than %d input sources", SOURCES_MAX);
+				o->src[o->nsrc].path = argv[k];
+				o->src[o->nsrc++].linked = linked && k == i + 1;
+			}
+		} else {
+			if (o->nsrc >= SOURCES_MAX)
+				return tp_usage_error("run: more than %d input sources", SOURCES_MAX);
+			o->src[o->nsrc].args = argv + i + 1;
+			o->src[o->nsrc].nargs = j - i - 1;
+			o->src[o->nsrc++].linked = linked;
+		}
+		i = j;
+	}
+	return 0;
+}
 
 static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start, int *cmd_end,
 		      int *in_start)
 {
-	int c, i;
+	int c, i, optc = argc;
 
 	memset(o, 0, sizeof(*o));
 	o->adaptive = -1;
 	o->count = -1;
 	optind = 0;
-	while ((c = tp_cli_getopt(argc, argv, "j:b:kw:q", longopts, "run")) != -1) {
+	/* Everything after the first ::: or :::: is inputs, '--' or not: the
+	 * options end there, and at the command's first word ('+'). */
+	*in_start = -1;
+	for (i = 1; i < argc; i++) {
+		int f, l;
+
+		if (source_mark(argv[i], &f, &l)) {
+			optc = i;
+			*in_start = i;
+			break;
+		}
+	}
+	while ((c = tp_cli_getopt(optc, argv, "+j:b:kw:qa:0Xmn:", longopts, "run")) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
-		case 'j': if (parse_int("--workers", optarg, 1, &o->workers)) return -1; break;
+		case OPT_WORKERS: if (parse_int("--workers", optarg, 1, &o->workers)) return -1; break;
+		case 'j': if (parse_jobs(optarg, o)) return -1; break;
 		case 'b': if (parse_int("--batch", optarg, 1, &o->batch)) return -1; break;
 		case 'A': o->adaptive = 1; break;
 		case 'S': o->adaptive = 0; break;
 		case 'C': o->controller = optarg; break;
-		case 'm': if (parse_int("--min-workers", optarg, 1, &o->min_workers)) return -1; break;
+		case OPT_MIN_WORKERS: if (parse_int("--min-workers", optarg, 1, &o->min_workers)) return -1; break;
 		case 'M': if (parse_int("--max-workers", optarg, 1, &o->max_workers)) return -1; break;
 		case 'I':
 			if (tp_parse_duration(optarg, &o->interval_s) || o->interval_s < 0.01 ||
@@ -411,7 +655,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case 'L': o->log_decisions = optarg; break;
 		case 'o': o->results = optarg; break;
 		case 'i': o->inputs_file = optarg; break;
-		case 'n': {
+		case OPT_COUNT: {
 			long long v;
 
 			if (tp_parse_long(optarg, &v) || v < 0)
@@ -423,29 +667,45 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case 'P': o->plugin = optarg; break;
 		case 's': o->shell = 1; break;
 		case 'q': o->quiet = 1; break;
+		/* GNU parallel's syntax (issue 13): */
+		case 'a':
+			if (o->nsrc >= SOURCES_MAX)
+				return tp_usage_error("run: more than %d input sources", SOURCES_MAX);
+			o->src[o->nsrc++].path = optarg;
+			break;
+		case '0': o->null_sep = 1; break;
+		case OPT_LINK: o->link = 1; break;
+		case OPT_COLSEP:
+			if (!*optarg)
+				return tp_usage_error("run: --colsep '' is empty");
+			o->colsep = !strcmp(optarg, "\\t") ? "\t" : optarg;
+			break;
+		case 'X': case 'm': o->multi = c; break;
+		case 'n': if (parse_int("--max-args", optarg, 1, &o->max_args)) return -1; break;
+		case OPT_DRY_RUN: o->dry_run = 1; break;
+		case OPT_TAG: o->tag = 1; break;
+		case OPT_TAGSTRING: o->tagstring = optarg; break;
+		case OPT_SUMMARY: o->summary = 1; break;
 		default: return -1;
 		}
 	}
 	*cmd_start = optind;
-	*cmd_end = argc;
-	*in_start = -1;
-	for (i = optind; i < argc; i++)
-		if (!strcmp(argv[i], ":::")) {
-			*cmd_end = i;
-			*in_start = i + 1;
-			break;
-		}
+	*cmd_end = optc;
+	if (*in_start >= 0 && parse_sources(argc, argv, *in_start, o) < 0)
+		return -1;
 	if (o->resume && !o->joblog)
 		return tp_usage_error("run: --resume and --resume-failed need --joblog FILE");
 	if ((o->workload_spec != NULL) + (o->plugin != NULL) + (*cmd_end > *cmd_start) > 1)
 		return tp_usage_error("run: give one of -w WORKLOAD, --plugin LIB or -- COMMAND");
 	if (!o->workload_spec && !o->plugin && *cmd_end <= *cmd_start)
 		return tp_usage_error("run: no command; see 'tunepool help run'");
-	if ((*in_start >= 0) + (o->inputs_file != NULL) + (o->count >= 0) > 1)
-		return tp_usage_error("run: give one of '::: INPUTS', --inputs FILE or --count N");
+	if ((o->nsrc > 0) + (o->inputs_file != NULL) + (o->count >= 0) > 1)
+		return tp_usage_error("run: give one of '::: INPUTS', -a FILE, --inputs FILE or --count N");
 	if (o->min_workers && o->max_workers && o->min_workers > o->max_workers)
 		return tp_usage_error("run: --min-workers %d is above --max-workers %d", o->min_workers,
 				      o->max_workers);
+	if ((o->multi || o->max_args > 1) && o->batch)
+		return tp_usage_error("run: -X, -m and -n set how many inputs a command takes; drop --batch");
 	return 0;
 }
 
@@ -482,6 +742,86 @@ static int write_results(const char *path, const struct run_opts *o, struct tp_m
 	return tp_results_write(res, path);
 }
 
+/* What makes one command word a shell command line. */
+#define SHELL_CHARS " \t\n|&;<>()$`\\\"'*?[]~#="
+
+/* Inputs per command with -X/-m when the total is unknown, and the cap. */
+#define MULTI_BATCH 1000
+
+/* $PARALLEL_SHELL, else $SHELL, else /bin/sh. */
+static const char *shell_path(void)
+{
+	const char *s = getenv("PARALLEL_SHELL");
+
+	if (!s || !*s)
+		s = getenv("SHELL");
+	return s && *s ? s : "/bin/sh";
+}
+
+/* --dry-run: each command as it would run, one a line; nothing runs. */
+static int dry_run(const struct run_opts *o, const struct tp_workload *wl, struct tp_inputs *in)
+{
+	struct tp_template t;
+	struct tp_strbuf buf = TP_STRBUF_INIT, line = TP_STRBUF_INIT;
+	char **argv = NULL, **held = NULL;
+	size_t alloc = 0, nheld = 0, held_alloc = 0, per = 1, k;
+	uint64_t seq = 1, first = 1;
+	const char *l;
+	size_t len;
+	int rc, n, i;
+
+	if (!(wl->desc->flags & TP_WL_COMMAND))
+		return tp_usage_error("run: --dry-run needs a command");
+	if (o->multi || o->max_args > 1)
+		per = o->max_args ? (size_t)o->max_args : MULTI_BATCH;
+	tp_template_init(&t, wl->argv, wl->argc, o->shell);
+	t.fields = o->nsrc > 1 || o->colsep;
+	t.shell_path = shell_path();
+	for (;;) {
+		rc = tp_inputs_next(in, &l, &len);
+		if (rc == 1) {
+			tp_grow((void **)&held, &held_alloc, nheld + 1, sizeof(*held));
+			held[nheld++] = tp_xstrndup(l, len);
+			seq++;
+		}
+		if (nheld && (rc != 1 || nheld == per)) {
+			n = tp_template_expand_slot(&t, (const char *const *)held, (int)nheld, first, 1,
+						    &buf, &argv, &alloc);
+			tp_strbuf_reset(&line);
+			if (o->shell) {
+				tp_strbuf_adds(&line, argv[2]);
+			} else {
+				for (i = 0; i < n; i++) {
+					if (i)
+						tp_strbuf_addch(&line, ' ');
+					if (!*argv[i] || argv[i][strcspn(argv[i], SHELL_CHARS)])
+						tp_shell_quote(&line, argv[i]);
+					else
+						tp_strbuf_adds(&line, argv[i]);
+				}
+			}
+			tp_strbuf_addch(&line, '\n');
+			fwrite(line.buf, 1, line.len, stdout);
+			for (k = 0; k < nheld; k++)
+				free(held[k]);
+			nheld = 0;
+			first = seq;
+		}
+		if (rc != 1)
+			break;
+	}
+	free(held);
+	free(argv);
+	tp_strbuf_release(&buf);
+	tp_strbuf_release(&line);
+	tp_template_release(&t);
+	if (rc < 0)
+		return tp_error_exit_code();
+	if (fflush(stdout) || ferror(stdout))
+		return tp_error("cannot write the commands: %s", strerror(errno)) ? TP_EXIT_SYSTEM : 0;
+	return TP_EXIT_OK;
+}
+
 static int run_run(int argc, char **argv)
 {
 	struct run_opts o;
@@ -506,6 +846,8 @@ static int run_run(int argc, char **argv)
 	int rc = TP_EXIT_SYSTEM, i, pool_ret;
 	const char *ctl_name;
 	struct timeval tv;
+	struct tp_run_summary summary;
+	char sep;
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&rep, 0, sizeof(rep));
@@ -531,33 +873,67 @@ static int run_run(int argc, char **argv)
 			return tp_error_exit_code();
 		ctx.command = tp_xasprintf("plugin:%s", o.plugin);
 	} else {
+		if (tp_template_check(argv + cmd_start, cmd_end - cmd_start) < 0)
+			return TP_EXIT_USAGE;
+		/* One word with shell syntax is a shell command line, as in parallel;
+		 * several words stay a direct exec. */
+		if (cmd_end - cmd_start == 1 && argv[cmd_start][strcspn(argv[cmd_start], SHELL_CHARS)])
+			o.shell = 1;
 		if (tp_workload_new_exec(&wl, argv + cmd_start, cmd_end - cmd_start) < 0)
 			return tp_error_exit_code();
 		ctx.command = join_command(argv + cmd_start, cmd_end - cmd_start,
 					   o.shell ? "sh -c" : "");
 	}
+	if (o.tagstring) {
+		char *ts = (char *)o.tagstring;
+
+		if (tp_template_check(&ts, 1) < 0) {
+			rc = TP_EXIT_USAGE;
+			goto out;
+		}
+		tp_template_init(&ctx.tagtpl, &ts, 1, 0);
+		ctx.tagtpl.fields = o.nsrc > 1 || o.colsep;
+	}
 
 	ctx.exec = (wl->desc->flags & TP_WL_COMMAND) != 0;
 
-	/* The inputs, streamed. */
-	if (in_start >= 0)
-		i = tp_inputs_from_args(&in, argv + in_start, argc - in_start);
+	/* The inputs, streamed (several sources are read whole: they combine). */
+	sep = o.null_sep ? '\0' : '\n';
+	if (o.nsrc > 1)
+		i = tp_inputs_from_sources(&in, o.src, o.nsrc, o.link, sep);
+	else if (o.nsrc == 1 && o.src[0].path)
+		i = tp_inputs_from_file_sep(&in, o.src[0].path, 0, sep);
+	else if (o.nsrc == 1)
+		i = tp_inputs_from_args(&in, o.src[0].args, o.src[0].nargs);
 	else if (o.inputs_file)
-		i = tp_inputs_from_file(&in, o.inputs_file, 0);
+		i = tp_inputs_from_file_sep(&in, o.inputs_file, 0, sep);
 	else if (o.count >= 0)
 		i = tp_inputs_from_count(&in, o.count);
 	else
-		i = tp_inputs_from_file(&in, "-", 0);
+		i = tp_inputs_from_file_sep(&in, "-", 0, sep);
 	if (i < 0) {
 		rc = tp_error_exit_code();
 		goto out;
 	}
+	if (o.colsep)
+		tp_inputs_set_colsep(in, o.colsep);
+	ctx.total = tp_inputs_total(in);
+	(void)in_start;
+	if (o.dry_run) {
+		rc = dry_run(&o, wl, in);
+		goto out;
+	}
 
 	/* Width and bounds: options, then tunepool.conf, then the probe. */
-	if (o.adaptive || !o.workers) {
+	if (o.adaptive || !o.workers || (o.jobs && o.jobs != JOBS_N)) {
 		if (tp_machine_probe(&machine, &popts) == 0)
 			have_machine = 1;
 	}
+	if (o.jobs && o.jobs != JOBS_N)
+		o.workers = jobs_width(&o, have_machine ? machine.cpus_usable : 1,
+				       o.max_workers ? o.max_workers
+				       : have_machine && machine.seeds.max_workers > 0
+				       ? machine.seeds.max_workers : 64, ctx.total);
 	memset(&po, 0, sizeof(po));
 	po.config.workers = o.workers ? o.workers : o.config ? conf.workers
 			  : have_machine ? start_seed(&machine, wl, o.adaptive) : 1;
@@ -565,6 +941,19 @@ static int run_run(int argc, char **argv)
 	 * in-process work does not apply to it. */
 	po.config.batch = o.batch ? o.batch
 			: o.config && !(wl->desc->flags & TP_WL_COMMAND) ? conf.batch : 1;
+	if (o.multi || o.max_args > 1) {
+		/* -n N per command; -X/-m alone: the inputs spread evenly over
+		 * the width, as parallel does (E2BIG fails the task, named). */
+		int w = po.config.workers > 0 ? po.config.workers : 1;
+
+		po.multi_input = 1;
+		po.config.batch = o.max_args ? o.max_args
+				: ctx.total > 0 ? (int)((ctx.total + w - 1) / w) : MULTI_BATCH;
+		if (po.config.batch > MULTI_BATCH)
+			po.config.batch = MULTI_BATCH;
+		if (po.config.batch < 1)
+			po.config.batch = 1;
+	}
 	snprintf(po.config.strategy, sizeof(po.config.strategy), "%s",
 		 (wl->desc->flags & TP_WL_COMMAND) ? "exec"
 		 : o.config && conf.strategy[0] && strcmp(conf.strategy, "exec") ? conf.strategy
@@ -597,6 +986,9 @@ static int run_run(int argc, char **argv)
 	po.keep_order = o.keep_order;
 	po.group_output = 1;
 	po.shell = o.shell;
+	po.fields = o.nsrc > 1 || o.colsep;
+	po.shell_path = shell_path();
+	po.task_env = 1;
 	po.cpus_usable = have_machine ? machine.cpus_usable : 0;
 	po.hooks.ctx = &ctx;
 	po.hooks.on_result = on_result;
@@ -701,9 +1093,12 @@ static int run_run(int argc, char **argv)
 		prog.pool = pool;
 		prog.total = tp_inputs_total(in);
 		pthread_mutex_init(&prog.lock, NULL);
+		pthread_mutex_init(&prog.out_lock, NULL);
 		pthread_cond_init(&prog.wake, NULL);
 		if (pthread_create(&prog.thread, NULL, progress_main, &prog))
 			show_bar = 0;
+		else
+			ctx.bar = &prog;
 	}
 	pool_ret = tp_pool_run(pool, in, &rep, &interrupted);
 	tp_monitor_stop(mon);
@@ -713,9 +1108,15 @@ static int run_run(int argc, char **argv)
 		pthread_cond_signal(&prog.wake);
 		pthread_mutex_unlock(&prog.lock);
 		pthread_join(prog.thread, NULL);
+		ctx.bar = NULL;
 		progress_print(&prog, 1);
 	}
 	fflush(stdout);
+	tp_run_summary_fill(&summary, &rep, &res, ctx.done, ctx.failed, ctx.skipped_resume,
+			    ctx.busy_s, po.config.workers);
+	if (o.summary || (!o.quiet && isatty(STDERR_FILENO)))
+		tp_run_summary_print(&summary, stderr);
+	res.run_summary = tp_run_summary_to_json(&summary);
 
 	if (ctx.have_journal) {
 		ctx.have_journal = 0;
@@ -790,6 +1191,7 @@ out:
 		free(ctx.fails[i].err);
 	}
 	free(ctx.command);
+	tp_template_release(&ctx.tagtpl);
 	return rc;
 }
 
