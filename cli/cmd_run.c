@@ -989,6 +989,7 @@ static int run_run(int argc, char **argv)
 	po.fields = o.nsrc > 1 || o.colsep;
 	po.shell_path = shell_path();
 	po.task_env = 1;
+	po.async_inputs = !strcmp(po.config.strategy, "exec");
 	po.cpus_usable = have_machine ? machine.cpus_usable : 0;
 	po.hooks.ctx = &ctx;
 	po.hooks.on_result = on_result;

@@ -8,9 +8,11 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #define READ_CHUNK 65536
@@ -45,6 +47,29 @@ struct tp_inputs {
 	size_t *idx;		/* the next combination, per group */
 	int combo_done;
 	struct tp_strbuf combo;
+	/* Async (a pipe or terminal): a reader thread queues lines, so waiting
+	 * for a slow producer never holds up whoever consumes them. */
+	struct async *as;
+};
+
+#define ASYNC_QUEUE_MAX 4096
+
+struct qline {
+	struct qline *next;
+	size_t len;
+	char s[];
+};
+
+struct async {
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t room;
+	struct qline *head, *tail, *cur;
+	size_t n;
+	int done;		/* 1 at the end, -1 after an error */
+	int stop;
+	void (*notify)(void *);
+	void *ctx;
 };
 
 static size_t held_lines_max = TP_INPUTS_HELD_LINES_MAX;
@@ -149,9 +174,14 @@ static int file_next(struct tp_inputs *in, const char **line, size_t *len)
 		in->bstart = in->bend = 0;
 		if (in->at_eof)
 			break;
-		do
+		do {
+			/* The reader thread may be cancelled only while it waits here. */
+			if (in->as)
+				pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
 			got = read(in->fd, in->buf, READ_CHUNK);
-		while (got < 0 && errno == EINTR);
+			if (in->as)
+				pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+		} while (got < 0 && errno == EINTR);
 		if (got < 0) {
 			in->failed = 1;
 			return tp_error("cannot read '%s': line %lld: %s", in->path, in->lineno + 1,
@@ -239,8 +269,122 @@ int tp_inputs_from_file_sep(struct tp_inputs **out, const char *path, int rewind
 
 static int combo_next(struct tp_inputs *in, const char **line, size_t *len);
 
+static int async_next(struct tp_inputs *in, const char **line, size_t *len)
+{
+	struct async *a = in->as;
+	int rc;
+
+	pthread_mutex_lock(&a->lock);
+	free(a->cur);
+	a->cur = NULL;
+	if (a->head) {
+		a->cur = a->head;
+		a->head = a->cur->next;
+		if (!a->head)
+			a->tail = NULL;
+		a->n--;
+		pthread_cond_signal(&a->room);
+		*line = a->cur->s;
+		*len = a->cur->len;
+		rc = 1;
+	} else {
+		rc = a->done > 0 ? 0 : a->done < 0 ? -1 : TP_INPUTS_AGAIN;
+	}
+	pthread_mutex_unlock(&a->lock);
+	return rc;
+}
+
+static void *async_main(void *arg)
+{
+	struct tp_inputs *in = arg;
+	struct async *a = in->as;
+	const char *l;
+	size_t len;
+	int rc;
+
+	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
+	for (;;) {
+		struct qline *q;
+
+		rc = file_next(in, &l, &len);
+		if (rc != 1)
+			break;
+		q = tp_xmalloc(sizeof(*q) + len + 1);
+		q->next = NULL;
+		q->len = len;
+		memcpy(q->s, l, len);
+		q->s[len] = '\0';
+		pthread_mutex_lock(&a->lock);
+		while (a->n >= ASYNC_QUEUE_MAX && !a->stop)
+			pthread_cond_wait(&a->room, &a->lock);
+		if (a->stop) {
+			pthread_mutex_unlock(&a->lock);
+			free(q);
+			return NULL;
+		}
+		if (a->tail)
+			a->tail->next = q;
+		else
+			a->head = q;
+		a->tail = q;
+		a->n++;
+		pthread_mutex_unlock(&a->lock);
+		a->notify(a->ctx);
+	}
+	pthread_mutex_lock(&a->lock);
+	a->done = rc < 0 ? -1 : 1;
+	pthread_mutex_unlock(&a->lock);
+	a->notify(a->ctx);
+	return NULL;
+}
+
+int tp_inputs_async(struct tp_inputs *in, void (*notify)(void *ctx), void *ctx)
+{
+	struct stat st;
+	struct async *a;
+
+	if (in->kind != SRC_FILE || in->as || fstat(in->fd, &st) < 0 || S_ISREG(st.st_mode))
+		return 0;
+	a = tp_xcalloc(1, sizeof(*a));
+	pthread_mutex_init(&a->lock, NULL);
+	pthread_cond_init(&a->room, NULL);
+	a->notify = notify;
+	a->ctx = ctx;
+	in->as = a;
+	if (pthread_create(&a->thread, NULL, async_main, in)) {
+		in->as = NULL;
+		pthread_mutex_destroy(&a->lock);
+		pthread_cond_destroy(&a->room);
+		free(a);
+		return 0;
+	}
+	return 1;
+}
+
+static void async_free(struct async *a)
+{
+	struct qline *q;
+
+	pthread_mutex_lock(&a->lock);
+	a->stop = 1;
+	pthread_cond_broadcast(&a->room);
+	pthread_mutex_unlock(&a->lock);
+	pthread_cancel(a->thread);	/* acts only while it waits in read() */
+	pthread_join(a->thread, NULL);
+	while ((q = a->head)) {
+		a->head = q->next;
+		free(q);
+	}
+	free(a->cur);
+	pthread_mutex_destroy(&a->lock);
+	pthread_cond_destroy(&a->room);
+	free(a);
+}
+
 static int raw_next(struct tp_inputs *in, const char **line, size_t *len)
 {
+	if (in->as)
+		return async_next(in, line, len);
 	switch (in->kind) {
 	case SRC_COMBO:
 		return combo_next(in, line, len);
@@ -285,7 +429,7 @@ int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len)
 	size_t cl, i;
 
 	if (rc != 1 || !in->colsep)
-		return rc;
+		return rc;	/* 1, 0, -1 or TP_INPUTS_AGAIN */
 	/* --colsep: the columns become fields. */
 	cl = strlen(in->colsep);
 	tp_strbuf_reset(&in->colbuf);
@@ -434,6 +578,8 @@ void tp_inputs_free(struct tp_inputs *in)
 
 	if (!in)
 		return;
+	if (in->as)
+		async_free(in->as);
 	for (i = 0; i < in->n; i++)
 		free(in->lines[i].s);
 	free(in->lines);

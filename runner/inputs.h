@@ -54,6 +54,13 @@ void tp_inputs_set_held_limits(size_t lines, size_t bytes);
  * the end, -1 on an error (message names the file and line: over-long line,
  * read error). */
 int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len);
+/* tp_inputs_next after tp_inputs_async: no line ready yet (not the end). */
+#define TP_INPUTS_AGAIN 2
+/* A streamed pipe or terminal gets a reader thread: tp_inputs_next then never
+ * blocks, returning TP_INPUTS_AGAIN until a line comes, and notify(ctx) is
+ * called (from that thread) after each line and at the end.  Returns 1 when
+ * started, 0 when the source does not need it (a list, a regular file). */
+int tp_inputs_async(struct tp_inputs *in, void (*notify)(void *ctx), void *ctx);
 /* Number of inputs when known in advance, else -1 (streamed). */
 long long tp_inputs_total(const struct tp_inputs *in);
 /* Back to the first input; -1 when the source cannot rewind. */

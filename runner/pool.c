@@ -384,6 +384,8 @@ enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t m
 		if (atomic_load_explicit(&p->eof, memory_order_relaxed))
 			break;
 		rc = tp_inputs_next(p->in, &line, &len);
+		if (rc == TP_INPUTS_AGAIN)
+			break;	/* a slow producer: run what there is */
 		if (rc <= 0) {
 			if (rc < 0)	/* its class: a bad line is the user's, a read error the system's */
 				p->input_error = tp_error_exit_code();
@@ -416,6 +418,8 @@ enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t m
 	}
 	if (atomic_load(&p->inflight) > 0)
 		return TP_FILL_WAIT;
+	if (!atomic_load_explicit(&p->eof, memory_order_relaxed))
+		return TP_FILL_WAIT;	/* async inputs: the next line wakes the pool */
 	atomic_store(&p->work_done, 1);
 	return TP_FILL_DONE;
 }
@@ -997,6 +1001,11 @@ static void *ballast_alloc(size_t *size)
 	return b;
 }
 
+static void pool_notify(void *ctx)
+{
+	tp_pool_wake(ctx);
+}
+
 int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, int *interrupted)
 {
 	struct tp_workload *wl = p->o.workload;
@@ -1011,6 +1020,8 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	memset(rep, 0, sizeof(*rep));
 	*interrupted = 0;
 	reset_run_state(p, in);
+	if (p->o.async_inputs && in)
+		tp_inputs_async(in, pool_notify, p);
 	if (tp_pool_stopping(p)) {
 		*interrupted = 1;
 		free(ballast);

@@ -88,6 +88,8 @@ struct tp_pool_opts {
 	int fields;			/* inputs hold fields split by TP_INPUT_FS */
 	const char *shell_path;		/* the shell for shell mode (NULL = /bin/sh) */
 	int task_env;			/* set PARALLEL_SEQ and PARALLEL_JOBSLOT per task */
+	int async_inputs;		/* exec: a pipe is read in its own thread, so a slow
+					 * producer never holds up running tasks */
 	struct tp_pool_hooks hooks;
 };
 
