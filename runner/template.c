@@ -141,6 +141,8 @@ int tp_template_check(char *const *argv, int argc)
 				w = strchr(w, '}');
 				continue;
 			}
+			if (w > argv[i] && w[-1] == '$')
+				continue;	/* ${0}: the shell's */
 			if ((n = unsupported_at(w)))
 				return tp_usage_error("run: placeholder '%.*s' is not supported; use {} {.} "
 						      "{/} {//} {/.} {#} {%%} or {N} {N.} {N/} {N//} {N/.}",

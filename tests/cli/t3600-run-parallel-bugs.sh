@@ -1,0 +1,75 @@
+#!/bin/sh
+# run, issue 13's bugs, each checked against GNU parallel where it defines the
+# answer: a task that cannot start fails at once (journaled, the run ends), -k
+# keeps NUL bytes, everything after ::: is inputs, unsupported placeholders are
+# usage errors, a slow producer's first line starts at once, and the progress
+# line never glues task output to itself.
+. "$TP_TESTLIB"
+export HOME="$TMPDIR/home"
+mkdir -p "$HOME/.parallel" && touch "$HOME/.parallel/will-cite"
+command -v parallel >/dev/null 2>&1 || skip "GNU parallel is not installed"
+
+# 1. Cannot start: missing program, at -j 1 too (it used to wait forever).
+for j in 1 3; do
+	expect_exit 1 timeout 20 "$TP" run -q -j $j --joblog j$j.jsonl -- nonexist-tp13 {} ::: a b
+	contains "$err" "cannot run 'nonexist-tp13': No such file or directory"
+	[ "$(grep -c '"status":"failed"' j$j.jsonl)" = 2 ] || fail "-j $j: not journaled as failed: $(cat j$j.jsonl)"
+done
+# ... an argument over the kernel's limit (E2BIG), between tasks that run.
+python3 -c "print('ok1'); print('x' * 200000); print('ok2')" > big.txt
+expect_exit 1 timeout 20 "$TP" run -q -j 1 -k --inputs big.txt -- echo {}
+contains "$err" "Argument list too long"
+[ "$(cat stdout.txt)" = "$(printf 'ok1\nok2')" ] || fail "E2BIG: the other tasks: $(head -c 200 stdout.txt)"
+# ... and a shell string given as one argument now runs through the shell.
+expect_exit 0 timeout 20 "$TP" run -q -k 'echo {} | tr a-z A-Z' ::: ab cd
+[ "$out" = "$(parallel -k 'echo {} | tr a-z A-Z' ::: ab cd)" ] || fail "shell string: $out"
+
+# 2. -k with binary output: the same gzip stream as parallel's, byte for byte.
+printf 'alpha\n' > a.txt; printf 'beta\000\001\377\n' > b.txt
+"$TP" run -q -k -j 2 -- gzip -c ::: a.txt b.txt > tp.gz || fail "run -k gzip"
+parallel -k -j 2 gzip -c ::: a.txt b.txt > par.gz
+cmp tp.gz par.gz || fail "-k gzip: the stream differs from parallel's"
+gzip -dc tp.gz | cmp - "$(printf 'alpha\nbeta\000\001\377\n' > want.txt; echo want.txt)" ||
+	fail "-k gzip: not a valid stream of both inputs"
+"$TP" run -q -k -j 3 -- printf 'x\000%s\000\n' ::: 1 2 3 > tp.bin
+parallel -k -j 3 printf 'x\\000%s\\000\\n' ::: 1 2 3 > par.bin
+cmp tp.bin par.bin || fail "-k NUL bytes: $(od -c tp.bin | head -3)"
+
+# 3. After ::: everything is an input, options or not, with '--' or without.
+expect_exit 0 "$TP" run -q -k -- echo ::: -j 5 --bar a
+[ "$out" = "$(parallel -k echo ::: -j 5 --bar a)" ] || fail "::: -j 5: $out"
+expect_exit 0 "$TP" run -q -k echo ::: -k --halt a
+[ "$out" = "$(parallel -k echo ::: -k --halt a)" ] || fail "::: -k --halt: $out"
+
+# 4. Placeholders: unsupported ones are usage errors naming them, and the
+# input is never appended after one.
+for ph in '{=uc=}' '{+/}' '{##}' '{0}' '{-1}' '{1+.}'; do
+	expect_exit 2 "$TP" run -q -- echo "x$ph" ::: a
+	contains "$err" "'$ph'"
+	[ -z "$out" ] || fail "$ph: ran: $out"
+done
+# Shell braces are not placeholders.
+expect_exit 0 "$TP" run -q -k -- sh -c 'echo ${0} {x,y}' ::: a
+[ "$out" = a\ {x,y} ] || fail "shell braces: $out"
+
+# 5. A slow producer: the first task's output comes before the next line.
+t0=$(date +%s%N)
+{ echo first; sleep 3; echo second; } | "$TP" run -q -j 4 -- echo |
+	{ read -r line; date +%s%N > t1; echo "$line" > l1; cat > /dev/null; }
+[ "$(cat l1)" = first ] || fail "slow producer: $(cat l1)"
+ms=$(( ($(cat t1) - t0) / 1000000 ))
+[ "$ms" -lt 2000 ] || fail "slow producer: the first output came after ${ms} ms"
+
+# 6. The progress line: task output starts on a line of its own (the bar is
+# blanked before it and drawn again after), stdout and stderr on one file.
+"$TP" run --bar -j 1 -- sh -c 'sleep 0.7; echo out{}; echo err{} >&2' ::: 1 2 3 > both.txt 2>&1 ||
+	fail "run --bar"
+python3 - both.txt <<'PY' || fail "progress glued to output: $(od -c both.txt | head -20)"
+import re, sys
+data = open(sys.argv[1], 'rb').read()
+assert b'workers' in data, data
+for m in re.finditer(rb'(out|err)[123]', data):
+    before = data[m.start() - 1:m.start()] if m.start() else b'\n'
+    assert before in (b'\n', b'\r'), (m.group(), data[max(0, m.start() - 40):m.end()])
+PY
+exit 0
