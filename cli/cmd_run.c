@@ -234,7 +234,8 @@ static void write_tagged(const char *tag, const char *out, size_t len)
 	}
 }
 
-/* The --tag text of an input: its fields joined by tabs, or --tagstring. */
+/* The --tag text of an input: its fields joined by spaces (as parallel
+ * 20221122 does), or --tagstring. */
 static char *make_tag(const struct run_ctx *c, const struct tp_task_result *r)
 {
 	struct tp_strbuf sb = TP_STRBUF_INIT;
@@ -254,7 +255,7 @@ static char *make_tag(const struct run_ctx *c, const struct tp_task_result *r)
 		return tp_strbuf_detach(&sb);
 	}
 	for (p = r->input; *p; p++)
-		tp_strbuf_addch(&sb, *p == TP_INPUT_FS ? '\t' : *p);
+		tp_strbuf_addch(&sb, *p == TP_INPUT_FS ? ' ' : *p);
 	return tp_strbuf_detach(&sb);
 }
 
@@ -303,6 +304,8 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 	}
 	if (r->ok) {
 		c->done++;
+		if (c->o->halt_what != HALT_FAIL)
+			check_halt(c);
 		return;
 	}
 	c->failed++;
@@ -1142,7 +1145,7 @@ static int run_run(int argc, char **argv)
 			tp_warn("run: interrupted: %lld done, %lld failed; the journal has every finished task",
 				ctx.done, ctx.failed);
 		rc = TP_EXIT_INTERRUPTED;
-	} else if (ctx.failed) {
+	} else if (ctx.failed && !(ctx.halted && o.halt_what == HALT_SUCCESS)) {
 		struct tp_strbuf sb = TP_STRBUF_INIT;
 
 		tp_strbuf_addf(&sb, "%lld of %lld task%s failed:\n", ctx.failed, ctx.done + ctx.failed,

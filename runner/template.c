@@ -115,6 +115,17 @@ static int word_has_input(const char *w)
 	return 0;
 }
 
+/* 1 when w holds any placeholder, {#} and {%} included. */
+static int word_has_any(const char *w)
+{
+	struct phr r;
+
+	for (; *w; w++)
+		if (placeholder_at(w, &r))
+			return 1;
+	return 0;
+}
+
 /* 1 when w holds a positional placeholder ({1}, {2.} ...). */
 static int word_has_positional(const char *w)
 {
@@ -166,6 +177,8 @@ int tp_template_init(struct tp_template *t, char *const *argv, int argc, int she
 			t->has_input = 1;
 		if (word_has_positional(argv[i]))
 			t->has_positional = 1;
+		if (word_has_any(argv[i]))
+			t->has_any = 1;
 	}
 	return 0;
 }
@@ -228,12 +241,12 @@ static void add_replacement_n(struct tp_strbuf *buf, enum ph kind, const char *i
 		break;
 	case PH_BASE:
 	case PH_BASE_NOEXT: {
+		/* As parallel (everything after the last slash): "dir/" and "/" give "". */
 		const char *b;
 
-		tl = trim_slashes(in, len);
-		sl = last_slash(in, tl);
-		b = sl && tl > 1 ? sl + 1 : in;
-		tl -= (size_t)(b - in);
+		sl = last_slash(in, len);
+		b = sl ? sl + 1 : in;
+		tl = len - (size_t)(b - in);
 		tp_strbuf_add(buf, b, kind == PH_BASE ? tl : noext_len(b, tl));
 		break;
 	}
@@ -448,7 +461,7 @@ int tp_template_expand_slot(const struct tp_template *t, const char *const *inpu
 				tp_strbuf_addch(buf, ' ');
 		}
 	}
-	if (!t->has_input) {
+	if (!t->has_any) {	/* as parallel: {#} or {%} alone appends nothing */
 		for (f = 0; f < a.nf; f++) {
 			if (t->shell) {
 				tp_strbuf_addch(buf, ' ');

@@ -14,6 +14,7 @@ struct tp_template {
 	int has_input;		/* a word holds {} {.} {/} {//} or {/.} */
 	int shell;		/* run as /bin/sh -c "words", inputs shell-quoted */
 	int has_positional;	/* a word holds {N...} */
+	int has_any;		/* a word holds any placeholder: no inputs appended */
 	int fields;		/* inputs hold fields split by TP_INPUT_FS (several
 				 * sources, --colsep): {N} is field N, {} all of them */
 	const char *shell_path;	/* the shell for shell mode (NULL: /bin/sh); not owned */
