@@ -25,6 +25,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/time.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -61,6 +62,9 @@ struct run_opts {
 	struct tp_input_source src[SOURCES_MAX];
 	int nsrc, link, null_sep, multi, max_args, dry_run, tag, summary;
 	const char *colsep, *tagstring;
+	int ungroup, line_buffer, nice, have_nice;
+	double delay_s, memfree_bytes, load_max;
+	const char *strategy, *start;
 };
 
 struct failure {
@@ -219,7 +223,7 @@ static void check_halt(struct run_ctx *c)
 }
 
 /* --tag / --tagstring: each line of out prefixed with the tag and a tab. */
-static void write_tagged(const char *tag, const char *out, size_t len)
+static void write_tagged_to(FILE *f, const char *tag, const char *out, size_t len)
 {
 	size_t i = 0;
 
@@ -227,11 +231,46 @@ static void write_tagged(const char *tag, const char *out, size_t len)
 		const char *nl = memchr(out + i, '\n', len - i);
 		size_t n = nl ? (size_t)(nl - (out + i)) + 1 : len - i;
 
-		fputs(tag, stdout);
-		fputc('\t', stdout);
-		fwrite(out + i, 1, n, stdout);
+		fputs(tag, f);
+		fputc('\t', f);
+		fwrite(out + i, 1, n, f);
 		i += n;
 	}
+}
+
+static void write_tagged(const char *tag, const char *out, size_t len)
+{
+	write_tagged_to(stdout, tag, out, len);
+}
+
+/* --memfree / --load: may another task start now?  (/proc, read only
+ * when asked for; a source that cannot be read never holds a start.) */
+static int may_start(void *ctx)
+{
+	const struct run_ctx *c = ctx;
+	char line[256];
+	FILE *f;
+
+	if (c->o->memfree_bytes > 0 && (f = fopen("/proc/meminfo", "r"))) {
+		long long kb = -1;
+
+		while (fgets(line, sizeof(line), f))
+			if (sscanf(line, "MemAvailable: %lld kB", &kb) == 1)
+				break;
+		fclose(f);
+		if (kb >= 0 && kb * 1024.0 < c->o->memfree_bytes)
+			return 0;
+	}
+	if (c->o->load_max > 0 && (f = fopen("/proc/loadavg", "r"))) {
+		double l1 = -1;
+
+		if (fscanf(f, "%lf", &l1) != 1)
+			l1 = -1;
+		fclose(f);
+		if (l1 >= c->o->load_max)
+			return 0;
+	}
+	return 1;
 }
 
 /* The --tag text of an input: its fields joined by spaces (as parallel
@@ -283,6 +322,18 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 		}
 	}
 	fflush(stdout);
+	if (r->errout && r->errout_len) {	/* grouped stderr, after stdout as in parallel */
+		if (c->o->tag || c->tagtpl.argc) {
+			char *tag = make_tag(c, r);
+
+			fflush(stdout);
+			write_tagged_to(stderr, tag, r->errout, r->errout_len);
+			free(tag);
+		} else {
+			fwrite(r->errout, 1, r->errout_len, stderr);
+		}
+		fflush(stderr);
+	}
 	if (c->bar)
 		progress_redraw(c->bar);
 	if (c->mon)
@@ -484,6 +535,7 @@ enum {
 	OPT_MIN_WORKERS = 256, OPT_COUNT, OPT_WORKERS,
 	/* GNU parallel's syntax (issue 13), one group: */
 	OPT_LINK, OPT_COLSEP, OPT_DRY_RUN, OPT_TAG, OPT_TAGSTRING, OPT_SUMMARY,
+	OPT_LINE_BUFFER, OPT_DELAY, OPT_NICE, OPT_MEMFREE, OPT_LOAD, OPT_STRATEGY, OPT_START,
 };
 
 static const struct option longopts[] = {
@@ -523,6 +575,14 @@ static const struct option longopts[] = {
 	{ "tag", no_argument, NULL, OPT_TAG },
 	{ "tagstring", required_argument, NULL, OPT_TAGSTRING },
 	{ "summary", no_argument, NULL, OPT_SUMMARY },
+	{ "ungroup", no_argument, NULL, 'u' },
+	{ "line-buffer", no_argument, NULL, OPT_LINE_BUFFER },
+	{ "delay", required_argument, NULL, OPT_DELAY },
+	{ "nice", required_argument, NULL, OPT_NICE },
+	{ "memfree", required_argument, NULL, OPT_MEMFREE },
+	{ "load", required_argument, NULL, OPT_LOAD },
+	{ "strategy", required_argument, NULL, OPT_STRATEGY },
+	{ "start", required_argument, NULL, OPT_START },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -630,7 +690,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 			break;
 		}
 	}
-	while ((c = tp_cli_getopt(optc, argv, "+j:b:kw:qa:0Xmn:", longopts, "run")) != -1) {
+	while ((c = tp_cli_getopt(optc, argv, "+j:b:kw:qa:0Xmn:u", longopts, "run")) != -1) {
 		switch (c) {
 		case 'c': o->config = optarg; break;
 		case OPT_WORKERS: if (parse_int("--workers", optarg, 1, &o->workers)) return -1; break;
@@ -689,6 +749,27 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case OPT_TAG: o->tag = 1; break;
 		case OPT_TAGSTRING: o->tagstring = optarg; break;
 		case OPT_SUMMARY: o->summary = 1; break;
+		case 'u': o->ungroup = 1; break;
+		case OPT_LINE_BUFFER: o->line_buffer = 1; break;
+		case OPT_DELAY:
+			if (tp_parse_duration(optarg, &o->delay_s) || o->delay_s < 0 || o->delay_s > 86400)
+				return tp_usage_error("run: --delay '%s' is not a duration (0.5, 200ms, 2s)", optarg);
+			break;
+		case OPT_NICE:
+			if (parse_int("--nice", optarg, 0, &o->nice) || o->nice > 19)
+				return tp_usage_error("run: --nice '%s' is not a niceness from 0 to 19", optarg);
+			o->have_nice = 1;
+			break;
+		case OPT_MEMFREE:
+			if (tp_parse_size(optarg, &o->memfree_bytes) || o->memfree_bytes <= 0)
+				return tp_usage_error("run: --memfree '%s' is not a size (500M, 2G)", optarg);
+			break;
+		case OPT_LOAD:
+			if (tp_parse_double(optarg, &o->load_max) || o->load_max <= 0)
+				return tp_usage_error("run: --load '%s' is not a positive load average", optarg);
+			break;
+		case OPT_STRATEGY: o->strategy = optarg; break;
+		case OPT_START: o->start = optarg; break;
 		default: return -1;
 		}
 	}
@@ -707,6 +788,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 	if (o->min_workers && o->max_workers && o->min_workers > o->max_workers)
 		return tp_usage_error("run: --min-workers %d is above --max-workers %d", o->min_workers,
 				      o->max_workers);
+	if (o->ungroup + o->line_buffer > 1)
+		return tp_usage_error("run: give one of -u/--ungroup and --line-buffer");
+	if ((o->ungroup || o->line_buffer) && (o->keep_order || o->tag || o->tagstring))
+		return tp_usage_error("run: -u and --line-buffer print output as it comes: "
+				      "-k, --tag and --tagstring need it grouped");
 	if ((o->multi || o->max_args > 1) && o->batch)
 		return tp_usage_error("run: -X, -m and -n set how many inputs a command takes; drop --batch");
 	return 0;
@@ -861,6 +947,9 @@ static int run_run(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &cmd_start, &cmd_end, &in_start) < 0)
 		return TP_EXIT_USAGE;
 	ctx.o = &o;
+	/* --nice: before any thread or task exists, so all inherit it. */
+	if (o.have_nice && setpriority(PRIO_PROCESS, 0, o.nice) < 0 && !o.quiet)
+		tp_warn("run: cannot set niceness %d: %s", o.nice, strerror(errno));
 	if (o.config && tp_conf_read(o.config, &conf) < 0)
 		return tp_error_exit_code();
 	if (o.adaptive < 0)
@@ -963,6 +1052,10 @@ static int run_run(int argc, char **argv)
 		 : "thread");
 	if (!(wl->desc->flags & TP_WL_COMMAND) && o.config && !strcmp(po.config.strategy, "process"))
 		snprintf(po.config.start, sizeof(po.config.start), "%s", conf.start);
+	if (o.strategy)	/* checked with the workload by tp_pool_new */
+		snprintf(po.config.strategy, sizeof(po.config.strategy), "%s", o.strategy);
+	if (o.start)
+		snprintf(po.config.start, sizeof(po.config.start), "%s", o.start);
 	po.min_workers = o.min_workers ? o.min_workers : o.config ? conf.min_workers : 1;
 	po.max_workers = o.max_workers ? o.max_workers
 		       : o.config && conf.max_workers ? conf.max_workers
@@ -993,6 +1086,12 @@ static int run_run(int argc, char **argv)
 	po.shell_path = shell_path();
 	po.task_env = 1;
 	po.async_inputs = !strcmp(po.config.strategy, "exec");
+	po.group_output = !o.ungroup;
+	po.line_buffer = o.line_buffer;
+	po.group_stderr = !o.ungroup && !o.line_buffer;
+	po.start_delay_s = o.delay_s;
+	if (o.memfree_bytes > 0 || o.load_max > 0)
+		po.hooks.may_start = may_start;
 	po.cpus_usable = have_machine ? machine.cpus_usable : 0;
 	po.hooks.ctx = &ctx;
 	po.hooks.on_result = on_result;

@@ -223,6 +223,7 @@ static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r, i
 	h->r.out = spilled ? NULL : dup_or_null(r->out, r->out_len);
 	if (spilled)
 		h->r.out_len = 0;
+	h->r.errout = dup_or_null(r->errout, r->errout_len);
 }
 
 static void held_free(struct held_result *h)
@@ -232,6 +233,7 @@ static void held_free(struct held_result *h)
 	free((char *)h->r.input);
 	free((char *)h->r.err);
 	free((char *)h->r.out);
+	free((char *)h->r.errout);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -532,6 +534,8 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 		.err = o->err ? o->err : "",
 		.out = o->out,
 		.out_len = o->out_len,
+		.errout = o->errout,
+		.errout_len = o->errout_len,
 	};
 	int final = o->ok || t->attempt > p->o.retries || tp_pool_stopping(p) ||
 		    atomic_load_explicit(&p->draining, memory_order_relaxed);
@@ -543,6 +547,10 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 		close(o->out_fd);
 		r.out = NULL;
 		r.out_len = 0;
+	}
+	if (!final) {
+		r.errout = NULL;
+		r.errout_len = 0;
 	}
 	if (!final) {
 		double u = (double)(rand_r(&p->rng) % 1000000) / 1e6;

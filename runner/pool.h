@@ -31,6 +31,9 @@ struct tp_task_result {
 	const char *out;	/* grouped stdout of an exec task, NULL when not captured
 				 * or spilled (see on_output) */
 	size_t out_len;
+	const char *errout;	/* the task's whole stderr with group_stderr (final
+				 * attempts only), else NULL */
+	size_t errout_len;
 };
 
 /* Grouped stdout held in memory per task; past it, a task's output spills to
@@ -51,7 +54,12 @@ struct tp_pool_hooks {
 	 * whole and just before its final on_result (whose out is then NULL).
 	 * NULL: the chunks go to standard output (stdio), as on_result would. */
 	void (*on_output)(void *ctx, const struct tp_task_result *r, const char *buf, size_t len);
+	/* exec: return 0 to hold new starts for now (--memfree, --load); asked
+	 * again every TP_POOL_GATE_RETRY_S.  NULL: always start. */
+	int (*may_start)(void *ctx);
 };
+
+#define TP_POOL_GATE_RETRY_S 0.25
 
 enum tp_start_method {
 	TP_START_NONE = 0,	/* thread and exec strategies */
@@ -90,6 +98,11 @@ struct tp_pool_opts {
 	int task_env;			/* set PARALLEL_SEQ and PARALLEL_JOBSLOT per task */
 	int async_inputs;		/* exec: a pipe is read in its own thread, so a slow
 					 * producer never holds up running tasks */
+	int group_stderr;		/* exec: a task's stderr is held and delivered whole
+					 * with its result (errout), not forwarded by line */
+	int line_buffer;		/* exec: stdout forwarded by whole lines as they come
+					 * (not grouped; needs group_output) */
+	double start_delay_s;		/* exec: at least this long between task starts */
 	struct tp_pool_hooks hooks;
 };
 

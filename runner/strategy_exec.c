@@ -46,6 +46,8 @@ struct xslot {
 	struct tp_linefwd errfwd;
 	struct tp_strbuf errhead;	/* first lines of this task's stderr */
 	struct tp_strbuf out_buf;	/* grouped stdout up to TP_POOL_OUT_MEM */
+	struct tp_strbuf err_buf;	/* group_stderr: the task's stderr */
+	struct tp_linefwd outfwd;	/* line_buffer: stdout by whole lines */
 	int spill_fd;			/* past it: an unlinked temp file, or -1 */
 	off_t spill_len;		/* bytes in it */
 	char **envp;			/* task_env: environ plus the two below */
@@ -63,6 +65,7 @@ struct xstate {
 	struct tp_pollset ps;
 	int stop_handled;
 	int spill_warned;
+	double last_start;		/* start_delay_s: when the last task started */
 };
 
 enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT, PK_CHLD };
@@ -128,6 +131,8 @@ static void slot_release(struct xslot *s)
 	tp_linefwd_release(&s->errfwd);
 	tp_strbuf_release(&s->errhead);
 	tp_strbuf_release(&s->out_buf);
+	tp_strbuf_release(&s->err_buf);
+	tp_linefwd_release(&s->outfwd);
 	if (s->spill_fd >= 0)
 		close(s->spill_fd);
 	s->spill_fd = -1;
@@ -164,7 +169,17 @@ static void on_err_line(void *ctx, const char *line)
 			tp_strbuf_adds(&s->errhead, " | ");
 		tp_strbuf_add(&s->errhead, line, strnlen(line, ERRHEAD_MAX - s->errhead.len));
 	}
-	tp_pool_worker_log(s->x->p, s->id, line);
+	if (!s->x->p->o.group_stderr)	/* else it goes whole with the result */
+		tp_pool_worker_log(s->x->p, s->id, line);
+}
+
+/* line_buffer: a whole line of a task's stdout, out at once. */
+static void on_out_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fputs(line, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
 }
 
 /* ---- grouped output: memory, then a temp file ---- */
@@ -269,10 +284,15 @@ static void drain(struct xslot *s, int fd, int is_err)
 			continue;
 		if (n <= 0)
 			return;
-		if (is_err)
+		if (is_err) {
+			if (s->x->p->o.group_stderr)
+				tp_strbuf_add(&s->err_buf, buf, (size_t)n);
 			tp_linefwd_feed(&s->errfwd, buf, (size_t)n, on_err_line, s);
-		else
+		} else if (s->x->p->o.line_buffer) {
+			tp_linefwd_feed(&s->outfwd, buf, (size_t)n, on_out_line, s);
+		} else {
 			out_add(s, buf, (size_t)n);
+		}
 	}
 }
 
@@ -295,6 +315,8 @@ static void finish_all(struct xslot *s, const struct tp_outcome *o)
 			oi.out = NULL;
 			oi.out_len = 0;
 			oi.out_spilled = 0;
+			oi.errout = NULL;
+			oi.errout_len = 0;
 		}
 		tp_pool_finish_locked(p, s->id, &s->batch.t[i], &oi);
 	}
@@ -353,6 +375,7 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 	}
 	tp_strbuf_reset(&s->errhead);
 	tp_strbuf_reset(&s->out_buf);
+	tp_strbuf_reset(&s->err_buf);
 	s->timed_out = 0;
 	s->start = tp_pool_elapsed(p);
 	rc = tp_child_spawn_env(&s->ch, x->resolved ? x->resolved : s->argv[0],
@@ -400,6 +423,8 @@ static void reap(struct xstate *x, struct xslot *s)
 		return;
 	now = tp_pool_elapsed(p);
 	tp_linefwd_flush(&s->errfwd, on_err_line, s);
+	if (p->o.line_buffer)
+		tp_linefwd_flush(&s->outfwd, on_out_line, s);
 	s->running = 0;
 	atomic_store_explicit(&p->slots[s->id].busy, 0, memory_order_relaxed);
 	if (ru.ru_maxrss > p->slots[s->id].rss_kb)
@@ -427,6 +452,8 @@ static void reap(struct xstate *x, struct xslot *s)
 			.out_len = s->out_buf.len,
 			.out_spilled = s->spill_fd >= 0,
 			.out_fd = s->spill_fd,
+			.errout = p->o.group_stderr ? s->err_buf.buf : NULL,
+			.errout_len = s->err_buf.len,
 		};
 
 		if (!o.ok) {
@@ -499,23 +526,36 @@ static int exec_run(struct tp_pool *p)
 		tp_strbuf_init(&x.s[i].argbuf);
 		tp_strbuf_init(&x.s[i].errhead);
 		tp_strbuf_init(&x.s[i].out_buf);
+		tp_strbuf_init(&x.s[i].err_buf);
 		x.s[i].spill_fd = -1;
 	}
 
+	x.last_start = -INFINITY;
 	for (;;) {
 		int target = atomic_load(&p->target), running = 0, nr, chld;
 		enum tp_fill f = TP_FILL_GOT;
-		double due = 0, now, next = INFINITY, tmo;
+		double due = 0, now, next = INFINITY, tmo, held = 0;
 		size_t j;
 
 		if (!tp_pool_stopping(p)) {
 			for (i = 0; i < target && i < x.n && f == TP_FILL_GOT; i++) {
 				if (x.s[i].running)
 					continue;
+				/* --delay, --memfree, --load: hold the start, look again later. */
+				now = tp_pool_elapsed(p);
+				if (p->o.start_delay_s > 0 && now < x.last_start + p->o.start_delay_s) {
+					held = x.last_start + p->o.start_delay_s;
+					break;
+				}
+				if (p->o.hooks.may_start && !p->o.hooks.may_start(p->o.hooks.ctx)) {
+					held = now + TP_POOL_GATE_RETRY_S;
+					break;
+				}
 				f = tp_pool_fill(p, &x.s[i].batch, batch, &due);
 				if (f != TP_FILL_GOT)
 					break;
 				rc = spawn_task(&x, &x.s[i]);
+				x.last_start = tp_pool_elapsed(p);
 				if (rc < 0) {
 					p->system_error = 1;
 					tp_pool_stop(p);
@@ -563,6 +603,8 @@ static int exec_run(struct tp_pool *p)
 			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
+		if (held > 0 && held < next)
+			next = held;
 		nr = tp_pollset_wait(&x.ps, now, next);
 		if (nr < 0 && errno != EINTR) {
 			rc = tp_error("cannot wait for tasks: %s", strerror(errno));
