@@ -837,6 +837,16 @@ static int write_results(const char *path, const struct run_opts *o, struct tp_m
 /* Inputs per command with -X/-m when the total is unknown, and the cap. */
 #define MULTI_BATCH 1000
 
+/* 1 when name is a bash function in the environment (export -f name). */
+static int is_exported_function(const char *name)
+{
+	char *var = tp_xasprintf("BASH_FUNC_%s%%%%", name);
+	int found = getenv(var) != NULL;
+
+	free(var);
+	return found;
+}
+
 /* $PARALLEL_SHELL, else $SHELL, else /bin/sh. */
 static const char *shell_path(void)
 {
@@ -866,6 +876,7 @@ static int dry_run(const struct run_opts *o, const struct tp_workload *wl, struc
 	tp_template_init(&t, wl->argv, wl->argc, o->shell);
 	t.fields = o->nsrc > 1 || o->colsep;
 	t.shell_path = shell_path();
+	t.join = o->multi == 'm';
 	for (;;) {
 		rc = tp_inputs_next(in, &l, &len);
 		if (rc == 1) {
@@ -947,8 +958,11 @@ static int run_run(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &cmd_start, &cmd_end, &in_start) < 0)
 		return TP_EXIT_USAGE;
 	ctx.o = &o;
-	/* --nice: before any thread or task exists, so all inherit it. */
-	if (o.have_nice && setpriority(PRIO_PROCESS, 0, o.nice) < 0 && !o.quiet)
+	/* --nice: relative, as nice -n; before any thread or task exists, so
+	 * all inherit it. */
+	errno = 0;
+	if (o.have_nice &&
+	    setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + o.nice) < 0 && !o.quiet)
 		tp_warn("run: cannot set niceness %d: %s", o.nice, strerror(errno));
 	if (o.config && tp_conf_read(o.config, &conf) < 0)
 		return tp_error_exit_code();
@@ -970,6 +984,9 @@ static int run_run(int argc, char **argv)
 		/* One word with shell syntax is a shell command line, as in parallel;
 		 * several words stay a direct exec. */
 		if (cmd_end - cmd_start == 1 && argv[cmd_start][strcspn(argv[cmd_start], SHELL_CHARS)])
+			o.shell = 1;
+		/* A bash function exported with export -f runs through the shell too. */
+		if (is_exported_function(argv[cmd_start]))
 			o.shell = 1;
 		if (tp_workload_new_exec(&wl, argv + cmd_start, cmd_end - cmd_start) < 0)
 			return tp_error_exit_code();
@@ -1090,6 +1107,7 @@ static int run_run(int argc, char **argv)
 	po.line_buffer = o.line_buffer;
 	po.group_stderr = !o.ungroup && !o.line_buffer;
 	po.start_delay_s = o.delay_s;
+	po.multi_join = o.multi == 'm';
 	if (o.memfree_bytes > 0 || o.load_max > 0)
 		po.hooks.may_start = may_start;
 	po.cpus_usable = have_machine ? machine.cpus_usable : 0;

@@ -103,6 +103,8 @@ struct tp_pool_opts {
 	int line_buffer;		/* exec: stdout forwarded by whole lines as they come
 					 * (not grouped; needs group_output) */
 	double start_delay_s;		/* exec: at least this long between task starts */
+	int multi_join;			/* exec, multi_input: -m (inputs joined in one word)
+					 * rather than -X (the word repeated per input) */
 	struct tp_pool_hooks hooks;
 };
 

@@ -515,6 +515,7 @@ static int exec_run(struct tp_pool *p)
 	tp_template_init(&x.tpl, wl->argv, wl->argc, p->o.shell);
 	x.tpl.fields = p->o.fields;
 	x.tpl.shell_path = p->o.shell_path;
+	x.tpl.join = p->o.multi_join;
 	if (!p->o.shell)
 		x.resolved = resolve_once(wl->argv[0]);
 	tp_child_attr_init(&x.attr);

@@ -440,14 +440,15 @@ int tp_template_expand_slot(const struct tp_template *t, const char *const *inpu
 	for (w = 0; w < t->argc; w++) {
 		/* With several inputs a word with {} is repeated per input (-X);
 		 * positions index the inputs' fields instead (-n 2: {1} {2}). */
-		int rep = word_has_input(t->argv[w]) && !t->has_positional ? n : 1;
+		int rep = word_has_input(t->argv[w]) && !t->has_positional && !t->join ? n : 1;
 
 		for (j = 0; j < rep; j++) {
-			if (!t->shell && !strcmp(t->argv[w], "{}") && rep == n && a.nf > (size_t)n) {
-				/* "{}" of several fields: a word each, as parallel's shell splits them. */
+			if (!t->shell && !strcmp(t->argv[w], "{}") && a.nf > 1) {
+				/* "{}" of several fields or inputs: a word each, as
+				 * parallel's shell splits them. */
 				size_t from, to;
 
-				input_fields(&a, n == 1 ? 0 : j, &from, &to);
+				input_fields(&a, rep == 1 ? -1 : j, &from, &to);
 				for (f = from; f < to; f++) {
 					tp_strbuf_add(buf, a.f[f], a.flen[f]);
 					end_word(buf, argv, argv_alloc, &k);

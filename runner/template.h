@@ -15,6 +15,8 @@ struct tp_template {
 	int shell;		/* run as /bin/sh -c "words", inputs shell-quoted */
 	int has_positional;	/* a word holds {N...} */
 	int has_any;		/* a word holds any placeholder: no inputs appended */
+	int join;		/* -m: several inputs go into one word, space-separated
+				 * (else -X: the word is repeated per input) */
 	int fields;		/* inputs hold fields split by TP_INPUT_FS (several
 				 * sources, --colsep): {N} is field N, {} all of them */
 	const char *shell_path;	/* the shell for shell mode (NULL: /bin/sh); not owned */

@@ -24,6 +24,19 @@ contains "$err" "Argument list too long"
 expect_exit 0 timeout 20 "$TP" run -q -k 'echo {} | tr a-z A-Z' ::: ab cd
 [ "$out" = "$(parallel -k 'echo {} | tr a-z A-Z' ::: ab cd)" ] || fail "shell string: $out"
 
+# ... $PARALLEL_SHELL picks the shell, and bash functions exported with
+# export -f run, as in parallel.
+expect_exit 0 env PARALLEL_SHELL=/bin/bash "$TP" run -q -k 'echo ${BASH_VERSION:+bash} {}' ::: a
+[ "$out" = "bash a" ] || fail "PARALLEL_SHELL=/bin/bash: $out"
+expect_exit 0 env PARALLEL_SHELL=/bin/sh "$TP" run -q -k 'echo ${BASH_VERSION:+bash} {}' ::: a
+[ "$out" = "a" ] || fail "PARALLEL_SHELL=/bin/sh: $out"
+if command -v bash >/dev/null 2>&1; then
+	PARALLEL_SHELL=/bin/bash bash -c 'f() { echo "f:$1"; }; export -f f; "$TP" run -q -k f {} ::: a b' > f.out ||
+		fail "exported function: $(cat f.out)"
+	PARALLEL_SHELL=/bin/bash bash -c 'f() { echo "f:$1"; }; export -f f; parallel -k f {} ::: a b' > f.par
+	cmp f.out f.par || fail "exported function: $(cat f.out) vs parallel's $(cat f.par)"
+fi
+
 # 2. -k with binary output: the same gzip stream as parallel's, byte for byte.
 printf 'alpha\n' > a.txt; printf 'beta\000\001\377\n' > b.txt
 "$TP" run -q -k -j 2 -- gzip -c ::: a.txt b.txt > tp.gz || fail "run -k gzip"

@@ -193,6 +193,16 @@ c same - -j +1 -k echo ::: a b
 c same - -j -1 -k echo ::: a b
 c same - --jobs 2 -k echo ::: a b
 c same - -j 1 echo ::: a b c
+# Output modes and start gates.
+c same - -j1 -m -k echo x{}y ::: a b c
+c same - -j1 -m -k ./show {} ::: a b
+c same - -j 2 -k 'echo e{} >&2; sleep 0.{}; echo o{}' ::: 3 1
+c same - -j 1 -u 'echo u{}' ::: a b
+c same - -j 1 --line-buffer 'echo l{}; echo m{}' ::: a b
+c same - -j 2 --delay 0.1 -k echo ::: a b c
+c same - -k --memfree 1k echo ::: a b
+c same - -k --load 1000 echo ::: a b
+c same - -k --nice 3 'nice; true' ::: a
 # Everything after ::: is inputs.
 c same - -k echo ::: -j 5 -k --halt
 c same - -k echo ::: -- a
