@@ -9,6 +9,7 @@
 #include "probes/machine.h"
 #include "runner/controller.h"
 #include "runner/inputs.h"
+#include "runner/joblog_tsv.h"
 #include "runner/journal.h"
 #include "runner/monitor.h"
 #include "runner/pool.h"
@@ -65,6 +66,7 @@ struct run_opts {
 	int ungroup, line_buffer, nice, have_nice;
 	double delay_s, memfree_bytes, load_max;
 	const char *strategy, *start;
+	int joblog_tsv;
 };
 
 struct failure {
@@ -93,6 +95,9 @@ struct run_ctx {
 	double busy_s;			/* summed task durations, for the summary */
 	struct tp_template tagtpl;	/* --tagstring (argc 0 when none) */
 	struct progress *bar;		/* the progress line when shown, else NULL */
+	struct tp_joblog_tsv tsv;	/* --joblog-format tsv */
+	int have_tsv;
+	struct tp_template cmdtpl;	/* the command, for the tsv joblog's last column */
 };
 
 static struct tp_pool *volatile signal_pool;
@@ -338,6 +343,34 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 		progress_redraw(c->bar);
 	if (c->mon)
 		tp_monitor_task_done(c->mon, r->duration_s);
+	if (c->have_tsv && !c->journal_error) {
+		struct tp_strbuf buf = TP_STRBUF_INIT, line = TP_STRBUF_INIT;
+		char **argv = NULL;
+		size_t alloc = 0;
+		const char *in = r->input;
+		int n = tp_template_expand_slot(&c->cmdtpl, &in, 1, r->seq, r->worker + 1, &buf,
+						&argv, &alloc), k;
+		struct tp_joblog_tsv_row row = {
+			.seq = r->seq, .start_epoch = c->epoch0 + r->start_s,
+			.runtime_s = r->duration_s, .exit_status = r->exit_status,
+			.term_signal = r->term_signal, .received = r->out_len,
+		};
+
+		for (k = c->cmdtpl.shell ? 2 : 0; k < n; k++) {
+			if (line.len)
+				tp_strbuf_addch(&line, ' ');
+			tp_strbuf_adds(&line, argv[k]);
+		}
+		row.command = line.len ? line.buf : "";
+		if (tp_joblog_tsv_append(&c->tsv, &row) < 0) {
+			c->journal_error = 1;
+			if (c->pool)
+				tp_pool_stop(c->pool);
+		}
+		free(argv);
+		tp_strbuf_release(&buf);
+		tp_strbuf_release(&line);
+	}
 	if (c->have_journal && !c->journal_error) {
 		struct tp_journal_record jr = {
 			.seq = r->seq, .input = r->input,
@@ -536,6 +569,7 @@ enum {
 	/* GNU parallel's syntax (issue 13), one group: */
 	OPT_LINK, OPT_COLSEP, OPT_DRY_RUN, OPT_TAG, OPT_TAGSTRING, OPT_SUMMARY,
 	OPT_LINE_BUFFER, OPT_DELAY, OPT_NICE, OPT_MEMFREE, OPT_LOAD, OPT_STRATEGY, OPT_START,
+	OPT_JOBLOG_FORMAT,
 };
 
 static const struct option longopts[] = {
@@ -583,6 +617,7 @@ static const struct option longopts[] = {
 	{ "load", required_argument, NULL, OPT_LOAD },
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },
 	{ "start", required_argument, NULL, OPT_START },
+	{ "joblog-format", required_argument, NULL, OPT_JOBLOG_FORMAT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -770,6 +805,11 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 			break;
 		case OPT_STRATEGY: o->strategy = optarg; break;
 		case OPT_START: o->start = optarg; break;
+		case OPT_JOBLOG_FORMAT:
+			if (strcmp(optarg, "json") && strcmp(optarg, "tsv"))
+				return tp_usage_error("run: --joblog-format '%s' is not json or tsv", optarg);
+			o->joblog_tsv = !strcmp(optarg, "tsv");
+			break;
 		default: return -1;
 		}
 	}
@@ -788,6 +828,10 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 	if (o->min_workers && o->max_workers && o->min_workers > o->max_workers)
 		return tp_usage_error("run: --min-workers %d is above --max-workers %d", o->min_workers,
 				      o->max_workers);
+	if (o->joblog_tsv && !o->joblog)
+		return tp_usage_error("run: --joblog-format tsv needs --joblog FILE");
+	if (o->joblog_tsv && o->resume)
+		return tp_usage_error("run: --resume reads the JSON journal; drop --joblog-format tsv");
 	if (o->ungroup + o->line_buffer > 1)
 		return tp_usage_error("run: give one of -u/--ungroup and --line-buffer");
 	if ((o->ungroup || o->line_buffer) && (o->keep_order || o->tag || o->tagstring))
@@ -1117,7 +1161,19 @@ static int run_run(int argc, char **argv)
 	po.hooks.on_worker_log = on_worker_log;
 
 	/* Journal and resume. */
-	if (o.joblog) {
+	if (o.joblog && o.joblog_tsv) {
+		if (!ctx.exec) {
+			rc = TP_EXIT_USAGE;
+			tp_usage_error("run: --joblog-format tsv needs a command");
+			goto out;
+		}
+		if (tp_joblog_tsv_open(&ctx.tsv, o.joblog) < 0)
+			goto out;
+		ctx.have_tsv = 1;
+		tp_template_init(&ctx.cmdtpl, wl->argv, wl->argc, o.shell);
+		ctx.cmdtpl.fields = po.fields;
+		ctx.cmdtpl.shell_path = po.shell_path;
+	} else if (o.joblog) {
 		if (o.resume && tp_journal_index_load(&ctx.index, o.joblog) < 0) {
 			rc = tp_error_exit_code();
 			goto out;
@@ -1244,6 +1300,11 @@ static int run_run(int argc, char **argv)
 		if (tp_journal_close(&ctx.journal) < 0)
 			ctx.journal_error = 1;
 	}
+	if (ctx.have_tsv) {
+		ctx.have_tsv = 0;
+		if (tp_joblog_tsv_close(&ctx.tsv) < 0)
+			ctx.journal_error = 1;
+	}
 	if (o.results) {
 		struct tp_config cfg = po.config;
 
@@ -1313,6 +1374,9 @@ out:
 	}
 	free(ctx.command);
 	tp_template_release(&ctx.tagtpl);
+	tp_template_release(&ctx.cmdtpl);
+	if (ctx.have_tsv)
+		tp_joblog_tsv_close(&ctx.tsv);
 	return rc;
 }
 

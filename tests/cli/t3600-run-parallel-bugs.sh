@@ -37,6 +37,15 @@ if command -v bash >/dev/null 2>&1; then
 	cmp f.out f.par || fail "exported function: $(cat f.out) vs parallel's $(cat f.par)"
 fi
 
+# ... --joblog-format tsv writes parallel's joblog: same header, and the same
+# sequence numbers, exit values, signals and bytes received.
+expect_exit 1 "$TP" run -q -j 1 --joblog tp.tsv --joblog-format tsv 'echo {}; exit {}' ::: 0 2 0
+parallel -j 1 --joblog par.tsv 'echo {}; exit {}' ::: 0 2 0 > /dev/null
+[ "$(head -n 1 tp.tsv)" = "$(head -n 1 par.tsv)" ] || fail "tsv joblog header: $(head -n 1 tp.tsv)"
+[ "$(cut -f 1,2,5-8 tp.tsv)" = "$(cut -f 1,2,5-8 par.tsv)" ] || fail "tsv joblog: $(cat tp.tsv)"
+expect_exit 2 "$TP" run -q --joblog x.tsv --joblog-format tsv --resume echo ::: a
+contains "$err" "--resume"
+
 # 2. -k with binary output: the same gzip stream as parallel's, byte for byte.
 printf 'alpha\n' > a.txt; printf 'beta\000\001\377\n' > b.txt
 "$TP" run -q -k -j 2 -- gzip -c ::: a.txt b.txt > tp.gz || fail "run -k gzip"
