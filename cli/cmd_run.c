@@ -638,6 +638,9 @@ static int parse_jobs(const char *s, struct run_opts *o)
 			return tp_usage_error("run: -j '%s' is not +N or -N (CPUs more or fewer than usable)", s);
 		o->jobs = s[0] == '+' ? JOBS_PLUS : JOBS_MINUS;
 	} else {
+		if (access(s, F_OK) == 0 && s[strspn(s, "0123456789")])
+			return tp_usage_error("run: -j '%s': a file of widths (parallel's procfile) is not "
+					      "supported; use --max-workers N or --config FILE", s);
 		if (parse_int("-j", s, 0, &o->workers))
 			return -1;
 		o->jobs = o->workers ? JOBS_N : JOBS_MAX;
@@ -1388,7 +1391,9 @@ const struct tp_cmd_desc tp_cmd_run = {
 		 "                    [--retries N] [--timeout T|P%] [--halt now|soon,fail=N|N%] [--keep-order] [--bar]\n"
 		 "                    [--log-decisions FILE] [--results FILE]\n"
 		 "                    (-- COMMAND ARGS... | -w WORKLOAD | --plugin LIB.so[:ARG])\n"
-		 "                    [::: INPUTS... | --inputs FILE | --count N | < inputs]",
+		 "                    [::: INPUTS... | --inputs FILE | --count N | < inputs]\n"
+		 "       GNU parallel's syntax: tunepool run [-j N|0|N%|+N|-N] [-k] [-X|-m|-n N] [--tag]\n"
+		 "                    COMMAND ARGS... ::: A B :::+ C D :::: FILE ...  (see below)",
 	.help =
 		"Runs COMMAND once per input (GNU parallel placeholders {} {.} {/} {//} {/.} {#}),\n"
 		"or a built-in (-w) or plugin workload, with a pool whose width a monitor keeps\n"
@@ -1414,12 +1419,29 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --retries N          extra attempts after a failure, with backoff\n"
 		"  --timeout T|P%       per task: a duration, or P% of the median successful time\n"
 		"                       (once 5 tasks have succeeded)\n"
-		"  --halt now|soon,fail=N|N%   stop after failures (now: end running tasks)\n"
+		"  --halt now|soon,fail=N|N%   stop after failures (now: end running tasks);\n"
+		"                       also success=, done=; N% of all tasks when known\n"
 		"  -k, --keep-order     print outputs in input order\n"
-		"  --shell              run the command through /bin/sh -c (inputs quoted)\n"
+		"  --shell              run the command through the shell (inputs quoted; the shell\n"
+		"                       is $PARALLEL_SHELL, else $SHELL, else /bin/sh)\n"
 		"  --bar                progress line on stderr even when it is not a terminal\n"
 		"  --results FILE       results.json with the timeline, for 'tunepool report'\n"
 		"  -q, --quiet          no warnings or progress\n"
+		"  --summary            the end-of-run summary on stderr even off a terminal\n"
+		"GNU parallel's syntax (man tunepool, \"COMING FROM GNU PARALLEL\"):\n"
+		"  ::: A B, :::: FILE, :::+ / ::::+ (linked), -a FILE, --link   several sources,\n"
+		"                       every combination; all after the first ::: is inputs\n"
+		"  {} {.} {/} {//} {/.} {#} {%} {N} {N.} {N/} {N//} {N/.}   placeholders\n"
+		"  -0, --null           inputs end with NUL;  --colsep SEP  columns are {1} {2} ...\n"
+		"  -j, --jobs N|0|N%|+N|-N   width (0: the bound; % + -: of the usable CPUs)\n"
+		"  -X, -m, -n N         several inputs per command (word repeated / joined / N)\n"
+		"  --tag, --tagstring STR    prefix output lines;  -u, --line-buffer  ungrouped\n"
+		"  --dry-run            print the commands;  --delay DUR  between starts\n"
+		"  --nice N, --memfree SIZE, --load N   niceness; start only with that much free\n"
+		"                       memory / below that load;  --strategy, --start  (-w)\n"
+		"  --joblog-format tsv  --joblog in parallel's format (not for --resume)\n"
+		"  one word with shell syntax, or an exported bash function, runs through\n"
+		"  $PARALLEL_SHELL, else $SHELL, else /bin/sh; several words run directly.\n"
 		"inputs: '::: A B C', --inputs FILE (one per line, streamed), --count N, or stdin.\n"
 		"Each task's output is printed whole, never interleaved.  Ctrl-C or SIGTERM stops\n"
 		"dispatch, ends running tasks, flushes the journal and exits 130.\n"
@@ -1429,7 +1451,8 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  tunepool run -- gzip -k {} ::: *.log\n"
 		"  find . -name '*.png' | tunepool run --joblog jobs.jsonl -- optipng {}\n"
 		"  tunepool run --joblog jobs.jsonl --resume --inputs list.txt -- ./process {}\n"
-		"  tunepool run --config tunepool.conf --log-decisions why.jsonl -w sleep:ms=20 --count 1000\n",
+		"  tunepool run --config tunepool.conf --log-decisions why.jsonl -w sleep:ms=20 --count 1000\n"
+		"  tunepool run -k echo {1} {2} ::: a b ::: c d\n",
 	.run = run_run,
 	.hidden = 0,
 };
