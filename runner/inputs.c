@@ -8,6 +8,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -61,6 +62,7 @@ struct qline {
 };
 
 struct async {
+	int stop_pipe[2];	/* written once by async_free: the reader ends */
 	pthread_t thread;
 	pthread_mutex_t lock;
 	pthread_cond_t room;
@@ -133,6 +135,17 @@ int tp_inputs_from_count(struct tp_inputs **out, long long n)
 	return 0;
 }
 
+/* Until fd is readable (0) or the reader is told to stop (1). */
+static int async_wait(struct async *a, int fd)
+{
+	struct pollfd pf[2] = { { .fd = fd, .events = POLLIN }, { .fd = a->stop_pipe[0], .events = POLLIN } };
+
+	while (poll(pf, 2, -1) < 0)
+		if (errno != EINTR)
+			return 0;	/* let read() report it */
+	return pf[1].revents != 0;
+}
+
 /* Streamed reader: the next line of the file, or 0 at the end, -1 on error. */
 static int file_next(struct tp_inputs *in, const char **line, size_t *len)
 {
@@ -175,12 +188,12 @@ static int file_next(struct tp_inputs *in, const char **line, size_t *len)
 		if (in->at_eof)
 			break;
 		do {
-			/* The reader thread may be cancelled only while it waits here. */
-			if (in->as)
-				pthread_setcancelstate(PTHREAD_CANCEL_ENABLE, NULL);
+			/* The reader thread waits for the data or for its stop. */
+			if (in->as && async_wait(in->as, in->fd)) {
+				got = 0;
+				break;
+			}
 			got = read(in->fd, in->buf, READ_CHUNK);
-			if (in->as)
-				pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 		} while (got < 0 && errno == EINTR);
 		if (got < 0) {
 			in->failed = 1;
@@ -302,7 +315,6 @@ static void *async_main(void *arg)
 	size_t len;
 	int rc;
 
-	pthread_setcancelstate(PTHREAD_CANCEL_DISABLE, NULL);
 	for (;;) {
 		struct qline *q;
 
@@ -346,6 +358,10 @@ int tp_inputs_async(struct tp_inputs *in, void (*notify)(void *ctx), void *ctx)
 	if (in->kind != SRC_FILE || in->as || fstat(in->fd, &st) < 0 || S_ISREG(st.st_mode))
 		return 0;
 	a = tp_xcalloc(1, sizeof(*a));
+	if (pipe2(a->stop_pipe, O_CLOEXEC) < 0) {
+		free(a);
+		return 0;	/* read inline then: slower to react, never wrong */
+	}
 	pthread_mutex_init(&a->lock, NULL);
 	pthread_cond_init(&a->room, NULL);
 	a->notify = notify;
@@ -355,6 +371,8 @@ int tp_inputs_async(struct tp_inputs *in, void (*notify)(void *ctx), void *ctx)
 		in->as = NULL;
 		pthread_mutex_destroy(&a->lock);
 		pthread_cond_destroy(&a->room);
+		close(a->stop_pipe[0]);
+		close(a->stop_pipe[1]);
 		free(a);
 		return 0;
 	}
@@ -369,8 +387,15 @@ static void async_free(struct async *a)
 	a->stop = 1;
 	pthread_cond_broadcast(&a->room);
 	pthread_mutex_unlock(&a->lock);
-	pthread_cancel(a->thread);	/* acts only while it waits in read() */
+	{
+		char c = 1;
+		ssize_t rc = write(a->stop_pipe[1], &c, 1);	/* wakes it from poll() */
+
+		(void)rc;
+	}
 	pthread_join(a->thread, NULL);
+	close(a->stop_pipe[0]);
+	close(a->stop_pipe[1]);
 	while ((q = a->head)) {
 		a->head = q->next;
 		free(q);
@@ -379,6 +404,15 @@ static void async_free(struct async *a)
 	pthread_mutex_destroy(&a->lock);
 	pthread_cond_destroy(&a->room);
 	free(a);
+}
+
+void tp_inputs_async_stop(struct tp_inputs *in)
+{
+	if (in->as) {
+		async_free(in->as);
+		in->as = NULL;
+		in->at_eof = 1;	/* what it had queued is dropped: the run is over */
+	}
 }
 
 static int raw_next(struct tp_inputs *in, const char **line, size_t *len)

@@ -61,6 +61,9 @@ int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len);
  * called (from that thread) after each line and at the end.  Returns 1 when
  * started, 0 when the source does not need it (a list, a regular file). */
 int tp_inputs_async(struct tp_inputs *in, void (*notify)(void *ctx), void *ctx);
+/* Ends the reader thread (joined; no notify after this returns): the source
+ * then reads as at its end.  A no-op without one. */
+void tp_inputs_async_stop(struct tp_inputs *in);
 /* Number of inputs when known in advance, else -1 (streamed). */
 long long tp_inputs_total(const struct tp_inputs *in);
 /* Back to the first input; -1 when the source cannot rewind. */

@@ -1028,8 +1028,6 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	memset(rep, 0, sizeof(*rep));
 	*interrupted = 0;
 	reset_run_state(p, in);
-	if (p->o.async_inputs && in)
-		tp_inputs_async(in, pool_notify, p);
 	if (tp_pool_stopping(p)) {
 		*interrupted = 1;
 		free(ballast);
@@ -1053,10 +1051,14 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	getrusage(RUSAGE_SELF, &self0);
 	getrusage(RUSAGE_CHILDREN, &child0);
 	p->t0_ns = tp_now_ns();
+	if (p->o.async_inputs && in)
+		tp_inputs_async(in, pool_notify, p);
 	if (p->strat->run(p) < 0) {
 		rc = -1;
 		strat_class = tp_error_exit_code();
 	}
+	if (in)	/* its reader wakes this pool: not once the run is over */
+		tp_inputs_async_stop(in);
 	rep->wall_s = tp_pool_elapsed(p);
 	getrusage(RUSAGE_SELF, &self1);
 	getrusage(RUSAGE_CHILDREN, &child1);

@@ -172,7 +172,7 @@ static void test_inputs_async_pipe(void **state)
 		usleep(1000);
 	assert_int_equal(rc, 0);
 	tp_inputs_free(in);
-	/* Freed while its reader waits in read(): it ends (cancelled there). */
+	/* Freed while its reader waits for data: its stop pipe ends it. */
 	assert_int_equal(pipe(fds), 0);
 	assert_int_equal(dup2(fds[0], 0), 0);
 	close(fds[0]);
