@@ -307,6 +307,9 @@ struct args {
 	const char **f;		/* flat list of every field of every input */
 	size_t *flen;
 	size_t nf, falloc;
+	/* The common case (a few fields) without an allocation per task. */
+	const char *f_small[8];
+	size_t flen_small[8];
 	uint64_t seq;
 	int slot;
 };
@@ -321,8 +324,21 @@ static void args_split(struct args *a)
 
 		for (;;) {
 			e = a->fields ? strchr(s, TP_INPUT_FS) : NULL;
-			tp_grow((void **)&a->f, &a->falloc, a->nf + 1, sizeof(*a->f));
-			a->flen = tp_xrealloc(a->flen, a->falloc * sizeof(*a->flen));
+			if (a->nf == a->falloc) {
+				size_t na = a->falloc * 2;
+				const char **nf = tp_xmalloc(na * sizeof(*nf));
+				size_t *nl = tp_xmalloc(na * sizeof(*nl));
+
+				memcpy(nf, a->f, a->nf * sizeof(*nf));
+				memcpy(nl, a->flen, a->nf * sizeof(*nl));
+				if (a->f != a->f_small) {
+					free(a->f);
+					free(a->flen);
+				}
+				a->f = nf;
+				a->flen = nl;
+				a->falloc = na;
+			}
 			a->f[a->nf] = s;
 			a->flen[a->nf++] = e ? (size_t)(e - s) : strlen(s);
 			if (!e)
@@ -429,6 +445,9 @@ int tp_template_expand_slot(const struct tp_template *t, const char *const *inpu
 	size_t k = 0, i, start, f;
 	int w, j;
 
+	a.f = a.f_small;
+	a.flen = a.flen_small;
+	a.falloc = sizeof(a.f_small) / sizeof(a.f_small[0]);
 	args_split(&a);
 	tp_strbuf_reset(buf);
 	if (t->shell) {
@@ -486,7 +505,9 @@ int tp_template_expand_slot(const struct tp_template *t, const char *const *inpu
 	}
 	(*argv)[k] = NULL;
 	tp_strbuf_release(&tmp);
-	free(a.f);
-	free(a.flen);
+	if (a.f != a.f_small) {
+		free(a.f);
+		free(a.flen);
+	}
 	return (int)k;
 }

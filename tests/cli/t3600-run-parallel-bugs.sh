@@ -94,4 +94,21 @@ for m in re.finditer(rb'(out|err)[123]', data):
     before = data[m.start() - 1:m.start()] if m.start() else b'\n'
     assert before in (b'\n', b'\r'), (m.group(), data[max(0, m.start() - 40):m.end()])
 PY
+# --halt fail=N%: a percentage of all tasks when the total is known: one early
+# failure of 100 does not halt fail=5% (it used to, as 1 of 1 finished).
+expect_exit 1 "$TP" run -q -j 1 -k --halt now,fail=5% 'test {} = 1 && exit 1; echo {}' ::: $(seq 1 100)
+[ "$(wc -l < stdout.txt)" = 99 ] || fail "--halt fail=5%: ran $(wc -l < stdout.txt) of 99"
+expect_exit 1 "$TP" run -q -j 1 -k --halt now,fail=5% 'test {} -le 5 && exit 1; echo {}' ::: $(seq 1 100)
+[ ! -s stdout.txt ] || fail "--halt fail=5% after 5 of 100 failed: ran $(wc -l < stdout.txt) more"
+
+# The end-of-run summary: --summary on stderr, always in --results.
+expect_exit 0 "$TP" run -q --summary --results r.json -j 2 echo ::: a b c
+contains "$err" "run: 3 ok, 0 failed"
+contains "$err" "width mean"
+contains "$err" "workers busy"
+[ "$(json_get r.json "d['summary']['ok']")" = 3 ] || fail "results summary: $(cat r.json)"
+json_get r.json "d['summary']['width']['peak'] >= 1 and d['summary']['elapsed_s'] > 0" | grep -q True ||
+	fail "results summary: $(cat r.json)"
+expect_exit 0 "$TP" run -q -j 2 echo ::: a
+case $err in *"run: 1 ok"*) fail "a summary without --summary off a terminal" ;; esac
 exit 0
