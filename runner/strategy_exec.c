@@ -606,6 +606,11 @@ static int exec_run(struct tp_pool *p)
 			next = due;
 		if (held > 0 && held < next)
 			next = held;
+		/* Nothing running and nothing due: the wake pipe (stop, resize, a
+		 * slow producer's next line) ends the wait; look again each second
+		 * all the same, so no state this loop did not foresee can hang it. */
+		if (!running && next == INFINITY)
+			next = now + 1.0;
 		nr = tp_pollset_wait(&x.ps, now, next);
 		if (nr < 0 && errno != EINTR) {
 			rc = tp_error("cannot wait for tasks: %s", strerror(errno));

@@ -207,6 +207,8 @@ c same - -k --nice 3 'nice; true' ::: a
 c same - -k echo ::: -j 5 -k --halt
 c same - -k echo ::: -- a
 c same - -k -- echo ::: --tag x
+c same - -k echo -n x{} ::: a b
+c same - -j 2 -k ./show -n {} ::: -j 3
 
 [ -z "${TP_COMPAT_LIST-}" ] || exit 0
 [ "$n" -ge 80 ] || fail "only $n cases"
