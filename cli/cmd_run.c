@@ -23,10 +23,12 @@
 #include <math.h>
 #include <pthread.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/time.h>
 #include <fcntl.h>
 #include <unistd.h>
@@ -67,6 +69,7 @@ struct run_opts {
 	double delay_s, memfree_bytes, load_max;
 	const char *strategy, *start;
 	int joblog_tsv;
+	const char *procfile;	/* -j FILE: the -j form in a file, re-read while running */
 };
 
 struct failure {
@@ -98,6 +101,7 @@ struct run_ctx {
 	struct tp_joblog_tsv tsv;	/* --joblog-format tsv */
 	int have_tsv;
 	struct tp_template cmdtpl;	/* the command, for the tsv joblog's last column */
+	struct procfile *pf;		/* -j FILE, else NULL */
 };
 
 static struct tp_pool *volatile signal_pool;
@@ -460,14 +464,92 @@ static void on_worker_log(void *ctx, int worker, const char *line)
 		progress_redraw(c->bar);
 }
 
+static int read_procfile(const char *path, char *buf, size_t size);
+static int parse_jobs(const char *s, struct run_opts *o);
+static int jobs_width(const struct run_opts *o, double cpus, int bound, long long total);
+
+/* -j FILE: a thread looks at the file four times a second; what it holds
+ * is the width (static) or the controller's upper bound (--adaptive). */
+struct procfile {
+	struct run_ctx *c;
+	double cpus;
+	int bound;
+	_Atomic int width;
+	struct timespec mtime;
+	off_t size;
+	pthread_t thread;
+	pthread_mutex_t lock;
+	pthread_cond_t wake;
+	int stop;
+};
+
+static int procfile_changed(struct procfile *pf)
+{
+	struct stat st;
+
+	if (stat(pf->c->o->procfile, &st) < 0)
+		return 0;
+	if (st.st_mtim.tv_sec == pf->mtime.tv_sec && st.st_mtim.tv_nsec == pf->mtime.tv_nsec &&
+	    st.st_size == pf->size)
+		return 0;
+	pf->mtime = st.st_mtim;
+	pf->size = st.st_size;
+	return 1;
+}
+
+static void *procfile_main(void *arg)
+{
+	struct procfile *pf = arg;
+	struct timespec ts;
+
+	pthread_mutex_lock(&pf->lock);
+	while (!pf->stop) {
+		clock_gettime(CLOCK_REALTIME, &ts);
+		ts.tv_nsec += 250000000L;
+		if (ts.tv_nsec >= 1000000000L) {
+			ts.tv_sec++;
+			ts.tv_nsec -= 1000000000L;
+		}
+		pthread_cond_timedwait(&pf->wake, &pf->lock, &ts);
+		if (pf->stop || !procfile_changed(pf))
+			continue;
+		{
+			struct run_opts tmp = *pf->c->o;
+			struct tp_pool_snapshot snap;
+			char buf[64];
+			int w;
+
+			tmp.procfile = "";	/* the content is a -j form, not a file again */
+			if (read_procfile(pf->c->o->procfile, buf, sizeof(buf)) < 0 ||
+			    parse_jobs(buf, &tmp) < 0)
+				continue;	/* said; the width stays */
+			w = jobs_width(&tmp, pf->cpus, pf->bound, pf->c->total);
+			if (w > pf->bound)
+				w = pf->bound;
+			atomic_store(&pf->width, w);
+			tp_pool_snapshot(pf->c->pool, &snap);
+			tp_pool_set_workers(pf->c->pool, pf->c->o->adaptive && snap.workers < w ? snap.workers : w);
+		}
+	}
+	pthread_mutex_unlock(&pf->lock);
+	return NULL;
+}
+
 static void mon_snapshot(void *ctx, struct tp_pool_snapshot *s)
 {
-	tp_pool_snapshot(ctx, s);
+	tp_pool_snapshot(((struct run_ctx *)ctx)->pool, s);
 }
 
 static void mon_set_workers(void *ctx, int w)
 {
-	tp_pool_set_workers(ctx, w);
+	struct run_ctx *c = ctx;
+
+	if (c->pf) {	/* the file's width holds (static) or bounds (adaptive) */
+		int pw = atomic_load(&c->pf->width);
+
+		w = c->o->adaptive && w < pw ? w : pw;
+	}
+	tp_pool_set_workers(c->pool, w);
 }
 
 /* The progress line: its own thread, stderr only.  Task output clears it
@@ -621,6 +703,25 @@ static const struct option longopts[] = {
 	{ NULL, 0, NULL, 0 },
 };
 
+/* The first line of a procfile, trimmed, into buf: 0 or -1 with an error. */
+static int read_procfile(const char *path, char *buf, size_t size)
+{
+	FILE *f = fopen(path, "r");
+	size_t n;
+
+	if (!f)
+		return tp_usage_error("run: cannot read -j file '%s': %s", path, strerror(errno));
+	if (!fgets(buf, (int)size, f))
+		buf[0] = '\0';
+	fclose(f);
+	buf[strcspn(buf, "\r\n")] = '\0';
+	n = strlen(buf);
+	while (n && (buf[n - 1] == ' ' || buf[n - 1] == '\t'))
+		buf[--n] = '\0';
+	memmove(buf, buf + strspn(buf, " \t"), strlen(buf + strspn(buf, " \t")) + 1);
+	return 0;
+}
+
 /* -j N | 0 | N% | +N | -N (the last three of the usable CPUs). */
 static int parse_jobs(const char *s, struct run_opts *o)
 {
@@ -638,9 +739,18 @@ static int parse_jobs(const char *s, struct run_opts *o)
 			return tp_usage_error("run: -j '%s' is not +N or -N (CPUs more or fewer than usable)", s);
 		o->jobs = s[0] == '+' ? JOBS_PLUS : JOBS_MINUS;
 	} else {
-		if (access(s, F_OK) == 0 && s[strspn(s, "0123456789")])
-			return tp_usage_error("run: -j '%s': a file of widths (parallel's procfile) is not "
-					      "supported; use --max-workers N or --config FILE", s);
+		if (!o->procfile && s[strspn(s, "0123456789")] && access(s, F_OK) == 0) {
+			/* parallel's procfile: a -j form in a file, re-read as it changes. */
+			char buf[64];
+
+			if (read_procfile(s, buf, sizeof(buf)) < 0)
+				return -1;
+			o->procfile = s;
+			if (parse_jobs(buf, o) < 0)
+				return tp_usage_error("run: -j '%s': the file holds '%s', not N, 0, N%%, +N or -N",
+						      s, buf);
+			return 0;
+		}
 		if (parse_int("-j", s, 0, &o->workers))
 			return -1;
 		o->jobs = o->workers ? JOBS_N : JOBS_MAX;
@@ -994,11 +1104,13 @@ static int run_run(int argc, char **argv)
 	const char *ctl_name;
 	struct timeval tv;
 	struct tp_run_summary summary;
+	struct procfile pf;
 	char sep;
 
 	memset(&ctx, 0, sizeof(ctx));
 	memset(&rep, 0, sizeof(rep));
 	memset(&prog, 0, sizeof(prog));
+	memset(&pf, 0, sizeof(pf));
 	tp_results_init(&res);
 	tp_journal_index_init(&ctx.index);
 	tp_conf_init(&conf);
@@ -1014,7 +1126,7 @@ static int run_run(int argc, char **argv)
 	if (o.config && tp_conf_read(o.config, &conf) < 0)
 		return tp_error_exit_code();
 	if (o.adaptive < 0)
-		o.adaptive = 1;
+		o.adaptive = !o.procfile;	/* a procfile sets the width, as in parallel */
 
 	/* The workload. */
 	if (o.workload_spec) {
@@ -1137,6 +1249,14 @@ static int run_run(int argc, char **argv)
 		po.min_workers = po.config.workers;
 	if (po.config.workers > po.max_workers)
 		po.max_workers = po.config.workers;
+	if (o.procfile) {
+		/* The file may raise the width later: room up to the bound. */
+		int bound = o.max_workers ? o.max_workers
+			  : have_machine && machine.seeds.max_workers > 0 ? machine.seeds.max_workers : 64;
+
+		po.min_workers = o.min_workers ? o.min_workers : 1;
+		po.max_workers = bound > po.config.workers ? bound : po.config.workers;
+	}
 	po.workload = wl;
 	po.timeout_s = o.timeout_s;
 	po.timeout_pct = o.timeout_pct;
@@ -1251,7 +1371,7 @@ static int run_run(int argc, char **argv)
 	mo.own_threads = !strcmp(po.config.strategy, "thread");
 	mo.ctl = ctl;
 	mo.results = &res;
-	mo.src.ctx = pool;
+	mo.src.ctx = &ctx;
 	mo.src.snapshot = mon_snapshot;
 	mo.src.set_workers = mon_set_workers;
 	mon = tp_monitor_new(&mo);
@@ -1280,7 +1400,26 @@ static int run_run(int argc, char **argv)
 		else
 			ctx.bar = &prog;
 	}
+	if (o.procfile) {
+		pf.c = &ctx;
+		pf.cpus = have_machine ? machine.cpus_usable : 1;
+		pf.bound = po.max_workers;
+		atomic_store(&pf.width, po.config.workers);
+		procfile_changed(&pf);	/* what was read at the start */
+		pthread_mutex_init(&pf.lock, NULL);
+		pthread_cond_init(&pf.wake, NULL);
+		if (!pthread_create(&pf.thread, NULL, procfile_main, &pf))
+			ctx.pf = &pf;
+	}
 	pool_ret = tp_pool_run(pool, in, &rep, &interrupted);
+	if (ctx.pf) {
+		pthread_mutex_lock(&pf.lock);
+		pf.stop = 1;
+		pthread_cond_signal(&pf.wake);
+		pthread_mutex_unlock(&pf.lock);
+		pthread_join(pf.thread, NULL);
+		ctx.pf = NULL;
+	}
 	tp_monitor_stop(mon);
 	if (show_bar) {
 		pthread_mutex_lock(&prog.lock);
@@ -1433,7 +1572,8 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"                       every combination; all after the first ::: is inputs\n"
 		"  {} {.} {/} {//} {/.} {#} {%} {N} {N.} {N/} {N//} {N/.}   placeholders\n"
 		"  -0, --null           inputs end with NUL;  --colsep SEP  columns are {1} {2} ...\n"
-		"  -j, --jobs N|0|N%|+N|-N   width (0: the bound; % + -: of the usable CPUs)\n"
+		"  -j, --jobs N|0|N%|+N|-N|FILE   width (0: the bound; % + -: of the usable CPUs;\n"
+		"                       FILE: one of those, read again when it changes)\n"
 		"  -X, -m, -n N         several inputs per command (word repeated / joined / N)\n"
 		"  --tag, --tagstring STR    prefix output lines;  -u, --line-buffer  ungrouped\n"
 		"  --dry-run            print the commands;  --delay DUR  between starts\n"

@@ -111,4 +111,15 @@ json_get r.json "d['summary']['width']['peak'] >= 1 and d['summary']['elapsed_s'
 	fail "results summary: $(cat r.json)"
 expect_exit 0 "$TP" run -q -j 2 echo ::: a
 case $err in *"run: 1 ok"*) fail "a summary without --summary off a terminal" ;; esac
+# -j FILE (parallel's procfile): read again when it changes, while tasks run.
+echo 1 > procs
+( sleep 1.5; echo 3 > procs ) &
+changer=$!
+expect_exit 0 "$TP" run -q -j procs 'mkdir -p r; touch r/{}; ls r | wc -l >> conc; sleep 0.5; rm r/{}' ::: $(seq 1 12)
+wait $changer
+[ "$(head -n 2 conc | sort -u)" = 1 ] || fail "-j FILE: the first tasks ran $(head -n 2 conc | tr '\n' ' ') at once, wanted 1"
+[ "$(sort -n conc | tail -n 1)" = 3 ] || fail "-j FILE: never 3 at once after the change: $(tr '\n' ' ' < conc)"
+echo 'many' > procs
+expect_exit 2 "$TP" run -q -j procs echo ::: a
+contains "$err" "'many'"
 exit 0

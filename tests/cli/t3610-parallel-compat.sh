@@ -19,6 +19,7 @@ export SHELL=/bin/sh
 # The fixture folder both tools start from.
 mkdir fx fx/dir
 printf 'x\ny\n' > fx/f1.txt
+printf '2\n' > fx/procs.txt
 printf '1\n2\n' > fx/f2.txt
 printf 'a,b\nc,d\ne,f,g\n' > fx/csv.txt
 printf 'a\tb\nc\td\n' > fx/tsv.txt
@@ -192,6 +193,7 @@ c same - -j 50% -k echo ::: a b
 c same - -j +1 -k echo ::: a b
 c same - -j -1 -k echo ::: a b
 c same - --jobs 2 -k echo ::: a b
+c same - -j procs.txt -k echo ::: a b c
 c same - -j 1 echo ::: a b c
 # Output modes and start gates.
 c same - -j1 -m -k echo x{}y ::: a b c
