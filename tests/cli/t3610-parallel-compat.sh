@@ -43,9 +43,9 @@ back\slash\\n
 ünïcödé 😀
 *.txt
 	tab	lead
-trailing space 
 ;|&><
 AWK
+printf 'trailing space \n' >> fx/awkward.txt
 
 n=0 failed=0
 # c KIND STDIN ARGS...: one case; STDIN a fixture file or '-' (/dev/null).
@@ -129,7 +129,7 @@ c same - --colsep , -k echo {1} ::: a,b c,d
 c same lines.txt -k echo
 c same lines.txt -k echo [{}]
 c same f1.txt -j 1 echo {#}
-c same long.txt -k 'printf %s {} | wc -c' 
+c same long.txt -k 'printf %s {} | wc -c'
 # Awkward inputs, argv form (no shell on tunepool's side).
 c same awkward.txt -k ./show
 c same awkward.txt -k ./show {}
