@@ -122,4 +122,11 @@ wait $changer
 echo 'many' > procs
 expect_exit 2 "$TP" run -q -j procs echo ::: a
 contains "$err" "'many'"
+# --strategy and --start on run (the fork warning's advice works), checked
+# against the strategy table.
+expect_exit 0 "$TP" run -q -w sleep:ms=1 --count 4 --strategy process --start spawn
+expect_exit 2 "$TP" run -q -w sleep:ms=1 --count 4 --strategy proces
+contains "$err" "did you mean 'process'"
+expect_exit 2 "$TP" run -q -w sleep:ms=1 --count 4 --strategy process --start forkk
+contains "$err" "'forkk'"
 exit 0
