@@ -76,11 +76,11 @@ expect_exit 0 "$TP" run -q -k -- sh -c 'echo ${0} {x,y}' ::: a
 
 # 5. A slow producer: the first task's output comes before the next line.
 t0=$(date +%s%N)
-{ echo first; sleep 3; echo second; } | "$TP" run -q -j 4 -- echo |
+{ echo first; sleep 4; echo second; } | "$TP" run -q -j 4 -- echo |
 	{ read -r line; date +%s%N > t1; echo "$line" > l1; cat > /dev/null; }
 [ "$(cat l1)" = first ] || fail "slow producer: $(cat l1)"
 ms=$(( ($(cat t1) - t0) / 1000000 ))
-[ "$ms" -lt 2000 ] || fail "slow producer: the first output came after ${ms} ms"
+[ "$ms" -lt 3000 ] || fail "slow producer: the first output came after ${ms} ms"
 
 # 6. The progress line: task output starts on a line of its own (the bar is
 # blanked before it and drawn again after), stdout and stderr on one file.
