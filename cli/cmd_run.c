@@ -889,7 +889,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case OPT_COLSEP:
 			if (!*optarg)
 				return tp_usage_error("run: --colsep '' is empty");
-			o->colsep = !strcmp(optarg, "\\t") ? "\t" : optarg;
+			o->colsep = optarg;	/* checked when the inputs are open */
 			break;
 		case 'X': case 'm': o->multi = c; break;
 		case 'n': if (parse_int("--max-args", optarg, 1, &o->max_args)) return -1; break;
@@ -1183,8 +1183,10 @@ static int run_run(int argc, char **argv)
 		rc = tp_error_exit_code();
 		goto out;
 	}
-	if (o.colsep)
-		tp_inputs_set_colsep(in, o.colsep);
+	if (o.colsep && tp_inputs_set_colsep(in, o.colsep) < 0) {
+		rc = TP_EXIT_USAGE;
+		goto out;
+	}
 	ctx.total = tp_inputs_total(in);
 	(void)in_start;
 	if (o.dry_run) {
@@ -1571,7 +1573,7 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  ::: A B, :::: FILE, :::+ / ::::+ (linked), -a FILE, --link   several sources,\n"
 		"                       every combination; all after the first ::: is inputs\n"
 		"  {} {.} {/} {//} {/.} {#} {%} {N} {N.} {N/} {N//} {N/.}   placeholders\n"
-		"  -0, --null           inputs end with NUL;  --colsep SEP  columns are {1} {2} ...\n"
+		"  -0, --null           inputs end with NUL;  --colsep REGEX  columns are {1} {2} ...\n"
 		"  -j, --jobs N|0|N%|+N|-N|FILE   width (0: the bound; % + -: of the usable CPUs;\n"
 		"                       FILE: one of those, read again when it changes)\n"
 		"  -X, -m, -n N         several inputs per command (word repeated / joined / N)\n"

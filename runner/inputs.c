@@ -10,6 +10,7 @@
 #include <fcntl.h>
 #include <poll.h>
 #include <pthread.h>
+#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -39,8 +40,11 @@ struct tp_inputs {
 	char num[24];
 	size_t numlen;
 	char sep;		/* ends a line: '\n', or '\0' with -0 */
-	/* --colsep: the separator and the line rewritten with TP_INPUT_FS. */
+	/* --colsep: the separator (a literal, or a regex when it has regex
+	 * syntax) and the line rewritten with TP_INPUT_FS. */
 	char *colsep;
+	int colsep_re;
+	regex_t colre;
 	struct tp_strbuf colbuf;
 	/* SRC_COMBO: groups of linked sources, every combination of them. */
 	struct group { struct tp_inputs **src; int n; size_t len; } *groups;
@@ -467,7 +471,22 @@ int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len)
 	/* --colsep: the columns become fields. */
 	cl = strlen(in->colsep);
 	tp_strbuf_reset(&in->colbuf);
-	for (i = 0; i < *len;) {
+	for (i = 0; i < *len && in->colsep_re;) {
+		regmatch_t m = { .rm_so = (regoff_t)i, .rm_eo = (regoff_t)*len };
+
+		/* REG_STARTEND: the line may hold NUL bytes; a match that is
+		 * empty separates nothing. */
+		if (regexec(&in->colre, *line, 1, &m, REG_STARTEND | (i ? REG_NOTBOL : 0)) ||
+		    m.rm_eo == m.rm_so) {
+			tp_strbuf_add(&in->colbuf, *line + i, *len - i);
+			i = *len;
+			break;
+		}
+		tp_strbuf_add(&in->colbuf, *line + i, (size_t)m.rm_so - i);
+		tp_strbuf_addch(&in->colbuf, TP_INPUT_FS);
+		i = (size_t)m.rm_eo;
+	}
+	for (; i < *len;) {
 		if (*len - i >= cl && !memcmp(*line + i, in->colsep, cl)) {
 			tp_strbuf_addch(&in->colbuf, TP_INPUT_FS);
 			i += cl;
@@ -480,10 +499,55 @@ int tp_inputs_next(struct tp_inputs *in, const char **line, size_t *len)
 	return 1;
 }
 
-void tp_inputs_set_colsep(struct tp_inputs *in, const char *sep)
+/* A Perl-style separator as a POSIX extended regex (\t \s \S \d \D \w \W). */
+static char *perl_to_ere(const char *s)
+{
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+
+	for (; *s; s++) {
+		if (*s != '\\' || !s[1]) {
+			tp_strbuf_addch(&sb, *s);
+			continue;
+		}
+		switch (*++s) {
+		case 't': tp_strbuf_addch(&sb, '\t'); break;
+		case 's': tp_strbuf_adds(&sb, "[[:space:]]"); break;
+		case 'S': tp_strbuf_adds(&sb, "[^[:space:]]"); break;
+		case 'd': tp_strbuf_adds(&sb, "[0-9]"); break;
+		case 'D': tp_strbuf_adds(&sb, "[^0-9]"); break;
+		case 'w': tp_strbuf_adds(&sb, "[[:alnum:]_]"); break;
+		case 'W': tp_strbuf_adds(&sb, "[^[:alnum:]_]"); break;
+		default: tp_strbuf_addch(&sb, '\\'); tp_strbuf_addch(&sb, *s); break;
+		}
+	}
+	return tp_strbuf_detach(&sb);
+}
+
+int tp_inputs_set_colsep(struct tp_inputs *in, const char *sep)
 {
 	free(in->colsep);
+	if (in->colsep_re)
+		regfree(&in->colre);
+	in->colsep_re = 0;
 	in->colsep = sep && *sep ? tp_xstrdup(sep) : NULL;
+	if (in->colsep && in->colsep[strcspn(in->colsep, ".[]()*+?{}|^$\\")]) {
+		char *ere = perl_to_ere(in->colsep);
+		int e = regcomp(&in->colre, ere, REG_EXTENDED);
+
+		free(ere);
+		if (e) {
+			char msg[128];
+
+			regerror(e, &in->colre, msg, sizeof(msg));
+			regfree(&in->colre);
+			free(in->colsep);
+			in->colsep = NULL;
+			return tp_usage_error("run: --colsep '%s' is not a regular expression: %s", sep,
+					      msg);
+		}
+		in->colsep_re = 1;
+	}
+	return 0;
 }
 
 /* ---- several sources: every combination (parallel's order), or linked ---- */
@@ -623,6 +687,8 @@ void tp_inputs_free(struct tp_inputs *in)
 	free(in->line);
 	free(in->path);
 	free(in->colsep);
+	if (in->colsep_re)
+		regfree(&in->colre);
 	tp_strbuf_release(&in->colbuf);
 	tp_strbuf_release(&in->combo);
 	for (i = 0; i < (size_t)in->ngroups; i++) {

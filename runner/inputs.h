@@ -34,9 +34,11 @@ struct tp_input_source {
  * Files are read whole now (a usage error names one that cannot be read). */
 int tp_inputs_from_sources(struct tp_inputs **out, const struct tp_input_source *src, int n,
 			   int link_all, char sep);
-/* --colsep: each input's columns (split at sep, a literal string) become its
- * fields, joined by TP_INPUT_FS.  NULL or "" turns it off. */
-void tp_inputs_set_colsep(struct tp_inputs *in, const char *sep);
+/* --colsep: each input's columns (split at sep) become its fields, joined by
+ * TP_INPUT_FS.  sep is a literal string unless it has regex syntax, then a
+ * regex as parallel's (Perl's \t \s \S \d \D \w \W over POSIX extended).
+ * NULL or "" turns it off.  0, or -1 with a usage error for a bad regex. */
+int tp_inputs_set_colsep(struct tp_inputs *in, const char *sep);
 
 /* The inputs "1".."n". */
 int tp_inputs_from_count(struct tp_inputs **out, long long n);

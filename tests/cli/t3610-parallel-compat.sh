@@ -8,6 +8,7 @@
 #         parallel's count of failures); stderr is tunepool's own summary.
 #   out:  stdout and files equal; the exit status differs too (parallel exits
 #         101 after --halt done=N; tunepool 0 when no task failed).
+#   usage: both refuse it (parallel: some failure; tunepool: 2, bad usage).
 # TP_COMPAT_LIST=1 prints the table (name, kind) instead of failing fast.
 . "$TP_TESTLIB"
 export HOME="$TMPDIR/home"
@@ -71,6 +72,9 @@ c() {
 		want=0; [ "$prc" = 0 ] || want=1
 		[ "$trc" = "$want" ] || why="$why exit($prc/$trc)"
 		;;
+	usage)
+		[ "$prc" != 0 ] && [ "$trc" = 2 ] || why="$why exit($prc/$trc)"
+		;;
 	esac
 	if [ -n "${TP_COMPAT_LIST-}" ]; then
 		printf '%3d %-4s %s %s\n' "$n" "$kind" "${why:-ok}" "$*"
@@ -125,6 +129,10 @@ c same tsv.txt --colsep '\t' -k echo {2}-{1}
 c same csv.txt --colsep , -k echo {}
 c same csv.txt --colsep , -k echo
 c same - --colsep , -k echo {1} ::: a,b c,d
+c same - --colsep '\s+' -k echo {2}={1} ::: 'a  b' 'c d'
+c same - --colsep '[,;]' -k echo {1}-{2}-{3} ::: 'a,b;c' 'd;e'
+c same - --colsep '\|' -k echo {2} ::: 'x|y' '|z'
+c usage - --colsep '(' -k echo ::: a
 # Standard input.
 c same lines.txt -k echo
 c same lines.txt -k echo [{}]

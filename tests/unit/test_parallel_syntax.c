@@ -124,6 +124,19 @@ static void test_sources_files_null_colsep(void **state)
 		free(got);
 		tp_inputs_free(in);
 	}
+	/* ... or a regex as parallel's, Perl escapes included. */
+	{
+		char *rows[] = { "a  b\tc", "d e", "f" };
+
+		assert_int_equal(tp_inputs_from_args(&in, rows, 3), 0);
+		assert_int_equal(tp_inputs_set_colsep(in, "\\s+"), 0);
+		got = drain_all(in);
+		assert_string_equal(got, "a|b|c d|e f");
+		free(got);
+		assert_int_equal(tp_inputs_set_colsep(in, "("), -1);
+		assert_int_equal(tp_error_exit_code(), 2);
+		tp_inputs_free(in);
+	}
 	unlink(p1);
 	unlink(p0);
 	free(p1);
