@@ -32,7 +32,11 @@ int tp_cli_getopt(int argc, char **argv, const char *shortopts,
 	char opts[128];
 	int c, prev = optind ? optind : 1;
 
-	snprintf(opts, sizeof(opts), ":%s", shortopts);
+	/* A leading '+' (stop at the first non-option) must come before the ':'. */
+	if (shortopts[0] == '+')
+		snprintf(opts, sizeof(opts), "+:%s", shortopts + 1);
+	else
+		snprintf(opts, sizeof(opts), ":%s", shortopts);
 	opterr = 0;
 	c = getopt_long(argc, argv, opts, longopts, NULL);
 	if (c == '?') {

@@ -69,13 +69,14 @@ int tp_cli_help(const char *sub)
 	return rc;
 }
 
-/* --help or -h before any "--" asks for the subcommand's help. */
+/* --help or -h before any "--" (or run's ::: and ::::, after which all is
+ * inputs) asks for the subcommand's help. */
 static int wants_help(int argc, char **argv)
 {
 	int i;
 
 	for (i = 1; i < argc; i++) {
-		if (!strcmp(argv[i], "--"))
+		if (!strcmp(argv[i], "--") || !strncmp(argv[i], ":::", 3))
 			return 0;
 		if (!strcmp(argv[i], "--help") || !strcmp(argv[i], "-h"))
 			return 1;

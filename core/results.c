@@ -41,6 +41,8 @@ void tp_results_release(struct tp_results *r)
 	free(r->tool_version);
 	if (r->machine)
 		json_decref(r->machine);
+	if (r->run_summary)
+		json_decref(r->run_summary);
 	free(r->workload_name);
 	free(r->workload_options);
 	free(r->input_signature);
@@ -265,6 +267,8 @@ json_t *tp_results_to_json(const struct tp_results *r)
 			json_array_append_new(tl, timeline_to_json(&r->timeline[i]));
 		json_object_set_new(doc, "timeline", tl);
 	}
+	if (r->run_summary)
+		json_object_set(doc, "summary", r->run_summary);
 	return doc;
 }
 

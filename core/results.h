@@ -105,6 +105,7 @@ struct tp_results {
 	struct tp_recommendation rec;
 	struct tp_timeline_point *timeline;
 	size_t ntimeline, timeline_alloc;
+	json_t *run_summary;		/* `run`'s end-of-run summary, owned (may be NULL) */
 };
 
 void tp_results_init(struct tp_results *r);

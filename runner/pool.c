@@ -196,9 +196,17 @@ static struct held_result *reorder_slot(struct tp_reorder *ro, uint64_t seq)
 	return &ro->e[(ro->head + k) % ro->cap];
 }
 
+/* Output is bytes: NULs included, exactly len of them. */
 static char *dup_or_null(const char *s, size_t len)
 {
-	return s ? tp_xstrndup(s, len) : NULL;
+	char *d;
+
+	if (!s)
+		return NULL;
+	d = tp_xmalloc(len + 1);
+	memcpy(d, s, len);
+	d[len] = '\0';
+	return d;
 }
 
 static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r, int spilled,
@@ -215,6 +223,7 @@ static void reorder_put(struct tp_reorder *ro, const struct tp_task_result *r, i
 	h->r.out = spilled ? NULL : dup_or_null(r->out, r->out_len);
 	if (spilled)
 		h->r.out_len = 0;
+	h->r.errout = dup_or_null(r->errout, r->errout_len);
 }
 
 static void held_free(struct held_result *h)
@@ -224,6 +233,7 @@ static void held_free(struct held_result *h)
 	free((char *)h->r.input);
 	free((char *)h->r.err);
 	free((char *)h->r.out);
+	free((char *)h->r.errout);
 	memset(h, 0, sizeof(*h));
 }
 
@@ -376,6 +386,8 @@ enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t m
 		if (atomic_load_explicit(&p->eof, memory_order_relaxed))
 			break;
 		rc = tp_inputs_next(p->in, &line, &len);
+		if (rc == TP_INPUTS_AGAIN)
+			break;	/* a slow producer: run what there is */
 		if (rc <= 0) {
 			if (rc < 0)	/* its class: a bad line is the user's, a read error the system's */
 				p->input_error = tp_error_exit_code();
@@ -408,6 +420,8 @@ enum tp_fill tp_pool_fill_locked(struct tp_pool *p, struct tp_batch *b, size_t m
 	}
 	if (atomic_load(&p->inflight) > 0)
 		return TP_FILL_WAIT;
+	if (!atomic_load_explicit(&p->eof, memory_order_relaxed))
+		return TP_FILL_WAIT;	/* async inputs: the next line wakes the pool */
 	atomic_store(&p->work_done, 1);
 	return TP_FILL_DONE;
 }
@@ -495,6 +509,8 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 		.err = o->err ? o->err : "",
 		.out = o->out,
 		.out_len = o->out_len,
+		.errout = o->errout,
+		.errout_len = o->errout_len,
 	};
 	int final = o->ok || t->attempt > p->o.retries || tp_pool_stopping(p) ||
 		    atomic_load_explicit(&p->draining, memory_order_relaxed);
@@ -506,6 +522,10 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 		close(o->out_fd);
 		r.out = NULL;
 		r.out_len = 0;
+	}
+	if (!final) {
+		r.errout = NULL;
+		r.errout_len = 0;
 	}
 	if (!final) {
 		double u = (double)(rand_r(&p->rng) % 1000000) / 1e6;
@@ -1006,6 +1026,11 @@ static void *ballast_alloc(size_t *size)
 	return b;
 }
 
+static void pool_notify(void *ctx)
+{
+	tp_pool_wake(ctx);
+}
+
 int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, int *interrupted)
 {
 	struct tp_workload *wl = p->o.workload;
@@ -1043,10 +1068,14 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	getrusage(RUSAGE_SELF, &self0);
 	getrusage(RUSAGE_CHILDREN, &child0);
 	p->t0_ns = tp_now_ns();
+	if (p->o.async_inputs && in)
+		tp_inputs_async(in, pool_notify, p);
 	if (p->strat->run(p) < 0) {
 		rc = -1;
 		strat_class = tp_error_exit_code();
 	}
+	if (in)	/* its reader wakes this pool: not once the run is over */
+		tp_inputs_async_stop(in);
 	rep->wall_s = tp_pool_elapsed(p);
 	getrusage(RUSAGE_SELF, &self1);
 	getrusage(RUSAGE_CHILDREN, &child1);

@@ -33,6 +33,9 @@ struct tp_task_result {
 	size_t out_len;
 	int out_errno;		/* != 0: copying its spilled output to stdout failed
 				 * (EPIPE, ENOSPC, ...): the output was not delivered */
+	const char *errout;	/* the task's whole stderr with group_stderr (final
+				 * attempts only), else NULL */
+	size_t errout_len;
 };
 
 /* Grouped stdout held in memory per task; past it, a task's output spills to
@@ -53,7 +56,12 @@ struct tp_pool_hooks {
 	 * whole and just before its final on_result (whose out is then NULL).
 	 * NULL: the chunks go to standard output (stdio), as on_result would. */
 	void (*on_output)(void *ctx, const struct tp_task_result *r, const char *buf, size_t len);
+	/* exec: return 0 to hold new starts for now (--memfree, --load); asked
+	 * again every TP_POOL_GATE_RETRY_S.  NULL: always start. */
+	int (*may_start)(void *ctx);
 };
+
+#define TP_POOL_GATE_RETRY_S 0.25
 
 enum tp_start_method {
 	TP_START_NONE = 0,	/* thread and exec strategies */
@@ -96,6 +104,19 @@ struct tp_pool_opts {
 					 * mode (NULL = /proc/self/exe) */
 	int bind;			/* enum tp_bind_mode (runner/bind.h): thread and
 					 * exec workers bound per slot; 0 = none */
+	/* exec, GNU parallel compatibility (run): */
+	int fields;			/* inputs hold fields split by TP_INPUT_FS */
+	const char *shell_path;		/* the shell for shell mode (NULL = /bin/sh) */
+	int task_env;			/* set PARALLEL_SEQ and PARALLEL_JOBSLOT per task */
+	int async_inputs;		/* exec: a pipe is read in its own thread, so a slow
+					 * producer never holds up running tasks */
+	int group_stderr;		/* exec: a task's stderr is held and delivered whole
+					 * with its result (errout), not forwarded by line */
+	int line_buffer;		/* exec: stdout forwarded by whole lines as they come
+					 * (not grouped; needs group_output) */
+	double start_delay_s;		/* exec: at least this long between task starts */
+	int multi_join;			/* exec, multi_input: -m (inputs joined in one word)
+					 * rather than -X (the word repeated per input) */
 	struct tp_pool_hooks hooks;
 };
 

@@ -69,6 +69,8 @@ struct tp_outcome {
 	 * out is empty; tp_pool_finish_locked takes out_fd and closes it. */
 	int out_spilled;
 	int out_fd;
+	const char *errout;		/* grouped stderr (group_stderr), or NULL */
+	size_t errout_len;
 };
 
 /* Per-worker-slot measurements, written by the thread that runs the slot;

@@ -14,6 +14,7 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <inttypes.h>
 #include <math.h>
 #include <poll.h>
 #include <signal.h>
@@ -45,6 +46,8 @@ struct xslot {
 	struct tp_linefwd errfwd;
 	struct tp_strbuf errhead;	/* first lines of this task's stderr */
 	struct tp_strbuf out_buf;	/* grouped stdout up to TP_POOL_OUT_MEM */
+	struct tp_strbuf err_buf;	/* group_stderr: the task's stderr */
+	struct tp_linefwd outfwd;	/* line_buffer: stdout by whole lines */
 	int spill_fd;			/* past it: an unlinked temp file, or -1 */
 	off_t spill_len;		/* bytes in it */
 	/* The task's process exited but a background child may still hold its
@@ -53,6 +56,8 @@ struct xslot {
 	int status;
 	struct rusage ru;
 	pid_t pgid;
+	char **envp;			/* task_env: environ plus the two below */
+	char env_seq[48], env_slot[48];
 };
 
 struct xstate {
@@ -67,6 +72,7 @@ struct xstate {
 	int stop_handled;
 	int spill_warned;
 	hwloc_bitmap_t unbound;		/* the loop thread's binding, around a bound spawn */
+	double last_start;		/* start_delay_s: when the last task started */
 };
 
 enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT, PK_CHLD };
@@ -134,9 +140,33 @@ static void slot_release(struct xslot *s)
 	tp_linefwd_release(&s->errfwd);
 	tp_strbuf_release(&s->errhead);
 	tp_strbuf_release(&s->out_buf);
+	tp_strbuf_release(&s->err_buf);
+	tp_linefwd_release(&s->outfwd);
 	if (s->spill_fd >= 0)
 		close(s->spill_fd);
 	s->spill_fd = -1;
+	free(s->envp);
+	s->envp = NULL;
+}
+
+extern char **environ;
+
+/* The slot's environment: the caller's, less any PARALLEL_SEQ/PARALLEL_JOBSLOT,
+ * plus the slot's own two (rewritten per task, no allocation). */
+static void slot_env(struct xslot *s)
+{
+	size_t n = 0, k = 0;
+
+	while (environ[n])
+		n++;
+	s->envp = tp_xcalloc(n + 3, sizeof(char *));
+	for (n = 0; environ[n]; n++)
+		if (strncmp(environ[n], "PARALLEL_SEQ=", 13) && strncmp(environ[n], "PARALLEL_JOBSLOT=", 17))
+			s->envp[k++] = environ[n];
+	s->envp[k++] = s->env_seq;
+	s->envp[k++] = s->env_slot;
+	s->envp[k] = NULL;
+	snprintf(s->env_slot, sizeof(s->env_slot), "PARALLEL_JOBSLOT=%d", s->id + 1);
 }
 
 static void on_err_line(void *ctx, const char *line)
@@ -148,7 +178,17 @@ static void on_err_line(void *ctx, const char *line)
 			tp_strbuf_adds(&s->errhead, " | ");
 		tp_strbuf_add(&s->errhead, line, strnlen(line, ERRHEAD_MAX - s->errhead.len));
 	}
-	tp_pool_worker_log(s->x->p, s->id, line);
+	if (!s->x->p->o.group_stderr)	/* else it goes whole with the result */
+		tp_pool_worker_log(s->x->p, s->id, line);
+}
+
+/* line_buffer: a whole line of a task's stdout, out at once. */
+static void on_out_line(void *ctx, const char *line)
+{
+	(void)ctx;
+	fputs(line, stdout);
+	fputc('\n', stdout);
+	fflush(stdout);
 }
 
 /* ---- grouped output: memory, then a temp file ---- */
@@ -255,10 +295,15 @@ static void drain(struct xslot *s, int fd, int is_err)
 			*(is_err ? &s->err_eof : &s->out_eof) = 1;
 		if (n <= 0)
 			return;
-		if (is_err)
+		if (is_err) {
+			if (s->x->p->o.group_stderr)
+				tp_strbuf_add(&s->err_buf, buf, (size_t)n);
 			tp_linefwd_feed(&s->errfwd, buf, (size_t)n, on_err_line, s);
-		else
+		} else if (s->x->p->o.line_buffer) {
+			tp_linefwd_feed(&s->outfwd, buf, (size_t)n, on_out_line, s);
+		} else {
 			out_add(s, buf, (size_t)n);
+		}
 	}
 }
 
@@ -281,6 +326,8 @@ static void finish_all(struct xslot *s, const struct tp_outcome *o)
 			oi.out = NULL;
 			oi.out_len = 0;
 			oi.out_spilled = 0;
+			oi.errout = NULL;
+			oi.errout_len = 0;
 		}
 		tp_pool_finish_locked(p, s->id, &s->batch.t[i], &oi);
 	}
@@ -332,18 +379,25 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 	tp_grow((void **)&s->ins, &s->ins_alloc, s->batch.n, sizeof(*s->ins));
 	for (i = 0; i < s->batch.n; i++)
 		s->ins[i] = s->batch.t[i].input;
-	tp_template_expand(&x->tpl, s->ins, (int)s->batch.n, s->batch.t[0].seq, &s->argbuf,
-			   &s->argv, &s->argv_alloc);
+	tp_template_expand_slot(&x->tpl, s->ins, (int)s->batch.n, s->batch.t[0].seq, s->id + 1,
+				&s->argbuf, &s->argv, &s->argv_alloc);
+	if (p->o.task_env) {
+		if (!s->envp)
+			slot_env(s);
+		snprintf(s->env_seq, sizeof(s->env_seq), "PARALLEL_SEQ=%" PRIu64, s->batch.t[0].seq);
+	}
 	tp_strbuf_reset(&s->errhead);
 	tp_strbuf_reset(&s->out_buf);
+	tp_strbuf_reset(&s->err_buf);
 	s->timed_out = 0;
 	s->start = tp_pool_elapsed(p);
 	/* A bound slot's child inherits the binding from its first instruction. */
 	if (x->unbound && tp_bind_thread(&p->bind, s->id, x->unbound))
 		tp_warn("worker %d: cannot bind to its %s: %s", s->id, tp_bind_name(p->bind.mode),
 			strerror(errno));
-	rc = tp_child_spawn(&s->ch, x->resolved ? x->resolved : s->argv[0],
-			    !x->resolved && !strchr(s->argv[0], '/'), s->argv, &s->fa, &x->attr);
+	rc = tp_child_spawn_env(&s->ch, x->resolved ? x->resolved : s->argv[0],
+				!x->resolved && !strchr(s->argv[0], '/'), s->argv, &s->fa, &x->attr,
+				s->envp);
 	if (x->unbound)
 		tp_bind_restore(&p->bind, x->unbound);
 	if (rc && is_fd_shortage(rc)) {
@@ -420,6 +474,8 @@ static void reap(struct xstate *x, struct xslot *s)
 	ru = s->ru;
 	now = tp_pool_elapsed(p);
 	tp_linefwd_flush(&s->errfwd, on_err_line, s);
+	if (p->o.line_buffer)
+		tp_linefwd_flush(&s->outfwd, on_out_line, s);
 	s->running = 0;
 	atomic_store_explicit(&p->slots[s->id].busy, 0, memory_order_relaxed);
 	if (ru.ru_maxrss > p->slots[s->id].rss_kb)
@@ -448,6 +504,8 @@ static void reap(struct xstate *x, struct xslot *s)
 			.out_len = s->out_buf.len,
 			.out_spilled = s->spill_fd >= 0,
 			.out_fd = s->spill_fd,
+			.errout = p->o.group_stderr ? s->err_buf.buf : NULL,
+			.errout_len = s->err_buf.len,
 		};
 
 		if (!o.ok) {
@@ -508,6 +566,9 @@ static int exec_run(struct tp_pool *p)
 	if (!wl->argc)
 		return tp_usage_error("workload '%s' has no command", wl->desc->name);
 	tp_template_init(&x.tpl, wl->argv, wl->argc, p->o.shell);
+	x.tpl.fields = p->o.fields;
+	x.tpl.shell_path = p->o.shell_path;
+	x.tpl.join = p->o.multi_join;
 	if (!p->o.shell)
 		x.resolved = resolve_once(wl->argv[0]);
 	tp_child_attr_init(&x.attr);
@@ -520,23 +581,36 @@ static int exec_run(struct tp_pool *p)
 		tp_strbuf_init(&x.s[i].argbuf);
 		tp_strbuf_init(&x.s[i].errhead);
 		tp_strbuf_init(&x.s[i].out_buf);
+		tp_strbuf_init(&x.s[i].err_buf);
 		x.s[i].spill_fd = -1;
 	}
 
+	x.last_start = -INFINITY;
 	for (;;) {
 		int target = atomic_load(&p->target), running = 0, nr, chld;
 		enum tp_fill f = TP_FILL_GOT;
-		double due = 0, now, next = INFINITY, tmo;
+		double due = 0, now, next = INFINITY, tmo, held = 0;
 		size_t j;
 
 		if (!tp_pool_stopping(p)) {
 			for (i = 0; i < target && i < x.n && f == TP_FILL_GOT; i++) {
 				if (x.s[i].running)
 					continue;
+				/* --delay, --memfree, --load: hold the start, look again later. */
+				now = tp_pool_elapsed(p);
+				if (p->o.start_delay_s > 0 && now < x.last_start + p->o.start_delay_s) {
+					held = x.last_start + p->o.start_delay_s;
+					break;
+				}
+				if (p->o.hooks.may_start && !p->o.hooks.may_start(p->o.hooks.ctx)) {
+					held = now + TP_POOL_GATE_RETRY_S;
+					break;
+				}
 				f = tp_pool_fill(p, &x.s[i].batch, batch, &due);
 				if (f != TP_FILL_GOT)
 					break;
 				rc = spawn_task(&x, &x.s[i]);
+				x.last_start = tp_pool_elapsed(p);
 				if (rc < 0) {
 					p->system_error = 1;
 					tp_pool_stop(p);
@@ -545,6 +619,11 @@ static int exec_run(struct tp_pool *p)
 					rc = 0;
 					break;
 				}
+				/* It could not start (finished as failed): the slot is free
+				 * again, fill it now; otherwise, with nothing running, the
+				 * loop below would wait for an event that never comes. */
+				if (!x.s[i].running)
+					i--;
 			}
 		}
 		for (i = 0; i < x.n; i++) {
@@ -582,6 +661,13 @@ static int exec_run(struct tp_pool *p)
 			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
+		if (held > 0 && held < next)
+			next = held;
+		/* Nothing running and nothing due: the wake pipe (stop, resize, a
+		 * slow producer's next line) ends the wait; look again each second
+		 * all the same, so no state this loop did not foresee can hang it. */
+		if (!running && next == INFINITY)
+			next = now + 1.0;
 		nr = tp_pollset_wait(&x.ps, now, next);
 		if (nr < 0 && errno != EINTR) {
 			rc = tp_error("cannot wait for tasks: %s", strerror(errno));

@@ -3,54 +3,163 @@
 #include "runner/template.h"
 
 #include "core/alloc.h"
+#include "core/log.h"
 #include "core/strbuf.h"
+#include "runner/inputs.h"
 
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
-/* Placeholder kinds; {#} is the only one that does not use the input. */
-enum ph { PH_NONE, PH_INPUT, PH_NOEXT, PH_BASE, PH_DIR, PH_BASE_NOEXT, PH_SEQ };
+/* Placeholder kinds; {#} and {%} are the ones that do not use the input. */
+enum ph { PH_NONE, PH_INPUT, PH_NOEXT, PH_BASE, PH_DIR, PH_BASE_NOEXT, PH_SEQ, PH_SLOT };
+
+/* A parsed placeholder: its kind and, for {N...}, the 1-based position. */
+struct phr {
+	enum ph kind;
+	int pos;		/* 0: the whole input */
+};
+
+/* The modifiers after '{' or '{N': the same table serves {} and {N}. */
+static const struct {
+	const char *text;
+	enum ph kind;
+	int positional;		/* allowed after a position */
+} phs[] = {
+	{ "", PH_INPUT, 1 }, { ".", PH_NOEXT, 1 }, { "/", PH_BASE, 1 },
+	{ "//", PH_DIR, 1 }, { "/.", PH_BASE_NOEXT, 1 }, { "#", PH_SEQ, 0 },
+	{ "%", PH_SLOT, 0 },
+};
+
+#define POS_MAX 100000
+
+/* The placeholder of s[0..len) (braces included), or PH_NONE. */
+static struct phr placeholder_parse(const char *s, size_t len)
+{
+	struct phr r = { PH_NONE, 0 };
+	size_t i = 1, k;
+	long pos = 0;
+
+	if (len < 2 || s[0] != '{' || s[len - 1] != '}')
+		return r;
+	while (i < len - 1 && s[i] >= '0' && s[i] <= '9' && pos <= POS_MAX)
+		pos = pos * 10 + (s[i++] - '0');
+	if (i > 1 && (pos < 1 || pos > POS_MAX))
+		return r;
+	for (k = 0; k < sizeof(phs) / sizeof(phs[0]); k++)
+		if (strlen(phs[k].text) == len - 1 - i && !memcmp(phs[k].text, s + i, len - 1 - i) &&
+		    (i == 1 || phs[k].positional)) {
+			r.kind = phs[k].kind;
+			r.pos = (int)pos;
+			return r;
+		}
+	return r;
+}
 
 static enum ph placeholder_kind(const char *s, size_t len)
 {
-	static const struct {
-		const char *text;
-		enum ph kind;
-	} phs[] = {
-		{ "{}", PH_INPUT }, { "{.}", PH_NOEXT }, { "{/}", PH_BASE },
-		{ "{//}", PH_DIR }, { "{/.}", PH_BASE_NOEXT }, { "{#}", PH_SEQ },
-	};
-	size_t i;
+	struct phr r = placeholder_parse(s, len);
 
-	for (i = 0; i < sizeof(phs) / sizeof(phs[0]); i++)
-		if (strlen(phs[i].text) == len && !memcmp(phs[i].text, s, len))
-			return phs[i].kind;
-	return PH_NONE;
+	return r.pos ? PH_NONE : r.kind;
 }
 
 /* Length of the placeholder starting at s (0 when none). */
-static size_t placeholder_at(const char *s, enum ph *kind)
+static size_t placeholder_at(const char *s, struct phr *r)
 {
 	const char *close;
 
 	if (s[0] != '{')
 		return 0;
 	close = strchr(s, '}');
-	if (!close || close - s > 4)
+	if (!close || close - s > 12)
 		return 0;
-	*kind = placeholder_kind(s, (size_t)(close - s) + 1);
-	return *kind == PH_NONE ? 0 : (size_t)(close - s) + 1;
+	*r = placeholder_parse(s, (size_t)(close - s) + 1);
+	return r->kind == PH_NONE ? 0 : (size_t)(close - s) + 1;
+}
+
+/* Length of something at s that a parallel user means as a placeholder but
+ * that this runner does not have ({+/}, {##}, {=perl=}, {-1}, {0}, {1x.}...),
+ * or 0.  Shell braces ({a,b}, ${v}, { cmd; }, awk's {print}) are not one. */
+static size_t unsupported_at(const char *s)
+{
+	size_t i = 1;
+
+	if (s[0] != '{')
+		return 0;
+	if (s[1] == '=') {
+		const char *end = strstr(s + 2, "=}");
+
+		return end ? (size_t)(end - s) + 2 : 0;
+	}
+	if (s[i] == '-')
+		i++;
+	while (s[i] >= '0' && s[i] <= '9')
+		i++;
+	if (s[i] == '}')
+		return i > 1 ? i + 1 : 0;	/* {0} or {-1}; {} is fine */
+	if (!strchr("./#%+=:", s[i]) || !s[i])
+		return 0;
+	while (s[i] && strchr("./#%+=:", s[i]))
+		i++;
+	return s[i] == '}' ? i + 1 : 0;
 }
 
 static int word_has_input(const char *w)
 {
-	enum ph k;
+	struct phr r;
 
 	for (; *w; w++)
-		if (placeholder_at(w, &k) && k != PH_SEQ)
+		if (placeholder_at(w, &r) && r.kind != PH_SEQ && r.kind != PH_SLOT)
 			return 1;
+	return 0;
+}
+
+/* 1 when w holds any placeholder, {#} and {%} included. */
+static int word_has_any(const char *w)
+{
+	struct phr r;
+
+	for (; *w; w++)
+		if (placeholder_at(w, &r))
+			return 1;
+	return 0;
+}
+
+/* 1 when w holds a positional placeholder ({1}, {2.} ...). */
+static int word_has_positional(const char *w)
+{
+	struct phr r;
+
+	for (; *w; w++)
+		if (placeholder_at(w, &r) && r.pos)
+			return 1;
+	return 0;
+}
+
+int tp_template_check(char *const *argv, int argc)
+{
+	int i;
+
+	for (i = 0; i < argc; i++) {
+		const char *w;
+
+		for (w = argv[i]; *w; w++) {
+			struct phr r;
+			size_t n;
+
+			if (placeholder_at(w, &r)) {
+				w = strchr(w, '}');
+				continue;
+			}
+			if (w > argv[i] && w[-1] == '$')
+				continue;	/* ${0}: the shell's */
+			if ((n = unsupported_at(w)))
+				return tp_usage_error("run: placeholder '%.*s' is not supported; use {} {.} "
+						      "{/} {//} {/.} {#} {%%} or {N} {N.} {N/} {N//} {N/.}",
+						      (int)n, w);
+		}
+	}
 	return 0;
 }
 
@@ -66,6 +175,10 @@ int tp_template_init(struct tp_template *t, char *const *argv, int argc, int she
 		t->argv[i] = tp_xstrdup(argv[i]);
 		if (word_has_input(argv[i]))
 			t->has_input = 1;
+		if (word_has_positional(argv[i]))
+			t->has_positional = 1;
+		if (word_has_any(argv[i]))
+			t->has_any = 1;
 	}
 	return 0;
 }
@@ -110,9 +223,11 @@ static size_t noext_len(const char *s, size_t len)
 	return len;
 }
 
-static void add_replacement(struct tp_strbuf *buf, enum ph kind, const char *in, uint64_t seq)
+/* The replacement of one placeholder kind for in[0..len). */
+static void add_replacement_n(struct tp_strbuf *buf, enum ph kind, const char *in, size_t len,
+			      uint64_t seq, int slot)
 {
-	size_t len = strlen(in), tl;
+	size_t tl;
 	const char *sl;
 
 	switch (kind) {
@@ -126,12 +241,12 @@ static void add_replacement(struct tp_strbuf *buf, enum ph kind, const char *in,
 		break;
 	case PH_BASE:
 	case PH_BASE_NOEXT: {
+		/* As parallel (everything after the last slash): "dir/" and "/" give "". */
 		const char *b;
 
-		tl = trim_slashes(in, len);
-		sl = last_slash(in, tl);
-		b = sl && tl > 1 ? sl + 1 : in;
-		tl -= (size_t)(b - in);
+		sl = last_slash(in, len);
+		b = sl ? sl + 1 : in;
+		tl = len - (size_t)(b - in);
 		tp_strbuf_add(buf, b, kind == PH_BASE ? tl : noext_len(b, tl));
 		break;
 	}
@@ -148,7 +263,15 @@ static void add_replacement(struct tp_strbuf *buf, enum ph kind, const char *in,
 	case PH_SEQ:
 		tp_strbuf_addf(buf, "%" PRIu64, seq);
 		break;
+	case PH_SLOT:
+		tp_strbuf_addf(buf, "%d", slot);
+		break;
 	}
+}
+
+static void add_replacement(struct tp_strbuf *buf, enum ph kind, const char *in, uint64_t seq)
+{
+	add_replacement_n(buf, kind, in, strlen(in), seq, 1);
 }
 
 int tp_template_replace(const char *ph, size_t phlen, const char *input, uint64_t seq,
@@ -292,25 +415,125 @@ void tp_shell_quote(struct tp_strbuf *buf, const char *s)
 	sh_quote_in(buf, s, (enum sh_ctx)sc.st[sc.depth]);
 }
 
-/* Appends word w expanded for input (in shell mode replacements are quoted). */
-static void expand_word(struct tp_strbuf *buf, const char *w, const char *input, uint64_t seq,
+/* One task's arguments: the inputs, each split into its fields when the
+ * template has several sources or a column separator. */
+struct args {
+	const char *const *inputs;
+	int n;
+	int fields;
+	const char **f;		/* flat list of every field of every input */
+	size_t *flen;
+	size_t nf, falloc;
+	/* The common case (a few fields) without an allocation per task. */
+	const char *f_small[8];
+	size_t flen_small[8];
+	uint64_t seq;
+	int slot;
+};
+
+static void args_split(struct args *a)
+{
+	int j;
+
+	a->nf = 0;
+	for (j = 0; j < a->n; j++) {
+		const char *s = a->inputs[j], *e;
+
+		for (;;) {
+			e = a->fields ? strchr(s, TP_INPUT_FS) : NULL;
+			if (a->nf == a->falloc) {
+				size_t na = a->falloc * 2;
+				const char **nf = tp_xmalloc(na * sizeof(*nf));
+				size_t *nl = tp_xmalloc(na * sizeof(*nl));
+
+				memcpy(nf, a->f, a->nf * sizeof(*nf));
+				memcpy(nl, a->flen, a->nf * sizeof(*nl));
+				if (a->f != a->f_small) {
+					free(a->f);
+					free(a->flen);
+				}
+				a->f = nf;
+				a->flen = nl;
+				a->falloc = na;
+			}
+			a->f[a->nf] = s;
+			a->flen[a->nf++] = e ? (size_t)(e - s) : strlen(s);
+			if (!e)
+				break;
+			s = e + 1;
+		}
+	}
+}
+
+/* Fields [from, to) of the flat list, for input j (-1: all inputs). */
+static void input_fields(const struct args *a, int j, size_t *from, size_t *to)
+{
+	size_t k = 0;
+	int i;
+
+	if (j < 0) {
+		*from = 0;
+		*to = a->nf;
+		return;
+	}
+	for (i = 0; i < j; i++) {
+		const char *s = a->inputs[i];
+
+		k++;
+		if (a->fields)
+			for (; *s; s++)
+				k += *s == TP_INPUT_FS;
+	}
+	*from = k;
+	k++;
+	if (a->fields)
+		for (const char *s = a->inputs[j]; *s; s++)
+			k += *s == TP_INPUT_FS;
+	*to = k;
+}
+
+/* One field or a run of fields (joined by spaces, each quoted in shell
+ * mode) with kind applied to each. */
+static void add_fields(struct tp_strbuf *buf, enum ph kind, const struct args *a, size_t from,
+		       size_t to, int shell, struct tp_strbuf *tmp)
+{
+	size_t k;
+
+	for (k = from; k < to; k++) {
+		if (k > from)
+			tp_strbuf_addch(buf, ' ');
+		if (shell) {
+			tp_strbuf_reset(tmp);
+			add_replacement_n(tmp, kind, a->f[k], a->flen[k], a->seq, a->slot);
+			tp_shell_quote(buf, tmp->buf);
+		} else {
+			add_replacement_n(buf, kind, a->f[k], a->flen[k], a->seq, a->slot);
+		}
+	}
+}
+
+/* Appends word w expanded for input j (-1: all; in shell mode replacements are quoted). */
+static void expand_word(struct tp_strbuf *buf, const char *w, const struct args *a, int j,
 			int shell, struct tp_strbuf *tmp)
 {
+	size_t from, to;
+
+	input_fields(a, j, &from, &to);
 	while (*w) {
-		enum ph kind;
-		size_t n = placeholder_at(w, &kind);
+		struct phr r;
+		size_t n = placeholder_at(w, &r);
 
 		if (!n) {
 			tp_strbuf_addch(buf, *w++);
 			continue;
 		}
-		if (shell && kind != PH_SEQ) {
-			tp_strbuf_reset(tmp);
-			add_replacement(tmp, kind, input, seq);
-			tp_shell_quote(buf, tmp->buf);
-		} else {
-			add_replacement(buf, kind, input, seq);
-		}
+		if (r.kind == PH_SEQ || r.kind == PH_SLOT)
+			add_replacement_n(buf, r.kind, "", 0, a->seq, a->slot);
+		else if (r.pos)	/* past the last field: empty, as in parallel */
+			add_fields(buf, r.kind, a, (size_t)r.pos - 1,
+				   (size_t)r.pos <= a->nf ? (size_t)r.pos : (size_t)r.pos - 1, shell, tmp);
+		else
+			add_fields(buf, r.kind, a, from, to, shell, tmp);
 		w += n;
 	}
 }
@@ -327,35 +550,63 @@ static void end_word(struct tp_strbuf *buf, char ***argv, size_t *argv_alloc, si
 int tp_template_expand(const struct tp_template *t, const char *const *inputs, int n,
 		       uint64_t seq, struct tp_strbuf *buf, char ***argv, size_t *argv_alloc)
 {
+	return tp_template_expand_slot(t, inputs, n, seq, 1, buf, argv, argv_alloc);
+}
+
+int tp_template_expand_slot(const struct tp_template *t, const char *const *inputs, int n,
+			    uint64_t seq, int slot, struct tp_strbuf *buf, char ***argv,
+			    size_t *argv_alloc)
+{
 	struct tp_strbuf tmp = TP_STRBUF_INIT;
-	size_t k = 0, i, start;
+	struct args a = { .inputs = inputs, .n = n, .fields = t->fields, .seq = seq, .slot = slot };
+	size_t k = 0, i, start, f;
 	int w, j;
 
+	a.f = a.f_small;
+	a.flen = a.flen_small;
+	a.falloc = sizeof(a.f_small) / sizeof(a.f_small[0]);
+	args_split(&a);
 	tp_strbuf_reset(buf);
 	if (t->shell) {
-		tp_strbuf_adds(buf, "/bin/sh");
+		tp_strbuf_adds(buf, t->shell_path ? t->shell_path : "/bin/sh");
 		end_word(buf, argv, argv_alloc, &k);
 		tp_strbuf_adds(buf, "-c");
 		end_word(buf, argv, argv_alloc, &k);
 	}
 	for (w = 0; w < t->argc; w++) {
-		int rep = word_has_input(t->argv[w]) ? n : 1;
+		/* With several inputs a word with {} is repeated per input (-X);
+		 * positions index the inputs' fields instead (-n 2: {1} {2}). */
+		int rep = word_has_input(t->argv[w]) && !t->has_positional && !t->join ? n : 1;
 
 		for (j = 0; j < rep; j++) {
-			expand_word(buf, t->argv[w], inputs[j], seq, t->shell, &tmp);
+			if (!t->shell && !strcmp(t->argv[w], "{}") && a.nf > 1) {
+				/* "{}" of several fields or inputs: a word each, as
+				 * parallel's shell splits them. */
+				size_t from, to;
+
+				input_fields(&a, rep == 1 ? -1 : j, &from, &to);
+				for (f = from; f < to; f++) {
+					tp_strbuf_add(buf, a.f[f], a.flen[f]);
+					end_word(buf, argv, argv_alloc, &k);
+				}
+				continue;
+			}
+			expand_word(buf, t->argv[w], &a, rep == 1 && n > 1 ? -1 : j, t->shell, &tmp);
 			if (!t->shell)
 				end_word(buf, argv, argv_alloc, &k);
 			else if (j + 1 < rep || w + 1 < t->argc)
 				tp_strbuf_addch(buf, ' ');
 		}
 	}
-	if (!t->has_input) {
-		for (j = 0; j < n; j++) {
+	if (!t->has_any) {	/* as parallel: {#} or {%} alone appends nothing */
+		for (f = 0; f < a.nf; f++) {
 			if (t->shell) {
 				tp_strbuf_addch(buf, ' ');
-				tp_shell_quote(buf, inputs[j]);
+				tp_strbuf_reset(&tmp);
+				tp_strbuf_add(&tmp, a.f[f], a.flen[f]);
+				tp_shell_quote(buf, tmp.buf);
 			} else {
-				tp_strbuf_adds(buf, inputs[j]);
+				tp_strbuf_add(buf, a.f[f], a.flen[f]);
 				end_word(buf, argv, argv_alloc, &k);
 			}
 		}
@@ -371,5 +622,9 @@ int tp_template_expand(const struct tp_template *t, const char *const *inputs, i
 	}
 	(*argv)[k] = NULL;
 	tp_strbuf_release(&tmp);
+	if (a.f != a.f_small) {
+		free(a.f);
+		free(a.flen);
+	}
 	return (int)k;
 }

@@ -1,4 +1,5 @@
-/* Command templates with GNU parallel placeholders: {} {.} {/} {//} {/.} {#}. */
+/* Command templates with GNU parallel placeholders: {} {.} {/} {//} {/.} {#}
+ * {%} and the positional {N} {N.} {N/} {N//} {N/.}. */
 #ifndef TP_RUNNER_TEMPLATE_H
 #define TP_RUNNER_TEMPLATE_H
 
@@ -12,7 +13,18 @@ struct tp_template {
 	char **argv;		/* copies of the words */
 	int has_input;		/* a word holds {} {.} {/} {//} or {/.} */
 	int shell;		/* run as /bin/sh -c "words", inputs shell-quoted */
+	int has_positional;	/* a word holds {N...} */
+	int has_any;		/* a word holds any placeholder: no inputs appended */
+	int join;		/* -m: several inputs go into one word, space-separated
+				 * (else -X: the word is repeated per input) */
+	int fields;		/* inputs hold fields split by TP_INPUT_FS (several
+				 * sources, --colsep): {N} is field N, {} all of them */
+	const char *shell_path;	/* the shell for shell mode (NULL: /bin/sh); not owned */
 };
+
+/* 0 when every placeholder-looking word part of argv is one this runner
+ * expands, else -1 with a usage error naming it ({+/}, {=perl=}, {0}...). */
+int tp_template_check(char *const *argv, int argc);
 
 /* Copies argv[0..argc); argc must be >= 1.  Release with tp_template_release(). */
 int tp_template_init(struct tp_template *t, char *const *argv, int argc, int shell);
@@ -26,6 +38,11 @@ void tp_template_release(struct tp_template *t);
  * *argv is grown as needed (free() it); returns the argument count. */
 int tp_template_expand(const struct tp_template *t, const char *const *inputs, int n,
 		       uint64_t seq, struct tp_strbuf *buf, char ***argv, size_t *argv_alloc);
+
+/* The same, with {%} = slot (the 1-based job slot). */
+int tp_template_expand_slot(const struct tp_template *t, const char *const *inputs, int n,
+			    uint64_t seq, int slot, struct tp_strbuf *buf, char ***argv,
+			    size_t *argv_alloc);
 
 /* The replacement of one placeholder ("{}", "{.}", ...) for input, appended
  * to buf; returns 0, or -1 when ph is not a placeholder. */
