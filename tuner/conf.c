@@ -268,33 +268,40 @@ int tp_conf_parse(const char *text, const char *path, struct tp_tuned_conf *c)
 	return tp_conf_validate(c, path);
 }
 
-int tp_conf_read(const char *path, struct tp_tuned_conf *c)
+int tp_conf_slurp(const char *path, struct tp_strbuf *sb)
 {
-	struct tp_strbuf sb = TP_STRBUF_INIT;
-	int rc;
-
 	const char *nul;
 
-	if (tp_read_file_limited(path, TP_CONF_MAX, &sb)) {
+	if (tp_read_file_limited(path, TP_CONF_MAX, sb)) {
 		int e = errno;
 
-		tp_strbuf_release(&sb);
-		tp_conf_init(c);
+		tp_strbuf_release(sb);
 		if (e == EFBIG)
 			return tp_usage_error("cannot read config '%s': it is over the limit of %d bytes",
 					      path, TP_CONF_MAX);
 		return tp_usage_error("cannot read config '%s': %s", path, strerror(e));
 	}
-	nul = memchr(sb.buf, '\0', sb.len);
+	nul = memchr(sb->buf, '\0', sb->len);
 	if (nul) {
 		int line = 1;
 		const char *q;
 
-		for (q = sb.buf; q < nul; q++)
+		for (q = sb->buf; q < nul; q++)
 			line += *q == '\n';
-		tp_strbuf_release(&sb);
-		tp_conf_init(c);
+		tp_strbuf_release(sb);
 		return tp_usage_error("'%s': line %d: holds a NUL byte", path, line);
+	}
+	return 0;
+}
+
+int tp_conf_read(const char *path, struct tp_tuned_conf *c)
+{
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	int rc;
+
+	if (tp_conf_slurp(path, &sb)) {
+		tp_conf_init(c);
+		return -1;
 	}
 	rc = tp_conf_parse(sb.buf, path, c);
 	tp_strbuf_release(&sb);

@@ -53,6 +53,11 @@ void tp_conf_init(struct tp_tuned_conf *c);
 
 /* A tunepool.conf is about 1 KB: more than this is not one. */
 #define TP_CONF_MAX (1 << 20)
+struct tp_strbuf;
+/* Reads a config file of at most TP_CONF_MAX bytes and without NUL bytes into
+ * sb (else a usage error naming the file and line, and -1); every reader of
+ * confs goes through it. */
+int tp_conf_slurp(const char *path, struct tp_strbuf *sb);
 
 /* Reads path (INI, libinih) over the defaults of tp_conf_init().  Unknown
  * sections or keys, a key set twice, a NUL byte, a file over TP_CONF_MAX and

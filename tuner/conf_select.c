@@ -91,9 +91,9 @@ int tp_conf_read_select(const char *path, const char *section, struct tp_tuned_c
 	char names[512], file[1024];
 	int rc, line = 0;
 
-	if (tp_read_file(path, &sb)) {
+	if (tp_conf_slurp(path, &sb)) {
 		tp_conf_init(c);
-		return tp_usage_error("cannot read config '%s': %s", path, strerror(errno));
+		return -1;
 	}
 	if (strncmp(sb.buf, TP_SUITE_HEADER, strlen(TP_SUITE_HEADER))) {
 		rc = section ? tp_usage_error("'%s' is a tunepool.conf, not a suite.conf: --section "

@@ -49,8 +49,10 @@ def check(what, cmd, exp, n=len(corpus)):
             print("FAIL: %s: input %r arrived as %r" % (what, x, got)); bad += 1
 for tpl, exp in contexts:
     check("run %r" % tpl, [tp, b"run", b"-q", b"--static", b"-j", b"2", b"--shell", b"--", tpl, b":::"] + corpus, exp)
-# Inputs appended when the script names no placeholder land in a bare word.
-check("run appended", [tp, b"run", b"-q", b"-j", b"1", b"--shell", b"--", b"printf %s > o.{#}", b":::"] + corpus,
+# Inputs appended when the script names no placeholder land in a bare word
+# ({#} alone appends nothing, as in GNU parallel: the file comes from the
+# task's PARALLEL_SEQ instead).
+check("run appended", [tp, b"run", b"-q", b"-j", b"1", b"--shell", b"--", b"printf %s > o.$PARALLEL_SEQ", b":::"] + corpus,
       lambda x: x)
 # bench and tune quote with the same function.
 with open("in.txt", "wb") as f:
