@@ -1478,6 +1478,7 @@ static int run_run(int argc, char **argv)
 		      : o.config && conf.interval_ms > 0 ? conf.interval_ms / 1000.0 : 0.25;
 	mo.cpus_usable = po.cpus_usable;
 	mo.own_threads = !strcmp(po.config.strategy, "thread");
+	mo.own_children = !strcmp(po.config.strategy, "exec");	/* issue 14 */
 	mo.ctl = ctl;
 	mo.results = &res;
 	mo.src.ctx = &ctx;

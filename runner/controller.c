@@ -336,7 +336,7 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 {
 	int cur = s->workers, waiting = s->queued > 0 || !s->eof;
 	int full = s->busy + 1 + s->workers / 8 >= s->workers, next;
-	double rate;
+	double rate, used;
 
 	if (!tp_controller_starting(c))
 		return 0;
@@ -344,7 +344,10 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 		c->lat = c->lat > 0 ? 0.5 * c->lat + 0.5 * s->latency_s : s->latency_s;
 	if (s->phase_change || s->cpu_busy < 0)
 		return start_end(c, "", 0, d);	/* nothing to judge "idle CPUs" by */
-	if (s->cpu_busy >= CTL_START_CPU_IDLE)
+	/* The tasks' own CPUs when the monitor sees them, else the machine's. */
+	used = s->cpu_own >= 0 && c->opts.cpus_usable > 0 ? s->cpu_own / c->opts.cpus_usable
+							   : s->cpu_busy;
+	if (used >= CTL_START_CPU_IDLE)
 		return start_end(c, "", 0, d);
 	if (!waiting || !full)
 		return start_end(c, "", 0, d);	/* the width keeps up with the inputs */
@@ -373,8 +376,8 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 	if (next <= cur)
 		return start_end(c, "", 0, d);
 	snprintf(d->reason, sizeof(d->reason),
-		 "start: inputs wait and the CPUs idle (busy %.0f%%): %d does %.1f/s%s, double to %d",
-		 100 * s->cpu_busy, cur, rate, c->start_from ? " (it paid)" : "", next);
+		 "start: inputs wait and the tasks use %.0f%% of the CPUs: %d does %.1f/s%s, double to %d",
+		 100 * used, cur, rate, c->start_from ? " (it paid)" : "", next);
 	c->start_from = cur;
 	c->start_tput = rate;
 	c->start_n = 0;

@@ -151,6 +151,10 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 	if (h->phase == HILL_START) {
 		h->home = s->workers;
 		h->step = s->workers > 1 ? s->workers : 1;	/* slow start: double */
+		/* After the controller's start phase the width is near the useful
+		 * range already: probe a quarter of it, not all of it. */
+		if (c->start_from > 0)
+			h->step = s->workers / 4 > 1 ? s->workers / 4 : 1;
 		h->dir = 1;
 		h->hold_s = HILL_HOLD_MIN_S;
 		go_home(h);

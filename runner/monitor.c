@@ -37,6 +37,8 @@ struct tp_monitor {
 	long long last_completed;
 	long long last_phases;	/* the pool's phase changes at the last tick */
 	long long mem_base_kb;	/* cgroup memory at the start */
+	double ru_cpu_s;	/* self + children CPU seconds at the last tick, -1 none */
+	double ru_own;		/* the children's CPUs, averaged over an interval, -1 none */
 	_Atomic long long ticks;	/* read by other threads (tests poll it) */
 	int workers;
 	/* The timeline's last point: one per interval whatever the tick rate. */
@@ -64,6 +66,8 @@ struct tp_monitor *tp_monitor_new(const struct tp_monitor_opts *opts)
 	m->sampler.own_threads = m->o.own_threads;
 	m->t0 = -1;
 	m->mem_base_kb = -1;
+	m->ru_cpu_s = -1;
+	m->ru_own = -1;
 	return m;
 }
 
@@ -79,6 +83,18 @@ void tp_monitor_task_done(struct tp_monitor *m, double duration_s)
 	    ++m->odd == TP_MONITOR_ODD_N)
 		pthread_cond_signal(&m->wake);
 	pthread_mutex_unlock(&m->lock);
+}
+
+/* CPU seconds of this process's reaped children (the tasks; the runner's
+ * own threads are not theirs). */
+static double rusage_cpu_s(void)
+{
+	struct rusage c;
+
+	if (getrusage(RUSAGE_CHILDREN, &c))
+		return -1;
+	return c.ru_utime.tv_sec + c.ru_utime.tv_usec / 1e6 + c.ru_stime.tv_sec +
+	       c.ru_stime.tv_usec / 1e6;
 }
 
 /* One sampling step; the last (final) only closes the timeline with what
@@ -133,7 +149,31 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 	 * on them, else the host's runnable count (procs_running counts the
 	 * monitor itself, reading it) and busy CPUs. */
 	cs.cpu_own = cs.cpu_demand = -1;
-	if (smp.own_run >= 0) {
+	{
+		double ru = m->o.own_children ? rusage_cpu_s() : -1, prev = m->ru_cpu_s;
+
+		m->ru_cpu_s = ru;
+		/* Children count when reaped: only tasks shorter than the sample
+		 * show their CPU in it. */
+		if (ru >= 0 && prev >= 0 && cs.dt_s > 0 && lat_n > 0 && lat_sum / lat_n <= cs.dt_s &&
+		    smp.runnable >= 0 && m->o.cpus_usable > 0) {
+			double own = (ru - prev) / cs.dt_s, w = cs.dt_s / m->o.interval_s;
+
+			/* Over an interval, not a 10 ms sample: a round of process
+			 * start-ups is a burst, not an overload. */
+			if (w > 1)
+				w = 1;
+			own = m->ru_own < 0 ? own : w * own + (1 - w) * m->ru_own;
+			m->ru_own = own;
+			cs.cpu_own = own < m->o.cpus_usable ? own : m->o.cpus_usable;
+			cs.cpu_demand = smp.runnable >= 1 ? smp.runnable - 1 : 0;
+			if (cs.cpu_demand < cs.cpu_own)
+				cs.cpu_demand = cs.cpu_own;
+		}
+	}
+	if (cs.cpu_own >= 0) {
+		;	/* the children's own, above */
+	} else if (smp.own_run >= 0) {
 		cs.cpu_own = smp.own_run;
 		cs.cpu_demand = smp.own_run + smp.own_wait;
 	} else if (smp.runnable >= 0 && smp.cpu_busy >= 0 && m->o.cpus_usable > 0) {

@@ -28,6 +28,10 @@ struct tp_monitor_opts {
 	double cpus_usable;		/* scales cgroup CPU time; 0 = host CPUs */
 	int own_threads;		/* the tasks run on this process's threads: their
 					 * CPU demand comes from /proc/self/task */
+	int own_children;		/* the tasks are this process's short-lived
+					 * children (exec): the CPUs they ran on come from
+					 * rusage (reaped children), so another
+					 * job's load does not read as theirs */
 	struct tp_controller *ctl;	/* NULL: observe only (never resizes) */
 	struct tp_results *results;	/* timeline goes here; NULL: none */
 	struct tp_monitor_source src;

@@ -9,6 +9,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "core/log.h"
@@ -91,6 +92,47 @@ static void test_tick_feeds_sample_and_timeline(void **state)
 	assert_int_equal(fp.set_calls, 0);	/* observe only */
 	tp_monitor_free(m);
 	tp_results_release(&res);
+}
+
+/* Exec tasks: the CPUs they ran on come from their rusage once reaped, so
+ * another job's load (the fixture's busy /proc/stat) is not theirs: a child
+ * burning CPU shows, an idle interval shows nothing. */
+static void test_own_children_cpu(void **state)
+{
+	struct fake_pool fp = { .snap = { .workers = 4, .busy = 4, .queued = 30 } };
+	struct tp_monitor_opts o = { .interval_s = 0.25, .cpus_usable = 2.0, .own_children = 1,
+				     .src = { &fp, fake_snapshot, fake_set } };
+	struct tp_monitor *m;
+	struct tp_ctl_sample cs;
+	double t0 = tp_now_s();
+	pid_t pid;
+	int st;
+
+	(void)state;
+	use_root("v2-t0");
+	m = tp_monitor_new(&o);
+	tp_monitor_tick(m, 10.0, &cs);		/* baseline */
+	pid = fork();
+	if (pid == 0) {
+		volatile unsigned long x = 0;
+
+		while (tp_now_s() - t0 < 0.2)
+			x++;
+		_exit(0);
+	}
+	assert_true(pid > 0);
+	assert_int_equal(waitpid(pid, &st, 0), pid);
+	fp.snap.done = 4;
+	tp_monitor_task_done(m, 0.2);
+	use_root("v2-t1");
+	tp_monitor_tick(m, 11.0, &cs);		/* 1 s: about 0.2 CPU-seconds */
+	if (!(cs.cpu_own > 0.1 && cs.cpu_own < 0.5))
+		fail_msg("a child's 0.2 CPU-s over 1 s read as %.3f CPUs", cs.cpu_own);
+	fp.snap.done = 8;
+	tp_monitor_task_done(m, 0.2);
+	tp_monitor_tick(m, 12.0, &cs);		/* nothing reaped: ~0, and averaged */
+	assert_true(cs.cpu_own >= 0 && cs.cpu_own < 0.2);
+	tp_monitor_free(m);
 }
 
 static void test_controller_resizes_pool(void **state)
@@ -258,6 +300,7 @@ int main(void)
 		cmocka_unit_test(test_controller_resizes_pool),
 		cmocka_unit_test(test_thread_runs_and_stops),
 		cmocka_unit_test(test_early_tick),
+		cmocka_unit_test(test_own_children_cpu),
 		cmocka_unit_test(test_odd_tasks_tick_early),
 	};
 
