@@ -17,6 +17,22 @@ int tp_read_file(const char *path, struct tp_strbuf *sb)
 	return tp_read_file_limited(path, (size_t)-1, sb);
 }
 
+int tp_read_input(const char *path, size_t max, const char *what, struct tp_strbuf *sb)
+{
+	int e;
+
+	if (!tp_read_file_limited(path, max, sb))
+		return 0;
+	e = errno;
+	tp_strbuf_release(sb);
+	if (e == EFBIG)
+		return tp_usage_error("cannot read '%s': it is over the limit of %llu bytes for %s",
+				      path, (unsigned long long)max, what);
+	if (e == ENOENT || e == EISDIR || e == EACCES || e == ENOTDIR)
+		return tp_usage_error("cannot read '%s': %s", path, strerror(e));
+	return tp_error("cannot read '%s': %s", path, strerror(e));
+}
+
 int tp_read_file_limited(const char *path, size_t max, struct tp_strbuf *sb)
 {
 	int fd = open(path, O_RDONLY | O_CLOEXEC);

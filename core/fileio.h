@@ -13,6 +13,11 @@ int tp_read_file(const char *path, struct tp_strbuf *sb);
 /* tp_read_file() that stops past max bytes: -1 with errno EFBIG then (a
  * conf read from /dev/zero or an endless FIFO); nothing printed. */
 int tp_read_file_limited(const char *path, size_t max, struct tp_strbuf *sb);
+/* tp_read_file_limited for a file a user gave: on failure sb is released and
+ * the error printed, naming the file and, past max, the limit for what ("a
+ * results file"): a usage error (exit 2) for a missing, unreadable or
+ * too-large file, a system error otherwise.  Returns 0 or -1. */
+int tp_read_input(const char *path, size_t max, const char *what, struct tp_strbuf *sb);
 
 /* Writes all n bytes to fd, resuming after EINTR and short writes.  Returns 0,
  * or -1 with errno set (ENOSPC, EFBIG, ...) and nothing printed. */

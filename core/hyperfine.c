@@ -3,6 +3,7 @@
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/results.h"
 #include "core/strbuf.h"
 
 #include <errno.h>
@@ -113,12 +114,8 @@ int tp_hyperfine_read(struct tp_hyperfine *h, const char *path)
 	int ret;
 
 	memset(h, 0, sizeof(*h));
-	if (tp_read_file(path, &sb) < 0) {
-		int e = errno;
-
-		tp_strbuf_release(&sb);
-		return tp_usage_error("cannot read '%s': %s", path, strerror(e));
-	}
+	if (tp_read_input(path, TP_RESULTS_MAX, "a hyperfine export", &sb) < 0)
+		return -1;
 	doc = json_loadb(sb.buf, sb.len, 0, &err);
 	tp_strbuf_release(&sb);
 	if (!doc)

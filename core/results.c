@@ -771,17 +771,8 @@ int tp_results_read(struct tp_results *r, const char *path)
 	json_t *doc;
 	int ret;
 
-	if (tp_read_file_limited(path, TP_RESULTS_MAX, &sb) < 0) {
-		int e = errno;
-
-		tp_strbuf_release(&sb);
-		if (e == EFBIG)
-			return tp_usage_error("cannot read '%s': it is over the limit of %llu bytes for "
-					      "a results file", path, (unsigned long long)TP_RESULTS_MAX);
-		if (e == ENOENT || e == EISDIR || e == EACCES)
-			return tp_usage_error("cannot read '%s': %s", path, strerror(e));
-		return tp_error("cannot read '%s': %s", path, strerror(e));
-	}
+	if (tp_read_input(path, TP_RESULTS_MAX, "a results file", &sb) < 0)
+		return -1;
 	doc = json_loadb(sb.buf, sb.len, JSON_REJECT_DUPLICATES, &err);
 	tp_strbuf_release(&sb);
 	if (!doc)

@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
+#include "core/results.h"
 #include "core/strbuf.h"
 #include "probes/machine.h"
 
@@ -146,13 +147,11 @@ int tp_history_item_load(struct tp_history_item *it, const char *path)
 
 	memset(it, 0, sizeof(*it));
 	tp_results_init(&it->r);
-	if (tp_read_file(path, &sb) < 0 || fstatat(AT_FDCWD, path, &st, 0) < 0) {
-		int e = errno;
-
+	if (tp_read_input(path, TP_RESULTS_MAX, "a results file", &sb) < 0)
+		return -1;
+	if (fstatat(AT_FDCWD, path, &st, 0) < 0) {
 		tp_strbuf_release(&sb);
-		if (e == ENOENT || e == EISDIR || e == EACCES)
-			return tp_usage_error("cannot read '%s': %s", path, strerror(e));
-		return tp_error("cannot read '%s': %s", path, strerror(e));
+		return tp_error("cannot read '%s': %s", path, strerror(errno));
 	}
 	doc = json_loadb(sb.buf, sb.len, JSON_REJECT_DUPLICATES, &err);
 	tp_strbuf_release(&sb);

@@ -368,12 +368,8 @@ int tp_model_data_read(struct tp_model_data *d, const char *path, const struct t
 	struct tp_strbuf sb = TP_STRBUF_INIT;
 	int ret;
 
-	if (tp_read_file(path, &sb) < 0) {
-		int e = errno;
-
-		tp_strbuf_release(&sb);
-		return tp_usage_error("cannot read '%s': %s", path, strerror(e));
-	}
+	if (tp_read_input(path, TP_RESULTS_MAX, "measurements", &sb) < 0)
+		return -1;
 	ret = tp_model_data_parse(d, path, sb.buf, sb.len, o);
 	tp_strbuf_release(&sb);
 	return ret;

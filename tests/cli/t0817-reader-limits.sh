@@ -52,4 +52,15 @@ contains "$err" "duplicate key 'workers' in [run]"
 { head -n 3 good.conf; printf 'x\000y\n'; tail -n +4 good.conf; } > nul.conf
 expect_exit 2 "$TP" export nul.conf
 contains "$err" "'nul.conf': line 4: holds a NUL byte"
+# The same through run --section (a suite.conf is read by the same reader).
+expect_exit 2 "$TP" run --config nul.conf --section x -- true ::: 1
+contains "$err" "'nul.conf': line 4: holds a NUL byte"
+# Every other reader of a user's file has a limit too: model's measurements,
+# history's results and hyperfine exports, compare's inputs.
+for cmd in "model /dev/zero" "history add --db h.db /dev/zero" "compare /dev/zero /dev/zero" \
+	"report /dev/zero -o rep"; do
+	# shellcheck disable=SC2086
+	expect_exit 2 timeout 60 "$TP" $cmd
+	contains "$err" "over the limit of"
+done
 exit 0
