@@ -12,6 +12,7 @@
 #include "runner/journal.h"
 #include "runner/monitor.h"
 #include "runner/pool.h"
+#include "runner/strategy_persistent.h"
 #include "tuner/conf.h"
 #include "workloads/workload.h"
 
@@ -46,6 +47,7 @@ struct run_opts {
 	double halt_fail;	/* count, or percent when halt_pct */
 	int halt_pct;
 	int keep_order, bar, shell, quiet;
+	const char *persistent;	/* --persistent FRAMING (runner/strategy_persistent.c) */
 };
 
 struct failure {
@@ -200,6 +202,7 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 			.start = c->epoch0 + r->start_s, .duration_s = r->duration_s,
 			.ok = r->ok, .exit_status = r->exit_status, .term_signal = r->term_signal,
 			.timed_out = r->timed_out, .attempt = r->attempt,
+			.error = r->ok ? NULL : r->err,
 		};
 
 		if (tp_journal_append(&c->journal, &jr) < 0) {
@@ -372,6 +375,7 @@ static const struct option longopts[] = {
 	{ "plugin", required_argument, NULL, 'P' },
 	{ "shell", no_argument, NULL, 's' },
 	{ "quiet", no_argument, NULL, 'q' },
+	{ "persistent", required_argument, NULL, 'W' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -423,6 +427,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case 'P': o->plugin = optarg; break;
 		case 's': o->shell = 1; break;
 		case 'q': o->quiet = 1; break;
+		case 'W': o->persistent = optarg; break;
 		default: return -1;
 		}
 	}
@@ -571,6 +576,22 @@ static int run_run(int argc, char **argv)
 		 : "thread");
 	if (!(wl->desc->flags & TP_WL_COMMAND) && o.config && !strcmp(po.config.strategy, "process"))
 		snprintf(po.config.start, sizeof(po.config.start), "%s", conf.start);
+	/* Persistent workers: --persistent, or a conf tuned with them. */
+	if (!o.persistent && o.config && !strcmp(conf.strategy, "persistent") &&
+	    (wl->desc->flags & TP_WL_COMMAND))
+		o.persistent = conf.framing[0] ? conf.framing : "lines";
+	if (o.persistent) {
+		if (tp_persistent_setup(wl, o.persistent, o.shell, &po) < 0) {
+			rc = tp_error_exit_code();
+			goto out;
+		}
+		if (!o.batch)
+			po.config.batch = o.config && !strcmp(conf.strategy, "persistent") ? conf.batch : 1;
+		ctx.exec = 0;	/* stderr lines carry the worker's slot */
+		free(ctx.command);
+		ctx.command = join_command(argv + cmd_start, cmd_end - cmd_start,
+					   tp_framing_name(po.framing));	/* other hashes */
+	}
 	po.min_workers = o.min_workers ? o.min_workers : o.config ? conf.min_workers : 1;
 	po.max_workers = o.max_workers ? o.max_workers
 		       : o.config && conf.max_workers ? conf.max_workers

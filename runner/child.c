@@ -154,13 +154,20 @@ fail:
 int tp_child_spawn(struct tp_child *c, const char *path, int search, char *const argv[],
 		   const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr)
 {
+	return tp_child_spawn_env(c, path, search, argv, fa, attr, environ);
+}
+
+int tp_child_spawn_env(struct tp_child *c, const char *path, int search, char *const argv[],
+		       const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+		       char *const envp[])
+{
 	pid_t pid;
 	int rc;
 
 	memset(c, 0, sizeof(*c));
 	c->pidfd = -1;
-	rc = search ? posix_spawnp(&pid, path, fa, attr, argv, environ)
-		    : posix_spawn(&pid, path, fa, attr, argv, environ);
+	rc = search ? posix_spawnp(&pid, path, fa, attr, argv, envp)
+		    : posix_spawn(&pid, path, fa, attr, argv, envp);
 	if (rc)
 		return rc;
 	return tp_child_watch(c, pid);

@@ -24,6 +24,10 @@ void tp_child_attr_init(posix_spawnattr_t *attr);
  * Returns 0, or an errno value (the child could not be started). */
 int tp_child_spawn(struct tp_child *c, const char *path, int search, char *const argv[],
 		   const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr);
+/* The same with the environment envp instead of the process's. */
+int tp_child_spawn_env(struct tp_child *c, const char *path, int search, char *const argv[],
+		       const posix_spawn_file_actions_t *fa, const posix_spawnattr_t *attr,
+		       char *const envp[]);
 /* Starts watching a child of ours: a pidfd when the kernel has pidfd_open,
  * else (ENOSYS: valgrind, Linux < 5.3) pidfd = -1 and the process-wide
  * SIGCHLD self-pipe.  Returns 0, or an errno value (EMFILE) after killing

@@ -117,6 +117,11 @@ int tp_journal_append(struct tp_journal *j, const struct tp_journal_record *r)
 			      "duration", r->duration_s, "status", status,
 			      "exit", r->exit_status, "signal", r->term_signal,
 			      "attempt", r->attempt);
+	if (o && r->error && *r->error) {
+		json_t *e = json_string(r->error);
+
+		json_object_set_new(o, "error", e ? e : json_string("(not utf-8)"));
+	}
 	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (!line)

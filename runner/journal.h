@@ -21,6 +21,8 @@ struct tp_journal_record {
 	int term_signal;	/* 0 if none */
 	int timed_out;
 	int attempt;		/* 1 for the first try */
+	const char *error;	/* why it failed (key "error" when not NULL or ""); a
+				 * persistent worker's own message, say */
 };
 
 struct tp_journal {

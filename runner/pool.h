@@ -53,6 +53,13 @@ struct tp_pool_hooks {
 	void (*on_output)(void *ctx, const struct tp_task_result *r, const char *buf, size_t len);
 };
 
+/* How a persistent worker (strategy `persistent`) is fed: one record per
+ * input on its stdin, one answer per input on its stdout. */
+enum tp_framing {
+	TP_FRAMING_LINES = 0,	/* a line each way; the answer line is the result */
+	TP_FRAMING_JSON,	/* JSON Lines: {"seq","input"} -> {"seq","ok","result"|"error"} */
+};
+
 enum tp_start_method {
 	TP_START_NONE = 0,	/* thread and exec strategies */
 	TP_START_FORK,
@@ -84,6 +91,7 @@ struct tp_pool_opts {
 					 * it back when the tasks wait on something else */
 	const char *worker_exe;		/* process/spawn: a binary with the hidden `worker`
 					 * mode (NULL = /proc/self/exe) */
+	enum tp_framing framing;	/* persistent strategy: the records' framing */
 	struct tp_pool_hooks hooks;
 };
 
