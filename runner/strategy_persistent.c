@@ -445,6 +445,22 @@ static void answered_ok(struct wstate *x, struct wslot *s, size_t i, const char 
 	resolve(s, i, &o);
 }
 
+/* A result that is not a string as JSON text, its numbers as short as
+ * reads back the same (3.14, not 3.1400000000000001); free() it. */
+static char *result_text(const json_t *res)
+{
+	size_t flags = JSON_COMPACT | JSON_PRESERVE_ORDER | JSON_ENCODE_ANY;
+	char *txt = json_dumps(res, flags | JSON_REAL_PRECISION(15));
+	json_t *back = txt ? json_loads(txt, JSON_DECODE_ANY, NULL) : NULL;
+
+	if (!back || !json_equal(back, (json_t *)res)) {
+		free(txt);
+		txt = json_dumps(res, flags | JSON_REAL_PRECISION(17));
+	}
+	json_decref(back);
+	return txt;
+}
+
 /* One answer line (without its newline). */
 static void on_answer(struct wstate *x, struct wslot *s, char *line, size_t len)
 {
@@ -464,10 +480,11 @@ static void on_answer(struct wstate *x, struct wslot *s, char *line, size_t len)
 		json_error_t jerr;
 		json_t *o = json_loadb(line, len, 0, &jerr), *seq, *ok, *res, *err;
 		char msg[TP_TASK_ERR_MAX];
+		int shown = len < 80 ? (int)len : 80;
 
 		if (!o || !json_is_object(o)) {
-			snprintf(msg, sizeof(msg), "answer '%.80s' is not a JSON object%s%s", line,
-				 o ? "" : ": ", o ? "" : jerr.text);
+			snprintf(msg, sizeof(msg), "answer '%.*s' is not a JSON object%s%s", shown,
+				 line, o ? "" : ": ", o ? "" : jerr.text);
 			json_decref(o);
 			protocol_error(x, s, msg);
 			return;
@@ -487,7 +504,7 @@ static void on_answer(struct wstate *x, struct wslot *s, char *line, size_t len)
 			    (uint64_t)json_integer_value(seq) == s->batch.t[i].seq)
 				break;
 		if (!seq || !json_is_integer(seq) || i >= s->batch.n || !json_is_boolean(ok)) {
-			snprintf(msg, sizeof(msg), "answer '%.80s' %s", line,
+			snprintf(msg, sizeof(msg), "answer '%.*s' %s", shown, line,
 				 !json_is_boolean(ok) ? "has no \"ok\": true|false"
 				 : "names no \"seq\" in flight");
 			json_decref(o);
@@ -506,8 +523,7 @@ static void on_answer(struct wstate *x, struct wslot *s, char *line, size_t len)
 				answered_ok(x, s, i, sb.buf, sb.len, now);
 				tp_strbuf_release(&sb);
 			} else {
-				char *txt = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER |
-							    JSON_ENCODE_ANY);
+				char *txt = result_text(res);
 				struct tp_strbuf sb = TP_STRBUF_INIT;
 
 				tp_strbuf_adds(&sb, txt ? txt : "");
@@ -796,6 +812,11 @@ static int persistent_run(struct tp_pool *p)
 				}
 				if (r == 1) {
 					cannot_run(&x, s, due);
+					s->fast_deaths++;
+					s->restart_at = now + fmin(0.1 * ldexp(1.0, s->fast_deaths - 1),
+								   RESTART_BACKOFF_MAX_S);
+					if (s->restart_at < next)
+						next = s->restart_at;
 					continue;
 				}
 				if (r)
@@ -810,7 +831,8 @@ static int persistent_run(struct tp_pool *p)
 				retire(s);	/* resized down: EOF, and it may finish */
 				continue;
 			}
-			if (f == TP_FILL_GOT) {
+			/* Again when every record of the batch failed before it was sent. */
+			while (f == TP_FILL_GOT && !busy(s) && !tp_pool_stopping(p)) {
 				f = tp_pool_fill(p, &s->batch, batch, &due);
 				if (f == TP_FILL_GOT)
 					send_batch(&x, s);
