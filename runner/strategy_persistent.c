@@ -63,6 +63,8 @@ const char *tp_framing_name(enum tp_framing f)
 int tp_persistent_setup(const struct tp_workload *wl, const char *framing, int shell,
 			struct tp_pool_opts *po)
 {
+	static const char *const placeholders[] = { "{}", "{.}", "{/}", "{//}", "{/.}", "{#}", NULL };
+	const char *const *ph;
 	int i;
 
 	if (tp_framing_parse(framing, &po->framing) < 0)
@@ -74,10 +76,11 @@ int tp_persistent_setup(const struct tp_workload *wl, const char *framing, int s
 		return tp_usage_error("--persistent runs COMMAND as given, without --shell; "
 				      "write sh -c '...' for a shell");
 	for (i = 0; i < wl->argc; i++)
-		if (strchr(wl->argv[i], '{') && strchr(strchr(wl->argv[i], '{'), '}'))
-			return tp_usage_error("--persistent: '%s' looks like a placeholder, but the "
-					      "command starts once per worker and reads its inputs "
-					      "on stdin", wl->argv[i]);
+		for (ph = placeholders; *ph; ph++)
+			if (strstr(wl->argv[i], *ph))
+				return tp_usage_error("--persistent: '%s' holds the placeholder '%s', but "
+						      "the command starts once per worker and reads "
+						      "its inputs on stdin", wl->argv[i], *ph);
 	snprintf(po->config.strategy, sizeof(po->config.strategy), "persistent");
 	po->config.start[0] = '\0';
 	return 0;

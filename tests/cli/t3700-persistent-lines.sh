@@ -26,7 +26,7 @@ contains "$err" "holds a newline"
 expect_exit 2 "$TP" run --persistent yaml -- sh up.sh ::: a
 contains "$err" "unknown framing 'yaml'"
 expect_exit 2 "$TP" run --persistent lines -- sh up.sh {} ::: a
-contains "$err" "'{}' looks like a placeholder"
+contains "$err" "'{}' holds the placeholder '{}'"
 expect_exit 2 "$TP" run --persistent lines --shell -- 'sh up.sh' ::: a
 contains "$err" "without --shell"
 expect_exit 2 "$TP" run --persistent lines -w sleep:ms=1 --count 2
