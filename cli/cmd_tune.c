@@ -251,6 +251,7 @@ static int run_tune(int argc, char **argv)
 		{ "max-repeats", required_argument, NULL, 'R' },
 		{ "shell", no_argument, NULL, 'H' },
 		{ "multi-input", no_argument, NULL, 'X' },
+		{ "persistent", required_argument, NULL, 'W' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ NULL, 0, NULL, 0 },
@@ -363,6 +364,9 @@ static int run_tune(int argc, char **argv)
 		case 'X':
 			a.o.multi_input = 1;
 			break;
+		case 'W':
+			a.o.persistent = optarg;
+			break;
 		case 'q':
 			a.quiet = 1;
 			break;
@@ -471,6 +475,10 @@ const struct tp_cmd_desc tp_cmd_tune = {
 		"      --min-time T     length of one measured run (default 100ms)\n"
 		"      --max-repeats N  repeat cap per config (default 10; CI target 2%)\n"
 		"      --suite          tune cpu, membw, memlat, io, sleep and lock (< 5 min)\n"
+		"      --persistent lines|json   tune the command's persistent workers (started\n"
+		"                       once each, fed records); start-up and init are timed\n"
+		"                       apart from the steady tasks/s; the conf says\n"
+		"                       strategy = persistent and its framing\n"
 		"  -q, --quiet          no progress on stderr\n"
 		"\nexamples:\n"
 		"  tunepool tune -w sleep:ms=20 --budget 30s\n"

@@ -25,6 +25,8 @@ struct tp_tune_opts {
 	double min_time_s;		/* length of one run (0.1 s) */
 	int max_repeats;		/* repeat cap (10) */
 	int shell, multi_input;		/* exec options passed to the pool */
+	const char *persistent;		/* --persistent FRAMING: the command's persistent
+					 * workers are the one method tuned (NULL: off) */
 };
 
 void tp_tune_opts_init(struct tp_tune_opts *o);
