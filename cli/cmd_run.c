@@ -12,6 +12,7 @@
 #include "runner/journal.h"
 #include "runner/monitor.h"
 #include "runner/pool.h"
+#include "runner/stages.h"
 #include "runner/strategy_persistent.h"
 #include "tuner/conf.h"
 #include "workloads/workload.h"
@@ -48,6 +49,7 @@ struct run_opts {
 	int halt_pct;
 	int keep_order, bar, shell, quiet;
 	const char *persistent;	/* --persistent FRAMING (runner/strategy_persistent.c) */
+	int stage;		/* --stage K (hidden): this run is stage K of a --then pipeline */
 };
 
 struct failure {
@@ -202,7 +204,7 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 			.start = c->epoch0 + r->start_s, .duration_s = r->duration_s,
 			.ok = r->ok, .exit_status = r->exit_status, .term_signal = r->term_signal,
 			.timed_out = r->timed_out, .attempt = r->attempt,
-			.error = r->ok ? NULL : r->err,
+			.error = r->ok ? NULL : r->err, .stage = c->o->stage,
 		};
 
 		if (tp_journal_append(&c->journal, &jr) < 0) {
@@ -376,6 +378,7 @@ static const struct option longopts[] = {
 	{ "shell", no_argument, NULL, 's' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "persistent", required_argument, NULL, 'W' },
+	{ "stage", required_argument, NULL, 'Z' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -428,6 +431,7 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 		case 's': o->shell = 1; break;
 		case 'q': o->quiet = 1; break;
 		case 'W': o->persistent = optarg; break;
+		case 'Z': if (parse_int("--stage", optarg, 1, &o->stage)) return -1; break;
 		default: return -1;
 		}
 	}
@@ -565,7 +569,7 @@ static int run_run(int argc, char **argv)
 	}
 	memset(&po, 0, sizeof(po));
 	po.config.workers = o.workers ? o.workers : o.config ? conf.workers
-			  : have_machine ? start_seed(&machine, wl, o.adaptive) : 1;
+			  : have_machine ? start_seed(&machine, wl, o.adaptive && o.stage < 2) : 1;
 	/* A command takes one input per invocation: the batch of a config tuned for
 	 * in-process work does not apply to it. */
 	po.config.batch = o.batch ? o.batch
@@ -764,6 +768,8 @@ static int run_run(int argc, char **argv)
 	} else if (ctx.failed) {
 		struct tp_strbuf sb = TP_STRBUF_INIT;
 
+		if (o.stage)
+			tp_strbuf_addf(&sb, "stage %d ('%s'): ", o.stage, ctx.command);
 		tp_strbuf_addf(&sb, "%lld of %lld task%s failed:\n", ctx.failed, ctx.done + ctx.failed,
 			       ctx.done + ctx.failed == 1 ? "" : "s");
 		for (i = 0; i < ctx.nfails; i++) {
@@ -811,6 +817,21 @@ out:
 		free(ctx.fails[i].err);
 	}
 	free(ctx.command);
+	return rc;
+}
+
+/* A --then pipeline: this process runs its first stage, the next stages run
+ * in a process of their own (runner/stages.c). */
+static int run_pipeline(int argc, char **argv)
+{
+	struct tp_stages st;
+	int rc;
+
+	if (tp_stages_split(argc, argv, &st) < 0)
+		return tp_error_exit_code();
+	rc = run_run(st.argc, st.argv);
+	rc = tp_stages_finish(&st, rc);
+	tp_stages_release(&st);
 	return rc;
 }
 
@@ -864,6 +885,6 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  find . -name '*.png' | tunepool run --joblog jobs.jsonl -- optipng {}\n"
 		"  tunepool run --joblog jobs.jsonl --resume --inputs list.txt -- ./process {}\n"
 		"  tunepool run --config tunepool.conf --log-decisions why.jsonl -w sleep:ms=20 --count 1000\n",
-	.run = run_run,
+	.run = run_pipeline,
 	.hidden = 0,
 };

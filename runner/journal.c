@@ -117,6 +117,8 @@ int tp_journal_append(struct tp_journal *j, const struct tp_journal_record *r)
 			      "duration", r->duration_s, "status", status,
 			      "exit", r->exit_status, "signal", r->term_signal,
 			      "attempt", r->attempt);
+	if (o && r->stage > 0)
+		json_object_set_new(o, "stage", json_integer(r->stage));
 	if (o && r->error && *r->error) {
 		json_t *e = json_string(r->error);
 
