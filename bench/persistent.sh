@@ -10,8 +10,8 @@
 #      process per input.
 #   2. A trivial echo worker (python3, one line in, one line out): per-input
 #      time through `tunepool run --persistent lines -j 1` vs a raw pipe
-#      ping-pong loop (one parent writes a line, reads the answer) on the same
-#      worker, E inputs (default 20,000).  Goal: within 1.2x.
+#      ping-pong loop in C (bench/pingpong.c: write a line, read the answer)
+#      on the same worker, E inputs (default 20,000).  Goal: within 1.2x.
 # Each figure is the median of R rounds (default 3), interleaved; the load
 # average is printed with the results.
 #   sh bench/persistent.sh [N] [R] [N1] [E]          (TP=path/to/tunepool)
@@ -73,20 +73,7 @@ for line in sys.stdin:
     sys.stdout.write(line)
     sys.stdout.flush()
 EOF
-cat > "$tmp/pingpong.py" <<'EOF'
-import subprocess, sys, time
-n = int(sys.argv[1])
-p = subprocess.Popen([sys.executable, sys.argv[2]], stdin=subprocess.PIPE, stdout=subprocess.PIPE)
-t0 = time.monotonic()
-for i in range(1, n + 1):
-    p.stdin.write(b"%d\n" % i)
-    p.stdin.flush()
-    p.stdout.readline()
-t = time.monotonic() - t0
-p.stdin.close()
-p.wait()
-print(t)
-EOF
+${CC:-cc} -O2 -o "$tmp/pingpong" "$top/bench/pingpong.c"
 
 TP="$TP" N="$N" R="$R" N1="$N1" E="$E" TMP="$tmp" python3 - <<'EOF'
 import os, statistics, subprocess, sys, time
@@ -125,7 +112,7 @@ for r in range(R):
         for c in (1, 4, 16):
             add(("pool", w, c), pool(w, c, "spawn"))
     add(("per-input",), per_input())
-    add(("raw-echo",), float(subprocess.run([sys.executable, os.path.join(tmp, "pingpong.py"), str(E),
+    add(("raw-echo",), float(subprocess.run([os.path.join(tmp, "pingpong"), str(E), sys.executable,
                                             os.path.join(tmp, "echo.py")],
                                            capture_output=True, check=True, text=True).stdout))
     add(("tp-echo",), timed([tp, "run", "-q", "--static", "-j", "1", "--persistent", "lines", "--",
@@ -156,6 +143,7 @@ print("tunepool best vs best executor: %.2fx (goal >= 0.9x)" % (tp_rate / pool_r
 print("tunepool best vs one process per input: %.1fx (goal >= 10x)" % (tp_rate / per_rate))
 raw_us = med[("raw-echo",)] / E * 1e6
 tp_us = med[("tp-echo",)] / E * 1e6
-print("echo worker, %d inputs: raw pipe ping-pong %.1f us/input, tunepool --persistent lines -j1 "
-      "%.1f us/input (whole command, start-up included): %.2fx (goal <= 1.2x)" % (E, raw_us, tp_us, tp_us / raw_us))
+print("echo worker, %d inputs: raw pipe ping-pong (C) %.1f us/input (round trips only), tunepool "
+      "--persistent lines -j1 %.1f us/input (whole command: start-up included): %.2fx (goal <= 1.2x)"
+      % (E, raw_us, tp_us, tp_us / raw_us))
 EOF
