@@ -875,6 +875,14 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --bar                progress line on stderr even when it is not a terminal\n"
 		"  --results FILE       results.json with the timeline, for 'tunepool report'\n"
 		"  -q, --quiet          no warnings or progress\n"
+		"persistent workers and stages:\n"
+		"  --persistent lines|json   start COMMAND once per worker and feed it one record\n"
+		"                       per input on stdin, one answer per input on stdout\n"
+		"                       (json: {\"seq\",\"input\"} -> {\"seq\",\"ok\",\"result\"|\"error\"});\n"
+		"                       a crash fails only the input in flight (see --retries)\n"
+		"  -- CMD1 ... --then CMD2 ...   stages: CMD1's output lines are CMD2's inputs,\n"
+		"                       each stage its own pool and width (the options apply to\n"
+		"                       every stage; not with --resume yet)\n"
 		"inputs: '::: A B C', --inputs FILE (one per line, streamed), --count N, or stdin.\n"
 		"Each task's output is printed whole, never interleaved.  Ctrl-C or SIGTERM stops\n"
 		"dispatch, ends running tasks, flushes the journal and exits 130.\n"
@@ -884,7 +892,9 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  tunepool run -- gzip -k {} ::: *.log\n"
 		"  find . -name '*.png' | tunepool run --joblog jobs.jsonl -- optipng {}\n"
 		"  tunepool run --joblog jobs.jsonl --resume --inputs list.txt -- ./process {}\n"
-		"  tunepool run --config tunepool.conf --log-decisions why.jsonl -w sleep:ms=20 --count 1000\n",
+		"  tunepool run --config tunepool.conf --log-decisions why.jsonl -w sleep:ms=20 --count 1000\n"
+		"  tunepool run --persistent json -k -- python3 worker.py < inputs.txt\n"
+		"  tunepool run -k -- sh -c 'sleep 0.2; echo $0' {} --then gzip -6 -k {} ::: data/*\n",
 	.run = run_pipeline,
 	.hidden = 0,
 };

@@ -1,6 +1,7 @@
 #!/bin/sh
-# The README's persistent-worker examples, run as written (tunepool replaced
-# by the built binary), on a worker.py that uses contrib/python/tunepool_worker.py.
+# The README's persistent-worker and stage examples, run as written (tunepool
+# replaced by the built binary), on a worker.py that uses
+# contrib/python/tunepool_worker.py and a data/ folder.
 . "$TP_TESTLIB"
 command -v python3 >/dev/null || skip "python3 is not installed"
 cat > worker.py <<'PY'
@@ -17,9 +18,11 @@ if __name__ == "__main__":
     tunepool_worker.serve(process, init=init)
 PY
 seq 1 30 > inputs.txt
+mkdir data
+for f in a b c; do seq 1 2000 > data/$f.txt; done
 sed -n '/^Persistent workers (/,/^Exit codes/p' "$TP_TOP/README.md" | sed -n 's/^    tunepool \(.*\)$/\1/p' |
 	sed 's/  *#.*$//' > examples.txt
-[ "$(wc -l < examples.txt)" = 4 ] || fail "README examples: $(cat examples.txt)"
+[ "$(wc -l < examples.txt)" = 5 ] || fail "README examples: $(cat examples.txt)"
 n=0
 while IFS= read -r ex; do
 	n=$((n + 1))
@@ -34,4 +37,8 @@ two
 contains "$(cat ex2.out)" "start-up and init"
 grep -q '^strategy = persistent$' tunepool.conf || fail "tune example conf: $(cat tunepool.conf)"
 contains "$(cat ex4.out)" "executor_kwargs = dict(max_workers="
+# the stages: every file compressed (gzip's own check), both stages journaled
+for f in a b c; do gzip -t data/$f.txt.gz || fail "stage 2 did not compress data/$f.txt"; done
+[ "$(grep -c '"stage":1' jobs.jsonl)" = 3 ] && [ "$(grep -c '"stage":2' jobs.jsonl)" = 3 ] ||
+	fail "stage journal: $(cat jobs.jsonl)"
 exit 0
