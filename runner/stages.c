@@ -79,6 +79,10 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 	if (i == then + 1)
 		return tp_usage_error("run: --then at word %d has no command after it", then);
 	for (i = 1; i < dd; i++)
+		if (!strncmp(argv[i], "--results", 9) || !strncmp(argv[i], "--log-decisions", 15))
+			return tp_usage_error("run: '%s' with --then is not supported yet: every stage "
+					      "would write the same file", argv[i]);
+	for (i = 1; i < dd; i++)
 		if (is_resume(argv[i]))
 			return tp_usage_error("run: '%s' with --then is not supported yet: the journal "
 					      "does not keep a stage's results for the next one",
