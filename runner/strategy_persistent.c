@@ -244,7 +244,9 @@ static int start_worker(struct wstate *x, struct wslot *s)
 }
 
 /* A write to a worker that died raises SIGPIPE at this thread, which blocks
- * it: the pending one is taken here (the death itself comes by the pidfd). */
+ * it: that one is taken here (the death itself comes by the pidfd).  One
+ * left pending (standard output closed under us) is delivered when the run
+ * unblocks it, as without persistent workers. */
 static void eat_sigpipe(void)
 {
 	sigset_t set;
@@ -252,8 +254,7 @@ static void eat_sigpipe(void)
 
 	sigemptyset(&set);
 	sigaddset(&set, SIGPIPE);
-	while (sigtimedwait(&set, NULL, &zero) > 0)
-		;
+	sigtimedwait(&set, NULL, &zero);
 }
 
 static void flush_send(struct wslot *s)
@@ -958,7 +959,6 @@ static int persistent_run(struct tp_pool *p)
 	free(x.resolved);
 	free(x.envp);
 	posix_spawnattr_destroy(&x.attr);
-	eat_sigpipe();
 	pthread_sigmask(SIG_SETMASK, &x.old_mask, NULL);
 	return rc;
 }
