@@ -2,8 +2,9 @@
 # Persistent workers against the Python pools they replace.
 #   1. A Python function with 0.5 s of init and ~5 ms of CPU per input, N inputs
 #      (default 400): `tunepool run --persistent json` (contrib/python/
-#      tunepool_worker.py, widths swept) vs ProcessPoolExecutor(initializer=...)
-#      swept over max_workers and chunksize (its best), vs one process per input
+#      tunepool_worker.py, widths and records in flight (-b, its chunksize)
+#      swept) vs ProcessPoolExecutor(initializer=...) swept over max_workers
+#      and chunksize (its best), vs one process per input
 #      (python3 started per input, so init per input: measured on N1 inputs,
 #      default 24, and quoted as a rate).  Wall time of the whole job, init
 #      included for everybody.  Goals: >= 0.9x the best executor, >= 10x one
@@ -88,9 +89,9 @@ def timed(cmd, stdin=None):
     subprocess.run(cmd, input=stdin, stdout=subprocess.DEVNULL, check=True)
     return time.monotonic() - t0
 
-def tunepool(w):
-    return timed([tp, "run", "-q", "--static", "-j", str(w), "--persistent", "json", "--",
-                  sys.executable, os.path.join(tmp, "worker.py")], inputs)
+def tunepool(w, b):
+    return timed([tp, "run", "-q", "--static", "-j", str(w), "-b", str(b), "--persistent", "json",
+                  "--", sys.executable, os.path.join(tmp, "worker.py")], inputs)
 
 def pool(w, c, ctx):
     out = subprocess.run([sys.executable, os.path.join(tmp, "pool.py"), str(N), str(w), str(c), ctx],
@@ -108,8 +109,8 @@ def add(name, v):
 
 for r in range(R):
     for w in widths:
-        add(("tunepool", w), tunepool(w))
         for c in (1, 4, 16):
+            add(("tunepool", w, c), tunepool(w, c))
             add(("pool", w, c), pool(w, c, "spawn"))
     add(("per-input",), per_input())
     add(("raw-echo",), float(subprocess.run([os.path.join(tmp, "pingpong"), str(E), sys.executable,
@@ -128,7 +129,7 @@ best_tp = min((med[k], k) for k in med if k[0] == "tunepool")
 best_pool = min((med[k], k) for k in med if k[0] == "pool")
 for k in sorted(med):
     if k[0] == "tunepool":
-        name = "tunepool run --persistent json -j%d" % k[1]
+        name = "tunepool --persistent json -j%d -b%d" % (k[1], k[2])
     elif k[0] == "pool":
         name = "ProcessPoolExecutor(max_workers=%d) chunksize=%d" % (k[1], k[2])
     else:

@@ -590,6 +590,8 @@ static void read_answers(struct wstate *x, struct wslot *s)
 		}
 		if (s->recv.len > ANSWER_MAX && !s->broken)
 			protocol_error(x, s, "an answer line longer than 64 MiB");
+		if ((size_t)n < sizeof(buf))
+			break;	/* the pipe is empty: poll says when more comes */
 	}
 }
 
