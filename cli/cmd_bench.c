@@ -13,6 +13,7 @@
 #include "runner/inputs.h"
 #include "runner/signals.h"
 #include "runner/pool.h"
+#include "runner/strategy_persistent.h"
 #include "workloads/workload.h"
 
 #include <errno.h>
@@ -30,6 +31,7 @@ enum {
 	OPT_PLUGIN = 256, OPT_WORKERS, OPT_BATCH, OPT_STRATEGY, OPT_START, OPT_REPEAT,
 	OPT_WARMUP, OPT_SEED, OPT_CSV, OPT_COUNT, OPT_INPUTS, OPT_TIMEOUT, OPT_RETRIES,
 	OPT_SHELL, OPT_MULTI, OPT_KEEP_GOING, OPT_BAR, OPT_PREPARE, OPT_CLEANUP, OPT_COMMAND,
+	OPT_PERSISTENT,
 };
 
 #define MAX_COMMANDS 16
@@ -57,6 +59,7 @@ static const struct option longopts[] = {
 	{ "prepare", required_argument, NULL, OPT_PREPARE },
 	{ "cleanup", required_argument, NULL, OPT_CLEANUP },
 	{ "command", required_argument, NULL, OPT_COMMAND },
+	{ "persistent", required_argument, NULL, OPT_PERSISTENT },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -71,6 +74,7 @@ struct bench_args {
 	unsigned long seed;
 	double timeout_s, timeout_pct;
 	int shell, multi, keep_going, bar;
+	const char *persistent;		/* --persistent FRAMING */
 	char **cmd;			/* after "--" */
 	int ncmd;
 	char **args;			/* after ":::" */
@@ -206,6 +210,7 @@ static int parse_args(int argc, char **argv, struct bench_args *a)
 				}
 			a->commands[a->ncommands++] = optarg;
 			break;
+		case OPT_PERSISTENT: a->persistent = optarg; break;
 		case OPT_REPEAT:
 			if (parse_count("--repeat", optarg, 1, &a->repeat))
 				goto out;
@@ -317,6 +322,42 @@ static void progress(void *ctx, const struct tp_bench_progress *p)
 	fflush(stderr);
 }
 
+/* The median of a counter over a trial's repeats (NAN when none has it). */
+static double counter_median(const struct tp_trial *t, const char *name)
+{
+	double *v = tp_xcalloc(t->nrepeats + 1, sizeof(*v)), m = NAN;
+	size_t j, k, n = 0;
+
+	for (j = 0; j < t->nrepeats; j++)
+		for (k = 0; k < t->repeats[j].ncounters; k++)
+			if (!strcmp(t->repeats[j].counters[k].name, name))
+				v[n++] = t->repeats[j].counters[k].value;
+	if (n)
+		m = tp_stats_median(v, n);
+	free(v);
+	return m;
+}
+
+/* Persistent workers: their tasks/s is the steady state; what starting them
+ * cost is shown apart, with the wall-clock rate it gives. */
+static void print_startup(const struct tp_results *r)
+{
+	size_t i;
+	char name[96];
+
+	for (i = 0; i < r->ntrials; i++) {
+		const struct tp_trial *t = &r->trials[i];
+		double st = counter_median(t, "pool::worker_start_s");
+
+		if (strcmp(t->config.strategy, "persistent") || !t->nrepeats || isnan(st))
+			continue;
+		printf("%s: start-up and init %.3f s per worker (median), apart from the "
+		       "steady tasks/s; %.1f tasks/s over the whole wall time\n",
+		       tp_config_format(&t->config, name, sizeof(name)), st,
+		       counter_median(t, "pool::wall_throughput"));
+	}
+}
+
 /* Mean and sample standard deviation, min and max of the throughputs. */
 static void spread(const struct tp_trial *t, double *mean, double *sd, double *min, double *max)
 {
@@ -383,6 +424,7 @@ static void print_table(const struct tp_results *r, const struct tp_bench *b)
 		any_failed |= failed > 0;
 		free(p95);
 	}
+	print_startup(r);
 	if (!any_failed)
 		return;
 	printf("\nfailures (configs with failed tasks are never the best):\n");
@@ -571,7 +613,12 @@ static int bench_run(int argc, char **argv)
 	batches[0] = 1;
 	if (a.batch && parse_positive_list("--batch", a.batch, batches, &nbatches))
 		goto out;
+	/* --persistent: the command's persistent workers (also with --strategy
+	 * exec,persistent, to compare them with a process per input). */
+	if (a.persistent && tp_persistent_setup(wl, a.persistent, a.shell, &bo.pool) < 0)
+		goto out;
 	bo.nstrategies = tp_split_list(a.strategy ? a.strategy
+					: a.persistent ? "persistent"
 					: (wl->desc->flags & TP_WL_COMMAND) ? "exec" : "thread",
 				       strategies, 16, &sstore);
 	bo.nstarts = tp_split_list(a.start ? a.start : "spawn", starts, 16, &tstore);
@@ -719,7 +766,12 @@ const struct tp_cmd_desc tp_cmd_bench = {
 	"  --workers LIST      worker counts, e.g. 1,2,4 or 1-8 (default: 1, 2, 4 ... up\n"
 	"                      to the probe's seed for the workload's class)\n"
 	"  --batch LIST        tasks per dispatch (default 1; exec: 1 unless --multi-input)\n"
-	"  --strategy LIST     thread, process, exec (default thread; commands: exec)\n"
+	"  --strategy LIST     thread, process, exec, persistent (default thread;\n"
+	"                      commands: exec, or persistent with --persistent)\n"
+	"  --persistent lines|json   COMMAND started once per worker and fed one record\n"
+	"                      per input; tasks/s is the steady state, start-up and init\n"
+	"                      are reported apart (pool::worker_start_s); batch = records\n"
+	"                      in flight per worker\n"
 	"  --start LIST        fork, spawn: how process workers start (default spawn)\n"
 	"  --repeat N          measured runs per config (default 5)\n"
 	"  --warmup N          discarded runs per config first (default 1)\n"

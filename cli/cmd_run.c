@@ -19,6 +19,8 @@
 #include "runner/signals.h"
 #include "runner/summary.h"
 #include "runner/template.h"
+#include "runner/stages.h"
+#include "runner/strategy_persistent.h"
 #include "tuner/conf.h"
 #include "tuner/conf_select.h"
 #include "workloads/workload.h"
@@ -79,6 +81,8 @@ struct run_opts {
 	const char *strategy, *start;
 	int joblog_tsv;
 	const char *procfile;	/* -j FILE: the -j form in a file, re-read while running */
+	const char *persistent;	/* --persistent FRAMING (runner/strategy_persistent.c) */
+	int stage;		/* --stage K (hidden): this run is stage K of a --then pipeline */
 };
 
 struct failure {
@@ -408,6 +412,7 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 			.start = c->epoch0 + r->start_s, .duration_s = r->duration_s,
 			.ok = r->ok, .exit_status = r->exit_status, .term_signal = r->term_signal,
 			.timed_out = r->timed_out, .attempt = r->attempt,
+			.error = r->ok ? NULL : r->err, .stage = c->o->stage,
 		};
 
 		if (tp_journal_append(&c->journal, &jr) < 0) {
@@ -754,6 +759,8 @@ static const struct option longopts[] = {
 	{ "strategy", required_argument, NULL, OPT_STRATEGY },
 	{ "start", required_argument, NULL, OPT_START },
 	{ "joblog-format", required_argument, NULL, OPT_JOBLOG_FORMAT },
+	{ "persistent", required_argument, NULL, 'W' },
+	{ "stage", required_argument, NULL, 'Z' },
 	{ NULL, 0, NULL, 0 },
 };
 
@@ -995,6 +1002,8 @@ static int parse_args(int argc, char **argv, struct run_opts *o, int *cmd_start,
 				return tp_usage_error("run: --joblog-format '%s' is not json or tsv", optarg);
 			o->joblog_tsv = !strcmp(optarg, "tsv");
 			break;
+		case 'W': o->persistent = optarg; break;
+		case 'Z': if (parse_int("--stage", optarg, 1, &o->stage)) return -1; break;
 		default: return -1;
 		}
 	}
@@ -1300,7 +1309,7 @@ static int run_run(int argc, char **argv)
 				       ? machine.seeds.max_workers : 64, ctx.total);
 	memset(&po, 0, sizeof(po));
 	po.config.workers = o.workers ? o.workers : o.config ? conf.workers
-			  : have_machine ? start_seed(&machine, wl, o.adaptive) : 1;
+			  : have_machine ? start_seed(&machine, wl, o.adaptive && o.stage < 2) : 1;
 	/* A command takes one input per invocation: the batch of a config tuned for
 	 * in-process work does not apply to it. */
 	po.config.batch = o.batch ? o.batch
@@ -1328,6 +1337,22 @@ static int run_run(int argc, char **argv)
 		snprintf(po.config.strategy, sizeof(po.config.strategy), "%s", o.strategy);
 	if (o.start)
 		snprintf(po.config.start, sizeof(po.config.start), "%s", o.start);
+	/* Persistent workers: --persistent, or a conf tuned with them. */
+	if (!o.persistent && o.config && !strcmp(conf.strategy, "persistent") &&
+	    (wl->desc->flags & TP_WL_COMMAND))
+		o.persistent = conf.framing[0] ? conf.framing : "lines";
+	if (o.persistent) {
+		if (tp_persistent_setup(wl, o.persistent, o.shell, &po) < 0) {
+			rc = tp_error_exit_code();
+			goto out;
+		}
+		if (!o.batch)
+			po.config.batch = o.config && !strcmp(conf.strategy, "persistent") ? conf.batch : 1;
+		ctx.exec = 0;	/* stderr lines carry the worker's slot */
+		free(ctx.command);
+		ctx.command = join_command(argv + cmd_start, cmd_end - cmd_start,
+					   tp_framing_name(po.framing));	/* other hashes */
+	}
 	po.min_workers = o.min_workers ? o.min_workers : o.config ? conf.min_workers : 1;
 	po.max_workers = o.max_workers ? o.max_workers
 		       : o.config && conf.max_given ? conf.max_workers
@@ -1586,6 +1611,8 @@ static int run_run(int argc, char **argv)
 	} else if (ctx.failed && !(ctx.halted && o.halt_what == HALT_SUCCESS)) {
 		struct tp_strbuf sb = TP_STRBUF_INIT;
 
+		if (o.stage)
+			tp_strbuf_addf(&sb, "stage %d ('%s'): ", o.stage, ctx.command);
 		tp_strbuf_addf(&sb, "%lld of %lld task%s failed:\n", ctx.failed, ctx.done + ctx.failed,
 			       ctx.done + ctx.failed == 1 ? "" : "s");
 		for (i = 0; i < ctx.nfails; i++) {
@@ -1638,6 +1665,21 @@ out:
 	tp_template_release(&ctx.cmdtpl);
 	if (ctx.have_tsv)
 		tp_joblog_tsv_close(&ctx.tsv);
+	return rc;
+}
+
+/* A --then pipeline: this process runs its first stage, the next stages run
+ * in a process of their own (runner/stages.c). */
+static int run_pipeline(int argc, char **argv)
+{
+	struct tp_stages st;
+	int rc;
+
+	if (tp_stages_split(argc, argv, &st) < 0)
+		return tp_error_exit_code();
+	rc = run_run(st.argc, st.argv);
+	rc = tp_stages_finish(&st, rc);
+	tp_stages_release(&st);
 	return rc;
 }
 
@@ -1707,6 +1749,14 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --joblog-format tsv  --joblog in parallel's format (not for --resume)\n"
 		"  one word with shell syntax, or an exported bash function, runs through\n"
 		"  $PARALLEL_SHELL, else $SHELL, else /bin/sh; several words run directly.\n"
+		"persistent workers and stages:\n"
+		"  --persistent lines|json   start COMMAND once per worker and feed it one record\n"
+		"                       per input on stdin, one answer per input on stdout\n"
+		"                       (json: {\"seq\",\"input\"} -> {\"seq\",\"ok\",\"result\"|\"error\"});\n"
+		"                       a crash fails only the input in flight (see --retries)\n"
+		"  -- CMD1 ... --then CMD2 ...   stages: CMD1's output lines are CMD2's inputs,\n"
+		"                       each stage its own pool and width (the options apply to\n"
+		"                       every stage; not with --resume yet)\n"
 		"inputs: '::: A B C', --inputs FILE (one per line, streamed), --count N, or stdin.\n"
 		"Each task's output is printed whole, never interleaved.  Ctrl-C or SIGTERM stops\n"
 		"dispatch, ends running tasks, flushes the journal and exits 130 (SIGHUP 129,\n"
@@ -1719,7 +1769,9 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  find . -name '*.png' | tunepool run --joblog jobs.jsonl -- optipng {}\n"
 		"  tunepool run --joblog jobs.jsonl --resume --inputs list.txt -- ./process {}\n"
 		"  tunepool run --config tunepool.conf --log-decisions why.jsonl -w sleep:ms=20 --count 1000\n"
-		"  tunepool run -k echo {1} {2} ::: a b ::: c d\n",
-	.run = run_run,
+		"  tunepool run -k echo {1} {2} ::: a b ::: c d\n"
+		"  tunepool run --persistent json -k -- python3 worker.py < inputs.txt\n"
+		"  tunepool run -k -- sh -c 'sleep 0.2; echo $0' {} --then gzip -6 -k {} ::: data/*\n",
+	.run = run_pipeline,
 	.hidden = 0,
 };

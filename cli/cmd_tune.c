@@ -297,6 +297,7 @@ static int run_tune(int argc, char **argv)
 		{ "max-repeats", required_argument, NULL, 'R' },
 		{ "shell", no_argument, NULL, 'H' },
 		{ "multi-input", no_argument, NULL, 'X' },
+		{ "persistent", required_argument, NULL, 'Y' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "mem-per-worker", required_argument, NULL, 'W' },
@@ -411,6 +412,9 @@ static int run_tune(int argc, char **argv)
 			break;
 		case 'X':
 			a.o.multi_input = 1;
+			break;
+		case 'Y':
+			a.o.persistent = optarg;
 			break;
 		case 'q':
 			a.quiet = 1;
@@ -553,6 +557,10 @@ const struct tp_cmd_desc tp_cmd_tune = {
 		"                       tried and is written to the conf (default: measured)\n"
 		"      --task-output FILE  keep the tasks' standard output there (default: discarded)\n"
 		"      --suite          tune cpu, membw, memlat, io, sleep and lock (< 5 min)\n"
+		"      --persistent lines|json   tune the command's persistent workers (started\n"
+		"                       once each, fed records); start-up and init are timed\n"
+		"                       apart from the steady tasks/s; the conf says\n"
+		"                       strategy = persistent and its framing\n"
 		"  -q, --quiet          no progress on stderr\n"
 		"\nexamples:\n"
 		"  tunepool tune -w sleep:ms=20 --budget 30s\n"

@@ -104,7 +104,8 @@ int tp_bench_new(struct tp_bench **out, const struct tp_bench_opts *opts)
 					memset(&c, 0, sizeof(c));
 					c.workers = opts->workers[w];
 					c.batch = opts->batches[k];
-					if ((d->flags & TP_STRAT_COMMAND) && !opts->pool.multi_input)
+					if ((d->flags & TP_STRAT_COMMAND) && !opts->pool.multi_input &&
+					    !(d->flags & TP_STRAT_RECORDS))
 						c.batch = 1;
 					snprintf(c.strategy, sizeof(c.strategy), "%s", d->name);
 					snprintf(c.start, sizeof(c.start), "%s",

@@ -194,6 +194,13 @@ int tp_journal_append(struct tp_journal *j, const struct tp_journal_record *r)
 		free(lossy);
 		free(bytes);
 	}
+	if (o && r->stage > 0)
+		json_object_set_new(o, "stage", json_integer(r->stage));
+	if (o && r->error && *r->error) {
+		json_t *e = json_string(r->error);
+
+		json_object_set_new(o, "error", e ? e : json_string("(not utf-8)"));
+	}
 	line = o ? json_dumps(o, JSON_COMPACT | JSON_PRESERVE_ORDER) : NULL;
 	json_decref(o);
 	if (!line)

@@ -21,6 +21,9 @@ struct tp_journal_record {
 	int term_signal;	/* 0 if none */
 	int timed_out;
 	int attempt;		/* 1 for the first try */
+	const char *error;	/* why it failed (key "error" when not NULL or ""); a
+				 * persistent worker's own message, say */
+	int stage;		/* --then pipelines: the stage, 1-based (key "stage" when > 0) */
 };
 
 struct tp_journal {

@@ -515,7 +515,8 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 	int final = o->ok || t->attempt > p->o.retries || tp_pool_stopping(p) ||
 		    atomic_load_explicit(&p->draining, memory_order_relaxed);
 
-	record_duration(s, o->duration_s);
+	if (!o->cold)
+		record_duration(s, o->duration_s);
 	atomic_fetch_sub(&p->inflight, 1);
 	if (!final && o->out_spilled) {
 		/* Only a final attempt's output is shown. */
@@ -537,7 +538,9 @@ void tp_pool_finish_locked(struct tp_pool *p, int worker, const struct tp_task *
 		pthread_cond_broadcast(&p->cond);
 		return;
 	}
-	if (o->ok)
+	if (o->ok && o->cold)
+		atomic_store_explicit(&s->done, atomic_load(&s->done) + 1, memory_order_relaxed);
+	else if (o->ok)
 		count_ok(p, s, o->duration_s);
 	else
 		atomic_store_explicit(&s->failed, atomic_load(&s->failed) + 1, memory_order_relaxed);
@@ -765,9 +768,9 @@ int tp_pool_config_valid(const struct tp_config *c, const struct tp_workload *wl
 	else if (c->batch < 1)
 		*why = "batch must be at least 1";
 	else if (command && !(s->flags & TP_STRAT_COMMAND))
-		*why = "a command workload runs only under the exec strategy";
+		*why = "a command workload runs only under the exec or persistent strategy";
 	else if (!command && (s->flags & TP_STRAT_COMMAND))
-		*why = "the exec strategy runs only command workloads";
+		*why = "the exec and persistent strategies run only command workloads";
 	else if (wl && (wl->desc->flags & TP_WL_NO_PROCESS) && (s->flags & TP_STRAT_PROCESSES))
 		*why = "this workload shares memory between workers: threads only";
 	else if (!(s->flags & TP_STRAT_START) && c->start[0] && strcmp(c->start, "none"))
@@ -775,7 +778,7 @@ int tp_pool_config_valid(const struct tp_config *c, const struct tp_workload *wl
 	else if ((s->flags & TP_STRAT_START) && c->start[0] &&
 		 !tp_registry_find((const void *const *)start_methods, NSTARTS, c->start))
 		*why = "unknown start method";
-	else if (command && c->batch > 1 && !multi_input)
+	else if (command && c->batch > 1 && !multi_input && !(s->flags & TP_STRAT_RECORDS))
 		*why = "exec batches above 1 need a command that takes several inputs (--multi-input)";
 	return *why ? 0 : 1;
 }
@@ -989,6 +992,8 @@ static void reset_run_state(struct tp_pool *p, struct tp_inputs *in)
 	p->system_error = 0;
 	p->worker_start_sum = 0;
 	p->worker_starts = 0;
+	p->steady_rate_sum = 0;
+	p->steady_tasks = 0;
 	for (i = 0; i < p->nslots; i++) {
 		struct tp_slot_stats *s = &p->slots[i];
 
@@ -1118,6 +1123,15 @@ int tp_pool_run(struct tp_pool *p, struct tp_inputs *in, struct tp_repeat *rep, 
 	if (p->worker_starts)
 		tp_counters_add(rep, "pool::worker_start_s",
 				p->worker_start_sum / (double)p->worker_starts);
+	if (p->strat->flags & TP_STRAT_RECORDS) {
+		/* Persistent workers: what tune and bench rank is the steady state,
+		 * start-up and init are reported apart (worker_start_s). */
+		tp_counters_add(rep, "pool::wall_throughput", rep->throughput);
+		if (p->steady_tasks > 0 && p->steady_rate_sum > 0) {
+			tp_counters_add(rep, "pool::steady_throughput", p->steady_rate_sum);
+			rep->throughput = p->steady_rate_sum;
+		}
+	}
 	if (atomic_load(&p->fd_cap))	/* fewer workers than asked ran */
 		tp_counters_add(rep, "pool::fd_cap_workers", atomic_load(&p->fd_cap));
 	if (p->input_error || p->system_error)

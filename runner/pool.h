@@ -62,6 +62,12 @@ struct tp_pool_hooks {
 };
 
 #define TP_POOL_GATE_RETRY_S 0.25
+/* How a persistent worker (strategy `persistent`) is fed: one record per
+ * input on its stdin, one answer per input on its stdout. */
+enum tp_framing {
+	TP_FRAMING_LINES = 0,	/* a line each way; the answer line is the result */
+	TP_FRAMING_JSON,	/* JSON Lines: {"seq","input"} -> {"seq","ok","result"|"error"} */
+};
 
 enum tp_start_method {
 	TP_START_NONE = 0,	/* thread and exec strategies */
@@ -117,6 +123,7 @@ struct tp_pool_opts {
 	double start_delay_s;		/* exec: at least this long between task starts */
 	int multi_join;			/* exec, multi_input: -m (inputs joined in one word)
 					 * rather than -X (the word repeated per input) */
+	enum tp_framing framing;	/* persistent strategy: the records' framing */
 	struct tp_pool_hooks hooks;
 };
 

@@ -19,6 +19,8 @@ enum tp_strategy_flags {
 	TP_STRAT_START = 1u << 0,	/* takes a start method (fork|spawn) */
 	TP_STRAT_COMMAND = 1u << 1,	/* runs command workloads (and only those) */
 	TP_STRAT_PROCESSES = 1u << 2,	/* workers are processes */
+	TP_STRAT_RECORDS = 1u << 3,	/* long-lived commands fed records: a batch is the
+					 * records in flight to one worker */
 };
 
 struct tp_strategy_desc {
@@ -65,6 +67,9 @@ struct tp_outcome {
 	const char *err;		/* "" or a message */
 	const char *out;
 	size_t out_len;
+	int cold;			/* ran on a worker still starting: its time
+					 * includes start-up, so it stays out of the
+					 * latency figures */
 	/* With out_spilled, the output is in the file out_fd (from offset 0) and
 	 * out is empty; tp_pool_finish_locked takes out_fd and closes it. */
 	int out_spilled;
@@ -128,6 +133,11 @@ struct tp_pool {
 	int system_error;		/* a strategy hit a system error */
 	double worker_start_sum;	/* process strategy: spawn -> ready seconds */
 	long long worker_starts;
+	/* persistent strategy: tasks each worker finished once ready, over the
+	 * seconds from its ready time to its last answer, summed over workers
+	 * (steady-state throughput without start-up and init). */
+	double steady_rate_sum;
+	long long steady_tasks;
 };
 
 /* Seconds since the pool started. */

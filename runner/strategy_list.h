@@ -5,6 +5,7 @@
 #define TP_STRATEGIES(X) \
 	X(thread) \
 	X(process) \
-	X(exec)
+	X(exec) \
+	X(persistent)
 
 #endif

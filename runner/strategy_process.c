@@ -276,6 +276,7 @@ static void parse_results(struct pstate *x, struct pslot *s)
 	for (;;) {
 		struct tp_wmsg_result m;
 		char err[TP_TASK_ERR_MAX];
+		const char *res;
 		double now;
 
 		if (s->recv.len - off < sizeof(m))
@@ -283,11 +284,12 @@ static void parse_results(struct pstate *x, struct pslot *s)
 		memcpy(&m, s->recv.buf + off, sizeof(m));
 		if (m.errlen >= TP_TASK_ERR_MAX)
 			m.errlen = TP_TASK_ERR_MAX - 1;
-		if (s->recv.len - off < sizeof(m) + m.errlen)
+		if (s->recv.len - off < sizeof(m) + m.errlen + m.outlen)
 			break;
 		memcpy(err, s->recv.buf + off + sizeof(m), m.errlen);
 		err[m.errlen] = '\0';
-		off += sizeof(m) + m.errlen;
+		res = s->recv.buf + off + sizeof(m) + m.errlen;
+		off += sizeof(m) + m.errlen + m.outlen;
 		now = tp_pool_elapsed(p);
 		if (m.kind == TP_WMSG_READY) {
 			s->ready = 1;
@@ -306,6 +308,8 @@ static void parse_results(struct pstate *x, struct pslot *s)
 				.start_s = s->task_start,
 				.duration_s = m.duration_s,
 				.err = m.rc == 0 ? "" : err,
+				.out = m.outlen ? res : NULL,
+				.out_len = m.outlen,
 			};
 
 			tp_pool_finish(p, s->id, &s->batch.t[s->ndone], &o);

@@ -183,6 +183,8 @@ static void *thread_main(void *arg)
 			uint64_t end, expect;
 			double dur;
 			int rc;
+			const char *rout;
+			size_t rlen;
 
 			if (tp_pool_stopping(p))
 				break;
@@ -191,7 +193,12 @@ static void *thread_main(void *arg)
 			atomic_store_explicit(&t->task_start_ns, prev, memory_order_relaxed);
 			atomic_store_explicit(&t->word, (++gen << 2) | PH_RUNNING, memory_order_release);
 			err[0] = '\0';
-			rc = init_failed ? -1 : d->process(wl, ws, task->input, err, sizeof(err));
+			rout = NULL;
+			rlen = 0;
+			rc = init_failed ? -1
+			   : d->process_result ? d->process_result(wl, ws, task->input, &rout, &rlen,
+								 err, sizeof(err))
+			   : d->process(wl, ws, task->input, err, sizeof(err));
 			end = tp_now_ns();
 			expect = (gen << 2) | PH_RUNNING;
 			if (!atomic_compare_exchange_strong(&t->word, &expect, (gen << 2) | PH_IDLE)) {
@@ -205,9 +212,23 @@ static void *thread_main(void *arg)
 			if (!deliver && rc == 0) {
 				tp_pool_record_ok(p, t->id, dur);
 				t->recorded++;
-			} else if (rc == 0) {
+			} else if (rc == 0 && !rout) {
 				t->starts[i] = (double)(prev - p->t0_ns) / 1e9;
 				t->durs[i] = dur;
+			} else if (rc == 0) {
+				/* A result (plugin ABI 2): delivered now, while it is valid. */
+				struct tp_outcome o = {
+					.ok = 1,
+					.err = "",
+					.out = rout,
+					.out_len = rlen,
+					.start_s = (double)(prev - p->t0_ns) / 1e9,
+					.duration_s = dur,
+				};
+
+				deliver_ok(t, flushed, i);
+				flushed = t->flushed = i + 1;
+				tp_pool_finish(p, t->id, task, &o);
 			} else {
 				struct tp_outcome o = {
 					.exit_status = -1,

@@ -80,13 +80,17 @@ static void catch_fatal_signals(void)
 		sigaction(sigs[i], &sa, NULL);
 }
 
-static void add_msg(struct tp_strbuf *out, uint32_t kind, int rc, double dur, const char *err)
+static void add_msg(struct tp_strbuf *out, uint32_t kind, int rc, double dur, const char *err,
+		    const char *res, size_t reslen)
 {
 	struct tp_wmsg_result m = { .kind = kind, .rc = rc, .duration_s = dur };
 
 	m.errlen = rc ? (uint32_t)strnlen(err, TP_TASK_ERR_MAX - 1) : 0;
+	m.outlen = !rc && res ? (uint32_t)(reslen < UINT32_MAX ? reslen : UINT32_MAX) : 0;
 	tp_strbuf_add(out, &m, sizeof(m));
 	tp_strbuf_add(out, err, m.errlen);
+	if (m.outlen)
+		tp_strbuf_add(out, res, m.outlen);
 }
 
 int tp_worker_serve(struct tp_workload *wl, int id, int in_fd, int out_fd)
@@ -107,7 +111,7 @@ int tp_worker_serve(struct tp_workload *wl, int id, int in_fd, int out_fd)
 	pending_fd = out_fd;
 	pending_out = &out;
 	catch_fatal_signals();
-	add_msg(&out, TP_WMSG_READY, init_rc, 0, initerr);
+	add_msg(&out, TP_WMSG_READY, init_rc, 0, initerr, NULL, 0);
 	if (write_full(out_fd, out.buf, out.len) < 0)
 		rc = 3;
 	tp_strbuf_reset(&out);
@@ -131,12 +135,17 @@ int tp_worker_serve(struct tp_workload *wl, int id, int in_fd, int out_fd)
 		in = buf;
 		for (i = 0; i < b.n && in < buf + b.bytes; i++) {
 			uint64_t t0 = tp_now_ns();
+			const char *res = NULL;
+			size_t reslen = 0;
 			int prc;
 
 			err[0] = '\0';
-			prc = init_rc ? -1 : d->process(wl, ws, in, err, sizeof(err));
+			prc = init_rc ? -1
+			    : d->process_result ? d->process_result(wl, ws, in, &res, &reslen, err,
+								   sizeof(err))
+			    : d->process(wl, ws, in, err, sizeof(err));
 			add_msg(&out, TP_WMSG_RESULT, prc, (double)(tp_now_ns() - t0) / 1e9,
-				init_rc ? initerr : err[0] ? err : "failed");
+				init_rc ? initerr : err[0] ? err : "failed", res, reslen);
 			in += strlen(in) + 1;
 			if ((b.flags & TP_WFLAG_EACH) || out.len > 65536) {
 				if (write_full(out_fd, out.buf, out.len) < 0) {

@@ -20,13 +20,14 @@ struct tp_wmsg_batch {
 
 #define TP_WFLAG_EACH 1u	/* send each result at once (timeouts are on) */
 
-/* worker -> pool: a header, then errlen bytes of error text (no NUL). */
+/* worker -> pool: a header, then errlen bytes of error text (no NUL), then
+ * outlen bytes of the task's result (plugin ABI 2). */
 struct tp_wmsg_result {
 	uint32_t kind;		/* TP_WMSG_READY once after init, then one RESULT per task */
 	int32_t rc;		/* 0 = ok */
 	double duration_s;
 	uint32_t errlen;
-	uint32_t pad;
+	uint32_t outlen;
 };
 
 enum { TP_WMSG_READY = 1, TP_WMSG_RESULT = 2 };

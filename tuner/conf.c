@@ -33,7 +33,8 @@ void tp_conf_init(struct tp_tuned_conf *c)
 }
 
 /* Names accepted for the enumerated keys. */
-static const char *const strategies[] = { "thread", "process", "exec", NULL };
+static const char *const strategies[] = { "thread", "process", "exec", "persistent", NULL };
+static const char *const framings[] = { "", "lines", "json", NULL };
 static const char *const starts[] = { "", "fork", "spawn", NULL };
 static const char *const binds[] = { "none", "core", "numa", NULL };
 static const char *const objectives[] = { "throughput", "latency", "efficiency", NULL };
@@ -66,6 +67,7 @@ static const struct key keys[] = {
 	{ "run", "strategy", K_TEXT, F(strategy), S(strategy), 0, 0, strategies },
 	{ "run", "start", K_TEXT, F(start), S(start), 0, 0, starts },
 	{ "run", "bind", K_TEXT, F(bind), S(bind), 0, 0, binds },
+	{ "run", "framing", K_TEXT, F(framing), S(framing), 0, 0, framings },
 	{ "bounds", "min_workers", K_INT, F(min_workers), 0, 1, 1e6, NULL },
 	{ "bounds", "max_workers", K_INT, F(max_workers), 0, 1, 1e6, NULL },
 	{ "bounds", "memory_per_worker", K_SIZE_KB, F(memory_per_worker_kb), 0, 0, 1e15, NULL },
@@ -146,7 +148,8 @@ static int set_key(struct parse_ctx *p, const struct key *k, const char *value)
 									"0123456789._:+-") != strlen(v))) {
 			return tp_usage_error("'%s': line %d: %s = '%s' is not valid%s%s", p->path,
 					      p->line, k->name, value,
-					      k->choices == strategies ? " (thread, process or exec)" :
+					      k->choices == strategies ? " (thread, process, exec or persistent)" :
+					      k->choices == framings ? " (lines or json)" :
 					      k->choices == starts ? " (fork, spawn or none)" :
 					      k->choices == binds ? " (none, core or numa)" :
 					      k->choices == booleans ? " (true or false)" : "",
@@ -238,6 +241,9 @@ int tp_conf_validate(const struct tp_tuned_conf *c, const char *path)
 	if (!strcmp(c->strategy, "process") && !*c->start)
 		return tp_usage_error("'%s': strategy = process needs start = fork or spawn",
 				      path);
+	if (strcmp(c->strategy, "persistent") && *c->framing)
+		return tp_usage_error("'%s': framing = '%s' applies only to strategy = persistent",
+				      path, c->framing);
 	if (strcmp(c->strategy, "process") && *c->start)
 		return tp_usage_error("'%s': start = '%s' applies only to strategy = process",
 				      path, c->start);
@@ -326,6 +332,8 @@ void tp_conf_format(const struct tp_tuned_conf *c, struct tp_strbuf *sb)
 	tp_strbuf_addf(sb, "\n[run]\nworkers = %d\nbatch = %d\nstrategy = %s\nstart = %s\n"
 		       "bind = %s\n", c->workers, c->batch, c->strategy,
 		       *c->start ? c->start : "none", c->bind);
+	if (!strcmp(c->strategy, "persistent"))
+		tp_strbuf_addf(sb, "framing = %s\n", *c->framing ? c->framing : "lines");
 	tp_strbuf_addf(sb, "\n[bounds]\nmin_workers = %d\nmax_workers = %d\n"
 		       "memory_per_worker = %lldK\n", c->min_workers, c->max_workers,
 		       c->memory_per_worker_kb);

@@ -21,6 +21,7 @@ struct tp_tuned_conf {
 	char strategy[TP_NAME_MAX];		/* thread | process | exec */
 	char start[TP_NAME_MAX];		/* fork | spawn | "" (thread, exec) */
 	char bind[TP_NAME_MAX];			/* none | core | numa */
+	char framing[TP_NAME_MAX];		/* persistent: lines | json; "" otherwise */
 
 	/* [bounds] for the adaptive run */
 	int min_workers, max_workers;		/* 1 <= min <= workers <= max */

@@ -11,6 +11,7 @@
 #include "runner/bind.h"
 #include "runner/pool.h"
 #include "runner/signals.h"
+#include "runner/strategy_persistent.h"
 #include "tuner/cache.h"
 #include "tuner/evaluate.h"
 #include "tuner/search.h"
@@ -121,8 +122,9 @@ static char *signature(const struct tp_workload *wl, char *const *inputs, size_t
 	for (i = 0; i < n; i++)
 		h = tp_cache_hash(h, inputs[i], strlen(inputs[i]) + 1);
 	snprintf(insig, insig_size, "%016llx:%zu", h, n);
-	sig = tp_xasprintf("%s|%s|%s|%g|%d", desc, n ? insig : "count",
-			   tp_objective_name(o->objective), o->min_time_s, o->max_workers);
+	sig = tp_xasprintf("%s|%s|%s|%g|%d%s%s", desc, n ? insig : "count",
+			   tp_objective_name(o->objective), o->min_time_s, o->max_workers,
+			   o->persistent ? "|persistent:" : "", o->persistent ? o->persistent : "");
 	free(desc);
 	return sig;
 }
@@ -298,8 +300,18 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	if (o->mem_per_worker_kb > 0)
 		seed.mem_per_worker_kb = o->mem_per_worker_kb;
 	tp_space_build(&space, &seed);
+	memset(&base, 0, sizeof(base));
+	if (o->persistent) {
+		/* One method: the command's persistent workers; batch = records in
+		 * flight per worker, measured like a pool's chunksize. */
+		if (tp_persistent_setup(wl, o->persistent, o->shell, &base) < 0)
+			return -1;
+		space.nmethods = 1;
+		snprintf(space.methods[0].strategy, sizeof(space.methods[0].strategy), "persistent");
+		space.methods[0].start[0] = '\0';
+	}
 	drop_invalid_methods(&space, wl, o->multi_input);
-	if ((wl->desc->flags & TP_WL_COMMAND) && !o->multi_input)
+	if ((wl->desc->flags & TP_WL_COMMAND) && !o->multi_input && !o->persistent)
 		space.nbatches = 1;	/* one input per command invocation */
 
 	sig = signature(wl, sample ? sample : inputs, nsample, o, insig, sizeof(insig));
@@ -327,7 +339,6 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	res->workload_options = desc;
 	res->input_signature = tp_xstrdup(nsample ? insig : "count");
 
-	memset(&base, 0, sizeof(base));
 	base.workload = wl;
 	base.cpus_usable = m->cpus_usable;
 	base.shell = o->shell;
@@ -367,6 +378,9 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 		conf->memory_base_kb = base_kb;
 		snprintf(conf->bind, sizeof(conf->bind), "%s",
 			 race_bind(&pe, &proto, &seed, &res->rec.config, run.rec.tolerance));
+		if (!strcmp(conf->strategy, "persistent"))
+			snprintf(conf->framing, sizeof(conf->framing), "%s",
+				 tp_framing_name(base.framing));
 		if (cache)
 			tp_cache_store(cache, res);
 	}

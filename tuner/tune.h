@@ -27,6 +27,8 @@ struct tp_tune_opts {
 	int shell, multi_input;		/* exec options passed to the pool */
 	struct tp_tune_slot *slot;	/* where a stop signal finds the run; NULL: none */
 	long long mem_per_worker_kb;	/* --mem-per-worker: overrides the measured one; 0 = measure */
+	const char *persistent;		/* --persistent FRAMING: the command's persistent
+					 * workers are the one method tuned (NULL: off) */
 };
 
 /* Where a signal handler finds the tuning run in flight; owned by the caller

@@ -4,6 +4,7 @@
 #include "core/alloc.h"
 #include "workloads/workload.h"
 #include "core/log.h"
+#include "core/strbuf.h"
 
 #include <dlfcn.h>
 #include <stdio.h>
@@ -17,11 +18,15 @@ struct plugin_priv {
 	const struct tunepool_plugin *p;
 	char *path;
 	char *arg;
+	/* ABI 2's process_result, or NULL (ABI 1, or not given) */
+	int (*process_result)(void *state, const char *input, const char **out, size_t *outlen,
+			      char *err, size_t errlen);
 };
 
 struct plugin_worker {
 	void *state;
 	int init_rc;			/* non-zero: init refused, every task fails */
+	struct tp_strbuf result;	/* the last result and its newline */
 };
 
 static int is_file(const char *path)
@@ -82,12 +87,14 @@ int tp_plugin_open(struct tp_workload *wl, const char *lib_and_arg)
 	if (!p)
 		return tp_usage_error("plugin '%s' does not export '%s'", pp->path,
 				      TUNEPOOL_PLUGIN_SYMBOL);
-	if (p->abi != TUNEPOOL_PLUGIN_ABI)
-		return tp_usage_error("plugin '%s' has ABI %u, this tunepool loads ABI %u", pp->path,
-				      p->abi, TUNEPOOL_PLUGIN_ABI);
+	if (p->abi < TUNEPOOL_PLUGIN_ABI_MIN || p->abi > TUNEPOOL_PLUGIN_ABI)
+		return tp_usage_error("plugin '%s' has ABI %u, this tunepool loads ABI %u to %u",
+				      pp->path, p->abi, TUNEPOOL_PLUGIN_ABI_MIN, TUNEPOOL_PLUGIN_ABI);
+	/* process_result exists from ABI 2 on: an ABI 1 descriptor ends before it. */
+	pp->process_result = p->abi >= 2 ? p->process_result : NULL;
 	if (!p->init)
 		missing = "init";
-	else if (!p->process)
+	else if (!p->process && !pp->process_result)
 		missing = "process";
 	else if (!p->fini)
 		missing = "fini";
@@ -137,7 +144,9 @@ static int plugin_process(struct tp_workload *wl, void *wstate, const char *inpu
 	}
 	if (errlen)
 		err[0] = '\0';
-	if (pp->p->process(w->state, input, err, errlen)) {
+	if (pp->p->process ? pp->p->process(w->state, input, err, errlen)
+			   : pp->process_result(w->state, input, &(const char *){ NULL },
+						&(size_t){ 0 }, err, errlen)) {
 		if (errlen) {
 			err[errlen - 1] = '\0';
 			if (!err[0])
@@ -145,6 +154,41 @@ static int plugin_process(struct tp_workload *wl, void *wstate, const char *inpu
 		}
 		return -1;
 	}
+	return 0;
+}
+
+/* The result a plugin returned, as one record: its bytes and a newline. */
+static int plugin_process_result(struct tp_workload *wl, void *wstate, const char *input,
+				 const char **out, size_t *outlen, char *err, size_t errlen)
+{
+	struct plugin_priv *pp = wl->priv;
+	struct plugin_worker *w = wstate;
+	const char *res = NULL;
+	size_t len = 0;
+
+	*out = NULL;
+	*outlen = 0;
+	if (!pp->process_result || w->init_rc)
+		return plugin_process(wl, wstate, input, err, errlen);
+	if (tp_workload_inject(wl, input, err, errlen))
+		return -1;
+	if (errlen)
+		err[0] = '\0';
+	if (pp->process_result(w->state, input, &res, &len, err, errlen)) {
+		if (errlen) {
+			err[errlen - 1] = '\0';
+			if (!err[0])
+				snprintf(err, errlen, "plugin '%s' failed without a message", pp->path);
+		}
+		return -1;
+	}
+	if (!res)
+		return 0;
+	tp_strbuf_reset(&w->result);
+	tp_strbuf_add(&w->result, res, len);
+	tp_strbuf_addch(&w->result, '\n');
+	*out = w->result.buf;
+	*outlen = w->result.len;
 	return 0;
 }
 
@@ -157,6 +201,7 @@ static void plugin_worker_fini(struct tp_workload *wl, void *wstate)
 		return;
 	if (!w->init_rc)
 		pp->p->fini(w->state);
+	tp_strbuf_release(&w->result);
 	free(w);
 }
 
@@ -167,6 +212,7 @@ const struct tp_workload_desc tp_workload_plugin = {
 	.task_class = TP_CLASS_UNKNOWN,
 	.worker_init = plugin_worker_init,
 	.process = plugin_process,
+	.process_result = plugin_process_result,
 	.worker_fini = plugin_worker_fini,
 	.release = plugin_release,
 };

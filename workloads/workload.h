@@ -40,6 +40,10 @@ struct tp_workload_desc {
 	int (*process)(struct tp_workload *wl, void *wstate, const char *input, char *err,
 		       size_t errlen);
 	void (*worker_fini)(struct tp_workload *wl, void *wstate);
+	/* Optional: process() that also gives the task's result, valid until the
+	 * next call in this worker (*out NULL: none); strategies use it when set. */
+	int (*process_result)(struct tp_workload *wl, void *wstate, const char *input,
+			      const char **out, size_t *outlen, char *err, size_t errlen);
 	/* Frees what the constructor put in wl->priv (plugin handle); may be NULL. */
 	void (*release)(struct tp_workload *wl);
 };

@@ -1,0 +1,202 @@
+/* Staged pipelines: splitting a run command line at --then, the process that
+ * runs the next stages, and the exit code of the whole pipeline. */
+#include "runner/stages.h"
+
+#include "core/alloc.h"
+#include "core/log.h"
+
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <spawn.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+extern char **environ;
+
+/* Options that name this stage's inputs: the next stage reads ours. */
+static int input_option(const char *a, int *takes_value)
+{
+	static const char *const with_value[] = { "--inputs", "--count", "--stage", NULL };
+	const char *const *o;
+
+	*takes_value = 0;
+	for (o = with_value; *o; o++) {
+		size_t n = strlen(*o);
+
+		if (!strncmp(a, *o, n) && (a[n] == '\0' || a[n] == '=')) {
+			*takes_value = a[n] == '\0';
+			return 1;
+		}
+	}
+	return 0;
+}
+
+static int is_resume(const char *a)
+{
+	return !strcmp(a, "--resume") || !strcmp(a, "--resume-failed");
+}
+
+int tp_stages_split(int argc, char **argv, struct tp_stages *st)
+{
+	int dd = -1, then = -1, inputs = argc, i, k, fds[2], rc, stage = 0;
+	char **child;
+	char stagebuf[16];
+	posix_spawn_file_actions_t fa;
+
+	memset(st, 0, sizeof(*st));
+	st->argc = argc;
+	st->argv = argv;
+	for (i = 1; i < argc && dd < 0; i++)
+		if (!strcmp(argv[i], "--"))
+			dd = i;
+	if (dd < 0)
+		return 0;
+	for (i = 1; i < dd; i++) {
+		if (!strcmp(argv[i], "--stage") && i + 1 < dd)
+			stage = atoi(argv[i + 1]);
+		else if (!strncmp(argv[i], "--stage=", 8))
+			stage = atoi(argv[i] + 8);
+	}
+	st->stage = stage;
+	for (i = dd + 1; i < argc; i++) {
+		if (!strcmp(argv[i], ":::")) {
+			inputs = i;
+			break;
+		}
+		if (then < 0 && !strcmp(argv[i], "--then"))
+			then = i;
+	}
+	if (then < 0)
+		return 0;
+	if (then == dd + 1)
+		return tp_usage_error("run: stage %d before --then has no command", stage ? stage : 1);
+	for (i = then + 1; i < inputs && strcmp(argv[i], "--then"); i++)
+		;
+	if (i == then + 1)
+		return tp_usage_error("run: --then at word %d has no command after it", then);
+	for (i = 1; i < dd; i++)
+		if (!strncmp(argv[i], "--results", 9) || !strncmp(argv[i], "--log-decisions", 15))
+			return tp_usage_error("run: '%s' with --then is not supported yet: every stage "
+					      "would write the same file", argv[i]);
+	for (i = 1; i < dd; i++)
+		if (is_resume(argv[i]))
+			return tp_usage_error("run: '%s' with --then is not supported yet: the journal "
+					      "does not keep a stage's results for the next one",
+					      argv[i]);
+
+	/* The rest of the pipeline: our options, less the inputs, then --stage. */
+	child = tp_xcalloc((size_t)argc + 4, sizeof(*child));
+	k = 0;
+	child[k++] = "tunepool";
+	for (i = 0; i < dd; i++) {
+		int takes;
+
+		if (input_option(argv[i], &takes)) {
+			i += takes;
+			continue;
+		}
+		child[k++] = argv[i];
+	}
+	snprintf(stagebuf, sizeof(stagebuf), "%d", (stage ? stage : 1) + 1);
+	child[k++] = "--stage";
+	child[k++] = stagebuf;
+	child[k++] = "--";
+	for (i = then + 1; i < inputs; i++)
+		child[k++] = argv[i];
+	child[k] = NULL;
+
+	if (pipe2(fds, O_CLOEXEC) < 0) {
+		free(child);
+		return tp_error("cannot create the pipe between stages: %s", strerror(errno));
+	}
+	fcntl(fds[1], F_SETPIPE_SZ, TP_STAGE_QUEUE_BYTES);
+	posix_spawn_file_actions_init(&fa);
+	posix_spawn_file_actions_adddup2(&fa, fds[0], 0);
+	rc = posix_spawn(&st->next, "/proc/self/exe", &fa, NULL, child, environ);
+	posix_spawn_file_actions_destroy(&fa);
+	free(child);
+	close(fds[0]);
+	if (rc) {
+		close(fds[1]);
+		st->next = 0;
+		return tp_error("cannot start the next stage: %s", strerror(rc));
+	}
+	fflush(stdout);
+	if (dup2(fds[1], STDOUT_FILENO) < 0) {
+		rc = errno;
+		close(fds[1]);
+		return tp_error("cannot connect the next stage: %s", strerror(rc));
+	}
+	close(fds[1]);
+
+	/* This stage: the options, its command, and the inputs. */
+	st->argv = tp_xcalloc((size_t)argc + 3, sizeof(*st->argv));
+	st->owned = 1;
+	k = 0;
+	for (i = 0; i < then; i++) {
+		if (i == dd && !stage) {
+			snprintf(st->stagebuf, sizeof(st->stagebuf), "1");
+			st->argv[k++] = "--stage";
+			st->argv[k++] = st->stagebuf;
+		}
+		st->argv[k++] = argv[i];
+	}
+	for (i = inputs; i < argc; i++)
+		st->argv[k++] = argv[i];
+	st->argv[k] = NULL;
+	st->argc = k;
+	if (!st->stage)
+		st->stage = 1;
+	return 1;
+}
+
+static int severity(int rc)
+{
+	return rc == 130 ? 5 : rc == 3 ? 4 : rc == 2 ? 3 : rc == 1 ? 2 : rc ? 4 : 0;
+}
+
+int tp_stages_finish(struct tp_stages *st, int rc)
+{
+	int status, next_rc;
+	pid_t r;
+
+	if (!st->next)
+		return rc;
+	fflush(stdout);
+	{
+		/* End of input for the next stage; stdout stays a valid descriptor. */
+		int null = open("/dev/null", O_WRONLY | O_CLOEXEC);
+
+		if (null >= 0) {
+			dup2(null, STDOUT_FILENO);
+			close(null);
+		} else {
+			close(STDOUT_FILENO);
+		}
+	}
+	if (rc == 130)
+		kill(st->next, SIGTERM);
+	do
+		r = waitpid(st->next, &status, 0);
+	while (r < 0 && errno == EINTR);
+	st->next = 0;
+	if (r < 0)
+		return rc ? rc : 3;
+	next_rc = WIFEXITED(status) ? WEXITSTATUS(status) : 128 + WTERMSIG(status);
+	if (next_rc == 128 + SIGTERM || next_rc == 128 + SIGINT)
+		next_rc = 130;
+	return severity(next_rc) > severity(rc) ? next_rc : rc;
+}
+
+void tp_stages_release(struct tp_stages *st)
+{
+	if (st->owned)
+		free(st->argv);
+	st->argv = NULL;
+	st->argc = 0;
+	st->owned = 0;
+}
