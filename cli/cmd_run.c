@@ -1434,7 +1434,7 @@ static int run_run(int argc, char **argv)
 		}
 		if (ctx.index.torn && !o.quiet)
 			tp_warn("run: journal '%s': ignoring a torn last line", o.joblog);
-		if (tp_journal_open(&ctx.journal, o.joblog) < 0) {
+		if (tp_journal_open_stage(&ctx.journal, o.joblog, o.stage) < 0) {
 			rc = tp_error_exit_code();	/* 2: held by another run */
 			goto out;
 		}

@@ -72,11 +72,15 @@ static int cut_torn_tail(int fd, const char *path)
 	return 0;
 }
 
-/* Takes the journal's write lock (whole file, released when the process
- * ends, however it ends); a live holder's pid goes into the message. */
-static int lock_journal(int fd, const char *path)
+/* Takes the journal's write lock, released when the process ends, however it
+ * ends; a live holder's pid goes into the message.  The lock is one byte of
+ * the file's lock space per pipeline stage (byte 0: a plain run and stage 1),
+ * so the stages of one `run --then` pipeline append to one journal while any
+ * other run on it is refused at its first stage. */
+static int lock_journal(int fd, const char *path, int stage)
 {
-	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET };
+	struct flock fl = { .l_type = F_WRLCK, .l_whence = SEEK_SET,
+			    .l_start = stage > 1 ? stage - 1 : 0, .l_len = 1 };
 
 	if (fcntl(fd, F_SETLK, &fl) == 0)
 		return 0;
@@ -85,6 +89,8 @@ static int lock_journal(int fd, const char *path)
 	memset(&fl, 0, sizeof(fl));
 	fl.l_type = F_WRLCK;
 	fl.l_whence = SEEK_SET;
+	fl.l_start = stage > 1 ? stage - 1 : 0;
+	fl.l_len = 1;
 	if (fcntl(fd, F_GETLK, &fl) == 0 && fl.l_type != F_UNLCK)
 		return tp_usage_error("journal '%s' is in use by another run (pid %ld); wait for it "
 				      "to end or give another --joblog", path, (long)fl.l_pid);
@@ -93,6 +99,11 @@ static int lock_journal(int fd, const char *path)
 }
 
 int tp_journal_open(struct tp_journal *j, const char *path)
+{
+	return tp_journal_open_stage(j, path, 0);
+}
+
+int tp_journal_open_stage(struct tp_journal *j, const char *path, int stage)
 {
 	/* Never append through a symlink planted at the journal's path. */
 	int fd = open(path, O_RDWR | O_CREAT | O_APPEND | O_NOFOLLOW | O_CLOEXEC, 0644);
@@ -108,8 +119,10 @@ int tp_journal_open(struct tp_journal *j, const char *path)
 		close(fd);
 		return tp_error("cannot stat journal '%s': %s", path, strerror(errno));
 	}
-	/* A device or FIFO (/dev/null) is written as it is: no lock, no cut. */
-	if (S_ISREG(st.st_mode) && (lock_journal(fd, path) < 0 || cut_torn_tail(fd, path) < 0)) {
+	/* A device or FIFO (/dev/null) is written as it is: no lock, no cut.  A
+	 * later stage leaves the tail to stage 1, which may be appending. */
+	if (S_ISREG(st.st_mode) && (lock_journal(fd, path, stage) < 0 ||
+				    (stage <= 1 && cut_torn_tail(fd, path) < 0))) {
 		close(fd);
 		return -1;
 	}

@@ -44,6 +44,9 @@ const char *tp_journal_hash_hex(uint64_t h, char *buf);
  * first so the next record starts on a line of its own.  A character device or
  * FIFO is appended to as it is.  Returns 0 or -1 with an error naming path. */
 int tp_journal_open(struct tp_journal *j, const char *path);
+/* The same for stage K of a `run --then` pipeline (0: not a pipeline): the
+ * stages of one pipeline share the journal, any other run is refused. */
+int tp_journal_open_stage(struct tp_journal *j, const char *path, int stage);
 /* Appends one record as a JSON line in one write(2), whatever its length, so
  * no reader or killed writer sees part of it; a line cut short by a full
  * disk is taken back.  An input that is not UTF-8 is kept losslessly: "input"

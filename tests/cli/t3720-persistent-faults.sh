@@ -68,11 +68,12 @@ did d" ] || fail "resume: $out"
 expect_exit 0 "$TP" run -q -k -j 1 --joblog r.jsonl --resume -- echo did {} ::: a
 [ "$out" = "did a" ] || fail "exec after persistent resumed: $out"
 # Ctrl-C: the workers are ended (the hanging one too), the journal keeps
-# what finished, exit 130; a resume runs the rest.
-"$TP" run -q -k -j 2 --static --persistent lines --joblog s.jsonl -- sh w.sh ::: a b hang c >o1.txt 2>e1.txt &
+# what finished, exit 130; a resume runs the rest.  (A task is its command,
+# input and input line, so the resume keeps a, b and c on their lines.)
+"$TP" run -q -k -j 2 --static --persistent lines --joblog s.jsonl -- sh w.sh ::: a b c hang >o1.txt 2>e1.txt &
 pid=$!
 i=0
-while [ "$(cat s.jsonl 2>/dev/null | wc -l)" -lt 2 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
+while [ "$(cat s.jsonl 2>/dev/null | wc -l)" -lt 3 ] && [ $i -lt 100 ]; do sleep 0.05; i=$((i + 1)); done
 sleep 0.2
 kill -INT $pid
 wait $pid
