@@ -1687,7 +1687,7 @@ const struct tp_cmd_desc tp_cmd_run = {
 	.name = "run",
 	.summary = "run jobs with a tuned, self-adjusting pool",
 	.usage = "tunepool run [--config tunepool.conf] [--workers N] [--batch B] [--adaptive|--static]\n"
-		 "                    [--controller hill|gradient|static] [--joblog FILE] [--resume|--resume-failed]\n"
+		 "                    [--controller {names:controllers}] [--joblog FILE] [--resume|--resume-failed]\n"
 		 "                    [--retries N] [--timeout T|P%] [--halt now|soon,fail=N|N%] [--keep-order] [--bar]\n"
 		 "                    [--log-decisions FILE] [--results FILE]\n"
 		 "                    (-- COMMAND ARGS... | -w WORKLOAD | --plugin LIB.so[:ARG])\n"
@@ -1711,8 +1711,8 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  -b, --batch B        inputs handed to a worker at once (default 1)\n"
 		"  --adaptive           let the controller resize the pool (default)\n"
 		"  --static             hold the width given\n"
-		"  --controller NAME    hill (throughput climber, default), gradient (latency,\n"
-		"                       Little's law) or static; memory and CPU guards apply to all\n"
+		"  --controller NAME    one of (default hill; memory and CPU guards apply to all):\n"
+		"                         {list:controllers}\n"
 		"  --min-workers N, --max-workers N   bounds (default: the conf, else 1 and the probe's)\n"
 		"  --interval DUR       monitor sampling period (default 250ms; sooner, down to a\n"
 		"                       fifth of it, once 64 tasks finished)\n"

@@ -531,18 +531,18 @@ out:
 const struct tp_cmd_desc tp_cmd_tune = {
 	.name = "tune",
 	.summary = "find the best configuration and write tunepool.conf",
-	.usage = "tunepool tune WORKLOAD [--search auto|grid|racing|usl] "
-		 "[--objective throughput|latency|efficiency] [--budget 60s|40] [--sample K] "
+	.usage = "tunepool tune WORKLOAD [--search {names:searches}] "
+		 "[--objective {names:objectives}] [--budget 60s|40] [--sample K] "
 		 "[--seed N] [-o tunepool.conf] [--results results.json]\n"
 		 "       tunepool tune --suite [-o DIR]",
 	.help = "WORKLOAD: -w NAME[:key=value,...] (or NAME as the first argument), --plugin "
 		"LIB.so[:arg],\n"
 		"  or -- COMMAND ARGS... with inputs (::: ARGS, --inputs FILE, --count N)\n"
 		"\noptions:\n"
-		"  -s, --search S       auto (default): sweep workers, fit USL, refine, sweep batch,\n"
-		"                       race strategies; grid: everything; racing: Mann-Whitney\n"
-		"                       races; usl: fit on >= 6 worker counts, measure around N*\n"
-		"      --objective O    throughput (default), latency (p95), efficiency (per worker)\n"
+		"  -s, --search S       one of (default auto):\n"
+		"                         {list:searches}\n"
+		"      --objective O    one of:\n"
+		"                         {list:objectives}\n"
 		"  -b, --budget B       time (60s, 2m) or runs (40, at least 2); default: until the\n"
 		"                       search ends; one config is measured even past a time budget\n"
 		"      --sample K       tune on K of the inputs (seeded; stratified by file size)\n"
