@@ -26,6 +26,7 @@
 #include "workloads/workload.h"
 
 #include <errno.h>
+#include <stddef.h>
 #include <inttypes.h>
 #include <math.h>
 #include <pthread.h>
@@ -199,6 +200,31 @@ static int parse_int(const char *opt, const char *s, int min, int *out)
 	if (tp_parse_long(s, &v) || v < min || v > 1000000)
 		return tp_usage_error("run: %s '%s' is not an integer >= %d", opt, s, min);
 	*out = (int)v;
+	return 0;
+}
+
+/* The widths `tunepool export --format env` writes, as defaults below the
+ * command line (and above tunepool.conf): TUNEPOOL_WORKERS, _MIN_WORKERS,
+ * _MAX_WORKERS.  An empty one is unset. */
+static int env_defaults(struct run_opts *o)
+{
+	static const struct { const char *name; size_t off; } ints[] = {
+		{ "TUNEPOOL_WORKERS", offsetof(struct run_opts, workers) },
+		{ "TUNEPOOL_MIN_WORKERS", offsetof(struct run_opts, min_workers) },
+		{ "TUNEPOOL_MAX_WORKERS", offsetof(struct run_opts, max_workers) },
+	};
+	const char *v;
+	size_t i;
+
+	for (i = 0; i < sizeof(ints) / sizeof(ints[0]); i++) {
+		int *field = (int *)((char *)o + ints[i].off);
+
+		v = getenv(ints[i].name);
+		if (*field || !v || !*v)
+			continue;
+		if (parse_int(ints[i].name, v, 1, field) < 0)
+			return -1;
+	}
 	return 0;
 }
 
@@ -1217,6 +1243,8 @@ static int run_run(int argc, char **argv)
 	if (parse_args(argc, argv, &o, &cmd_start, &cmd_end, &in_start) < 0)
 		return TP_EXIT_USAGE;
 	ctx.o = &o;
+	if (env_defaults(&o) < 0)
+		return TP_EXIT_USAGE;
 	if (check_paths(&o) < 0)
 		return tp_error_exit_code();
 	/* --nice: relative, as nice -n; before any thread or task exists, so
