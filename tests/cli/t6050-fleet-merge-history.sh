@@ -65,6 +65,15 @@ expect_exit 2 "$TP" fleet merge r/a1.json bad-a9.json -o c2 --db h.db
 contains "$err" "machine.fingerprint is missing"
 [ "$(count)" = 4 ] || fail "a failed merge stored runs"
 expect_exit 2 "$TP" fleet merge r/a1.json -o c3 --db
+# The README example, as written there.
+ex='tunepool fleet merge fleet/*.json -o fleet/classes --db h.db'
+grep -qF "    $ex " "$TP_TOP/README.md" || fail "README.md lacks the example '$ex'"
+mkdir fleet && cp r/a1.json r/b1.json fleet/ && python3 -c "import json; d=json.load(open('r/a2.json')); [r.update(throughput=r['throughput']*1.03) for t in d['trials'] for r in t['repeats']]; json.dump(d, open('fleet/a3.json','w'))"
+set -- $ex
+shift
+expect_exit 0 "$TP" "$@"
+contains "$out" "added 1 run to 'h.db' (2 already stored, skipped)"
+[ "$(count --tag node=a3)" = 1 ] || fail "the README example did not add node a3"
 expect_exit 0 "$TP" help fleet
 contains "$out" "--db FILE|URL"
 exit 0
