@@ -2,6 +2,7 @@
  * merge many nodes' results into one conf per class (fleet merge). */
 #include "cli/cmd.h"
 #include "cli/cmd_fleet.h"
+#include "cli/fleet_history.h"
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
@@ -9,6 +10,7 @@
 #include "fleet/run.h"
 #include "fleet/slurm.h"
 #include "fleet/tune.h"
+#include "history/db.h"
 
 #include <signal.h>
 #include <stdio.h>
@@ -56,12 +58,14 @@ static int run_merge(int argc, char **argv)
 		{ "output", required_argument, NULL, 'o' },
 		{ "threshold", required_argument, NULL, 't' },
 		{ "alpha", required_argument, NULL, 'a' },
+		{ "db", required_argument, NULL, 'd' },
 		{ NULL, 0, NULL, 0 },
 	};
 	struct tp_fleet_merge_opts mo;
 	struct tp_fleet_merge_summary sum;
 	struct tp_strbuf sb = TP_STRBUF_INIT;
-	const char *confdir = NULL;
+	const char *confdir = NULL, *dburl = NULL;
+	struct tp_db db;
 	int c, rc;
 
 	tp_fleet_merge_opts_init(&mo);
@@ -79,6 +83,9 @@ static int run_merge(int argc, char **argv)
 			if (merge_option("alpha", optarg, &mo))
 				return TP_EXIT_USAGE;
 			break;
+		case 'd':
+			dburl = optarg;
+			break;
 		default:
 			return TP_EXIT_USAGE;
 		}
@@ -93,14 +100,21 @@ static int run_merge(int argc, char **argv)
 			       "DIR/*.json -o CONFDIR");
 		return TP_EXIT_USAGE;
 	}
+	/* --db: opened first, so a bad one writes nothing. */
+	if (dburl && tp_fleet_history_open(&db, dburl) < 0)
+		return tp_error_exit_code();
 	if (tp_fleet_merge(argv + optind, (size_t)(argc - optind), confdir, &mo, &sb, &sum)) {
 		tp_strbuf_release(&sb);
+		if (dburl)
+			tp_db_close(&db);
 		return tp_error_exit_code();
 	}
 	rc = fwrite(sb.buf, 1, sb.len, stdout) == sb.len ? 0 : -1;
 	printf("merged %zu nodes into %zu class%s, %zu slow; index %s/index.json\n", sum.nodes,
 	       sum.classes, sum.classes == 1 ? "" : "es", sum.slow, confdir);
 	tp_strbuf_release(&sb);
+	if (dburl && tp_fleet_history_add(&db, argv + optind, (size_t)(argc - optind)) < 0)
+		return tp_error_exit_code();
 	if (rc || fflush(stdout)) {
 		tp_error("cannot write to standard output");
 		return TP_EXIT_SYSTEM;
@@ -403,7 +417,8 @@ const struct tp_cmd_desc tp_cmd_fleet = {
 	.summary = "tune a Slurm cluster per hardware class; merge nodes' results",
 	.usage = "tunepool fleet tune [TUNE OPTIONS] -o DIR [--partition P] [--constraint F] "
 		 "[--nodes LIST] [--no-wait]\n"
-		 "       tunepool fleet merge DIR/*.json -o CONFDIR [--threshold 5%] [--alpha 0.05]",
+		 "       tunepool fleet merge DIR/*.json -o CONFDIR [--threshold 5%] [--alpha 0.05] "
+		 "[--db FILE|postgresql://...]",
 	.help = "fleet tune submits ONE sbatch job array, one exclusive task per node, each\n"
 		"running `tunepool tune [TUNE OPTIONS]` on its node into DIR/<node>.json and\n"
 		"DIR/<node>.conf (DIR must be on a filesystem every node shares).  It waits\n"
@@ -431,6 +446,11 @@ const struct tp_cmd_desc tp_cmd_fleet = {
 		"  -o CONFDIR         where the class confs and the index go (created)\n"
 		"  -t, --threshold T  slowdown that matters: 5% (default) or 0.05\n"
 		"  -a, --alpha A      significance level (0.05)\n"
+		"  --db FILE|URL      also add every node's results to this performance history\n"
+		"                     (SQLite file or postgresql://...; see `tunepool help\n"
+		"                     history`) in one transaction, tagged node=NAME and\n"
+		"                     class=FINGERPRINT; files already stored are skipped.  Only\n"
+		"                     with --db: TUNEPOOL_DB alone does not make merge write.\n"
 		"\nfleet conf-for CONFDIR [NODE] prints the class conf for this machine (its\n"
 		"fingerprint, else NODE's line of index.tsv): what run --slurm slices use.\n"
 		"\nrun --slurm --shared DIR [--slices N] [--confs CONFDIR] [--partition P]\n"

@@ -31,7 +31,10 @@ double tp_stats_mann_whitney(const double *a, size_t na, const double *b, size_t
 			     enum tp_alternative alt, double *u);
 
 /* Ratio of medians median(b)/median(a) with a percentile bootstrap CI at level
- * (e.g. 0.95) over resamples draws from GSL's RNG seeded with seed. */
+ * (e.g. 0.95) over resamples draws from GSL's RNG seeded with seed.  Each
+ * resample's median is drawn from the order statistics of n uniform draws
+ * (exactly the distribution of resampling n values and taking the median, in
+ * O(1) per resample), so the cost is O(n log n + resamples), whatever n. */
 int tp_stats_bootstrap_ratio(const double *a, size_t na, const double *b, size_t nb,
 			     size_t resamples, unsigned long seed, double level,
 			     double *ratio, double *lo, double *hi);

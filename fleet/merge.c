@@ -73,6 +73,11 @@ static char *node_name(const char *path)
 	return tp_xstrndup(base, len);
 }
 
+char *tp_fleet_node_name(const char *path)
+{
+	return node_name(path);
+}
+
 static int load_node(struct node *nd, const char *path)
 {
 	json_t *fp, *cpus, *mem;

@@ -24,6 +24,10 @@ struct tp_fleet_merge_summary {
  * writes CONFDIR/<fingerprint>.conf per class, CONFDIR/index.json and
  * CONFDIR/index.tsv (node, class, conf), and appends a human summary to out.
  * Bad or mixed inputs are usage errors naming the file; returns 0 or -1. */
+/* The node name fleet merge gives the results file path: its file name without
+ * .json.  Returns a new string (free it). */
+char *tp_fleet_node_name(const char *path);
+
 int tp_fleet_merge(char *const *paths, size_t n, const char *confdir,
 		   const struct tp_fleet_merge_opts *o, struct tp_strbuf *out,
 		   struct tp_fleet_merge_summary *sum);

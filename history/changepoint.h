@@ -1,6 +1,7 @@
 /* Change points in a series of run medians: optimal partitioning (PELT) of
- * the series scaled by a robust noise estimate, with a penalty that keeps
- * pure noise free of change points, then a minimum relative change. */
+ * the series, its outliers limited, scaled by a robust noise estimate, with a
+ * penalty that keeps pure noise free of change points, then a minimum
+ * relative change. */
 #ifndef TP_HISTORY_CHANGEPOINT_H
 #define TP_HISTORY_CHANGEPOINT_H
 
@@ -13,12 +14,12 @@ struct tp_changepoint_opts {
 	double min_change;	/* relative change of segment medians that matters */
 };
 
-/* Defaults: penalty 6 ln(n), segments of at least 3 points, 5% change. */
+/* Defaults: penalty 8 ln(n), segments of at least 3 points, 5% change. */
 void tp_changepoint_opts_init(struct tp_changepoint_opts *o);
 
 /* Robust noise sigma of x: 1.4826 * median |x[i+1] - x[i]| / sqrt(2), which
- * steps barely move.  0 when n < 2.  (tp_changepoints_find floors it at 0.8
- * of the standard deviation.) */
+ * steps barely move.  0 when n < 2.  (tp_changepoints_find floors it; see
+ * changepoint.c.) */
 double tp_changepoint_sigma(const double *x, size_t n);
 
 /* Finds the change points of x[0..n): at[k] is the index of the first point

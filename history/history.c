@@ -158,32 +158,39 @@ static int insert_trials(struct tp_db *db, const struct tp_history_item *items, 
 	return ret;
 }
 
+static void add_tag_row(struct tp_query *q, size_t *rows, const char *id, const char *tag)
+{
+	const char *eq = strchr(tag, '=');
+	char *key = tp_xstrndup(tag, (size_t)(eq - tag));
+
+	tp_strbuf_adds(&q->sql, (*rows)++ ? ", (" : "(");
+	tp_query_param(q, id);
+	tp_strbuf_adds(&q->sql, ", ");
+	tp_query_param(q, key);
+	tp_strbuf_adds(&q->sql, ", ");
+	tp_query_param(q, eq + 1);
+	tp_strbuf_adds(&q->sql, ")");
+	free(key);
+}
+
+/* ftags: the per-file tags of these n files (o->file_tags + first), or NULL. */
 static int insert_tags(struct tp_db *db, char (*ids)[24], size_t n,
-		       const struct tp_history_add_opts *o)
+		       const struct tp_history_add_opts *o, const char *const *const *ftags)
 {
 	struct tp_query q;
 	size_t i, t, rows = 0;
 	int ret = 0;
 
-	if (!o->ntags)
+	if (!o->ntags && !(ftags && o->nfile_tags))
 		return 0;
 	tp_query_init(&q, "INSERT INTO tp_tags (run_id, key, value) VALUES ");
 	for (i = 0; i < n; i++) {
 		if (!*ids[i])
 			continue;
-		for (t = 0; t < o->ntags; t++) {
-			const char *eq = strchr(o->tags[t], '=');
-			char *key = tp_xstrndup(o->tags[t], (size_t)(eq - o->tags[t]));
-
-			tp_strbuf_adds(&q.sql, rows++ ? ", (" : "(");
-			tp_query_param(&q, ids[i]);
-			tp_strbuf_adds(&q.sql, ", ");
-			tp_query_param(&q, key);
-			tp_strbuf_adds(&q.sql, ", ");
-			tp_query_param(&q, eq + 1);
-			tp_strbuf_adds(&q.sql, ")");
-			free(key);
-		}
+		for (t = 0; t < o->ntags; t++)
+			add_tag_row(&q, &rows, ids[i], o->tags[t]);
+		for (t = 0; ftags && t < o->nfile_tags; t++)
+			add_tag_row(&q, &rows, ids[i], ftags[i][t]);
 	}
 	if (rows)
 		ret = tp_query_exec(db, &q, NULL);
@@ -194,7 +201,8 @@ static int insert_tags(struct tp_db *db, char (*ids)[24], size_t n,
 /* Stores items[0..n) (files of the same names); dup[i] gets the id of the run
  * already holding the same content, 0 when item i was stored. */
 static int store_batch(struct tp_db *db, char *const *files, const struct tp_history_item *items,
-		       size_t n, const struct tp_history_add_opts *o, const char *commit,
+		       size_t n, const struct tp_history_add_opts *o,
+		       const char *const *const *ftags, const char *commit,
 		       const char *branch, const char *added, long long *dup)
 {
 	char (*ids)[24] = tp_xcalloc(n, sizeof(*ids));
@@ -263,7 +271,7 @@ static int store_batch(struct tp_db *db, char *const *files, const struct tp_his
 	if (!ret)
 		ret = insert_trials(db, items, ids, n);
 	if (!ret)
-		ret = insert_tags(db, ids, n, o);
+		ret = insert_tags(db, ids, n, o, ftags);
 out:
 	free(ids);
 	return ret;
@@ -288,6 +296,19 @@ int tp_history_add(struct tp_db *db, char *const *files, size_t nfiles,
 			if (strcspn(o->tags[i], "=") == strcspn(o->tags[j], "=") &&
 			    !strncmp(o->tags[i], o->tags[j], strcspn(o->tags[i], "=")))
 				return tp_usage_error("--tag '%s': the key is given twice", o->tags[i]);
+	for (i = 0; o->file_tags && i < nfiles; i++)
+		for (j = 0; j < o->nfile_tags; j++) {
+			const char *tag = o->file_tags[i][j];
+			size_t t, klen = strcspn(tag, "=");
+
+			if (check_tag(tag))
+				return -1;
+			for (t = 0; t < o->ntags; t++)
+				if (strcspn(o->tags[t], "=") == klen && !strncmp(o->tags[t], tag, klen))
+					return tp_usage_error("--tag '%s': the key is one that '%s' "
+							      "gets of its own ('%s')", o->tags[t],
+							      files[i], tag);
+		}
 	if (o->date && tp_history_date_valid(o->date))
 		return tp_usage_error("--date '%s' is not a date like 2026-11-30 or "
 				      "2026-11-30T12:00:00Z", o->date);
@@ -315,7 +336,8 @@ int tp_history_add(struct tp_db *db, char *const *files, size_t nfiles,
 	for (i = 0; i < nfiles && !ret; i += BATCH) {
 		size_t k = nfiles - i < BATCH ? nfiles - i : BATCH;
 
-		if (store_batch(db, files + i, items + i, k, o, commit, branch, now, dups + i) < 0)
+		if (store_batch(db, files + i, items + i, k, o, o->file_tags ? o->file_tags + i : NULL,
+				commit, branch, now, dups + i) < 0)
 			ret = -1;
 	}
 	for (i = 0; i < nfiles && !ret; i++) {

@@ -37,6 +37,11 @@ struct tp_history_add_opts {
 	const char *const *tags;	/* "key=value" each */
 	size_t ntags;
 	int skip_existing;		/* a file already stored is skipped, not an error */
+	/* When not NULL: file_tags[i][0..nfile_tags) are "key=value" tags of
+	 * files[i] alone (fleet merge: node=NAME, class=FINGERPRINT); their keys
+	 * must differ from those of tags. */
+	const char *const *const *file_tags;
+	size_t nfile_tags;
 };
 
 /* Reads and validates every file (tunepool results or hyperfine --export-json),

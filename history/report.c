@@ -229,7 +229,8 @@ int tp_history_report(struct tp_db *db, const struct tp_history_filter *f,
 	*nseries = n;
 	tp_strbuf_addf(&md, "%zu series (machine class, workload, config), %zu change point%s.\n"
 			    "Change points: optimal partitioning of each series of run medians "
-			    "scaled by its noise (1.4826 MAD of successive differences / sqrt 2), "
+			    "scaled by its noise (1.4826 MAD of successive differences / sqrt 2, "
+			    "floored), outliers limited to 3 sigmas from the running median, "
 			    "penalty %g ln(n) per change, at least %zu runs per segment, and a "
 			    "change of at least %g%% between segment medians.\n\n",
 		       n, *nchanges, *nchanges == 1 ? "" : "s", o->cp.penalty, o->cp.min_segment,

@@ -41,7 +41,7 @@ as_pg "$pgbin/initdb" -D "$pgdir/data" -A trust -U postgres >"$pgdir/initdb.log"
 start_pg
 url() { echo "postgresql://postgres@/$1?host=$pgdir/sock&port=$PORT"; }
 psql_() { db=$1; shift; "$pgbin/psql" -X -q -At -h "$pgdir/sock" -p "$PORT" -U postgres -d "$db" -c "$@"; }
-for d in hist conc gone newer; do
+for d in hist conc gone newer fleet; do
 	psql_ postgres "CREATE DATABASE $d" || fail "createdb $d"
 done
 
@@ -52,6 +52,20 @@ DB=$(url hist)
 expect_exit 0 "$TP" history list --db "postgresql://postgres:secret@/hist?host=$pgdir/sock&port=$PORT" --limit 1
 TUNEPOOL_DB="$DB" expect_exit 0 "$TP" history list --workload cpu --limit 1
 contains "$out" "cpu:ms="
+
+# fleet merge --db writes the nodes' results to PostgreSQL, tagged (issue 18b).
+mkdir fleetr
+for n in a1 a2 b1; do
+	# each node's own figures (identical files would be one run)
+	python3 -c "import json,sys; d=json.load(open(sys.argv[1])); d['machine']['fingerprint']=sys.argv[2]; [r.update(throughput=r['throughput']*(1+0.01*int(sys.argv[4]))) for t in d['trials'] for r in t['repeats']]; json.dump(d, open(sys.argv[3], 'w'))" \
+		"$FIXTURES/results/tune-vm.json" "fp${n%?}" "fleetr/$n.json" "${n#?}" || fail "node file $n"
+done
+expect_exit 0 "$TP" fleet merge fleetr/*.json -o fleetc --db "$(url fleet)"
+contains "$out" "added 3 runs"
+expect_exit 0 "$TP" history list --db "$(url fleet)" --tag node=a2
+contains "$out" "class=fpa,node=a2"
+[ "$(psql_ fleet "SELECT count(*) FROM tp_tags WHERE key = 'class' AND value = 'fpa'")" = 2 ] ||
+	fail "class tags in PostgreSQL"
 
 # 4 concurrent writers.
 t0=$(date +%s)

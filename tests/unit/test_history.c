@@ -73,10 +73,18 @@ static void test_two_steps_found(void **state)
 }
 
 /* The penalty alone (no minimum change) keeps pure noise free of change
- * points: Gaussian and heavier-tailed (Laplace) noise, short and long series. */
+ * points: 9,200 series of Gaussian, Laplace and Student t (5 df) noise,
+ * 6 to 1,000 runs; not one change (history/changepoint.c has the simulation
+ * this penalty was chosen on: none in 104,000). */
+static double noise(gsl_rng *r, size_t kind)
+{
+	return kind == 0 ? gsl_ran_gaussian(r, 3) : kind == 1 ? gsl_ran_laplace(r, 2) :
+	       2 * gsl_ran_tdist(r, 5);
+}
+
 static void test_noise_yields_none(void **state)
 {
-	const size_t lens[] = { 8, 20, 50, 200, 1000 };
+	const size_t lens[] = { 6, 8, 12, 20, 30, 50, 100, 200, 400, 1000 };
 	struct tp_changepoint_opts o;
 	double *x = malloc(1000 * sizeof(*x));
 	size_t *at = malloc(1000 * sizeof(*at));
@@ -87,27 +95,22 @@ static void test_noise_yields_none(void **state)
 	tp_changepoint_opts_init(&o);
 	o.min_change = 0;
 	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++)
-		for (seed = 1; seed <= 200; seed++) {
+		/* 1,000 series of each length; of 1,000 runs, 200 (they cost the most) */
+		for (seed = 1; seed <= (lens[li] < 1000 ? 1000u : 200u); seed++) {
+			size_t n;
+
 			gsl_rng_set(r, seed * 7919 + li);
 			for (i = 0; i < lens[li]; i++)
-				x[i] = 100 + (seed % 2 ? gsl_ran_gaussian(r, 3) : gsl_ran_laplace(r, 2));
-			found += tp_changepoints_find(x, lens[li], &o, at);
+				x[i] = 100 + noise(r, seed % 3);
+			n = tp_changepoints_find(x, lens[li], &o, at);
+			if (n)
+				print_message("noise series %zu (%zu runs, kind %zu): %zu changes\n",
+					      seed, lens[li], seed % 3, n);
+			found += n;
 			tried++;
 		}
-	assert_int_equal(tried, 1000);
-	/* 0 or 1 with these seeds; allow 2 in 1,000 so a libm change is no failure. */
-	assert_true(found <= 2);
-	/* With the default 5% minimum change on 3% noise: no more. */
-	tp_changepoint_opts_init(&o);
-	found = 0;
-	for (li = 0; li < sizeof(lens) / sizeof(lens[0]); li++)
-		for (seed = 1; seed <= 200; seed++) {
-			gsl_rng_set(r, seed * 7919 + li);
-			for (i = 0; i < lens[li]; i++)
-				x[i] = 100 + (seed % 2 ? gsl_ran_gaussian(r, 3) : gsl_ran_laplace(r, 2));
-			found += tp_changepoints_find(x, lens[li], &o, at);
-		}
-	assert_true(found <= 2);
+	assert_int_equal(tried, 9200);
+	assert_int_equal(found, 0);
 	free(x);
 	free(at);
 	gsl_rng_free(r);

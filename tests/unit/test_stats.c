@@ -154,6 +154,82 @@ static void test_bootstrap_ratio(void **state)
 	assert_int_equal(tp_stats_bootstrap_ratio(a, 0, b, 40, 100, 1, 0.95, &r, &lo, &hi), -1);
 }
 
+/* The bootstrap draws each resample's median from order statistics rather
+ * than by resampling: its distribution must be the one of resampling n values
+ * and taking the median, enumerated here over all n^n index tuples (n odd and
+ * even, ties included).  A resamples = 1 call gives lo = hi = one draw of
+ * median(b)/median(a), with a = {1}; 20,000 seeds give its distribution. */
+static int cmp_double(const void *pa, const void *pb)
+{
+	double a = *(const double *)pa, b = *(const double *)pb;
+
+	return (a > b) - (a < b);
+}
+
+static void check_resample_median_distribution(const double *b, size_t n)
+{
+	enum { DRAWS = 20000, MAXV = 64 };
+	double values[MAXV], exact[MAXV] = { 0 }, seen[MAXV] = { 0 }, one = 1;
+	size_t nvalues = 0, idx[8] = { 0 }, total = 1, t, i, k;
+	double cum_exact = 0, cum_seen = 0, worst = 0;
+
+	for (i = 0; i < n; i++)
+		total *= n;
+	for (t = 0; t < total; t++) {
+		double draw[8], med;
+		size_t r = t;
+
+		for (i = 0; i < n; i++) {
+			idx[i] = r % n;
+			r /= n;
+			draw[i] = b[idx[i]];
+		}
+		qsort(draw, n, sizeof(double), cmp_double);
+		med = n % 2 ? draw[n / 2] : (draw[n / 2 - 1] + draw[n / 2]) / 2;
+		for (k = 0; k < nvalues && values[k] != med; k++)
+			;
+		if (k == nvalues) {
+			assert_true(nvalues < MAXV);
+			values[nvalues++] = med;
+		}
+		exact[k] += 1.0 / (double)total;
+	}
+	for (t = 0; t < DRAWS; t++) {
+		double r, lo, hi;
+
+		assert_int_equal(tp_stats_bootstrap_ratio(&one, 1, b, n, 1, 1000 + t, 0.95,
+							  &r, &lo, &hi), 0);
+		assert_true(lo == hi);
+		for (k = 0; k < nvalues && values[k] != lo; k++)
+			;
+		assert_true(k < nvalues);	/* a value resampling can give */
+		seen[k] += 1.0 / DRAWS;
+	}
+	/* Kolmogorov distance over the sorted support; 1.95 / sqrt(DRAWS) = 0.0138
+	 * is the 0.1% critical value, a wrong Beta parameter is off by > 0.05. */
+	for (i = 0; i < nvalues; i++) {
+		size_t lo_k = 0;
+
+		for (k = 1; k < nvalues; k++)
+			if (values[k] < values[lo_k])
+				lo_k = k;
+		cum_exact += exact[lo_k];
+		cum_seen += seen[lo_k];
+		worst = fmax(worst, fabs(cum_exact - cum_seen));
+		values[lo_k] = INFINITY;
+	}
+	assert_true(worst < 0.0138);
+}
+
+static void test_bootstrap_median_distribution(void **state)
+{
+	const double odd[] = { 3, 1, 4, 1, 5 }, even[] = { 2, 7, 1, 8, 2, 8 };
+
+	(void)state;
+	check_resample_median_distribution(odd, 5);
+	check_resample_median_distribution(even, 6);
+}
+
 static void test_geomean(void **state)
 {
 	const double v[] = { 1, 2, 4 }, w[] = { 1, -1, 0 };
@@ -174,6 +250,7 @@ int main(void)
 		cmocka_unit_test(test_mann_whitney_ties),
 		cmocka_unit_test(test_mann_whitney_large),
 		cmocka_unit_test(test_bootstrap_ratio),
+		cmocka_unit_test(test_bootstrap_median_distribution),
 		cmocka_unit_test(test_geomean),
 	};
 
