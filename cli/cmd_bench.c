@@ -15,6 +15,7 @@
 #include "runner/pool.h"
 #include "runner/strategy_persistent.h"
 #include "workloads/workload.h"
+#include "runner/strategy.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -349,7 +350,8 @@ static void print_startup(const struct tp_results *r)
 		const struct tp_trial *t = &r->trials[i];
 		double st = counter_median(t, "pool::worker_start_s");
 
-		if (strcmp(t->config.strategy, "persistent") || !t->nrepeats || isnan(st))
+		if (!(tp_strategy_flags(t->config.strategy) & TP_STRAT_RECORDS) || !t->nrepeats ||
+		    isnan(st))
 			continue;
 		printf("%s: start-up and init %.3f s per worker (median), apart from the "
 		       "steady tasks/s; %.1f tasks/s over the whole wall time\n",

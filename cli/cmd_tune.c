@@ -109,13 +109,14 @@ static void print_rec(FILE *f, const struct tp_results *r, const struct tp_tuned
 	size_t i;
 
 	fprintf(f, "recommended: %s", tp_config_format(&r->rec.config, buf, sizeof(buf)));
-	if (!strcmp(r->rec.objective, "latency"))
+	if (tp_recommendation_objective(&r->rec) == TP_OBJ_LATENCY)
 		fprintf(f, "  p95 %.4g s [%.4g, %.4g]\n", r->rec.value, r->rec.ci_low,
 			r->rec.ci_high);
 	else
 		fprintf(f, "  %s %.4g [%.4g, %.4g]%s\n", r->rec.objective, r->rec.value,
 			r->rec.ci_low, r->rec.ci_high,
-			!strcmp(r->rec.objective, "efficiency") ? " tasks/s/worker" : " tasks/s");
+			tp_recommendation_objective(&r->rec) == TP_OBJ_EFFICIENCY ? " tasks/s/worker"
+										    : " tasks/s");
 	if (*r->model.kind)
 		fprintf(f, "model: %s sigma=%.4g kappa=%.4g N*=%.4g (r2 %.3f, %d worker counts)\n",
 			r->model.kind, r->model.sigma, r->model.kappa, r->model.peak_workers,

@@ -1,6 +1,7 @@
 /* The results model (machine, workload, trials, model, recommendation,
  * timeline) and its JSON and CSV forms, read and written only here. */
 #include "core/results.h"
+#include "core/registry.h"
 #include "core/alloc.h"
 #include "core/fileio.h"
 #include "core/log.h"
@@ -12,6 +13,64 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+
+/* Indexed by enum tp_objective. */
+static const struct tp_named objectives[] = {
+	{ "throughput", "tasks per second, higher is better (default)" },
+	{ "latency", "p95 task latency, lower is better" },
+	{ "efficiency", "throughput per worker: the most work from the fewest workers" },
+};
+static const struct tp_named *const objective_table[] = {
+	&objectives[TP_OBJ_THROUGHPUT], &objectives[TP_OBJ_LATENCY], &objectives[TP_OBJ_EFFICIENCY],
+};
+#define NOBJECTIVES (sizeof(objective_table) / sizeof(objective_table[0]))
+
+const void *const *tp_objective_table(size_t *n)
+{
+	*n = NOBJECTIVES;
+	return (const void *const *)objective_table;
+}
+
+int tp_objective_parse(const char *s, enum tp_objective *out)
+{
+	size_t i;
+
+	for (i = 0; i < NOBJECTIVES; i++) {
+		if (!strcmp(s, objectives[i].name)) {
+			*out = (enum tp_objective)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+const char *tp_objective_name(enum tp_objective o)
+{
+	return objectives[o].name;
+}
+
+enum tp_objective tp_recommendation_objective(const struct tp_recommendation *r)
+{
+	enum tp_objective o = TP_OBJ_THROUGHPUT;
+
+	return r->objective[0] && !tp_objective_parse(r->objective, &o) ? o : TP_OBJ_THROUGHPUT;
+}
+
+static const char *const model_kinds[] = { "", "usl", "amdahl" };	/* by enum tp_model_kind */
+
+enum tp_model_kind tp_model_kind_of(const struct tp_model *m)
+{
+	if (!strcmp(m->kind, model_kinds[TP_MODEL_USL]))
+		return TP_MODEL_USL;
+	if (!strcmp(m->kind, model_kinds[TP_MODEL_AMDAHL]))
+		return TP_MODEL_AMDAHL;
+	return TP_MODEL_NONE;
+}
+
+const char *tp_model_kind_name(enum tp_model_kind k)
+{
+	return model_kinds[k];
+}
 
 #ifndef TP_VERSION
 #define TP_VERSION "0"

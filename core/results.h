@@ -61,6 +61,33 @@ struct tp_trial {
 	struct tp_stats stats;
 };
 
+enum tp_objective {
+	TP_OBJ_THROUGHPUT,	/* tasks/s, higher is better */
+	TP_OBJ_LATENCY,		/* p95 task latency, lower is better */
+	TP_OBJ_EFFICIENCY,	/* throughput per worker */
+};
+
+/* "throughput" | "latency" | "efficiency"; -1 (no message) otherwise. */
+int tp_objective_parse(const char *s, enum tp_objective *out);
+/* The objectives as struct tp_named entries, in enum order. */
+const void *const *tp_objective_table(size_t *n);
+const char *tp_objective_name(enum tp_objective o);
+
+/* What kind of model a tp_model holds, from its kind string: "usl", "amdahl",
+ * or none ("" or anything else: not fitted). */
+enum tp_model_kind {
+	TP_MODEL_NONE = 0,
+	TP_MODEL_USL,
+	TP_MODEL_AMDAHL,
+};
+struct tp_model;
+enum tp_model_kind tp_model_kind_of(const struct tp_model *m);
+const char *tp_model_kind_name(enum tp_model_kind k);	/* "usl", "amdahl", "" */
+/* The objective of a recommendation (its objective string); throughput when
+ * the string is empty or unknown. */
+struct tp_recommendation;
+enum tp_objective tp_recommendation_objective(const struct tp_recommendation *r);
+
 /* Scaling model fitted over worker counts: X(N) = lambda N / (1 + sigma (N-1)
  * + kappa N (N-1)).  kind is "usl", "amdahl" or "" when not fitted. */
 struct tp_model {

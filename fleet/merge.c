@@ -9,6 +9,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "tuner/conf.h"
+#include "runner/strategy.h"
 
 #include <errno.h>
 #include <jansson.h>
@@ -345,7 +346,7 @@ static void build_conf(const struct class *cl, struct tp_tuned_conf *c)
 				c->max_workers = nd->r.trials[t].config.workers;
 		if (nd->trial) {
 			per = median_rss(nd->trial);
-			if (!strcmp(c->strategy, "thread") && c->workers > 0)
+			if (tp_strategy_flags(c->strategy) == 0 && c->workers > 0)
 				per /= c->workers;
 		}
 		if (nd->have_conf && nd->conf.memory_per_worker_kb > per &&

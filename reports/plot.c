@@ -355,7 +355,7 @@ static void workers_axis(struct tp_strbuf *gp, const struct tp_results *r)
 
 static int has_model(const struct tp_model *m)
 {
-	return (!strcmp(m->kind, "usl") || !strcmp(m->kind, "amdahl")) && isfinite(m->lambda) &&
+	return tp_model_kind_of(m) != TP_MODEL_NONE && isfinite(m->lambda) &&
 	       isfinite(m->sigma) && m->lambda > 0;
 }
 
@@ -377,7 +377,7 @@ static int plot_scaling(struct ctx *c)
 	}
 	pl = new_plot(c, "scaling", "Throughput vs workers (median and 95% CI per batch size)");
 	xmax = wmax;
-	if (has_model(m) && !strcmp(m->kind, "usl")) {
+	if (has_model(m) && tp_model_kind_of(m) == TP_MODEL_USL) {
 		peak = m->peak_workers;
 		if (!(peak > 0) && m->kappa > 0)
 			peak = sqrt((1 - m->sigma) / m->kappa);
@@ -437,7 +437,7 @@ static int plot_scaling(struct ctx *c)
 	if (has_model(m))
 		tp_strbuf_addf(&gp, ", \\\n     usl(x) with lines dashtype 3 lw 2 lc rgb \"black\" "
 			       "title \"%s fit: sigma %.3g, kappa %.3g\"",
-			       !strcmp(m->kind, "usl") ? "USL" : "Amdahl", m->sigma,
+			       tp_model_kind_of(m) == TP_MODEL_USL ? "USL" : "Amdahl", m->sigma,
 			       isfinite(m->kappa) ? m->kappa : 0.0);
 	tp_strbuf_addch(&gp, '\n');
 	return finish(c, pl, &dat, &gp);

@@ -285,11 +285,11 @@ static void section_workload(struct tp_doc *d, const struct tp_results *r, int l
 
 static const char *unit_of(const char *objective)
 {
-	if (!strcmp(objective, "latency"))
-		return " s";
-	if (!strcmp(objective, "efficiency"))
-		return "";
-	return " tasks/s";
+	enum tp_objective o = TP_OBJ_THROUGHPUT;
+
+	if (*objective)
+		tp_objective_parse(objective, &o);
+	return o == TP_OBJ_LATENCY ? " s" : o == TP_OBJ_EFFICIENCY ? "" : " tasks/s";
 }
 
 static void section_recommendation(struct tp_doc *d, const struct tp_results *r, int level)
@@ -341,13 +341,13 @@ static void section_model(struct tp_doc *d, const struct tp_results *r, int leve
 	double peak;
 
 	tp_doc_heading(d, level, "Scaling model");
-	if (strcmp(m->kind, "usl") && strcmp(m->kind, "amdahl")) {
+	if (tp_model_kind_of(m) == TP_MODEL_NONE) {
 		tp_doc_para(d, "No scaling model in these results (`tunepool tune` fits one "
 			    "when it measures enough worker counts).");
 		return;
 	}
 	tp_strbuf_addf(&sb, "%s fit over %d worker counts (R² = %s): one worker alone does "
-		       "λ = %s tasks/s", !strcmp(m->kind, "usl") ? "Universal Scalability Law" :
+		       "λ = %s tasks/s", tp_model_kind_of(m) == TP_MODEL_USL ? "Universal Scalability Law" :
 		       "Amdahl's law", m->points, isfinite(m->r2) ? fmt(m->r2, 3).s :
 		       "undefined, the throughput did not vary", rate(m->lambda).s);
 	peak = m->peak_workers;
@@ -355,7 +355,7 @@ static void section_model(struct tp_doc *d, const struct tp_results *r, int leve
 		peak = m->sigma < 1 ? sqrt((1 - m->sigma) / m->kappa) : 0;
 	/* A peak at or below one worker (or sigma >= 1) is no peak: throughput
 	 * falls, or stays, from the first worker on. */
-	if (m->sigma >= 1 || (!strcmp(m->kind, "usl") && m->kappa > 0 && peak <= 1)) {
+	if (m->sigma >= 1 || (tp_model_kind_of(m) == TP_MODEL_USL && m->kappa > 0 && peak <= 1)) {
 		tp_strbuf_addf(&sb, "; σ = %s and κ = %s mean that throughput %s as workers are "
 			       "added: run one worker.", fmt(m->sigma, 3).s, fmt(m->kappa, 3).s,
 			       m->kappa > 0 || m->sigma > 1 ? "falls" : "does not grow");
@@ -364,12 +364,12 @@ static void section_model(struct tp_doc *d, const struct tp_results *r, int leve
 		return;
 	}
 	if (m->sigma > 0)
-		tp_strbuf_addf(&sb, "; %s σ = %s limits speed-up to %s×", !strcmp(m->kind, "usl") ?
+		tp_strbuf_addf(&sb, "; %s σ = %s limits speed-up to %s×", tp_model_kind_of(m) == TP_MODEL_USL ?
 			       "contention" : "the serial fraction", fmt(m->sigma, 3).s,
 			       fmt(1 / m->sigma, 3).s);
 	else
 		tp_strbuf_adds(&sb, "; no contention was measured (σ = 0)");
-	if (!strcmp(m->kind, "usl") && m->kappa > 0 && peak > 0) {
+	if (tp_model_kind_of(m) == TP_MODEL_USL && m->kappa > 0 && peak > 0) {
 		tp_strbuf_addf(&sb, "; coherency κ = %s puts the peak at %.0f workers "
 			       "(N* = √((1−σ)/κ)), beyond which adding workers lowers throughput.",
 			       fmt(m->kappa, 3).s, peak);

@@ -813,7 +813,8 @@ int tp_pool_new(struct tp_pool **out, const struct tp_pool_opts *opts)
 				      c->workers, c->batch, c->start[0] ? ", start " : "",
 				      c->start, why);
 	}
-	if (opts->bind && strcmp(s->name, "exec") && strcmp(s->name, "thread"))
+	/* Binding applies to thread workers and exec children only. */
+	if (opts->bind && (s->flags & (TP_STRAT_START | TP_STRAT_RECORDS)))
 		return tp_usage_error("bind = %s applies to thread and exec workers, not '%s'",
 				      tp_bind_name((enum tp_bind_mode)opts->bind), s->name);
 	p = tp_xcalloc(1, sizeof(*p));

@@ -18,6 +18,13 @@ const struct tp_strategy_desc *const *tp_strategy_table(size_t *n)
 	return strategies;
 }
 
+unsigned tp_strategy_flags(const char *name)
+{
+	const struct tp_strategy_desc *s = tp_strategy_find(name);
+
+	return s ? s->flags : TP_STRAT_UNKNOWN;
+}
+
 const struct tp_strategy_desc *tp_strategy_find(const char *name)
 {
 	return tp_registry_find((const void *const *)strategies,

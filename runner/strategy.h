@@ -36,6 +36,12 @@ struct tp_strategy_desc {
 	int (*fds_per_worker)(const struct tp_pool *p, int *fixed);
 };
 
+/* The flags of the strategy named name (0 for "thread": in-process workers),
+ * TP_STRAT_UNKNOWN for a name no strategy has.  What a strategy is, is asked
+ * through these, never by comparing names. */
+#define TP_STRAT_UNKNOWN (1u << 31)
+unsigned tp_strategy_flags(const char *name);
+
 /* The registration table (runner/strategy_list.h order) and lookup. */
 const struct tp_strategy_desc *const *tp_strategy_table(size_t *n);
 const struct tp_strategy_desc *tp_strategy_find(const char *name);

@@ -6,6 +6,7 @@
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
+#include "runner/strategy.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -238,13 +239,13 @@ int tp_conf_validate(const struct tp_tuned_conf *c, const char *path)
 	if (c->max_workers < c->workers)
 		return tp_usage_error("'%s': max_workers = %d is below workers = %d", path,
 				      c->max_workers, c->workers);
-	if (!strcmp(c->strategy, "process") && !*c->start)
+	if ((tp_strategy_flags(c->strategy) & TP_STRAT_START) && !*c->start)
 		return tp_usage_error("'%s': strategy = process needs start = fork or spawn",
 				      path);
-	if (strcmp(c->strategy, "persistent") && *c->framing)
+	if (!(tp_strategy_flags(c->strategy) & TP_STRAT_RECORDS) && *c->framing)
 		return tp_usage_error("'%s': framing = '%s' applies only to strategy = persistent",
 				      path, c->framing);
-	if (strcmp(c->strategy, "process") && *c->start)
+	if (!(tp_strategy_flags(c->strategy) & TP_STRAT_START) && *c->start)
 		return tp_usage_error("'%s': start = '%s' applies only to strategy = process",
 				      path, c->start);
 	return 0;
@@ -332,7 +333,7 @@ void tp_conf_format(const struct tp_tuned_conf *c, struct tp_strbuf *sb)
 	tp_strbuf_addf(sb, "\n[run]\nworkers = %d\nbatch = %d\nstrategy = %s\nstart = %s\n"
 		       "bind = %s\n", c->workers, c->batch, c->strategy,
 		       *c->start ? c->start : "none", c->bind);
-	if (!strcmp(c->strategy, "persistent"))
+	if (tp_strategy_flags(c->strategy) & TP_STRAT_RECORDS)
 		tp_strbuf_addf(sb, "framing = %s\n", *c->framing ? c->framing : "lines");
 	tp_strbuf_addf(sb, "\n[bounds]\nmin_workers = %d\nmax_workers = %d\n"
 		       "memory_per_worker = %lldK\n", c->min_workers, c->max_workers,

@@ -4,13 +4,14 @@
 #include "core/strbuf.h"
 #include "tuner/conf.h"
 #include "tuner/export.h"
+#include "runner/strategy.h"
 
 #include <string.h>
 
 static int write_python(const struct tp_tuned_conf *c, struct tp_strbuf *out)
 {
-	int threads = !strcmp(c->strategy, "thread");
-	int persistent = !strcmp(c->strategy, "persistent");
+	int threads = tp_strategy_flags(c->strategy) == 0;
+	int persistent = (tp_strategy_flags(c->strategy) & TP_STRAT_RECORDS) != 0;
 	/* Persistent workers are fresh interpreters: spawn is their pool twin. */
 	const char *ctx = *c->start ? c->start : persistent ? "spawn" : NULL;
 

@@ -15,40 +15,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* Indexed by enum tp_objective. */
-static const struct tp_named objectives[] = {
-	{ "throughput", "tasks per second, higher is better (default)" },
-	{ "latency", "p95 task latency, lower is better" },
-	{ "efficiency", "throughput per worker: the most work from the fewest workers" },
-};
-static const struct tp_named *const objective_table[] = {
-	&objectives[TP_OBJ_THROUGHPUT], &objectives[TP_OBJ_LATENCY], &objectives[TP_OBJ_EFFICIENCY],
-};
-#define NOBJECTIVES (sizeof(objective_table) / sizeof(objective_table[0]))
-
-const void *const *tp_objective_table(size_t *n)
-{
-	*n = NOBJECTIVES;
-	return (const void *const *)objective_table;
-}
-
-int tp_objective_parse(const char *s, enum tp_objective *out)
-{
-	size_t i;
-
-	for (i = 0; i < NOBJECTIVES; i++) {
-		if (!strcmp(s, objectives[i].name)) {
-			*out = (enum tp_objective)i;
-			return 0;
-		}
-	}
-	return -1;
-}
-
-const char *tp_objective_name(enum tp_objective o)
-{
-	return objectives[o].name;
-}
 
 void tp_protocol_opts_init(struct tp_protocol_opts *o)
 {

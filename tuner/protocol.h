@@ -10,17 +10,8 @@
 
 #include "core/results.h"
 
-enum tp_objective {
-	TP_OBJ_THROUGHPUT,	/* tasks/s, higher is better */
-	TP_OBJ_LATENCY,		/* p95 task latency, lower is better */
-	TP_OBJ_EFFICIENCY,	/* throughput per worker */
-};
-
-/* "throughput" | "latency" | "efficiency"; -1 (no message) otherwise. */
-int tp_objective_parse(const char *s, enum tp_objective *out);
-/* The objectives as struct tp_named entries, in enum order. */
-const void *const *tp_objective_table(size_t *n);
-const char *tp_objective_name(enum tp_objective o);
+/* enum tp_objective and its parse/name pair live with the results model
+ * (core/results.h): reports read a recommendation's objective too. */
 
 /* Measures one run of c into out (zeroed by the caller).  Returns 0, 1 when
  * the run was stopped early because its rate fell below stop_below_rate (out

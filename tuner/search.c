@@ -7,6 +7,7 @@
 #include "core/registry.h"
 #include "core/stats.h"
 #include "tuner/usl.h"
+#include "runner/strategy.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -237,7 +238,7 @@ long long tp_trial_mem_per_worker(const struct tp_trial *t)
 	for (i = 0; i < n; i++)
 		v[i] = (double)t->repeats[i].rss_peak_kb;
 	rss = (long long)tp_stats_median(v, n);
-	return !strcmp(t->config.strategy, "thread") && t->config.workers > 0 ? rss / t->config.workers
+	return tp_strategy_flags(t->config.strategy) == 0 && t->config.workers > 0 ? rss / t->config.workers
 									       : rss;
 }
 

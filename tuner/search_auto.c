@@ -169,7 +169,7 @@ static int explore(struct tp_search_run *run)
 
 	if (sweep_workers(run))
 		return -1;
-	if (!tp_search_fit(run, 1, 0) && !strcmp(run->res->model.kind, "usl")) {
+	if (!tp_search_fit(run, 1, 0) && tp_model_kind_of(&run->res->model) == TP_MODEL_USL) {
 		double peak = run->res->model.peak_workers;
 		struct tp_config c = tp_space_config(s, tp_space_snap(s, peak), 1, 0);
 

@@ -17,6 +17,7 @@
 #include "tuner/search.h"
 #include "tuner/space.h"
 #include "workloads/workload.h"
+#include "runner/strategy.h"
 
 #include <gsl/gsl_randist.h>
 #include <gsl/gsl_rng.h>
@@ -187,7 +188,8 @@ static const char *race_bind(struct tp_pool_evaluator *pe, struct tp_protocol *p
 	double ratio[3][BIND_ROUNDS], best = 1 + tol;
 	int n = tp_space_bind_modes(seed, modes), r, k;
 
-	if (n < 2 || (strcmp(c->strategy, "thread") && strcmp(c->strategy, "exec")))
+	/* binding is tried for thread workers and exec children only */
+	if (n < 2 || (tp_strategy_flags(c->strategy) & (TP_STRAT_START | TP_STRAT_RECORDS | TP_STRAT_UNKNOWN)))
 		return "none";
 	for (r = 0; r < BIND_ROUNDS && !tp_protocol_exhausted(p); r++) {
 		double base = 0;
@@ -378,7 +380,7 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 		conf->memory_base_kb = base_kb;
 		snprintf(conf->bind, sizeof(conf->bind), "%s",
 			 race_bind(&pe, &proto, &seed, &res->rec.config, run.rec.tolerance));
-		if (!strcmp(conf->strategy, "persistent"))
+		if (tp_strategy_flags(conf->strategy) & TP_STRAT_RECORDS)
 			snprintf(conf->framing, sizeof(conf->framing), "%s",
 				 tp_framing_name(base.framing));
 		if (cache)

@@ -516,7 +516,7 @@ int tp_usl_fit(const double *n, const double *x, size_t k, struct tp_model *m)
 	usl_kind = a.shape == TP_USL_PEAK || a.shape == TP_USL_RETROGRADE ||
 		   (a.shape == TP_USL_BEYOND && a.peak_n.value <= 100.0 * a.n_max);
 	f = usl_kind ? &a.usl : &a.amdahl;
-	snprintf(m->kind, sizeof(m->kind), "%s", usl_kind ? "usl" : "amdahl");
+	snprintf(m->kind, sizeof(m->kind), "%s", tp_model_kind_name(usl_kind ? TP_MODEL_USL : TP_MODEL_AMDAHL));
 	m->lambda = f->lambda.value;
 	m->sigma = f->sigma.value;
 	m->kappa = f->kappa.value;
