@@ -155,7 +155,7 @@ unit-test: $(TESTS) $(PLUGINS) $(B)/tunepool
 cli-test: all
 	@TP_BUILD=$(B) TP_SANITIZE=$(SANITIZE) sh tests/run-cli.sh
 
-tsan-test: $(TSAN_TESTS)
+tsan-test: $(TSAN_TESTS) $(B)/tunepool $(PLUGINS)
 	@TP_BUILD=$(B) sh tests/run-unit.sh $(TSAN_TESTS)
 
 fuzzers: $(FUZZERS)
