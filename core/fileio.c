@@ -1,5 +1,6 @@
 /* Whole-file reads and atomic writes (O_EXCL temp file, fsync, rename). */
 #include "core/fileio.h"
+#include "core/alloc.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 
@@ -11,6 +12,27 @@
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
+
+int tp_mkdir_p(const char *dir)
+{
+	char *p = tp_xstrdup(dir), *s;
+	int ret = 0;
+
+	for (s = p + 1;; s++) {
+		if (*s == '/' || !*s) {
+			char c = *s;
+
+			*s = '\0';
+			if (mkdir(p, 0777) && errno != EEXIST)
+				ret = tp_error("cannot create '%s': %s", p, strerror(errno));
+			*s = c;
+			if (ret || !c)
+				break;
+		}
+	}
+	free(p);
+	return ret;
+}
 
 int tp_read_file(const char *path, struct tp_strbuf *sb)
 {

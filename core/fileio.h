@@ -13,6 +13,9 @@ int tp_read_file(const char *path, struct tp_strbuf *sb);
 /* tp_read_file() that stops past max bytes: -1 with errno EFBIG then (a
  * conf read from /dev/zero or an endless FIFO); nothing printed. */
 int tp_read_file_limited(const char *path, size_t max, struct tp_strbuf *sb);
+/* Creates dir and its missing parents (mode 0777 less the umask); an existing
+ * one is fine.  0, or -1 with the error printed naming the path. */
+int tp_mkdir_p(const char *dir);
 /* tp_read_file_limited for a file a user gave: on failure sb is released and
  * the error printed, naming the file and, past max, the limit for what ("a
  * results file"): a usage error (exit 2) for a missing, unreadable or

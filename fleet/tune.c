@@ -24,13 +24,6 @@ void tp_fleet_tune_opts_init(struct tp_fleet_tune_opts *o)
 	tp_fleet_merge_opts_init(&o->merge);
 }
 
-static int mkdir_p1(const char *path)
-{
-	if (mkdir(path, 0755) && errno != EEXIST)
-		return tp_error("cannot create '%s': %s", path, strerror(errno));
-	return 0;
-}
-
 /* The batch script.  Exclusive tasks that all hold their nodes at the same
  * moment are on distinct nodes, so each waits (barrier) until every task of
  * the array has started before tuning: one result per node, never two. */
@@ -119,14 +112,14 @@ int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_resul
 	int rc = -1, w;
 
 	memset(r, 0, sizeof(*r));
-	if (mkdir_p1(o->dir))
+	if (tp_mkdir_p(o->dir))
 		return -1;
 	dir = realpath(o->dir, NULL);
 	if (!dir)
 		return tp_error("cannot resolve '%s': %s", o->dir, strerror(errno));
 	script = tp_xasprintf("%s/fleet", dir);
 	logs = tp_xasprintf("%s/fleet/logs", dir);
-	if (mkdir_p1(script) || mkdir_p1(logs))
+	if (tp_mkdir_p(script) || tp_mkdir_p(logs))
 		goto out;
 	free(script);
 	script = tp_xasprintf("%s/fleet/tune.sh", dir);

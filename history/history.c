@@ -2,6 +2,7 @@
  * listing, showing and pruning the runs kept. */
 #include "history/history.h"
 #include "core/alloc.h"
+#include "core/fileio.h"
 #include "core/log.h"
 #include "core/strbuf.h"
 #include "core/timeutil.h"
@@ -17,27 +18,6 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-static int mkdir_p(const char *dir)
-{
-	char *p = tp_xstrdup(dir), *s;
-	int ret = 0;
-
-	for (s = p + 1;; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) && errno != EEXIST)
-				ret = tp_error("cannot create '%s': %s", p, strerror(errno));
-			*s = c;
-			if (ret || !c)
-				break;
-		}
-	}
-	free(p);
-	return ret;
-}
-
 char *tp_history_default_db(void)
 {
 	const char *xdg = getenv("XDG_DATA_HOME"), *home = getenv("HOME");
@@ -52,7 +32,7 @@ char *tp_history_default_db(void)
 			       "or HOME");
 		return NULL;
 	}
-	if (mkdir_p(dir)) {
+	if (tp_mkdir_p(dir)) {
 		free(dir);
 		return NULL;
 	}

@@ -150,13 +150,6 @@ static int write_plot(const struct tp_plotter *p, const char *dir, const struct 
 	return ret;
 }
 
-static int mkdir_one(const char *dir)
-{
-	if (mkdir(dir, 0777) && errno != EEXIST)
-		return tp_error("cannot create '%s': %s", dir, strerror(errno));
-	return 0;
-}
-
 int tp_history_report(struct tp_db *db, const struct tp_history_filter *f,
 		      const struct tp_history_report_opts *o, size_t *nseries, size_t *nchanges)
 {
@@ -185,7 +178,7 @@ int tp_history_report(struct tp_db *db, const struct tp_history_filter *f,
 	tp_query_release(&q);
 	if (ret < 0)
 		return -1;
-	if (mkdir_one(o->outdir) < 0) {
+	if (tp_mkdir_p(o->outdir) < 0) {
 		tp_db_rows_release(&rows);
 		return -1;
 	}

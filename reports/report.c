@@ -714,27 +714,6 @@ void tp_report_build(struct tp_doc *d, const struct tp_report_input *in, int lev
 	tp_series_free(s, ns);
 }
 
-static int make_dir(const char *dir)
-{
-	char *p = tp_xstrdup(dir), *s;
-	int ret = 0;
-
-	for (s = p + 1; ; s++) {
-		if (*s == '/' || !*s) {
-			char c = *s;
-
-			*s = '\0';
-			if (mkdir(p, 0777) && errno != EEXIST)
-				ret = tp_error("cannot create '%s': %s", p, strerror(errno));
-			*s = c;
-			if (ret || !c)
-				break;
-		}
-	}
-	free(p);
-	return ret;
-}
-
 static int write_format(const struct tp_report_format_desc *f, const struct tp_doc *d,
 			const char *dir)
 {
@@ -815,7 +794,7 @@ int tp_report_write(const struct tp_report_input *in, size_t n, const struct tp_
 	size_t i;
 	int ret = 0;
 
-	if (make_dir(o->outdir))
+	if (tp_mkdir_p(o->outdir))
 		return -1;
 	tp_plotter_init(&plotter);
 	if (!plotter.gnuplot)
