@@ -123,6 +123,16 @@ int tp_config_equal(const struct tp_config *a, const struct tp_config *b)
 	       !strcmp(a->command, b->command);
 }
 
+const struct tp_trial *tp_results_find_trial(const struct tp_results *r, const struct tp_config *c)
+{
+	size_t i;
+
+	for (i = 0; i < r->ntrials; i++)
+		if (tp_config_equal(&r->trials[i].config, c))
+			return &r->trials[i];
+	return NULL;
+}
+
 const char *tp_config_format(const struct tp_config *c, char *buf, size_t size)
 {
 	/* A long command is cut short: this is for people, not a key. */

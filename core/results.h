@@ -140,6 +140,8 @@ void tp_results_init(struct tp_results *r);
 void tp_results_release(struct tp_results *r);
 
 int tp_config_equal(const struct tp_config *a, const struct tp_config *b);
+/* The trial of r measured with config c, or NULL. */
+const struct tp_trial *tp_results_find_trial(const struct tp_results *r, const struct tp_config *c);
 /* "w=4 b=16 thread" / "w=2 b=1 process/spawn" / "w=2 b=1 exec: gzip -1 {}" into buf. */
 const char *tp_config_format(const struct tp_config *c, char *buf, size_t size);
 

@@ -52,16 +52,6 @@ void tp_fleet_merge_opts_init(struct tp_fleet_merge_opts *o)
 	o->alpha = 0.05;
 }
 
-static const struct tp_trial *find_trial(const struct tp_results *r, const struct tp_config *c)
-{
-	size_t i;
-
-	for (i = 0; i < r->ntrials; i++)
-		if (tp_config_equal(&r->trials[i].config, c))
-			return &r->trials[i];
-	return NULL;
-}
-
 static char *node_name(const char *path)
 {
 	const char *base = strrchr(path, '/');
@@ -173,7 +163,7 @@ static int cmp_double(const void *a, const void *b)
 
 static double rec_median(const struct node *nd)
 {
-	const struct tp_trial *t = find_trial(&nd->r, &nd->r.rec.config);
+	const struct tp_trial *t = tp_results_find_trial(&nd->r, &nd->r.rec.config);
 
 	return t ? t->stats.median : 0;
 }
@@ -198,7 +188,7 @@ static void choose_config(struct class *cl)
 			continue;	/* seen */
 		for (j = 0; j < cl->n; j++) {
 			const struct node *nd = cl->nodes[j];
-			const struct tp_trial *t = find_trial(&nd->r, c);
+			const struct tp_trial *t = tp_results_find_trial(&nd->r, c);
 			double own = rec_median(nd), share = t && own > 0 ? t->stats.median / own : 0;
 
 			if (share < worst)
@@ -264,7 +254,7 @@ static void class_stats(struct class *cl)
 	for (i = 0; i < cl->n; i++) {
 		struct node *nd = cl->nodes[i];
 
-		nd->trial = find_trial(&nd->r, &cl->config);
+		nd->trial = tp_results_find_trial(&nd->r, &cl->config);
 		nd->median = nd->trial ? nd->trial->stats.median : NAN;
 		nd->ratio = 1;
 		nd->p = 1;

@@ -201,16 +201,6 @@ static int any_figure(const struct tp_results *r, enum figure f)
 	return 0;
 }
 
-static const struct tp_trial *find_trial(const struct tp_results *r, const struct tp_config *c)
-{
-	size_t i;
-
-	for (i = 0; i < r->ntrials; i++)
-		if (tp_config_equal(&r->trials[i].config, c))
-			return &r->trials[i];
-	return NULL;
-}
-
 static double ci_width(const struct tp_trial *t)
 {
 	return t->stats.median > 0 ? (t->stats.ci_high - t->stats.ci_low) / t->stats.median : NAN;
@@ -323,7 +313,7 @@ static void section_recommendation(struct tp_doc *d, const struct tp_results *r,
 	tp_doc_para(d, "Near-equivalent (within the noise; pick one of these if it suits the "
 		    "machine better, e.g. fewer workers to leave CPUs free):");
 	for (i = 0; i < rec->nnear; i++) {
-		const struct tp_trial *t = find_trial(r, &rec->near[i]);
+		const struct tp_trial *t = tp_results_find_trial(r, &rec->near[i]);
 
 		if (t)
 			tp_doc_item(d, "`%s`: median %s tasks/s (95%% CI %s to %s)",
