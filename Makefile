@@ -81,7 +81,7 @@ FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 # The runner and monitor tests (and fleet's threaded merge) also run under SANITIZE=thread.
 TSAN_TESTS := $(filter $(B)/tests/test_runner% $(B)/tests/test_monitor% $(B)/tests/test_controller% \
 	$(B)/tests/test_journal% $(B)/tests/test_sampler% $(B)/tests/test_fleet% \
-	$(B)/tests/test_parallel% $(B)/tests/test_persistent%,$(TEST_SRC:tests/unit/%.c=$(B)/tests/%))
+	$(B)/tests/test_parallel% $(B)/tests/test_persistent% $(B)/tests/test_evloop%,$(TEST_SRC:tests/unit/%.c=$(B)/tests/%))
 PLUGIN_SRC := $(sort $(wildcard workloads/examples/*.c))
 
 LIB_OBJ := $(LIB_SRC:%.c=$(B)/%.o)

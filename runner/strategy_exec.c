@@ -7,7 +7,7 @@
 #include "core/log.h"
 #include "runner/child.h"
 #include "runner/linefwd.h"
-#include "runner/pollset.h"
+#include "runner/evloop.h"
 #include "runner/strategy.h"
 #include "runner/template.h"
 #include "workloads/workload.h"
@@ -68,14 +68,13 @@ struct xstate {
 	struct tp_template tpl;
 	int devnull;
 	char *resolved;			/* argv[0] found in PATH once, or NULL */
-	struct tp_pollset ps;
-	int stop_handled;
+	struct tp_evloop ev;
 	int spill_warned;
 	hwloc_bitmap_t unbound;		/* the loop thread's binding, around a bound spawn */
 	double last_start;		/* start_delay_s: when the last task started */
 };
 
-enum { PK_WAKE, PK_PID, PK_ERR, PK_OUT, PK_CHLD };
+enum { PK_ERR, PK_OUT };
 
 /* A pipe for a child's output: the read end non-blocking, both close on
  * exec.  0, or an errno value (nothing printed: EMFILE shrinks the pool). */
@@ -334,28 +333,18 @@ static void finish_all(struct xslot *s, const struct tp_outcome *o)
 	pthread_mutex_unlock(&p->lock);
 }
 
-/* Out of descriptors, or of processes/threads (EAGAIN: ulimit -u, a cgroup's
- * pids.max): the pool narrows to what runs instead of failing. */
-static int is_fd_shortage(int e)
-{
-	return e == EMFILE || e == ENFILE || e == EAGAIN;
-}
-
 /* Out of descriptors: the batch goes back to the queue, the slot gives its
  * pipes back and the width shrinks to the tasks running (stop when none). */
 static void fd_shortage(struct xstate *x, struct xslot *s, int e)
 {
 	struct tp_pool *p = x->p;
-	int running = 0, i;
 	size_t j;
 
 	for (j = 0; j < s->batch.n; j++)
 		tp_pool_requeue(p, &s->batch.t[j]);
 	s->batch.n = 0;
 	slot_unready(s);
-	for (i = 0; i < x->n; i++)
-		running += x->s[i].running;
-	if (tp_pool_fd_shrink(p, running, e) < 0) {
+	if (tp_evloop_fd_shrink(&x->ev, e) < 0) {
 		p->system_error = 1;
 		tp_pool_stop(p);
 	}
@@ -370,7 +359,7 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 	int rc;
 
 	if ((rc = slot_ready(x, s))) {
-		if (is_fd_shortage(rc)) {
+		if (tp_evloop_short_of(rc)) {
 			fd_shortage(x, s, rc);
 			return 1;
 		}
@@ -400,7 +389,7 @@ static int spawn_task(struct xstate *x, struct xslot *s)
 				s->envp);
 	if (x->unbound)
 		tp_bind_restore(&p->bind, x->unbound);
-	if (rc && is_fd_shortage(rc)) {
+	if (rc && tp_evloop_short_of(rc)) {
 		fd_shortage(x, s, rc);
 		return 1;
 	}
@@ -550,6 +539,83 @@ static char *resolve_once(const char *cmd)
 	return found;
 }
 
+/* The event loop's view of the slots (runner/evloop.h). */
+static struct tp_child *ev_child(void *ctx, int i)
+{
+	struct xstate *x = ctx;
+
+	return x->s[i].running ? &x->s[i].ch : NULL;
+}
+
+static void ev_arm(void *ctx, int i, struct tp_evloop *ev)
+{
+	struct xslot *s = &((struct xstate *)ctx)->s[i];
+
+	if (!s->exited)	/* else only its output is awaited */
+		tp_evloop_watch(ev, &s->ch, i);
+	if (!s->err_eof)
+		tp_pollset_add(&ev->ps, s->err[0], POLLIN, i, PK_ERR);
+	if (s->out[0] >= 0 && !s->out_eof)
+		tp_pollset_add(&ev->ps, s->out[0], POLLIN, i, PK_OUT);
+}
+
+static void ev_ready(void *ctx, int i, int kind)
+{
+	struct xstate *x = ctx;
+	struct xslot *s = &x->s[i];
+
+	if (kind == PK_ERR)
+		drain(s, s->err[0], 1);
+	else
+		drain(s, s->out[0], 0);
+	if (s->exited && outputs_closed(s))
+		reap(x, s);
+}
+
+static void ev_exited(void *ctx, int i)
+{
+	struct xstate *x = ctx;
+
+	reap(x, &x->s[i]);
+}
+
+static double ev_deadline(void *ctx, int i, double tmo)
+{
+	return ((struct xstate *)ctx)->s[i].start + tmo;
+}
+
+static void ev_timed_out(void *ctx, int i, double tmo)
+{
+	struct xslot *s = &((struct xstate *)ctx)->s[i];
+
+	s->timed_out = 1;
+	s->timeout_used = tmo;
+}
+
+/* Still holding its output at the timeout or the stop: the task ends. */
+static int ev_after(void *ctx, int i, double now)
+{
+	struct xstate *x = ctx;
+	struct xslot *s = &x->s[i];
+
+	(void)now;
+	if (!s->exited || !(s->timed_out || tp_pool_stopping(x->p)))
+		return 0;
+	s->force_end = 1;
+	reap(x, s);
+	return 1;
+}
+
+static const struct tp_evloop_ops exec_ev_ops = {
+	.child = ev_child,
+	.arm = ev_arm,
+	.ready = ev_ready,
+	.exited = ev_exited,
+	.deadline = ev_deadline,
+	.timed_out = ev_timed_out,
+	.after = ev_after,
+};
+
 static int exec_run(struct tp_pool *p)
 {
 	struct tp_workload *wl = p->o.workload;
@@ -586,11 +652,11 @@ static int exec_run(struct tp_pool *p)
 	}
 
 	x.last_start = -INFINITY;
+	tp_evloop_init(&x.ev, p, &exec_ev_ops, &x, x.n, "tasks");
 	for (;;) {
-		int target = atomic_load(&p->target), running = 0, nr, chld;
+		int target = atomic_load(&p->target), running = 0;
 		enum tp_fill f = TP_FILL_GOT;
 		double due = 0, now, next = INFINITY, tmo, held = 0;
-		size_t j;
 
 		if (!tp_pool_stopping(p)) {
 			for (i = 0; i < target && i < x.n && f == TP_FILL_GOT; i++) {
@@ -635,30 +701,6 @@ static int exec_run(struct tp_pool *p)
 			break;
 		now = tp_pool_elapsed(p);
 		tmo = tp_pool_timeout(p);
-		tp_pollset_reset(&x.ps);
-		tp_pollset_add(&x.ps, p->wake[0], POLLIN, -1, PK_WAKE);
-		for (i = 0, chld = 0; i < x.n; i++) {
-			struct xslot *s = &x.s[i];
-
-			if (!s->running)
-				continue;
-			if (s->exited)
-				;	/* only its output is awaited */
-			else if (s->ch.pidfd >= 0)
-				tp_pollset_add(&x.ps, s->ch.pidfd, POLLIN, i, PK_PID);
-			else
-				chld = 1;
-			if (!s->err_eof)
-				tp_pollset_add(&x.ps, s->err[0], POLLIN, i, PK_ERR);
-			if (s->out[0] >= 0 && !s->out_eof)
-				tp_pollset_add(&x.ps, s->out[0], POLLIN, i, PK_OUT);
-			if (tmo > 0 && !s->ch.term_sent && s->start + tmo < next)
-				next = s->start + tmo;
-			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
-				next = s->ch.kill_at;
-		}
-		if (chld)	/* children without a pidfd: one SIGCHLD pipe for all */
-			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
 		if (held > 0 && held < next)
@@ -668,73 +710,16 @@ static int exec_run(struct tp_pool *p)
 		 * all the same, so no state this loop did not foresee can hang it. */
 		if (!running && next == INFINITY)
 			next = now + 1.0;
-		nr = tp_pollset_wait(&x.ps, now, next);
-		if (nr < 0 && errno != EINTR) {
-			rc = tp_error("cannot wait for tasks: %s", strerror(errno));
-			tp_pool_stop(p);
-		}
-		for (j = 0; nr > 0 && j < x.ps.n; j++) {
-			struct xslot *s = x.ps.slot[j] >= 0 ? &x.s[x.ps.slot[j]] : NULL;
-
-			if (!x.ps.pfd[j].revents)
-				continue;
-			switch (x.ps.kind[j]) {
-			case PK_WAKE:
-				tp_pool_drain_wake(p);
-				break;
-			case PK_ERR:
-				drain(s, s->err[0], 1);
-				if (s->exited && outputs_closed(s))
-					reap(&x, s);
-				break;
-			case PK_OUT:
-				drain(s, s->out[0], 0);
-				if (s->exited && outputs_closed(s))
-					reap(&x, s);
-				break;
-			case PK_PID:
-				reap(&x, s);
-				break;
-			case PK_CHLD:
-				/* Ack first: an exit after it writes again. */
-				tp_child_sigchld_ack();
-				for (i = 0; i < x.n; i++)
-					if (x.s[i].running && x.s[i].ch.pidfd < 0)
-						reap(&x, &x.s[i]);
-				break;
-			}
-		}
-		now = tp_pool_elapsed(p);
-		if (tp_pool_stopping(p) && !x.stop_handled) {
-			x.stop_handled = 1;
-			for (i = 0; i < x.n; i++)
-				if (x.s[i].running)
-					tp_child_term(&x.s[i].ch, now, p->o.kill_grace_s);
-		}
-		for (i = 0; i < x.n; i++) {
-			struct xslot *s = &x.s[i];
-
-			if (!s->running)
-				continue;
-			if (tmo > 0 && !s->ch.term_sent && now >= s->start + tmo) {
-				s->timed_out = 1;
-				s->timeout_used = tmo;
-				tp_child_term(&s->ch, now, p->o.kill_grace_s);
-			}
-			if (s->exited && (s->timed_out || tp_pool_stopping(p))) {
-				/* Still holding its output at the timeout or the stop. */
-				s->force_end = 1;
-				reap(&x, s);
-				continue;
-			}
-			tp_child_tick(&s->ch, now);
-		}
+		if (tp_evloop_wait(&x.ev, now, next, tmo) < 0)
+			rc = -1;
+		tp_evloop_stop_once(&x.ev, tp_pool_elapsed(p));
+		tp_evloop_timeouts(&x.ev, tmo);
 	}
 
 	for (i = 0; i < x.n; i++)
 		slot_release(&x.s[i]);
 	free(x.s);
-	tp_pollset_release(&x.ps);
+	tp_evloop_release(&x.ev);
 	free(x.resolved);
 	posix_spawnattr_destroy(&x.attr);
 	if (x.unbound)

@@ -8,7 +8,7 @@
 #include "core/log.h"
 #include "runner/child.h"
 #include "runner/linefwd.h"
-#include "runner/pollset.h"
+#include "runner/evloop.h"
 #include "runner/strategy.h"
 #include "runner/strategy_persistent.h"
 #include "workloads/workload.h"
@@ -118,11 +118,10 @@ struct wstate {
 	posix_spawnattr_t attr;
 	char *resolved;
 	int search;
-	int stop_handled;
 	int start_deaths;		/* deaths before answering, in a row, pool-wide */
 	long long answers;		/* every answer of the run */
 	double max_start_s;		/* longest spawn -> ready seen */
-	struct tp_pollset ps;
+	struct tp_evloop ev;
 	sigset_t old_mask;
 	char **envp;			/* environ + TUNEPOOL_FRAMING, TUNEPOOL_WORKER */
 	size_t nenv;
@@ -151,7 +150,7 @@ static void env_init(struct wstate *x)
 	x->nenv = k;
 }
 
-enum { PK_WAKE, PK_PID, PK_OUT, PK_ERR, PK_IN, PK_CHLD };
+enum { PK_OUT, PK_ERR, PK_IN };
 
 static void close_fd(int *fd)
 {
@@ -741,6 +740,102 @@ static void slot_release(struct wslot *s)
 	free(s->answered);
 }
 
+/* The event loop's view of the slots (runner/evloop.h). */
+static struct tp_child *ev_child(void *ctx, int i)
+{
+	struct wstate *x = ctx;
+
+	return x->s[i].alive ? &x->s[i].ch : NULL;
+}
+
+static void ev_arm(void *ctx, int i, struct tp_evloop *ev)
+{
+	struct wstate *x = ctx;
+	struct wslot *s = &x->s[i];
+
+	tp_evloop_watch(ev, &s->ch, i);
+	if (s->out_r >= 0)
+		tp_pollset_add(&ev->ps, s->out_r, POLLIN, i, PK_OUT);
+	if (s->err_r >= 0)
+		tp_pollset_add(&ev->ps, s->err_r, POLLIN, i, PK_ERR);
+	if (s->send.len > s->sent && s->in_w >= 0)
+		tp_pollset_add(&ev->ps, s->in_w, POLLOUT, i, PK_IN);
+	if (s->retiring && !s->ch.term_sent)
+		tp_evloop_until(ev, s->retired_at + x->p->o.kill_grace_s);
+}
+
+static void ev_ready(void *ctx, int i, int kind)
+{
+	struct wstate *x = ctx;
+	struct wslot *s = &x->s[i];
+
+	if (!s->alive)
+		return;
+	if (kind == PK_OUT)
+		read_answers(x, s);
+	else if (kind == PK_ERR)
+		read_stderr(s);
+	else if (kind == PK_IN)
+		flush_send(s);
+}
+
+static void ev_exited(void *ctx, int i)
+{
+	struct wstate *x = ctx;
+
+	if (x->s[i].alive)
+		worker_died(x, &x->s[i]);
+}
+
+static double ev_deadline(void *ctx, int i, double tmo)
+{
+	struct wstate *x = ctx;
+
+	return busy(&x->s[i]) ? deadline(x, &x->s[i], tmo) : INFINITY;
+}
+
+static void ev_timed_out(void *ctx, int i, double tmo)
+{
+	struct wslot *s = &((struct wstate *)ctx)->s[i];
+
+	s->timed_out = 1;
+	s->timeout_used = tmo;
+}
+
+/* A retired worker that does not leave is ended after the grace. */
+static int ev_after(void *ctx, int i, double now)
+{
+	struct wstate *x = ctx;
+	struct wslot *s = &x->s[i];
+
+	if (s->retiring && !s->ch.term_sent && now >= s->retired_at + x->p->o.kill_grace_s)
+		tp_child_term(&s->ch, now, x->p->o.kill_grace_s);
+	return 0;
+}
+
+/* A stop ends the batches running; idle workers get end of file. */
+static void ev_stop(void *ctx, int i, double now)
+{
+	struct wstate *x = ctx;
+	struct wslot *s = &x->s[i];
+
+	if (busy(s))
+		tp_child_term(&s->ch, now, x->p->o.kill_grace_s);
+	else
+		retire(s);
+}
+
+static const struct tp_evloop_ops persistent_ev_ops = {
+	.child = ev_child,
+	.arm = ev_arm,
+	.ready = ev_ready,
+	.exited = ev_exited,
+	.deadline = ev_deadline,
+	.timed_out = ev_timed_out,
+	.after = ev_after,
+	.stop = ev_stop,
+};
+
 static int persistent_run(struct tp_pool *p)
 {
 	struct tp_workload *wl = p->o.workload;
@@ -774,25 +869,16 @@ static int persistent_run(struct tp_pool *p)
 		tp_strbuf_init(&s->batch.data);
 	}
 
+	tp_evloop_init(&x.ev, p, &persistent_ev_ops, &x, x.n, "workers");
 	for (;;) {
-		int target = atomic_load(&p->target), alive = 0, nr, chld;
+		int target = atomic_load(&p->target), alive;
 		double due = 0, now, next = INFINITY, tmo = tp_pool_timeout(p);
 		enum tp_fill f = TP_FILL_GOT;
 		int stopping = tp_pool_stopping(p), done = atomic_load(&p->work_done);
-		size_t j;
 
 		now = tp_pool_elapsed(p);
-		if (stopping && !x.stop_handled) {
-			x.stop_handled = 1;
-			for (i = 0; i < x.n; i++) {
-				if (!x.s[i].alive)
-					continue;
-				if (busy(&x.s[i]))
-					tp_child_term(&x.s[i].ch, now, p->o.kill_grace_s);
-				else
-					retire(&x.s[i]);
-			}
-		}
+		if (stopping)
+			tp_evloop_stop_once(&x.ev, now);
 		for (i = 0; i < x.n && !stopping; i++) {
 			struct wslot *s = &x.s[i];
 
@@ -802,11 +888,7 @@ static int persistent_run(struct tp_pool *p)
 
 				if (r == -2) {
 					/* Out of descriptors: as wide as the workers running. */
-					int e = errno, alive_now = 0, a;
-
-					for (a = 0; a < x.n; a++)
-						alive_now += x.s[a].alive;
-					if (tp_pool_fd_shrink(p, alive_now, e) < 0)
+					if (tp_evloop_fd_shrink(&x.ev, errno) < 0)
 						r = -1;
 					else
 						target = atomic_load(&p->target);
@@ -846,105 +928,16 @@ static int persistent_run(struct tp_pool *p)
 			if (!busy(s) && atomic_load(&p->work_done))
 				retire(s);
 		}
-		for (i = 0; i < x.n; i++)
-			alive += x.s[i].alive;
+		alive = tp_evloop_live(&x.ev);
 		if (!alive && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
 			break;
 		if (!alive && atomic_load(&p->draining))
 			break;	/* drained with nothing running */
-		tp_pollset_reset(&x.ps);
-		tp_pollset_add(&x.ps, p->wake[0], POLLIN, -1, PK_WAKE);
-		for (i = 0, chld = 0; i < x.n; i++) {
-			struct wslot *s = &x.s[i];
-
-			if (!s->alive)
-				continue;
-			if (s->ch.pidfd >= 0)
-				tp_pollset_add(&x.ps, s->ch.pidfd, POLLIN, i, PK_PID);
-			else
-				chld = 1;
-			if (s->out_r >= 0)
-				tp_pollset_add(&x.ps, s->out_r, POLLIN, i, PK_OUT);
-			if (s->err_r >= 0)
-				tp_pollset_add(&x.ps, s->err_r, POLLIN, i, PK_ERR);
-			if (s->send.len > s->sent && s->in_w >= 0)
-				tp_pollset_add(&x.ps, s->in_w, POLLOUT, i, PK_IN);
-			if (tmo > 0 && busy(s) && !s->ch.term_sent) {
-				double dl = deadline(&x, s, tmo);
-
-				if (dl < next)
-					next = dl;
-			}
-			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
-				next = s->ch.kill_at;
-			if (s->retiring && !s->ch.term_sent &&
-			    s->retired_at + p->o.kill_grace_s < next)
-				next = s->retired_at + p->o.kill_grace_s;
-		}
-		if (chld)	/* workers without a pidfd: one SIGCHLD pipe for all */
-			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
 		if (f == TP_FILL_WAIT && due > 0 && due < next)
 			next = due;
-		nr = tp_pollset_wait(&x.ps, now, next);
-		if (nr < 0 && errno != EINTR) {
-			rc = tp_error("cannot wait for workers: %s", strerror(errno));
-			tp_pool_stop(p);
-		}
-		/* Answers and logs before deaths, so a death sees every answer. */
-		for (j = 0; nr > 0 && j < x.ps.n; j++) {
-			struct wslot *s = x.ps.slot[j] >= 0 ? &x.s[x.ps.slot[j]] : NULL;
-
-			if (!x.ps.pfd[j].revents)
-				continue;
-			switch (x.ps.kind[j]) {
-			case PK_WAKE:
-				tp_pool_drain_wake(p);
-				break;
-			case PK_OUT:
-				if (s->alive)
-					read_answers(&x, s);
-				break;
-			case PK_ERR:
-				if (s->alive)
-					read_stderr(s);
-				break;
-			case PK_IN:
-				if (s->alive)
-					flush_send(s);
-				break;
-			}
-		}
-		for (j = 0; nr > 0 && j < x.ps.n; j++) {
-			if (!x.ps.pfd[j].revents)
-				continue;
-			if (x.ps.kind[j] == PK_PID) {
-				if (x.s[x.ps.slot[j]].alive)
-					worker_died(&x, &x.s[x.ps.slot[j]]);
-			} else if (x.ps.kind[j] == PK_CHLD) {
-				/* Ack first: an exit after it writes again. */
-				tp_child_sigchld_ack();
-				for (i = 0; i < x.n; i++)
-					if (x.s[i].alive && x.s[i].ch.pidfd < 0)
-						worker_died(&x, &x.s[i]);
-			}
-		}
-		now = tp_pool_elapsed(p);
-		for (i = 0; i < x.n; i++) {
-			struct wslot *s = &x.s[i];
-
-			if (!s->alive)
-				continue;
-			if (tmo > 0 && busy(s) && !s->ch.term_sent &&
-			    now >= deadline(&x, s, tmo)) {
-				s->timed_out = 1;
-				s->timeout_used = tmo;
-				tp_child_term(&s->ch, now, p->o.kill_grace_s);
-			}
-			/* A retired worker that does not leave is ended after the grace. */
-			if (s->retiring && !s->ch.term_sent && now >= s->retired_at + p->o.kill_grace_s)
-				tp_child_term(&s->ch, now, p->o.kill_grace_s);
-			tp_child_tick(&s->ch, now);
-		}
+		if (tp_evloop_wait(&x.ev, now, next, tmo) < 0)
+			rc = -1;
+		tp_evloop_timeouts(&x.ev, tmo);
 	}
 
 	for (i = 0; i < x.n; i++) {
@@ -957,7 +950,7 @@ static int persistent_run(struct tp_pool *p)
 		slot_release(s);
 	}
 	free(x.s);
-	tp_pollset_release(&x.ps);
+	tp_evloop_release(&x.ev);
 	free(x.resolved);
 	free(x.envp);
 	posix_spawnattr_destroy(&x.attr);

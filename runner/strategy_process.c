@@ -8,7 +8,7 @@
 #include "core/log.h"
 #include "runner/child.h"
 #include "runner/linefwd.h"
-#include "runner/pollset.h"
+#include "runner/evloop.h"
 #include "runner/strategy.h"
 #include "runner/worker.h"
 #include "workloads/workload.h"
@@ -48,11 +48,10 @@ struct pstate {
 	posix_spawnattr_t attr;
 	int devnull;
 	const char *exe;
-	struct tp_pollset ps;
-	int stop_handled;
+	struct tp_evloop ev;
 };
 
-enum { PK_WAKE, PK_PID, PK_RES, PK_ERR, PK_CMD, PK_CHLD };
+enum { PK_RES, PK_ERR, PK_CMD };
 
 static void on_err_line(void *ctx, const char *line)
 {
@@ -133,13 +132,6 @@ static void fork_child(struct pstate *x, int cmd_r, int res_w, int err_w, int id
 	_exit(tp_worker_serve(p->o.workload, id, TP_WORKER_CMD_FD, TP_WORKER_RES_FD));
 }
 
-/* Out of descriptors, or of processes/threads (EAGAIN: ulimit -u, a cgroup's
- * pids.max): the pool narrows to what runs instead of failing. */
-static int is_fd_shortage(int e)
-{
-	return e == EMFILE || e == ENFILE || e == EAGAIN;
-}
-
 /* Starts the slot's worker: 0; -1 with an error printed; -2 with errno
  * EMFILE or ENFILE and nothing printed (the caller shrinks the pool). */
 static int start_worker(struct pstate *x, struct pslot *s)
@@ -204,7 +196,7 @@ static int start_worker(struct pstate *x, struct pslot *s)
 		close(cmd[1]);
 		close(res[0]);
 		close(err[0]);
-		if (is_fd_shortage(rc)) {
+		if (tp_evloop_short_of(rc)) {
 			errno = rc;
 			return -2;
 		}
@@ -221,7 +213,7 @@ static int start_worker(struct pstate *x, struct pslot *s)
 	tp_strbuf_reset(&s->recv);
 	return 0;
 pipe_failed:
-	if (is_fd_shortage(errno))
+	if (tp_evloop_short_of(errno))
 		return -2;
 	return tp_error("cannot create a pipe: %s", strerror(errno));
 }
@@ -411,6 +403,82 @@ static void worker_died(struct pstate *x, struct pslot *s)
 	s->batch.n = 0;
 }
 
+/* The event loop's view of the slots (runner/evloop.h). */
+static struct tp_child *ev_child(void *ctx, int i)
+{
+	struct pstate *x = ctx;
+
+	return x->s[i].alive ? &x->s[i].ch : NULL;
+}
+
+static void ev_arm(void *ctx, int i, struct tp_evloop *ev)
+{
+	struct pslot *s = &((struct pstate *)ctx)->s[i];
+
+	tp_evloop_watch(ev, &s->ch, i);
+	tp_pollset_add(&ev->ps, s->res_r, POLLIN, i, PK_RES);
+	tp_pollset_add(&ev->ps, s->err_r, POLLIN, i, PK_ERR);
+	if (s->send.len > s->sent && s->cmd_w >= 0)
+		tp_pollset_add(&ev->ps, s->cmd_w, POLLOUT, i, PK_CMD);
+}
+
+static void ev_ready(void *ctx, int i, int kind)
+{
+	struct pstate *x = ctx;
+	struct pslot *s = &x->s[i];
+
+	if (kind == PK_RES)
+		read_results(x, s);
+	else if (kind == PK_ERR)
+		read_stderr(s);
+	else if (kind == PK_CMD)
+		flush_send(s);
+}
+
+static void ev_exited(void *ctx, int i)
+{
+	struct pstate *x = ctx;
+
+	worker_died(x, &x->s[i]);
+}
+
+static double ev_deadline(void *ctx, int i, double tmo)
+{
+	struct pslot *s = &((struct pstate *)ctx)->s[i];
+
+	return s->busy ? s->task_start + tmo : INFINITY;
+}
+
+static void ev_timed_out(void *ctx, int i, double tmo)
+{
+	struct pslot *s = &((struct pstate *)ctx)->s[i];
+
+	s->timed_out = 1;
+	s->timeout_used = tmo;
+}
+
+/* A stop ends the batches running; idle workers get end of file. */
+static void ev_stop(void *ctx, int i, double now)
+{
+	struct pstate *x = ctx;
+	struct pslot *s = &x->s[i];
+
+	if (s->busy)
+		tp_child_term(&s->ch, now, x->p->o.kill_grace_s);
+	else
+		retire(s);
+}
+
+static const struct tp_evloop_ops process_ev_ops = {
+	.child = ev_child,
+	.arm = ev_arm,
+	.ready = ev_ready,
+	.exited = ev_exited,
+	.deadline = ev_deadline,
+	.timed_out = ev_timed_out,
+	.stop = ev_stop,
+};
+
 static int process_run(struct tp_pool *p)
 {
 	struct pstate x;
@@ -444,25 +512,16 @@ static int process_run(struct tp_pool *p)
 		tp_strbuf_init(&s->batch.data);
 	}
 
+	tp_evloop_init(&x.ev, p, &process_ev_ops, &x, x.n, "workers");
 	for (;;) {
-		int target = atomic_load(&p->target), alive = 0, nr, chld;
+		int target = atomic_load(&p->target);
 		double due = 0, now, next = INFINITY, tmo = tp_pool_timeout(p);
 		enum tp_fill f = TP_FILL_GOT;
-		size_t j;
 		int stopping = tp_pool_stopping(p);
 
 		now = tp_pool_elapsed(p);
-		if (stopping && !x.stop_handled) {
-			x.stop_handled = 1;
-			for (i = 0; i < x.n; i++) {
-				if (!x.s[i].alive)
-					continue;
-				if (x.s[i].busy)
-					tp_child_term(&x.s[i].ch, now, p->o.kill_grace_s);
-				else
-					retire(&x.s[i]);
-			}
-		}
+		if (stopping)
+			tp_evloop_stop_once(&x.ev, now);
 		for (i = 0; i < x.n && !stopping; i++) {
 			struct pslot *s = &x.s[i];
 
@@ -471,11 +530,7 @@ static int process_run(struct tp_pool *p)
 
 				if (r == -2) {
 					/* Out of descriptors: as wide as the workers running. */
-					int e = errno, alive_now = 0, a;
-
-					for (a = 0; a < x.n; a++)
-						alive_now += x.s[a].alive;
-					if (tp_pool_fd_shrink(p, alive_now, e) < 0)
+					if (tp_evloop_fd_shrink(&x.ev, errno) < 0)
 						r = -1;
 					else
 						target = atomic_load(&p->target);
@@ -502,86 +557,13 @@ static int process_run(struct tp_pool *p)
 			if (!s->busy && atomic_load(&p->work_done))
 				retire(s);
 		}
-		for (i = 0; i < x.n; i++)
-			alive += x.s[i].alive;
-		if (!alive && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
+		if (!tp_evloop_live(&x.ev) && (tp_pool_stopping(p) || atomic_load(&p->work_done)))
 			break;
-		tp_pollset_reset(&x.ps);
-		tp_pollset_add(&x.ps, p->wake[0], POLLIN, -1, PK_WAKE);
-		for (i = 0, chld = 0; i < x.n; i++) {
-			struct pslot *s = &x.s[i];
-
-			if (!s->alive)
-				continue;
-			if (s->ch.pidfd >= 0)
-				tp_pollset_add(&x.ps, s->ch.pidfd, POLLIN, i, PK_PID);
-			else
-				chld = 1;
-			tp_pollset_add(&x.ps, s->res_r, POLLIN, i, PK_RES);
-			tp_pollset_add(&x.ps, s->err_r, POLLIN, i, PK_ERR);
-			if (s->send.len > s->sent && s->cmd_w >= 0)
-				tp_pollset_add(&x.ps, s->cmd_w, POLLOUT, i, PK_CMD);
-			if (tmo > 0 && s->busy && !s->ch.term_sent && s->task_start + tmo < next)
-				next = s->task_start + tmo;
-			if (s->ch.kill_at > 0 && s->ch.kill_at < next)
-				next = s->ch.kill_at;
-		}
-		if (chld)	/* workers without a pidfd: one SIGCHLD pipe for all */
-			tp_pollset_add(&x.ps, tp_child_sigchld_fd(), POLLIN, -1, PK_CHLD);
-		if (f == TP_FILL_WAIT && due > 0 && due < next)
+		if (f == TP_FILL_WAIT && due > 0)
 			next = due;
-		nr = tp_pollset_wait(&x.ps, now, next);
-		if (nr < 0 && errno != EINTR) {
-			rc = tp_error("cannot wait for workers: %s", strerror(errno));
-			tp_pool_stop(p);
-		}
-		/* Results and logs before deaths, so a death sees every result. */
-		for (j = 0; nr > 0 && j < x.ps.n; j++) {
-			struct pslot *s = x.ps.slot[j] >= 0 ? &x.s[x.ps.slot[j]] : NULL;
-
-			if (!x.ps.pfd[j].revents)
-				continue;
-			switch (x.ps.kind[j]) {
-			case PK_WAKE:
-				tp_pool_drain_wake(p);
-				break;
-			case PK_RES:
-				read_results(&x, s);
-				break;
-			case PK_ERR:
-				read_stderr(s);
-				break;
-			case PK_CMD:
-				flush_send(s);
-				break;
-			}
-		}
-		for (j = 0; nr > 0 && j < x.ps.n; j++) {
-			if (!x.ps.pfd[j].revents)
-				continue;
-			if (x.ps.kind[j] == PK_PID) {
-				worker_died(&x, &x.s[x.ps.slot[j]]);
-			} else if (x.ps.kind[j] == PK_CHLD) {
-				/* Ack first: an exit after it writes again. */
-				tp_child_sigchld_ack();
-				for (i = 0; i < x.n; i++)
-					if (x.s[i].alive && x.s[i].ch.pidfd < 0)
-						worker_died(&x, &x.s[i]);
-			}
-		}
-		now = tp_pool_elapsed(p);
-		for (i = 0; i < x.n; i++) {
-			struct pslot *s = &x.s[i];
-
-			if (!s->alive)
-				continue;
-			if (tmo > 0 && s->busy && !s->ch.term_sent && now >= s->task_start + tmo) {
-				s->timed_out = 1;
-				s->timeout_used = tmo;
-				tp_child_term(&s->ch, now, p->o.kill_grace_s);
-			}
-			tp_child_tick(&s->ch, now);
-		}
+		if (tp_evloop_wait(&x.ev, now, next, tmo) < 0)
+			rc = -1;
+		tp_evloop_timeouts(&x.ev, tmo);
 	}
 
 	for (i = 0; i < x.n; i++) {
@@ -596,7 +578,7 @@ static int process_run(struct tp_pool *p)
 		tp_linefwd_release(&s->errfwd);
 	}
 	free(x.s);
-	tp_pollset_release(&x.ps);
+	tp_evloop_release(&x.ev);
 	posix_spawnattr_destroy(&x.attr);
 	close(x.devnull);
 	return rc;
