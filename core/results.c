@@ -739,9 +739,73 @@ static int read_timeline_point(struct reader *rd, const json_t *o,
 	return 0;
 }
 
+static int get_width(const struct reader *rd, const json_t *o, const char *key, int *out)
+{
+	long long v;
+
+	if (!json_object_get(o, key)) {
+		*out = -1;
+		return 0;
+	}
+	if (get_int(rd, o, key, 0, 0, &v) < 0)
+		return -1;
+	if (v > 1 << 30)
+		return bad(rd, key, "is not a worker count");
+	*out = (int)v;
+	return 0;
+}
+
+/* A fraction 0..1 (a little over 1 is measurement noise), or null: unknown. */
+static int get_fraction(const struct reader *rd, const json_t *o, const char *key,
+			double *out)
+{
+	if (get_nonneg_double(rd, o, key, 0, out) < 0)
+		return -1;
+	if (*out > 2) {
+		char what[64];
+
+		snprintf(what, sizeof(what), "is %g, not a fraction from 0 to 1", *out);
+		return bad(rd, key, what);
+	}
+	return 0;
+}
+
+static int read_summary(struct reader *rd, const json_t *o, struct tp_results_summary *s)
+{
+	json_t *width;
+	size_t len;
+
+	if (get_nonneg_double(rd, o, "elapsed_s", 1, &s->elapsed_s) < 0 ||
+	    get_int(rd, o, "ok", 1, 0, &s->ok) < 0 ||
+	    get_int(rd, o, "failed", 1, 0, &s->failed) < 0 ||
+	    get_int(rd, o, "skipped", 0, 0, &s->skipped) < 0 ||
+	    get_nonneg_double(rd, o, "throughput", 0, &s->throughput) < 0 ||
+	    get_fraction(rd, o, "cpu_util", &s->cpu_util) < 0 ||
+	    get_nonneg_double(rd, o, "busy_s", 0, &s->busy_s) < 0 ||
+	    get_fraction(rd, o, "efficiency", &s->efficiency) < 0 ||
+	    get_object(rd, o, "width", 0, &width) < 0)
+		return -1;
+	s->width_start = s->width_end = s->width_min = s->width_peak = -1;
+	s->width_changes = -1;
+	s->width_mean = NAN;
+	if (width) {
+		len = push(rd, "width", -1);
+		if (get_width(rd, width, "start", &s->width_start) < 0 ||
+		    get_width(rd, width, "end", &s->width_end) < 0 ||
+		    get_width(rd, width, "min", &s->width_min) < 0 ||
+		    get_width(rd, width, "peak", &s->width_peak) < 0 ||
+		    get_width(rd, width, "changes", &s->width_changes) < 0 ||
+		    get_nonneg_double(rd, width, "mean", 0, &s->width_mean) < 0)
+			return -1;
+		pop(rd, len);
+	}
+	s->present = 1;
+	return 0;
+}
+
 static int from_json(struct reader *rd, struct tp_results *r, const json_t *doc)
 {
-	json_t *tool, *machine, *workload, *trials, *model, *rec, *timeline, *v;
+	json_t *tool, *machine, *workload, *trials, *model, *rec, *timeline, *summary, *v;
 	long long schema;
 	size_t i, len;
 
@@ -819,6 +883,15 @@ static int from_json(struct reader *rd, struct tp_results *r, const json_t *doc)
 			pop(rd, len);
 			tp_results_add_timeline(r, &p);
 		}
+	if (get_object(rd, doc, "summary", 0, &summary) < 0)
+		return -1;
+	if (summary) {
+		len = push(rd, "summary", -1);
+		if (read_summary(rd, summary, &r->summary) < 0)
+			return -1;
+		pop(rd, len);
+		r->run_summary = json_deep_copy(summary);
+	}
 	return 0;
 }
 

@@ -119,6 +119,21 @@ struct tp_timeline_point {
 	double queue_depth;
 };
 
+/* `run`'s end-of-run summary as read back from "summary" (runner/summary.c
+ * writes it); present is 0 in files without one.  Figures a file leaves
+ * out or sets to null (cpu_util, efficiency: unknown) are NAN; width_* -1. */
+struct tp_results_summary {
+	int present;
+	double elapsed_s;
+	long long ok, failed, skipped;
+	double throughput;		/* finished tasks (ok + failed) / elapsed */
+	int width_start, width_end, width_min, width_peak, width_changes;
+	double width_mean;		/* time-weighted over the timeline */
+	double cpu_util;		/* 0..1 of the usable CPUs */
+	double busy_s;			/* sum of the task durations */
+	double efficiency;		/* busy_s / (elapsed * mean width), 0..1 */
+};
+
 struct tp_results {
 	int schema;
 	char *tool_version;
@@ -132,7 +147,9 @@ struct tp_results {
 	struct tp_recommendation rec;
 	struct tp_timeline_point *timeline;
 	size_t ntimeline, timeline_alloc;
-	json_t *run_summary;		/* `run`'s end-of-run summary, owned (may be NULL) */
+	json_t *run_summary;		/* `run`'s end-of-run summary, owned (may be NULL):
+					 * written as is; a read keeps a copy */
+	struct tp_results_summary summary;	/* the same, read back (from_json) */
 };
 
 void tp_results_init(struct tp_results *r);

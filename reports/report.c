@@ -621,6 +621,102 @@ static int is_run(const struct tp_results *r)
 	return r->ntimeline > 0 && r->ntrials <= 1;
 }
 
+/* Below these the report says the resource sat idle. */
+#define SUMMARY_CPU_HIGH 0.90
+#define SUMMARY_CPU_LOW 0.50
+#define SUMMARY_BUSY_HIGH 0.90
+#define SUMMARY_BUSY_LOW 0.70
+
+static struct num pct(double x)
+{
+	struct num n;
+
+	if (!isfinite(x))
+		snprintf(n.s, sizeof(n.s), "unknown");
+	else
+		snprintf(n.s, sizeof(n.s), "%.0f%%", 100 * x);
+	return n;
+}
+
+/* The end-of-run summary `run` stored: one row per figure, with its unit
+ * and what it says about the run; older files say they have none. */
+static void summary_table(struct tp_doc *d, const struct tp_results *r)
+{
+	static const char *const head[] = { "figure", "value", "what it means", NULL };
+	const struct tp_results_summary *s = &r->summary;
+	double usable = r->machine ? jnum(r->machine, "cpus_usable") : NAN;
+	long long done = s->ok + s->failed;
+
+	if (!s->present) {
+		tp_doc_para(d, "No end-of-run summary: this file was written before `tunepool run` "
+			    "stored one (or by hand); the figures here come from the timeline.");
+		return;
+	}
+	tp_doc_para(d, "End-of-run summary, as `tunepool run` measured it:");
+	tp_doc_table(d, "lrl", head);
+	tp_doc_cell(d, "elapsed");
+	tp_doc_cell(d, "%s s", fmt(s->elapsed_s, 4).s);
+	tp_doc_cell(d, "wall-clock time of the whole run");
+	tp_doc_cell(d, "tasks");
+	if (s->skipped)
+		tp_doc_cell(d, "%lld ok, %lld failed, %lld skipped", s->ok, s->failed, s->skipped);
+	else
+		tp_doc_cell(d, "%lld ok, %lld failed", s->ok, s->failed);
+	if (s->failed)
+		tp_doc_cell(d, "%s of the tasks failed: with `--joblog FILE` each one's "
+			    "exit status is kept and `--resume-failed` reruns them; see Warnings", pct(done ? (double)s->failed / done : NAN).s);
+	else if (s->skipped)
+		tp_doc_cell(d, "every task that ran succeeded; the skipped ones had already run "
+			    "(`--resume`)");
+	else
+		tp_doc_cell(d, "every task succeeded");
+	tp_doc_cell(d, "throughput");
+	tp_doc_cell(d, "%s tasks/s", rate(s->throughput).s);
+	tp_doc_cell(d, "finished tasks (ok and failed) per second of elapsed time");
+	tp_doc_cell(d, "width (workers)");
+	if (s->width_peak >= 0)
+		tp_doc_cell(d, "mean %s, peak %d", fmt(s->width_mean, 3).s, s->width_peak);
+	else
+		tp_doc_cell(d, "-");
+	if (s->width_changes > 0)
+		tp_doc_cell(d, "from %d to %d workers (lowest %d) in %d change%s: the controller "
+			    "resized the pool", s->width_start, s->width_end, s->width_min,
+			    s->width_changes, s->width_changes == 1 ? "" : "s");
+	else if (s->width_changes == 0)
+		tp_doc_cell(d, "the width held at %d workers", s->width_end);
+	else
+		tp_doc_cell(d, "how the width moved was not recorded");
+	tp_doc_cell(d, "CPU used by the tasks");
+	if (isfinite(usable))
+		tp_doc_cell(d, "%s of %s usable CPUs", pct(s->cpu_util).s, fmt(usable, 4).s);
+	else
+		tp_doc_cell(d, "%s of the usable CPUs", pct(s->cpu_util).s);
+	/* The run's own tasks (user + system time), unlike the timeline's
+	 * machine-wide CPU busy. */
+	if (!isfinite(s->cpu_util))
+		tp_doc_cell(d, "not measured");
+	else if (s->cpu_util >= SUMMARY_CPU_HIGH)
+		tp_doc_cell(d, "the CPUs were saturated: more workers cannot speed up CPU-bound tasks");
+	else if (s->cpu_util < SUMMARY_CPU_LOW)
+		tp_doc_cell(d, "the CPUs were mostly idle: the tasks wait on something else "
+			    "(I/O, sleep, locks) or the pool was too narrow for them");
+	else
+		tp_doc_cell(d, "some CPU was left over");
+	tp_doc_cell(d, "worker efficiency");
+	tp_doc_cell(d, "%s busy", pct(s->efficiency).s);
+	if (!isfinite(s->efficiency))
+		tp_doc_cell(d, "not measured");
+	else if (s->efficiency >= SUMMARY_BUSY_HIGH)
+		tp_doc_cell(d, "the workers were kept busy with tasks (%s s of task time)",
+			    fmt(s->busy_s, 4).s);
+	else if (s->efficiency < SUMMARY_BUSY_LOW)
+		tp_doc_cell(d, "the workers waited %s of the time for work (start-up, a slow "
+			    "input, the run's tail): a narrower pool would likely finish as fast",
+			    pct(1 - s->efficiency).s);
+	else
+		tp_doc_cell(d, "the workers waited %s of the time for work", pct(1 - s->efficiency).s);
+}
+
 /* The run itself: totals, every width change when it happened, the timeline
  * in segments of one width, and the failures. */
 static void section_run(struct tp_doc *d, const struct tp_results *r, int level)
@@ -647,6 +743,7 @@ static void section_run(struct tp_doc *d, const struct tp_results *r, int level)
 			    tasks, tasks == 1 ? "" : "s", fmt(wall, 4).s,
 			    rate(wall > 0 ? (double)tasks / wall : NAN).s, cfgs(&t->config).s,
 			    failures, failures ? " (see Warnings)" : "");
+	summary_table(d, r);
 	tp_doc_para(d, "The width started at %d and ended at %d after %zu change%s over %s s "
 		    "(%zu timeline samples).", tl[0].workers, tl[r->ntimeline - 1].workers, changes,
 		    changes == 1 ? "" : "s", fmt(tl[r->ntimeline - 1].t_s, 4).s, r->ntimeline);

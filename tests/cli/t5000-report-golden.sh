@@ -48,6 +48,18 @@ contains "$md" "IPC falls from 2 at 1 worker to 0.5 at 8"
 # A run with a monitor timeline.
 expect_exit 0 env PATH=/nonexistent "$TP" report "$R/run-timeline.json" -o out-run-timeline
 check run-timeline report.md timeline.gp timeline.dat
+contains "$(cat out-run-timeline/report.md)" "No end-of-run summary: this file was written before"
+
+# A real run's results (run-summary.json: tunepool run --workers 2 --max-workers 8
+# --interval 100ms --results F -- sh -c 'sleep 0.05; test $(( $1 % 50 )) -ne 0'
+# sh ::: $(seq 150)): its end-of-run summary as a table.
+expect_exit 0 env PATH=/nonexistent "$TP" report "$R/run-summary.json" -o out-run-summary
+check run-summary report.md timeline.gp timeline.dat latency.gp latency.dat
+md=$(cat out-run-summary/report.md)
+contains "$md" "| tasks | 147 ok, 3 failed | 2% of the tasks failed"
+contains "$md" "| width (workers) | mean 2.2, peak 4 | from 2 to 2 workers (lowest 1) in 6 changes"
+contains "$md" "| CPU used by the tasks | 3% of 2 usable CPUs | the CPUs were mostly idle"
+contains "$md" "| worker efficiency | 100% busy | the workers were kept busy"
 
 # Several files in one report, HTML as well.
 expect_exit 0 env PATH=/nonexistent "$TP" report "$R/tune-vm.json" "$R/run-timeline.json" \

@@ -1,8 +1,8 @@
 #!/bin/sh
-# A run's report shows what the run did (every width change, the timeline in
-# segments, the failures), and the HTML report is one self-contained file:
-# loaded in a real headless Chromium, every image decodes and no request
-# leaves the file.  The screenshot is kept in $TP_BUILD/test-artifacts/.
+# A run's report shows what the run did (its end-of-run summary, every width
+# change, the timeline in segments, the failures), and the HTML report is one
+# self-contained file: loaded in a real headless Chromium, every image decodes
+# and no request leaves the file.  The screenshot is kept in $TP_BUILD/test-artifacts/.
 . "$TP_TESTLIB"
 R="$FIXTURES/results"
 
@@ -24,12 +24,21 @@ expect_exit 0 "$TP" run --workers 8 --static --results s8.json -- sleep 0.05 :::
 	fail "static 8: timeline $(json_get s8.json "[p['workers'] for p in d['timeline']]")"
 expect_exit 0 "$TP" report s8.json -o s8
 contains "$(cat s8/report.md)" "The width started at 8 and ended at 8 after 0 changes"
+# Its end-of-run summary is in the report, read back from the results.
+[ "$(json_get s8.json "d['summary']['ok']")" = 16 ] || fail "s8.json: no summary"
+contains "$(cat s8/report.md)" "| width (workers) | mean 8, peak 8 | the width held at 8 workers |"
+contains "$(cat s8/report.md)" "| tasks | 16 ok, 0 failed | every task succeeded |"
 
 # Failures of a real run are counted.
 expect_exit 1 "$TP" run --workers 2 --static --results fail.json -- sh -c 'exit $1' sh ::: 0 1 0 1 0
 expect_exit 0 "$TP" report fail.json -o fail
 contains "$(cat fail/report.md)" "5 tasks in "
 contains "$(cat fail/report.md)" "; 2 failed (see Warnings)."
+contains "$(cat fail/report.md)" "| tasks | 3 ok, 2 failed | 40% of the tasks failed"
+
+# A real run's results with a summary (the fixture t5000 checks), as HTML.
+expect_exit 0 "$TP" report "$R/run-summary.json" -o sum --format html
+contains "$(cat sum/report.html)" "<td>worker efficiency</td>"
 
 command -v gnuplot >/dev/null 2>&1 || skip "gnuplot is not installed: no images to embed"
 expect_exit 0 "$TP" report "$R/tune-vm.json" "$R/run-timeline.json" -o both --format html
@@ -94,11 +103,19 @@ res2=$(grep -o 'images=[0-9]* decoded=[0-9]* resources=[0-9]* blocked=[0-9]*' do
 case $res2 in "images=$n_img decoded=$n_img resources=0 blocked=0"|"")
 	fail "the browser check passed a broken page: '$res2'" ;; esac
 
-# A screenshot of the run's report (its timeline image embedded), kept for
-# people to look at; the run report, moved away from its folder, too.
+# A screenshot of the report of a run with a summary (its images embedded),
+# kept for people to look at; moved away from its folder, it still loads
+# whole and shows the summary table.
 art="$TP_BUILD/test-artifacts/t5030-report-run-html"
-mkdir -p "$art" alone-run && cp run/report.html alone-run/report.html
-[ "$(grep -c 'src="data:image/' alone-run/report.html)" -ge 1 ] || fail "the run report has no image"
+mkdir -p "$art" alone-run && cp sum/report.html alone-run/report.html
+n_run=$(grep -o '<img ' alone-run/report.html | wc -l)
+[ "$n_run" -ge 1 ] || fail "the run report has no image"
+check_page alone-run/report.html alone-run/check.html
+run_browser "file://$PWD/alone-run/check.html" --dump-dom >dom3.txt || fail "chromium failed: $(tail -3 browser.log)"
+res3=$(grep -o 'images=[0-9]* decoded=[0-9]* resources=[0-9]* blocked=[0-9]*' dom3.txt)
+[ "$res3" = "images=$n_run decoded=$n_run resources=0 blocked=0" ] || fail "run report in the browser: '$res3'"
+contains "$(cat dom3.txt)" "End-of-run summary"
+contains "$(cat dom3.txt)" "<td>CPU used by the tasks</td>"
 run_browser "file://$PWD/alone-run/report.html" --screenshot="$art/run-report.png" \
 	--window-size=1100,2000 >/dev/null || fail "no screenshot: $(tail -3 browser.log)"
 [ -s "$art/run-report.png" ] || fail "the screenshot is empty"

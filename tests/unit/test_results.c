@@ -289,7 +289,71 @@ static void test_optional_fields(void **state)
 	assert_int_equal(r.rec.present, 0);
 	assert_null(r.machine);
 	assert_true(r.model.kind[0] == '\0');
+	assert_int_equal(r.summary.present, 0);
+	assert_null(r.run_summary);
 	tp_results_release(&r);
+}
+
+#define SUMMARY "\"summary\":{\"elapsed_s\":3.5,\"ok\":147,\"failed\":3,\"skipped\":0," \
+		"\"throughput\":42.5,\"width\":{\"start\":2,\"end\":3,\"min\":1,\"peak\":4," \
+		"\"mean\":2.25,\"changes\":6},\"cpu_util\":null,\"busy_s\":8," \
+		"\"efficiency\":0.75}"
+
+/* The end-of-run summary `run` writes is read back field by field, survives
+ * a write, and is validated with the field named. */
+static void test_summary(void **state)
+{
+	const char *text = HEAD "\"trials\":[]," SUMMARY "}";
+	struct tp_results r, b;
+
+	(void)state;
+	assert_int_equal(tp_write_file_atomic(file("sum.json"), text, strlen(text)), 0);
+	tp_results_init(&r);
+	assert_int_equal(tp_results_read(&r, file("sum.json")), 0);
+	assert_int_equal(r.summary.present, 1);
+	assert_true(r.summary.elapsed_s == 3.5);
+	assert_int_equal(r.summary.ok, 147);
+	assert_int_equal(r.summary.failed, 3);
+	assert_int_equal(r.summary.skipped, 0);
+	assert_true(r.summary.throughput == 42.5);
+	assert_int_equal(r.summary.width_start, 2);
+	assert_int_equal(r.summary.width_end, 3);
+	assert_int_equal(r.summary.width_min, 1);
+	assert_int_equal(r.summary.width_peak, 4);
+	assert_int_equal(r.summary.width_changes, 6);
+	assert_true(r.summary.width_mean == 2.25);
+	assert_true(isnan(r.summary.cpu_util));		/* null: unknown */
+	assert_true(r.summary.busy_s == 8);
+	assert_true(r.summary.efficiency == 0.75);
+	assert_int_equal(tp_results_write(&r, file("sum2.json")), 0);
+	tp_results_init(&b);
+	assert_int_equal(tp_results_read(&b, file("sum2.json")), 0);
+	assert_int_equal(b.summary.present, 1);
+	assert_int_equal(b.summary.width_changes, 6);
+	assert_true(b.summary.efficiency == 0.75);
+	tp_results_release(&b);
+	tp_results_release(&r);
+
+	/* a summary without the width object: the widths are unknown */
+	text = HEAD "\"trials\":[],\"summary\":{\"elapsed_s\":1,\"ok\":1,\"failed\":0}}";
+	assert_int_equal(tp_write_file_atomic(file("sum3.json"), text, strlen(text)), 0);
+	tp_results_init(&r);
+	assert_int_equal(tp_results_read(&r, file("sum3.json")), 0);
+	assert_int_equal(r.summary.present, 1);
+	assert_int_equal(r.summary.width_peak, -1);
+	assert_int_equal(r.summary.width_changes, -1);
+	assert_true(isnan(r.summary.width_mean) && isnan(r.summary.efficiency));
+	tp_results_release(&r);
+
+	expect_bad(HEAD "\"trials\":[],\"summary\":[]}", "summary is not an object");
+	expect_bad(HEAD "\"trials\":[],\"summary\":{\"elapsed_s\":1,\"failed\":0}}",
+		   "summary.ok is missing");
+	expect_bad(HEAD "\"trials\":[],\"summary\":{\"elapsed_s\":1,\"ok\":1,\"failed\":0,"
+		   "\"width\":{\"peak\":\"x\"}}}", "summary.width.peak is not an integer");
+	expect_bad(HEAD "\"trials\":[],\"summary\":{\"elapsed_s\":1,\"ok\":1,\"failed\":0,"
+		   "\"cpu_util\":50}}", "summary.cpu_util is 50, not a fraction from 0 to 1");
+	expect_bad(HEAD "\"trials\":[],\"summary\":{\"elapsed_s\":-2,\"ok\":1,\"failed\":0}}",
+		   "summary.elapsed_s is -2, not a number >= 0");
 }
 
 static int starts_with(const char *s, const char *prefix)
@@ -399,6 +463,7 @@ int main(void)
 		cmocka_unit_test(test_malformed),
 		cmocka_unit_test(test_missing_file),
 		cmocka_unit_test(test_optional_fields),
+		cmocka_unit_test(test_summary),
 		cmocka_unit_test(test_csv),
 		cmocka_unit_test(test_config_command),
 		cmocka_unit_test(test_hyperfine),
