@@ -222,6 +222,8 @@ static int parse_sources(int argc, char **argv, int first, struct tp_run_opts *o
 	return 0;
 }
 
+/* One sequence on purpose (~150 lines): the option switch, then the checks
+ * between options; each case is one line. */
 static int parse_args(int argc, char **argv, struct tp_run_opts *o, int *cmd_start, int *cmd_end,
 		      int *in_start)
 {

@@ -38,6 +38,10 @@
 #define FAIL_KEEP 10		/* failures described in the summary */
 #define FAIL_LINES 3		/* first lines of each error shown */
 #define FAIL_INPUT_MAX 200	/* bytes of each failed input shown */
+#define BOUND_FALLBACK 64	/* the upper bound when the probe has no seed */
+#define KILL_GRACE_S 2.0	/* SIGTERM to SIGKILL for a task past --timeout */
+#define RETRY_BACKOFF_S 0.1	/* the first pause before a --retries attempt */
+#define INTERVAL_S 0.25		/* the monitor's period without --interval or a conf */
 
 struct failure {
 	uint64_t seq;
@@ -201,6 +205,80 @@ struct progress;
 static void progress_clear(struct progress *p);
 static void progress_redraw(struct progress *p);
 
+/* --joblog-format tsv: the task's row in parallel's format. */
+static void append_tsv(struct run_ctx *c, const struct tp_task_result *r)
+{
+	struct tp_strbuf buf = TP_STRBUF_INIT, line = TP_STRBUF_INIT;
+	char **argv = NULL;
+	size_t alloc = 0;
+	const char *in = r->input;
+	int n = tp_template_expand_slot(&c->cmdtpl, &in, 1, r->seq, r->worker + 1, &buf,
+					&argv, &alloc), k;
+	struct tp_joblog_tsv_row row = {
+		.seq = r->seq, .start_epoch = c->epoch0 + r->start_s,
+		.runtime_s = r->duration_s, .exit_status = r->exit_status,
+		.term_signal = r->term_signal, .received = r->out_len,
+	};
+
+	for (k = c->cmdtpl.shell ? 2 : 0; k < n; k++) {
+		if (line.len)
+			tp_strbuf_addch(&line, ' ');
+		tp_strbuf_adds(&line, argv[k]);
+	}
+	row.command = line.len ? line.buf : "";
+	if (tp_joblog_tsv_append(&c->tsv, &row) < 0) {
+		c->journal_error = 1;
+		if (c->pool)
+			tp_pool_stop(c->pool);
+	}
+	free(argv);
+	tp_strbuf_release(&buf);
+	tp_strbuf_release(&line);
+}
+
+/* --joblog: the task's JSON line; a failed write stops the run. */
+static void append_journal(struct run_ctx *c, const struct tp_task_result *r)
+{
+	struct tp_journal_record jr = {
+		.seq = r->seq, .input = r->input,
+		.hash = tp_journal_hash(c->command, r->input),
+		.start = c->epoch0 + r->start_s, .duration_s = r->duration_s,
+		.ok = r->ok, .exit_status = r->exit_status, .term_signal = r->term_signal,
+		.timed_out = r->timed_out, .attempt = r->attempt,
+		.error = r->ok ? NULL : r->err, .stage = c->o->stage,
+	};
+
+	if (tp_journal_append(&c->journal, &jr) < 0) {
+		c->journal_error = 1;
+		if (c->pool)
+			tp_pool_stop(c->pool);
+	}
+}
+
+/* One of the first FAIL_KEEP failures, kept for the summary. */
+static void keep_failure(struct run_ctx *c, const struct tp_task_result *r)
+{
+	struct failure *f = &c->fails[c->nfails++];
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+
+	if (r->err && *r->err)	/* the pool's message already names the cause */
+		tp_strbuf_adds(&sb, r->err);
+	else if (r->timed_out)
+		tp_strbuf_adds(&sb, "timed out");
+	else if (r->term_signal)
+		tp_strbuf_addf(&sb, "killed by signal %d (%s)", r->term_signal,
+			       strsignal(r->term_signal));
+	else if (r->exit_status >= 0)
+		tp_strbuf_addf(&sb, "exit status %d", r->exit_status);
+	else
+		tp_strbuf_adds(&sb, "failed");
+	if (r->attempt > 1)
+		tp_strbuf_addf(&sb, " (attempt %d)", r->attempt);
+	f->seq = r->seq;
+	f->input = tp_xstrdup(r->input ? r->input : "");
+	f->err = tp_strbuf_detach(&sb);
+}
+
 static void on_result(void *ctx, const struct tp_task_result *r, int final)
 {
 	struct run_ctx *c = ctx;
@@ -255,50 +333,10 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 		progress_redraw(c->bar);
 	if (c->mon)
 		tp_monitor_task_done(c->mon, r->duration_s);
-	if (c->have_tsv && !c->journal_error) {
-		struct tp_strbuf buf = TP_STRBUF_INIT, line = TP_STRBUF_INIT;
-		char **argv = NULL;
-		size_t alloc = 0;
-		const char *in = r->input;
-		int n = tp_template_expand_slot(&c->cmdtpl, &in, 1, r->seq, r->worker + 1, &buf,
-						&argv, &alloc), k;
-		struct tp_joblog_tsv_row row = {
-			.seq = r->seq, .start_epoch = c->epoch0 + r->start_s,
-			.runtime_s = r->duration_s, .exit_status = r->exit_status,
-			.term_signal = r->term_signal, .received = r->out_len,
-		};
-
-		for (k = c->cmdtpl.shell ? 2 : 0; k < n; k++) {
-			if (line.len)
-				tp_strbuf_addch(&line, ' ');
-			tp_strbuf_adds(&line, argv[k]);
-		}
-		row.command = line.len ? line.buf : "";
-		if (tp_joblog_tsv_append(&c->tsv, &row) < 0) {
-			c->journal_error = 1;
-			if (c->pool)
-				tp_pool_stop(c->pool);
-		}
-		free(argv);
-		tp_strbuf_release(&buf);
-		tp_strbuf_release(&line);
-	}
-	if (c->have_journal && !c->journal_error) {
-		struct tp_journal_record jr = {
-			.seq = r->seq, .input = r->input,
-			.hash = tp_journal_hash(c->command, r->input),
-			.start = c->epoch0 + r->start_s, .duration_s = r->duration_s,
-			.ok = r->ok, .exit_status = r->exit_status, .term_signal = r->term_signal,
-			.timed_out = r->timed_out, .attempt = r->attempt,
-			.error = r->ok ? NULL : r->err, .stage = c->o->stage,
-		};
-
-		if (tp_journal_append(&c->journal, &jr) < 0) {
-			c->journal_error = 1;
-			if (c->pool)
-				tp_pool_stop(c->pool);
-		}
-	}
+	if (c->have_tsv && !c->journal_error)
+		append_tsv(c, r);
+	if (c->have_journal && !c->journal_error)
+		append_journal(c, r);
 	if (r->ok) {
 		c->done++;
 		if (c->o->halt_what != TP_HALT_FAIL)
@@ -306,27 +344,8 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 		return;
 	}
 	c->failed++;
-	if (c->nfails < FAIL_KEEP) {
-		struct failure *f = &c->fails[c->nfails++];
-		struct tp_strbuf sb = TP_STRBUF_INIT;
-
-		if (r->err && *r->err)	/* the pool's message already names the cause */
-			tp_strbuf_adds(&sb, r->err);
-		else if (r->timed_out)
-			tp_strbuf_adds(&sb, "timed out");
-		else if (r->term_signal)
-			tp_strbuf_addf(&sb, "killed by signal %d (%s)", r->term_signal,
-				       strsignal(r->term_signal));
-		else if (r->exit_status >= 0)
-			tp_strbuf_addf(&sb, "exit status %d", r->exit_status);
-		else
-			tp_strbuf_adds(&sb, "failed");
-		if (r->attempt > 1)
-			tp_strbuf_addf(&sb, " (attempt %d)", r->attempt);
-		f->seq = r->seq;
-		f->input = tp_xstrdup(r->input ? r->input : "");
-		f->err = tp_strbuf_detach(&sb);
-	}
+	if (c->nfails < FAIL_KEEP)
+		keep_failure(c, r);
 	check_halt(c);
 }
 
@@ -777,482 +796,604 @@ static int dry_run(const struct tp_run_opts *o, const struct tp_workload *wl, st
 	return TP_EXIT_OK;
 }
 
-int tp_run(const struct tp_run_opts *opts)
-{
-	struct tp_run_opts o = *opts;
-	const struct tp_run_conf conf = opts->conf;
-	struct run_ctx ctx;
+/* One run's state: what tp_run's phases build, use and release. */
+struct run {
+	struct tp_run_opts o;		/* a copy: the defaults get filled in */
+	struct tp_run_conf conf;
+	struct run_ctx ctx;		/* what the pool's hooks see */
 	struct tp_machine machine;
-	struct tp_probe_opts popts = { .skip_counters = 1 };
-	struct tp_workload *wl = NULL;
-	struct tp_inputs *in = NULL;
+	int have_machine;
+	struct tp_workload *wl;
+	struct tp_inputs *in;
 	struct tp_pool_opts po;
-	struct tp_pool *pool = NULL;
-	struct tp_controller *ctl = NULL;
-	struct tp_ctl_opts co;
-	struct tp_monitor *mon = NULL;
-	struct tp_monitor_opts mo;
+	struct tp_pool *pool;
+	struct tp_controller *ctl;
+	const char *ctl_name;
+	struct tp_monitor *mon;
+	FILE *declog;
 	struct tp_results res;
 	struct tp_repeat rep;
 	struct progress prog;
-	FILE *declog = NULL;
-	int interrupted = 0, have_machine = 0, show_bar = 0;
-	int rc = TP_EXIT_SYSTEM, i, pool_ret;
-	const char *ctl_name;
-	struct timeval tv;
-	struct tp_run_summary summary;
+	int show_bar;
 	struct procfile pf;
-	char sep;
+	int interrupted;
+	int rc;				/* the exit code once a phase stops the run */
+};
 
-	memset(&ctx, 0, sizeof(ctx));
-	memset(&rep, 0, sizeof(rep));
-	memset(&prog, 0, sizeof(prog));
-	memset(&pf, 0, sizeof(pf));
-	tp_results_init(&res);
-	tp_journal_index_init(&ctx.index);
-	ctx.o = &o;
-	/* --nice: relative, as nice -n; before any thread or task exists, so
-	 * all inherit it. */
-	errno = 0;
-	if (o.have_nice &&
-	    setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + o.nice) < 0 && !o.quiet)
-		tp_warn("run: cannot set niceness %d: %s", o.nice, strerror(errno));
-	if (o.adaptive < 0)
-		o.adaptive = !o.procfile;	/* a procfile sets the width, as in parallel */
+/* The probe's upper bound for the width, else BOUND_FALLBACK. */
+static int probe_bound(const struct run *r)
+{
+	return r->have_machine && r->machine.seeds.max_workers > 0 ? r->machine.seeds.max_workers
+								    : BOUND_FALLBACK;
+}
 
-	/* The workload. */
-	if (o.workload_spec) {
-		if (tp_workload_new(&wl, o.workload_spec) < 0)
-			return tp_error_exit_code();
-		ctx.command = join_command(NULL, 0, o.workload_spec);
-	} else if (o.plugin) {
-		if (tp_workload_new_plugin(&wl, o.plugin) < 0)
-			return tp_error_exit_code();
-		ctx.command = tp_xasprintf("plugin:%s", o.plugin);
+/* The workload: -w, --plugin or the command (a shell line when it must be). */
+static int run_workload(struct run *r)
+{
+	if (r->o.workload_spec) {
+		if (tp_workload_new(&r->wl, r->o.workload_spec) < 0)
+			return r->rc = tp_error_exit_code(), -1;
+		r->ctx.command = join_command(NULL, 0, r->o.workload_spec);
+	} else if (r->o.plugin) {
+		if (tp_workload_new_plugin(&r->wl, r->o.plugin) < 0)
+			return r->rc = tp_error_exit_code(), -1;
+		r->ctx.command = tp_xasprintf("plugin:%s", r->o.plugin);
 	} else {
-		if (tp_template_check(o.cmd, o.ncmd) < 0)
-			return TP_EXIT_USAGE;
+		if (tp_template_check(r->o.cmd, r->o.ncmd) < 0)
+			return r->rc = TP_EXIT_USAGE, -1;
 		/* One word with shell syntax is a shell command line, as in parallel;
 		 * several words stay a direct exec. */
-		if (o.ncmd == 1 && o.cmd[0][strcspn(o.cmd[0], SHELL_CHARS)])
-			o.shell = 1;
+		if (r->o.ncmd == 1 && r->o.cmd[0][strcspn(r->o.cmd[0], SHELL_CHARS)])
+			r->o.shell = 1;
 		/* A bash function exported with export -f runs through the shell too. */
-		if (is_exported_function(o.cmd[0]))
-			o.shell = 1;
-		if (tp_workload_new_exec(&wl, o.cmd, o.ncmd) < 0)
-			return tp_error_exit_code();
-		ctx.command = join_command(o.cmd, o.ncmd,
-					   o.shell ? "sh -c" : "");
+		if (is_exported_function(r->o.cmd[0]))
+			r->o.shell = 1;
+		if (tp_workload_new_exec(&r->wl, r->o.cmd, r->o.ncmd) < 0)
+			return r->rc = tp_error_exit_code(), -1;
+		r->ctx.command = join_command(r->o.cmd, r->o.ncmd,
+					   r->o.shell ? "sh -c" : "");
 	}
-	if (o.tagstring) {
-		char *ts = (char *)o.tagstring;
+	if (r->o.tagstring) {
+		char *ts = (char *)r->o.tagstring;
 
 		if (tp_template_check(&ts, 1) < 0) {
-			rc = TP_EXIT_USAGE;
-			goto out;
+			r->rc = TP_EXIT_USAGE;
+			return -1;
 		}
-		tp_template_init(&ctx.tagtpl, &ts, 1, 0);
-		ctx.tagtpl.fields = o.nsrc > 1 || o.colsep;
+		tp_template_init(&r->ctx.tagtpl, &ts, 1, 0);
+		r->ctx.tagtpl.fields = r->o.nsrc > 1 || r->o.colsep;
 	}
 
-	ctx.exec = (wl->desc->flags & TP_WL_COMMAND) != 0;
+	r->ctx.exec = (r->wl->desc->flags & TP_WL_COMMAND) != 0;
+	return 0;
+}
 
-	/* The inputs, streamed (several sources are read whole: they combine). */
-	sep = o.null_sep ? '\0' : '\n';
-	if (o.nsrc > 1)
-		i = tp_inputs_from_sources(&in, o.src, o.nsrc, o.link, sep);
-	else if (o.nsrc == 1 && o.src[0].path)
-		i = tp_inputs_from_file_sep(&in, o.src[0].path, 0, sep);
-	else if (o.nsrc == 1)
-		i = tp_inputs_from_args(&in, o.src[0].args, o.src[0].nargs);
-	else if (o.inputs_file)
-		i = tp_inputs_from_file_sep(&in, o.inputs_file, 0, sep);
-	else if (o.count >= 0)
-		i = tp_inputs_from_count(&in, o.count);
+/* The inputs, streamed (several sources are read whole: they combine);
+ * --dry-run ends the run here. */
+static int run_inputs(struct run *r)
+{
+	char sep;
+	int i;
+
+	sep = r->o.null_sep ? '\0' : '\n';
+	if (r->o.nsrc > 1)
+		i = tp_inputs_from_sources(&r->in, r->o.src, r->o.nsrc, r->o.link, sep);
+	else if (r->o.nsrc == 1 && r->o.src[0].path)
+		i = tp_inputs_from_file_sep(&r->in, r->o.src[0].path, 0, sep);
+	else if (r->o.nsrc == 1)
+		i = tp_inputs_from_args(&r->in, r->o.src[0].args, r->o.src[0].nargs);
+	else if (r->o.inputs_file)
+		i = tp_inputs_from_file_sep(&r->in, r->o.inputs_file, 0, sep);
+	else if (r->o.count >= 0)
+		i = tp_inputs_from_count(&r->in, r->o.count);
 	else
-		i = tp_inputs_from_file_sep(&in, "-", 0, sep);
+		i = tp_inputs_from_file_sep(&r->in, "-", 0, sep);
 	if (i < 0) {
-		rc = tp_error_exit_code();
-		goto out;
+		r->rc = tp_error_exit_code();
+		return -1;
 	}
-	if (o.colsep && tp_inputs_set_colsep(in, o.colsep) < 0) {
-		rc = TP_EXIT_USAGE;
-		goto out;
+	if (r->o.colsep && tp_inputs_set_colsep(r->in, r->o.colsep) < 0) {
+		r->rc = TP_EXIT_USAGE;
+		return -1;
 	}
-	ctx.total = tp_inputs_total(in);
-	if (o.dry_run) {
-		rc = dry_run(&o, wl, in);
-		goto out;
+	r->ctx.total = tp_inputs_total(r->in);
+	if (r->o.dry_run) {
+		r->rc = dry_run(&r->o, r->wl, r->in);
+		return -1;
 	}
+	return 0;
+}
 
-	/* Width and bounds: options, then tunepool.conf, then the probe. */
-	if (o.adaptive || !o.workers || o.config || o.mem_per_worker_kb ||
-	    (o.jobs && o.jobs != TP_JOBS_N)) {	/* memory cap, fingerprint, -j forms */
-		if (tp_machine_probe(&machine, &popts) == 0)
-			have_machine = 1;
+/* The starting width and batch: options, then tunepool.conf, then the probe. */
+static void run_width(struct run *r)
+{
+	struct tp_probe_opts popts = { .skip_counters = 1 };
+
+	if (r->o.adaptive || !r->o.workers || r->o.config || r->o.mem_per_worker_kb ||
+	    (r->o.jobs && r->o.jobs != TP_JOBS_N)) {	/* memory cap, fingerprint, -j forms */
+		if (tp_machine_probe(&r->machine, &popts) == 0)
+			r->have_machine = 1;
 	}
-	if (o.jobs && o.jobs != TP_JOBS_N)
-		o.workers = jobs_width(&o, have_machine ? machine.cpus_usable : 1,
-				       o.max_workers ? o.max_workers
-				       : have_machine && machine.seeds.max_workers > 0
-				       ? machine.seeds.max_workers : 64, ctx.total);
-	memset(&po, 0, sizeof(po));
-	po.config.workers = o.workers ? o.workers : o.config ? conf.workers
-			  : have_machine ? start_seed(&machine, wl, o.adaptive && o.stage < 2) : 1;
+	if (r->o.jobs && r->o.jobs != TP_JOBS_N)
+		r->o.workers = jobs_width(&r->o, r->have_machine ? r->machine.cpus_usable : 1,
+				       r->o.max_workers ? r->o.max_workers : probe_bound(r), r->ctx.total);
+	memset(&r->po, 0, sizeof(r->po));
+	r->po.config.workers = r->o.workers ? r->o.workers : r->o.config ? r->conf.workers
+			  : r->have_machine ? start_seed(&r->machine, r->wl, r->o.adaptive && r->o.stage < 2) : 1;
 	/* A command takes one input per invocation: the batch of a config tuned for
 	 * in-process work does not apply to it. */
-	po.config.batch = o.batch ? o.batch
-			: o.config && !(wl->desc->flags & TP_WL_COMMAND) ? conf.batch : 1;
-	if (o.multi || o.max_args > 1) {
+	r->po.config.batch = r->o.batch ? r->o.batch
+			: r->o.config && !(r->wl->desc->flags & TP_WL_COMMAND) ? r->conf.batch : 1;
+	if (r->o.multi || r->o.max_args > 1) {
 		/* -n N per command; -X/-m alone: the inputs spread evenly over
 		 * the width, as parallel does (E2BIG fails the task, named). */
-		int w = po.config.workers > 0 ? po.config.workers : 1;
+		int w = r->po.config.workers > 0 ? r->po.config.workers : 1;
 
-		po.multi_input = 1;
-		po.config.batch = o.max_args ? o.max_args
-				: ctx.total > 0 ? (int)((ctx.total + w - 1) / w) : MULTI_BATCH;
-		if (po.config.batch > MULTI_BATCH)
-			po.config.batch = MULTI_BATCH;
-		if (po.config.batch < 1)
-			po.config.batch = 1;
+		r->po.multi_input = 1;
+		r->po.config.batch = r->o.max_args ? r->o.max_args
+				: r->ctx.total > 0 ? (int)((r->ctx.total + w - 1) / w) : MULTI_BATCH;
+		if (r->po.config.batch > MULTI_BATCH)
+			r->po.config.batch = MULTI_BATCH;
+		if (r->po.config.batch < 1)
+			r->po.config.batch = 1;
 	}
-	snprintf(po.config.strategy, sizeof(po.config.strategy), "%s",
-		 (wl->desc->flags & TP_WL_COMMAND) ? "exec"
-		 : o.config && conf.strategy[0] && strcmp(conf.strategy, "exec") ? conf.strategy
+}
+
+/* The strategy and start method, and persistent workers: --persistent, or a
+ * conf tuned with them. */
+static int run_strategy(struct run *r)
+{
+	snprintf(r->po.config.strategy, sizeof(r->po.config.strategy), "%s",
+		 (r->wl->desc->flags & TP_WL_COMMAND) ? "exec"
+		 : r->o.config && r->conf.strategy[0] && strcmp(r->conf.strategy, "exec") ? r->conf.strategy
 		 : "thread");
-	if (!(wl->desc->flags & TP_WL_COMMAND) && o.config && !strcmp(po.config.strategy, "process"))
-		snprintf(po.config.start, sizeof(po.config.start), "%s", conf.start);
-	if (o.strategy)	/* checked with the workload by tp_pool_new */
-		snprintf(po.config.strategy, sizeof(po.config.strategy), "%s", o.strategy);
-	if (o.start)
-		snprintf(po.config.start, sizeof(po.config.start), "%s", o.start);
-	/* Persistent workers: --persistent, or a conf tuned with them. */
-	if (!o.persistent && o.config && !strcmp(conf.strategy, "persistent") &&
-	    (wl->desc->flags & TP_WL_COMMAND))
-		o.persistent = conf.framing[0] ? conf.framing : "lines";
-	if (o.persistent) {
-		if (tp_persistent_setup(wl, o.persistent, o.shell, &po) < 0) {
-			rc = tp_error_exit_code();
-			goto out;
+	if (!(r->wl->desc->flags & TP_WL_COMMAND) && r->o.config && !strcmp(r->po.config.strategy, "process"))
+		snprintf(r->po.config.start, sizeof(r->po.config.start), "%s", r->conf.start);
+	if (r->o.strategy)	/* checked with the workload by tp_pool_new */
+		snprintf(r->po.config.strategy, sizeof(r->po.config.strategy), "%s", r->o.strategy);
+	if (r->o.start)
+		snprintf(r->po.config.start, sizeof(r->po.config.start), "%s", r->o.start);
+	if (!r->o.persistent && r->o.config && !strcmp(r->conf.strategy, "persistent") &&
+	    (r->wl->desc->flags & TP_WL_COMMAND))
+		r->o.persistent = r->conf.framing[0] ? r->conf.framing : "lines";
+	if (r->o.persistent) {
+		if (tp_persistent_setup(r->wl, r->o.persistent, r->o.shell, &r->po) < 0) {
+			r->rc = tp_error_exit_code();
+			return -1;
 		}
-		if (!o.batch)
-			po.config.batch = o.config && !strcmp(conf.strategy, "persistent") ? conf.batch : 1;
-		ctx.exec = 0;	/* stderr lines carry the worker's slot */
-		free(ctx.command);
-		ctx.command = join_command(o.cmd, o.ncmd,
-					   tp_framing_name(po.framing));	/* other hashes */
+		if (!r->o.batch)
+			r->po.config.batch = r->o.config && !strcmp(r->conf.strategy, "persistent") ? r->conf.batch : 1;
+		r->ctx.exec = 0;	/* stderr lines carry the worker's slot */
+		free(r->ctx.command);
+		r->ctx.command = join_command(r->o.cmd, r->o.ncmd,
+					   tp_framing_name(r->po.framing));	/* other hashes */
 	}
-	po.min_workers = o.min_workers ? o.min_workers : o.config ? conf.min_workers : 1;
-	po.max_workers = o.max_workers ? o.max_workers
-		       : o.config && conf.max_given ? conf.max_workers
-		       : have_machine && machine.seeds.max_workers > 0 ? machine.seeds.max_workers : 64;
-	if (!o.adaptive)
-		po.min_workers = po.max_workers = po.config.workers;
-	if (!o.workers && !o.config && po.min_workers <= po.max_workers) {
-		/* A seed is only a start: it moves into the bounds, not they to it. */
-		if (po.config.workers > po.max_workers)
-			po.config.workers = po.max_workers;
-		if (po.config.workers < po.min_workers)
-			po.config.workers = po.min_workers;
-	}
-	if (po.config.workers < po.min_workers)
-		po.min_workers = po.config.workers;
-	if (po.config.workers > po.max_workers)
-		po.max_workers = po.config.workers;
-	if (o.procfile) {
-		/* The file may raise the width later: room up to the bound. */
-		int bound = o.max_workers ? o.max_workers
-			  : have_machine && machine.seeds.max_workers > 0 ? machine.seeds.max_workers : 64;
+	return 0;
+}
 
-		po.min_workers = o.min_workers ? o.min_workers : 1;
-		po.max_workers = bound > po.config.workers ? bound : po.config.workers;
+/* The bounds around the width: options, conf, probe; a -j FILE, the
+ * memory cap. */
+static void run_bounds(struct run *r)
+{
+	r->po.min_workers = r->o.min_workers ? r->o.min_workers : r->o.config ? r->conf.min_workers : 1;
+	r->po.max_workers = r->o.max_workers ? r->o.max_workers
+		       : r->o.config && r->conf.max_given ? r->conf.max_workers
+		       : probe_bound(r);
+	if (!r->o.adaptive)
+		r->po.min_workers = r->po.max_workers = r->po.config.workers;
+	if (!r->o.workers && !r->o.config && r->po.min_workers <= r->po.max_workers) {
+		/* A seed is only a start: it moves into the bounds, not they to it. */
+		if (r->po.config.workers > r->po.max_workers)
+			r->po.config.workers = r->po.max_workers;
+		if (r->po.config.workers < r->po.min_workers)
+			r->po.config.workers = r->po.min_workers;
 	}
-	if (o.config && have_machine && !o.quiet && o.check_machine)
-		o.check_machine(o.check_ctx, machine.fingerprint);
-	mem_cap(&o, o.mem_per_worker_kb ? o.mem_per_worker_kb : o.config ? conf.memory_per_worker_kb : 0,
-		have_machine ? machine.mem_usable_kb : 0, &po);
+	if (r->po.config.workers < r->po.min_workers)
+		r->po.min_workers = r->po.config.workers;
+	if (r->po.config.workers > r->po.max_workers)
+		r->po.max_workers = r->po.config.workers;
+	if (r->o.procfile) {
+		/* The file may raise the width later: room up to the bound. */
+		int bound = r->o.max_workers ? r->o.max_workers
+			  : probe_bound(r);
+
+		r->po.min_workers = r->o.min_workers ? r->o.min_workers : 1;
+		r->po.max_workers = bound > r->po.config.workers ? bound : r->po.config.workers;
+	}
+	if (r->o.config && r->have_machine && !r->o.quiet && r->o.check_machine)
+		r->o.check_machine(r->o.check_ctx, r->machine.fingerprint);
+	mem_cap(&r->o, r->o.mem_per_worker_kb ? r->o.mem_per_worker_kb : r->o.config ? r->conf.memory_per_worker_kb : 0,
+		r->have_machine ? r->machine.mem_usable_kb : 0, &r->po);
+}
+
+/* Everything else the pool takes from the options, and the hooks. */
+static void run_pool_opts(struct run *r)
+{
 	{
 		enum tp_bind_mode bm = TP_BIND_NONE;
 
-		tp_bind_parse(o.bind ? o.bind : o.config ? conf.bind : "none", &bm);
-		po.bind = (int)bm;
+		tp_bind_parse(r->o.bind ? r->o.bind : r->o.config ? r->conf.bind : "none", &bm);
+		r->po.bind = (int)bm;
 	}
-	po.workload = wl;
-	po.timeout_s = o.timeout_s;
-	po.timeout_pct = o.timeout_pct;
-	po.kill_grace_s = 2.0;
-	po.retries = o.retries;
-	po.backoff_s = o.retries ? 0.1 : 0;
-	po.keep_order = o.keep_order;
-	po.group_output = 1;
-	po.shell = o.shell;
-	po.fields = o.nsrc > 1 || o.colsep;
-	po.shell_path = shell_path();
-	po.task_env = 1;
-	po.async_inputs = !strcmp(po.config.strategy, "exec");
-	po.group_output = !o.ungroup;
-	po.line_buffer = o.line_buffer;
-	po.group_stderr = !o.ungroup && !o.line_buffer;
-	po.start_delay_s = o.delay_s;
-	po.multi_join = o.multi == 'm';
-	if (o.memfree_bytes > 0 || o.load_max > 0)
-		po.hooks.may_start = may_start;
-	po.cpus_usable = have_machine ? machine.cpus_usable : 0;
-	po.hooks.ctx = &ctx;
-	po.hooks.on_result = on_result;
-	po.hooks.should_skip = should_skip;
-	po.hooks.on_worker_log = on_worker_log;
+	r->po.workload = r->wl;
+	r->po.timeout_s = r->o.timeout_s;
+	r->po.timeout_pct = r->o.timeout_pct;
+	r->po.kill_grace_s = KILL_GRACE_S;
+	r->po.retries = r->o.retries;
+	r->po.backoff_s = r->o.retries ? RETRY_BACKOFF_S : 0;
+	r->po.keep_order = r->o.keep_order;
+	r->po.group_output = 1;
+	r->po.shell = r->o.shell;
+	r->po.fields = r->o.nsrc > 1 || r->o.colsep;
+	r->po.shell_path = shell_path();
+	r->po.task_env = 1;
+	r->po.async_inputs = !strcmp(r->po.config.strategy, "exec");
+	r->po.group_output = !r->o.ungroup;
+	r->po.line_buffer = r->o.line_buffer;
+	r->po.group_stderr = !r->o.ungroup && !r->o.line_buffer;
+	r->po.start_delay_s = r->o.delay_s;
+	r->po.multi_join = r->o.multi == 'm';
+	if (r->o.memfree_bytes > 0 || r->o.load_max > 0)
+		r->po.hooks.may_start = may_start;
+	r->po.cpus_usable = r->have_machine ? r->machine.cpus_usable : 0;
+	r->po.hooks.ctx = &r->ctx;
+	r->po.hooks.on_result = on_result;
+	r->po.hooks.should_skip = should_skip;
+	r->po.hooks.on_worker_log = on_worker_log;
+}
 
-	/* Journal and resume. */
-	if (o.joblog && o.joblog_tsv) {
-		if (!ctx.exec) {
-			rc = TP_EXIT_USAGE;
+/* Journal and resume: --joblog (JSON Lines, or parallel's tsv), --resume. */
+static int run_journal(struct run *r)
+{
+	if (r->o.joblog && r->o.joblog_tsv) {
+		if (!r->ctx.exec) {
+			r->rc = TP_EXIT_USAGE;
 			tp_usage_error("run: --joblog-format tsv needs a command");
-			goto out;
+			return -1;
 		}
-		if (tp_joblog_tsv_open(&ctx.tsv, o.joblog) < 0)
-			goto out;
-		ctx.have_tsv = 1;
-		tp_template_init(&ctx.cmdtpl, wl->argv, wl->argc, o.shell);
-		ctx.cmdtpl.fields = po.fields;
-		ctx.cmdtpl.shell_path = po.shell_path;
-	} else if (o.joblog) {
-		if (o.resume && tp_journal_index_load(&ctx.index, o.joblog) < 0) {
-			rc = tp_error_exit_code();
-			goto out;
+		if (tp_joblog_tsv_open(&r->ctx.tsv, r->o.joblog) < 0)
+			return -1;
+		r->ctx.have_tsv = 1;
+		tp_template_init(&r->ctx.cmdtpl, r->wl->argv, r->wl->argc, r->o.shell);
+		r->ctx.cmdtpl.fields = r->po.fields;
+		r->ctx.cmdtpl.shell_path = r->po.shell_path;
+	} else if (r->o.joblog) {
+		if (r->o.resume && tp_journal_index_load(&r->ctx.index, r->o.joblog) < 0) {
+			r->rc = tp_error_exit_code();
+			return -1;
 		}
-		if (ctx.index.torn && !o.quiet)
-			tp_warn("run: journal '%s': ignoring a torn last line", o.joblog);
-		if (tp_journal_open_stage(&ctx.journal, o.joblog, o.stage) < 0) {
-			rc = tp_error_exit_code();	/* 2: held by another run */
-			goto out;
+		if (r->ctx.index.torn && !r->o.quiet)
+			tp_warn("run: journal '%s': ignoring a torn last line", r->o.joblog);
+		if (tp_journal_open_stage(&r->ctx.journal, r->o.joblog, r->o.stage) < 0) {
+			r->rc = tp_error_exit_code();	/* 2: held by another run */
+			return -1;
 		}
-		ctx.have_journal = 1;
+		r->ctx.have_journal = 1;
 	}
 
-	/* Controller and monitor. */
-	ctl_name = o.controller ? o.controller : !o.adaptive ? "static"
-		 : o.config && conf.controller[0] && strcmp(conf.controller, "none") ? conf.controller
+	return 0;
+}
+
+/* The controller's name: --controller, --static, the conf's, else hill. */
+static int run_ctl_name(struct run *r)
+{
+	r->ctl_name = r->o.controller ? r->o.controller : !r->o.adaptive ? "static"
+		 : r->o.config && r->conf.controller[0] && strcmp(r->conf.controller, "none") ? r->conf.controller
 		 : "hill";
-	if (!o.adaptive && o.controller && strcmp(o.controller, "static")) {
-		rc = TP_EXIT_USAGE;
+	if (!r->o.adaptive && r->o.controller && strcmp(r->o.controller, "static")) {
+		r->rc = TP_EXIT_USAGE;
 		tp_usage_error("run: --static holds the width; controller '%s' needs --adaptive",
-			       o.controller);
-		goto out;
+			       r->o.controller);
+		return -1;
 	}
-	if (o.log_decisions) {
-		/* Never truncate a file through a symlink planted at the path. */
-		int fd = open(o.log_decisions, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
-			      0644);
+	return 0;
+}
 
-		if (fd < 0 || !(declog = fdopen(fd, "w"))) {
-			tp_error("cannot open '%s': %s", o.log_decisions, strerror(errno));
-			if (fd >= 0)
-				close(fd);
-			goto out;
-		}
+/* --log-decisions: never truncate a file through a symlink planted at the path. */
+static int run_open_declog(struct run *r)
+{
+	int fd = open(r->o.log_decisions, O_WRONLY | O_CREAT | O_TRUNC | O_NOFOLLOW | O_CLOEXEC,
+		      0644);
+
+	if (fd < 0 || !(r->declog = fdopen(fd, "w"))) {
+		tp_error("cannot open '%s': %s", r->o.log_decisions, strerror(errno));
+		if (fd >= 0)
+			close(fd);
+		return -1;
 	}
+	return 0;
+}
+
+/* The controller; a conf may name one this runner lacks: fall back, say so. */
+static int run_controller(struct run *r)
+{
+	struct tp_ctl_opts co;
+
 	memset(&co, 0, sizeof(co));
-	co.min_workers = po.min_workers;
-	co.max_workers = po.max_workers;
-	co.initial = po.config.workers;
-	co.cpus_usable = po.cpus_usable;
-	co.mem_per_worker_kb = o.mem_per_worker_kb ? o.mem_per_worker_kb
-			     : o.config ? conf.memory_per_worker_kb : 0;
-	co.log = declog;
-	if (o.config && !o.controller && o.adaptive) {
+	co.min_workers = r->po.min_workers;
+	co.max_workers = r->po.max_workers;
+	co.initial = r->po.config.workers;
+	co.cpus_usable = r->po.cpus_usable;
+	co.mem_per_worker_kb = r->o.mem_per_worker_kb ? r->o.mem_per_worker_kb
+			     : r->o.config ? r->conf.memory_per_worker_kb : 0;
+	co.log = r->declog;
+	if (r->o.config && !r->o.controller && r->o.adaptive) {
 		/* A conf may name a controller this runner lacks: fall back, say so. */
 		size_t n, k;
 		const struct tp_controller_desc *const *tab = tp_controller_table(&n);
 
-		for (k = 0; k < n && strcmp(tab[k]->name, ctl_name); k++)
+		for (k = 0; k < n && strcmp(tab[k]->name, r->ctl_name); k++)
 			;
 		if (k == n) {
-			if (!o.quiet)
+			if (!r->o.quiet)
 				tp_warn("'%s': controller = '%s' is not one of this runner's; using 'hill'",
-					o.config, ctl_name);
-			ctl_name = "hill";
+					r->o.config, r->ctl_name);
+			r->ctl_name = "hill";
 		}
 	}
-	if (tp_controller_new(&ctl, ctl_name, &co) < 0) {
-		rc = tp_error_exit_code();
-		goto out;
+	if (tp_controller_new(&r->ctl, r->ctl_name, &co) < 0) {
+		r->rc = tp_error_exit_code();
+		return -1;
 	}
+	return 0;
+}
+
+/* The pool and its monitor. */
+static int run_pool_new(struct run *r)
+{
+	struct tp_monitor_opts mo;
 
 	/* A controller that resizes can take a cut at a change of input class. */
-	po.phase_gate = strcmp(ctl_name, "static") != 0;
-	if (tp_pool_new(&pool, &po) < 0) {
-		rc = tp_error_exit_code();
-		goto out;
+	r->po.phase_gate = strcmp(r->ctl_name, "static") != 0;
+	if (tp_pool_new(&r->pool, &r->po) < 0) {
+		r->rc = tp_error_exit_code();
+		return -1;
 	}
-	ctx.pool = pool;
+	r->ctx.pool = r->pool;
 
 	memset(&mo, 0, sizeof(mo));
-	mo.interval_s = o.interval_s ? o.interval_s
-		      : o.config && conf.interval_ms > 0 ? conf.interval_ms / 1000.0 : 0.25;
-	mo.cpus_usable = po.cpus_usable;
-	mo.own_threads = !strcmp(po.config.strategy, "thread");
-	mo.own_children = !strcmp(po.config.strategy, "exec");	/* issue 14 */
-	mo.ctl = ctl;
-	mo.results = &res;
-	mo.src.ctx = &ctx;
+	mo.interval_s = r->o.interval_s ? r->o.interval_s
+		      : r->o.config && r->conf.interval_ms > 0 ? r->conf.interval_ms / 1000.0 : INTERVAL_S;
+	mo.cpus_usable = r->po.cpus_usable;
+	mo.own_threads = !strcmp(r->po.config.strategy, "thread");
+	mo.own_children = !strcmp(r->po.config.strategy, "exec");	/* issue 14 */
+	mo.ctl = r->ctl;
+	mo.results = &r->res;
+	mo.src.ctx = &r->ctx;
 	mo.src.snapshot = mon_snapshot;
 	mo.src.set_workers = mon_set_workers;
-	mon = tp_monitor_new(&mo);
-	ctx.mon = mon;
+	r->mon = tp_monitor_new(&mo);
+	r->ctx.mon = r->mon;
+	return 0;
+}
 
-	tp_signals_push(stop_pool, pool);
-
-	gettimeofday(&tv, NULL);
-	ctx.epoch0 = tv.tv_sec + tv.tv_usec / 1e6;
-	if (tp_monitor_start(mon) < 0)
-		goto restore;
-	show_bar = o.bar || (!o.quiet && isatty(STDERR_FILENO));
-	if (show_bar) {
-		prog.pool = pool;
-		prog.total = tp_inputs_total(in);
-		pthread_mutex_init(&prog.lock, NULL);
-		pthread_mutex_init(&prog.out_lock, NULL);
-		pthread_cond_init(&prog.wake, NULL);
-		if (pthread_create(&prog.thread, NULL, progress_main, &prog))
-			show_bar = 0;
+/* The progress line and the -j FILE watcher, threads of their own. */
+static void run_threads_start(struct run *r)
+{
+	r->show_bar = r->o.bar || (!r->o.quiet && isatty(STDERR_FILENO));
+	if (r->show_bar) {
+		r->prog.pool = r->pool;
+		r->prog.total = tp_inputs_total(r->in);
+		pthread_mutex_init(&r->prog.lock, NULL);
+		pthread_mutex_init(&r->prog.out_lock, NULL);
+		pthread_cond_init(&r->prog.wake, NULL);
+		if (pthread_create(&r->prog.thread, NULL, progress_main, &r->prog))
+			r->show_bar = 0;
 		else
-			ctx.bar = &prog;
+			r->ctx.bar = &r->prog;
 	}
-	if (o.procfile) {
-		pf.c = &ctx;
-		pf.cpus = have_machine ? machine.cpus_usable : 1;
-		pf.bound = po.max_workers;
-		atomic_store(&pf.width, po.config.workers);
-		procfile_changed(&pf);	/* what was read at the start */
-		pthread_mutex_init(&pf.lock, NULL);
-		pthread_cond_init(&pf.wake, NULL);
-		if (!pthread_create(&pf.thread, NULL, procfile_main, &pf))
-			ctx.pf = &pf;
+	if (r->o.procfile) {
+		r->pf.c = &r->ctx;
+		r->pf.cpus = r->have_machine ? r->machine.cpus_usable : 1;
+		r->pf.bound = r->po.max_workers;
+		atomic_store(&r->pf.width, r->po.config.workers);
+		procfile_changed(&r->pf);	/* what was read at the start */
+		pthread_mutex_init(&r->pf.lock, NULL);
+		pthread_cond_init(&r->pf.wake, NULL);
+		if (!pthread_create(&r->pf.thread, NULL, procfile_main, &r->pf))
+			r->ctx.pf = &r->pf;
 	}
-	pool_ret = tp_pool_run(pool, in, &rep, &interrupted);
-	if (ctx.pf) {
-		pthread_mutex_lock(&pf.lock);
-		pf.stop = 1;
-		pthread_cond_signal(&pf.wake);
-		pthread_mutex_unlock(&pf.lock);
-		pthread_join(pf.thread, NULL);
-		ctx.pf = NULL;
+}
+
+/* Stops what run_threads_start started, and the monitor. */
+static void run_threads_stop(struct run *r)
+{
+	if (r->ctx.pf) {
+		pthread_mutex_lock(&r->pf.lock);
+		r->pf.stop = 1;
+		pthread_cond_signal(&r->pf.wake);
+		pthread_mutex_unlock(&r->pf.lock);
+		pthread_join(r->pf.thread, NULL);
+		r->ctx.pf = NULL;
 	}
-	tp_monitor_stop(mon);
-	if (show_bar) {
-		pthread_mutex_lock(&prog.lock);
-		prog.stop = 1;
-		pthread_cond_signal(&prog.wake);
-		pthread_mutex_unlock(&prog.lock);
-		pthread_join(prog.thread, NULL);
-		ctx.bar = NULL;
-		progress_print(&prog, 1);
+	tp_monitor_stop(r->mon);
+	if (r->show_bar) {
+		pthread_mutex_lock(&r->prog.lock);
+		r->prog.stop = 1;
+		pthread_cond_signal(&r->prog.wake);
+		pthread_mutex_unlock(&r->prog.lock);
+		pthread_join(r->prog.thread, NULL);
+		r->ctx.bar = NULL;
+		progress_print(&r->prog, 1);
 	}
 	fflush(stdout);
-	tp_run_summary_fill(&summary, &rep, &res, ctx.done, ctx.failed, ctx.skipped_resume,
-			    ctx.busy_s, po.config.workers);
-	if (o.summary || (!o.quiet && isatty(STDERR_FILENO)))
-		tp_run_summary_print(&summary, stderr);
-	res.run_summary = tp_run_summary_to_json(&summary);
+}
 
-	if (ctx.have_journal) {
-		ctx.have_journal = 0;
-		if (tp_journal_close(&ctx.journal) < 0)
-			ctx.journal_error = 1;
+/* The end-of-run summary, the journals and the decision log closed, and
+ * results.json: a failed write is an error (journal_error). */
+static void run_close_outputs(struct run *r)
+{
+	struct tp_run_summary summary;
+
+	tp_run_summary_fill(&summary, &r->rep, &r->res, r->ctx.done, r->ctx.failed, r->ctx.skipped_resume,
+			    r->ctx.busy_s, r->po.config.workers);
+	if (r->o.summary || (!r->o.quiet && isatty(STDERR_FILENO)))
+		tp_run_summary_print(&summary, stderr);
+	r->res.run_summary = tp_run_summary_to_json(&summary);
+
+	if (r->ctx.have_journal) {
+		r->ctx.have_journal = 0;
+		if (tp_journal_close(&r->ctx.journal) < 0)
+			r->ctx.journal_error = 1;
 	}
 	errno = 0;
-	if (declog && (fflush(declog) == EOF || ferror(declog))) {
-		tp_error("cannot write '%s': %s", o.log_decisions, strerror(errno ? errno : EIO));
-		ctx.journal_error = 1;
+	if (r->declog && (fflush(r->declog) == EOF || ferror(r->declog))) {
+		tp_error("cannot write '%s': %s", r->o.log_decisions, strerror(errno ? errno : EIO));
+		r->ctx.journal_error = 1;
 	}
-	if (ctx.have_tsv) {
-		ctx.have_tsv = 0;
-		if (tp_joblog_tsv_close(&ctx.tsv) < 0)
-			ctx.journal_error = 1;
+	if (r->ctx.have_tsv) {
+		r->ctx.have_tsv = 0;
+		if (tp_joblog_tsv_close(&r->ctx.tsv) < 0)
+			r->ctx.journal_error = 1;
 	}
-	if (o.results) {
-		struct tp_config cfg = po.config;
+	if (r->o.results) {
+		struct tp_config cfg = r->po.config;
 
-		cfg.workers = tp_monitor_workers(mon) ? tp_monitor_workers(mon) : cfg.workers;
-		if (write_results(o.results, &o, &machine, have_machine, wl->desc->name, ctx.command,
-				  &cfg, &rep, &res) < 0)
-			ctx.journal_error = 1;
+		cfg.workers = tp_monitor_workers(r->mon) ? tp_monitor_workers(r->mon) : cfg.workers;
+		if (write_results(r->o.results, &r->o, &r->machine, r->have_machine, r->wl->desc->name, r->ctx.command,
+				  &cfg, &r->rep, &r->res) < 0)
+			r->ctx.journal_error = 1;
 	}
+}
 
-	if (ctx.out_errno) {
-		tp_warn("run: %lld task%s lost %s output and %s not journaled; --resume runs %s again",
-			ctx.undelivered, ctx.undelivered == 1 ? "" : "s",
-			ctx.undelivered == 1 ? "its" : "their", ctx.undelivered == 1 ? "is" : "are",
-			ctx.undelivered == 1 ? "it" : "them");
-		rc = TP_EXIT_SYSTEM;
-	} else if (ctx.journal_error) {
-		rc = TP_EXIT_SYSTEM;
-	} else if (pool_ret < 0) {
-		rc = tp_error_exit_code();	/* 2 for a bad input line, 3 for the system */
-	} else if (tp_signals_caught() || (interrupted && !ctx.halted)) {
-		int sig = tp_signals_caught() ? tp_signals_caught() : SIGINT;
+/* The failure summary on stderr: the first FAIL_KEEP failures, each with
+ * the start of its input and the first lines of its error. */
+static void print_failures(const struct run *r)
+{
+	int i;
 
-		if (!o.quiet)
-			tp_warn("run: interrupted by SIG%s: %lld done, %lld failed; the journal has every "
-				"finished task", sigabbrev_np(sig), ctx.done, ctx.failed);
-		rc = tp_signals_exit_code(sig);
-	} else if (ctx.failed && !(ctx.halted && o.halt_what == TP_HALT_SUCCESS)) {
 		struct tp_strbuf sb = TP_STRBUF_INIT;
 
-		if (o.stage)
-			tp_strbuf_addf(&sb, "stage %d ('%s'): ", o.stage, ctx.command);
-		tp_strbuf_addf(&sb, "%lld of %lld task%s failed:\n", ctx.failed, ctx.done + ctx.failed,
-			       ctx.done + ctx.failed == 1 ? "" : "s");
-		for (i = 0; i < ctx.nfails; i++) {
-			const char *nl = strchr(ctx.fails[i].err, '\n');
+		if (r->o.stage)
+			tp_strbuf_addf(&sb, "stage %d ('%s'): ", r->o.stage, r->ctx.command);
+		tp_strbuf_addf(&sb, "%lld of %lld task%s failed:\n", r->ctx.failed, r->ctx.done + r->ctx.failed,
+			       r->ctx.done + r->ctx.failed == 1 ? "" : "s");
+		for (i = 0; i < r->ctx.nfails; i++) {
+			const char *nl = strchr(r->ctx.fails[i].err, '\n');
 
 			/* Inputs can be huge: the summary shows their start. */
-			tp_strbuf_addf(&sb, "  #%" PRIu64 " '%.*s%s': %.*s\n", ctx.fails[i].seq,
-				       FAIL_INPUT_MAX, ctx.fails[i].input,
-				       strlen(ctx.fails[i].input) > FAIL_INPUT_MAX ? "..." : "",
-				       (int)(nl ? nl - ctx.fails[i].err : (long)strlen(ctx.fails[i].err)),
-				       ctx.fails[i].err);
+			tp_strbuf_addf(&sb, "  #%" PRIu64 " '%.*s%s': %.*s\n", r->ctx.fails[i].seq,
+				       FAIL_INPUT_MAX, r->ctx.fails[i].input,
+				       strlen(r->ctx.fails[i].input) > FAIL_INPUT_MAX ? "..." : "",
+				       (int)(nl ? nl - r->ctx.fails[i].err : (long)strlen(r->ctx.fails[i].err)),
+				       r->ctx.fails[i].err);
 			if (nl)
 				add_first_lines(&sb, nl + 1);
 		}
-		if (ctx.failed > ctx.nfails)
-			tp_strbuf_addf(&sb, "  ... and %lld more\n", ctx.failed - ctx.nfails);
+		if (r->ctx.failed > r->ctx.nfails)
+			tp_strbuf_addf(&sb, "  ... and %lld more\n", r->ctx.failed - r->ctx.nfails);
 		fputs(sb.buf, stderr);
 		tp_strbuf_release(&sb);
-		rc = TP_EXIT_NEGATIVE;
-	} else {
-		rc = TP_EXIT_OK;
-	}
+}
 
-restore:
+/* The exit code: a lost output or a failed write (3), the pool's error, a
+ * signal, failed tasks (1), else 0. */
+static int run_exit_code(struct run *r, int pool_ret)
+{
+	if (r->ctx.out_errno) {
+		tp_warn("run: %lld task%s lost %s output and %s not journaled; --resume runs %s again",
+			r->ctx.undelivered, r->ctx.undelivered == 1 ? "" : "s",
+			r->ctx.undelivered == 1 ? "its" : "their", r->ctx.undelivered == 1 ? "is" : "are",
+			r->ctx.undelivered == 1 ? "it" : "them");
+		return TP_EXIT_SYSTEM;
+	} else if (r->ctx.journal_error) {
+		return TP_EXIT_SYSTEM;
+	} else if (pool_ret < 0) {
+		return tp_error_exit_code();	/* 2 for a bad input line, 3 for the system */
+	} else if (tp_signals_caught() || (r->interrupted && !r->ctx.halted)) {
+		int sig = tp_signals_caught() ? tp_signals_caught() : SIGINT;
+
+		if (!r->o.quiet)
+			tp_warn("run: interrupted by SIG%s: %lld done, %lld failed; the journal has every "
+				"finished task", sigabbrev_np(sig), r->ctx.done, r->ctx.failed);
+		return tp_signals_exit_code(sig);
+	} else if (r->ctx.failed && !(r->ctx.halted && r->o.halt_what == TP_HALT_SUCCESS)) {
+		print_failures(r);
+		return TP_EXIT_NEGATIVE;
+	} else {
+		return TP_EXIT_OK;
+	}
+}
+
+/* Releases what the phases built (any of it may be missing). */
+static void run_release(struct run *r)
+{
+	int i;
+
+	if (r->ctx.have_journal)
+		tp_journal_close(&r->ctx.journal);
+	tp_monitor_free(r->mon);
+	tp_pool_free(r->pool);
+	tp_controller_free(r->ctl);
+	if (r->declog)
+		fclose(r->declog);
+	tp_inputs_free(r->in);
+	if (!tp_pool_abandoned())
+		tp_workload_free(r->wl);
+	else	/* its code may still run in an abandoned thread: kept, reachable */
+		tp_pool_keep_workload(r->wl);
+	if (r->have_machine)
+		tp_machine_release(&r->machine);
+	tp_journal_index_release(&r->ctx.index);
+	tp_results_release(&r->res);
+	free(r->rep.counters);
+	for (i = 0; i < r->ctx.nfails; i++) {
+		free(r->ctx.fails[i].input);
+		free(r->ctx.fails[i].err);
+	}
+	free(r->ctx.command);
+	tp_template_release(&r->ctx.tagtpl);
+	tp_template_release(&r->ctx.cmdtpl);
+	if (r->ctx.have_tsv)
+		tp_joblog_tsv_close(&r->ctx.tsv);
+}
+
+/* The phases in order; each either goes on (0) or ends the run with r->rc. */
+int tp_run(const struct tp_run_opts *opts)
+{
+	struct run run, *r = &run;
+	struct timeval tv;
+	int pool_ret;
+
+	memset(&run, 0, sizeof(run));
+	r->o = *opts;
+	r->conf = opts->conf;
+	r->rc = TP_EXIT_SYSTEM;
+	tp_results_init(&r->res);
+	tp_journal_index_init(&r->ctx.index);
+	r->ctx.o = &r->o;
+	/* --nice: relative, as nice -n; before any thread or task exists, so
+	 * all inherit it. */
+	errno = 0;
+	if (r->o.have_nice &&
+	    setpriority(PRIO_PROCESS, 0, getpriority(PRIO_PROCESS, 0) + r->o.nice) < 0 && !r->o.quiet)
+		tp_warn("run: cannot set niceness %d: %s", r->o.nice, strerror(errno));
+	if (r->o.adaptive < 0)
+		r->o.adaptive = !r->o.procfile;	/* a procfile sets the width, as in parallel */
+	if (run_workload(r) < 0 || run_inputs(r) < 0)
+		goto out;
+	run_width(r);
+	if (run_strategy(r) < 0)
+		goto out;
+	run_bounds(r);
+	run_pool_opts(r);
+	if (run_journal(r) < 0 || run_ctl_name(r) < 0 ||
+	    (r->o.log_decisions && run_open_declog(r) < 0) || run_controller(r) < 0 ||
+	    run_pool_new(r) < 0)
+		goto out;
+
+	tp_signals_push(stop_pool, r->pool);
+	gettimeofday(&tv, NULL);
+	r->ctx.epoch0 = tv.tv_sec + tv.tv_usec / 1e6;
+	if (tp_monitor_start(r->mon) == 0) {
+		run_threads_start(r);
+		pool_ret = tp_pool_run(r->pool, r->in, &r->rep, &r->interrupted);
+		run_threads_stop(r);
+		run_close_outputs(r);
+		r->rc = run_exit_code(r, pool_ret);
+	}
 	tp_signals_pop();
 out:
-	if (ctx.have_journal)
-		tp_journal_close(&ctx.journal);
-	tp_monitor_free(mon);
-	tp_pool_free(pool);
-	tp_controller_free(ctl);
-	if (declog)
-		fclose(declog);
-	tp_inputs_free(in);
-	if (!tp_pool_abandoned())
-		tp_workload_free(wl);
-	else	/* its code may still run in an abandoned thread: kept, reachable */
-		tp_pool_keep_workload(wl);
-	if (have_machine)
-		tp_machine_release(&machine);
-	tp_journal_index_release(&ctx.index);
-	tp_results_release(&res);
-	free(rep.counters);
-	for (i = 0; i < ctx.nfails; i++) {
-		free(ctx.fails[i].input);
-		free(ctx.fails[i].err);
-	}
-	free(ctx.command);
-	tp_template_release(&ctx.tagtpl);
-	tp_template_release(&ctx.cmdtpl);
-	if (ctx.have_tsv)
-		tp_joblog_tsv_close(&ctx.tsv);
-	return rc;
+	run_release(r);
+	return r->rc;
 }
