@@ -580,6 +580,54 @@ static void restore_stdout(int saved)
 	close(saved);
 }
 
+#define KILL_GRACE_S 2		/* SIGTERM to SIGKILL for a task past --timeout */
+#define RETRY_BACKOFF_S 0.1	/* the first pause before a --retries attempt */
+
+/* The trial grid's run options that come straight from the arguments. */
+static void bench_pool_opts(struct tp_bench_opts *bo, const struct bench_args *a,
+			    const struct tp_machine *m)
+{
+	bo->repeat = (int)a->repeat;
+	bo->warmup = (int)a->warmup;
+	bo->seed = a->seed;
+	bo->keep_going = a->keep_going;
+	bo->prepare = a->prepare;
+	bo->cleanup = a->cleanup;
+	bo->pool.timeout_s = a->timeout_s;
+	bo->pool.timeout_pct = a->timeout_pct;
+	bo->pool.kill_grace_s = KILL_GRACE_S;
+	bo->pool.retries = (int)a->retries;
+	bo->pool.backoff_s = RETRY_BACKOFF_S;
+	bo->pool.shell = a->shell;
+	bo->pool.multi_input = a->multi;
+	bo->pool.cpus_usable = m->cpus_usable;
+	if (a->bar || isatty(2))
+		bo->on_progress = progress;
+}
+
+/* What results.json says about the machine, the workload and the inputs. */
+static void results_header(struct tp_results *res, const struct bench_args *a,
+			   const struct tp_workload *wl, const struct tp_machine *m, const char *sig)
+{
+	res->tool_version = tp_xstrdup(TP_VERSION);
+	res->machine = tp_machine_to_json(m);
+	res->workload_name = tp_xstrdup(wl->desc->name);
+	if (a->ncommands) {
+		struct tp_strbuf names = TP_STRBUF_INIT;
+		int k;
+
+		for (k = 0; k < a->ncommands; k++)
+			tp_strbuf_addf(&names, "%s%s", k ? " ;; " : "", a->commands[k]);
+		res->workload_options = tp_strbuf_detach(&names);
+	} else {
+		char *desc = tp_workload_describe(wl);
+
+		res->workload_options = tp_xstrdup(desc + strlen(wl->desc->name) + 1);
+		free(desc);
+	}
+	res->input_signature = tp_xstrdup(sig);
+}
+
 static int bench_run(int argc, char **argv)
 {
 	struct bench_args a;
@@ -591,7 +639,7 @@ static int bench_run(int argc, char **argv)
 	struct tp_bench *b = NULL;
 	struct tp_results res;
 	int workers[MAX_LIST], batches[MAX_LIST], nworkers, nbatches = 1;
-	char *strategies[16], *starts[16], *sstore = NULL, *tstore = NULL, *desc, sig[64];
+	char *strategies[16], *starts[16], *sstore = NULL, *tstore = NULL, sig[64];
 	int interrupted = 0, rc, ret = TP_EXIT_USAGE, probed = 0, saved_stdout, k;
 
 	tp_results_init(&res);
@@ -652,40 +700,11 @@ static int bench_run(int argc, char **argv)
 	bo.nbatches = nbatches;
 	bo.strategies = strategies;
 	bo.starts = starts;
-	bo.repeat = (int)a.repeat;
-	bo.warmup = (int)a.warmup;
-	bo.seed = a.seed;
-	bo.keep_going = a.keep_going;
-	bo.prepare = a.prepare;
-	bo.cleanup = a.cleanup;
-	bo.pool.timeout_s = a.timeout_s;
-	bo.pool.timeout_pct = a.timeout_pct;
-	bo.pool.kill_grace_s = 2;
-	bo.pool.retries = (int)a.retries;
-	bo.pool.backoff_s = 0.1;
-	bo.pool.shell = a.shell;
-	bo.pool.multi_input = a.multi;
-	bo.pool.cpus_usable = m.cpus_usable;
-	if (a.bar || isatty(2))
-		bo.on_progress = progress;
+	bench_pool_opts(&bo, &a, &m);
 	if (tp_bench_new(&b, &bo))
 		goto out;
 
-	res.tool_version = tp_xstrdup(TP_VERSION);
-	res.machine = tp_machine_to_json(&m);
-	res.workload_name = tp_xstrdup(wl->desc->name);
-	if (a.ncommands) {
-		struct tp_strbuf names = TP_STRBUF_INIT;
-
-		for (k = 0; k < a.ncommands; k++)
-			tp_strbuf_addf(&names, "%s%s", k ? " ;; " : "", a.commands[k]);
-		res.workload_options = tp_strbuf_detach(&names);
-	} else {
-		desc = tp_workload_describe(wl);
-		res.workload_options = tp_xstrdup(desc + strlen(wl->desc->name) + 1);
-		free(desc);
-	}
-	res.input_signature = tp_xstrdup(sig);
+	results_header(&res, &a, wl, &m, sig);
 
 	/* Commands' output would bury the table: their stdout goes to /dev/null
 	 * while they run (the cost of writing it is still paid). */

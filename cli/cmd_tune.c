@@ -277,34 +277,199 @@ static int run_suite(struct tune_args *a, const struct tp_machine *m)
 	return rc;
 }
 
+static const struct option tune_longopts[] = {
+	{ "workload", required_argument, NULL, 'w' },
+	{ "plugin", required_argument, NULL, 'P' },
+	{ "search", required_argument, NULL, 's' },
+	{ "objective", required_argument, NULL, 'O' },
+	{ "budget", required_argument, NULL, 'b' },
+	{ "sample", required_argument, NULL, 'k' },
+	{ "seed", required_argument, NULL, 'S' },
+	{ "output", required_argument, NULL, 'o' },
+	{ "results", required_argument, NULL, 'r' },
+	{ "inputs", required_argument, NULL, 'i' },
+	{ "count", required_argument, NULL, 'n' },
+	{ "fresh", no_argument, NULL, 'F' },
+	{ "suite", no_argument, NULL, 'U' },
+	{ "max-workers", required_argument, NULL, 'M' },
+	{ "min-time", required_argument, NULL, 'T' },
+	{ "max-repeats", required_argument, NULL, 'R' },
+	{ "shell", no_argument, NULL, 'H' },
+	{ "multi-input", no_argument, NULL, 'X' },
+	{ "persistent", required_argument, NULL, 'Y' },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "verbose", no_argument, NULL, 'v' },
+	{ "mem-per-worker", required_argument, NULL, 'W' },
+	{ "task-output", required_argument, NULL, 'A' },
+	{ NULL, 0, NULL, 0 },
+};
+
+/* One option into a: 0, or the exit code of a bad value.  One switch on
+ * purpose (~110 lines): a case per option, each its own check. */
+static int tune_option(int c, struct tune_args *a)
+{
+	long long v;
+	double d;
+
+	switch (c) {
+	case 'w':
+		a->spec = optarg;
+		break;
+	case 'P':
+		a->plugin = optarg;
+		break;
+	case 's':
+		if (!tp_search_find(optarg))
+			return TP_EXIT_USAGE;
+		a->o.search = optarg;
+		break;
+	case 'O':
+		if (tp_objective_parse(optarg, &a->o.objective))
+			return tp_usage_error("tune: --objective '%s' is not throughput, "
+					      "latency or efficiency", optarg), TP_EXIT_USAGE;
+		break;
+	case 'b':
+		if (parse_budget(optarg, &a->o))
+			return tp_usage_error("tune: --budget '%s' is neither a time (60s, 2m) "
+					      "nor a number of runs (40)", optarg), TP_EXIT_USAGE;
+		if (a->o.budget_evals == 1)
+			return tp_usage_error("tune: --budget '%s' is too small: measuring one "
+					      "config takes 2 runs (a warm-up and a measured "
+					      "run); give at least 2", optarg), TP_EXIT_USAGE;
+		break;
+	case 'k':
+		if (tp_parse_long(optarg, &v) || v < 1)
+			return tp_usage_error("tune: --sample '%s' is not a positive count",
+					      optarg), TP_EXIT_USAGE;
+		a->o.sample = v;
+		break;
+	case 'S':
+		if (tp_parse_long(optarg, &v) || v < 0)
+			return tp_usage_error("tune: --seed '%s' is not a number", optarg),
+			       TP_EXIT_USAGE;
+		a->o.seed = (unsigned long)v;
+		break;
+	case 'o':
+		a->conf_path = a->suite_dir = optarg;
+		break;
+	case 'r':
+		a->results_path = optarg;
+		break;
+	case 'i':
+		a->inputs_file = optarg;
+		break;
+	case 'n':
+		if (tp_parse_long(optarg, &v) || v < 1 || v > 10000000)
+			return tp_usage_error("tune: --count '%s' is not a count (1..1e7)",
+					      optarg), TP_EXIT_USAGE;
+		a->count = v;
+		break;
+	case 'F':
+		a->o.fresh = 1;
+		break;
+	case 'U':
+		a->suite = 1;
+		break;
+	case 'M':
+		if (tp_parse_long(optarg, &v) || v < 1 || v > 1000000)
+			return tp_usage_error("tune: --max-workers '%s' is not a count",
+					      optarg), TP_EXIT_USAGE;
+		a->o.max_workers = (int)v;
+		break;
+	case 'T':
+		if (tp_parse_duration(optarg, &d) || !(d > 0) || d > 3600)
+			return tp_usage_error("tune: --min-time '%s' is not a duration",
+					      optarg), TP_EXIT_USAGE;
+		a->o.min_time_s = d;
+		break;
+	case 'R':
+		if (tp_parse_long(optarg, &v) || v < 2 || v > 1000)
+			return tp_usage_error("tune: --max-repeats '%s' is not 2..1000",
+					      optarg), TP_EXIT_USAGE;
+		a->o.max_repeats = (int)v;
+		break;
+	case 'H':
+		a->o.shell = 1;
+		break;
+	case 'X':
+		a->o.multi_input = 1;
+		break;
+	case 'Y':
+		a->o.persistent = optarg;
+		break;
+	case 'q':
+		a->quiet = 1;
+		break;
+	case 'v':
+		a->verbose = 1;
+		break;
+	case 'W':
+		if (tp_parse_size(optarg, &d) || d < 1024 || d > 1e18)
+			return tp_usage_error("tune: --mem-per-worker '%s' is not a size of at "
+					      "least 1K (examples: 512M, 2G)", optarg), TP_EXIT_USAGE;
+		a->o.mem_per_worker_kb = (long long)(d / 1024);
+		break;
+	case 'A':
+		a->task_output = optarg;
+		break;
+	default:
+		return TP_EXIT_USAGE;
+	}
+	return 0;
+}
+
+/* The command line into a: 0, or the exit code of a usage error. */
+static int parse_tune_args(int argc, char **argv, struct tune_args *a)
+{
+	int c, nopt = argc, rc;
+	size_t i;
+
+	memset(a, 0, sizeof(*a));
+	tp_tune_opts_init(&a->o);
+	a->conf_path = "tunepool.conf";
+	for (i = 1; i < (size_t)argc; i++) {
+		if (!strcmp(argv[i], "--")) {
+			nopt = (int)i;
+			a->cmd = argv + i + 1;
+			a->ncmd = argc - (int)i - 1;
+			break;
+		}
+	}
+	optind = 0;
+	while ((c = tp_cli_getopt(nopt, argv, "w:s:b:o:qv", tune_longopts, "tune")) != -1) {
+		if ((rc = tune_option(c, a)))
+			return rc;
+	}
+	/* Positionals: [SPEC] [::: INPUTS...]; after --: COMMAND ... [::: INPUTS...]. */
+	for (i = (size_t)optind; i < (size_t)nopt; i++) {
+		if (!strcmp(argv[i], ":::")) {
+			a->args = argv + i + 1;
+			a->nargs = nopt - (int)i - 1;
+			break;
+		}
+		if (a->spec || a->suite)
+			return tp_usage_error("tune: unexpected argument '%s'", argv[i]),
+			       TP_EXIT_USAGE;
+		a->spec = argv[i];
+	}
+	for (i = 0; i < (size_t)a->ncmd; i++) {
+		if (!strcmp(a->cmd[i], ":::")) {
+			if (a->nargs)
+				return tp_usage_error("tune: ':::' given twice"), TP_EXIT_USAGE;
+			a->args = a->cmd + i + 1;
+			a->nargs = a->ncmd - (int)i - 1;
+			a->ncmd = (int)i;
+			break;
+		}
+	}
+	if (a->ncmd == 0 && a->cmd && !a->spec && !a->plugin)
+		return tp_usage_error("tune: no command after '--'"), TP_EXIT_USAGE;
+	return 0;
+}
+
+
 static int run_tune(int argc, char **argv)
 {
-	static const struct option longopts[] = {
-		{ "workload", required_argument, NULL, 'w' },
-		{ "plugin", required_argument, NULL, 'P' },
-		{ "search", required_argument, NULL, 's' },
-		{ "objective", required_argument, NULL, 'O' },
-		{ "budget", required_argument, NULL, 'b' },
-		{ "sample", required_argument, NULL, 'k' },
-		{ "seed", required_argument, NULL, 'S' },
-		{ "output", required_argument, NULL, 'o' },
-		{ "results", required_argument, NULL, 'r' },
-		{ "inputs", required_argument, NULL, 'i' },
-		{ "count", required_argument, NULL, 'n' },
-		{ "fresh", no_argument, NULL, 'F' },
-		{ "suite", no_argument, NULL, 'U' },
-		{ "max-workers", required_argument, NULL, 'M' },
-		{ "min-time", required_argument, NULL, 'T' },
-		{ "max-repeats", required_argument, NULL, 'R' },
-		{ "shell", no_argument, NULL, 'H' },
-		{ "multi-input", no_argument, NULL, 'X' },
-		{ "persistent", required_argument, NULL, 'Y' },
-		{ "quiet", no_argument, NULL, 'q' },
-		{ "verbose", no_argument, NULL, 'v' },
-		{ "mem-per-worker", required_argument, NULL, 'W' },
-		{ "task-output", required_argument, NULL, 'A' },
-		{ NULL, 0, NULL, 0 },
-	};
 	struct tune_args a;
 	struct tp_probe_opts popts;
 	struct tp_machine m;
@@ -314,152 +479,10 @@ static int run_tune(int argc, char **argv)
 	struct tp_tune_slot slot;
 	char **inputs = NULL;
 	size_t ninputs = 0, i;
-	int c, nopt = argc, owned, rc;
-	long long v;
-	double d;
+	int owned, rc;
 
-	memset(&a, 0, sizeof(a));
-	tp_tune_opts_init(&a.o);
-	a.conf_path = "tunepool.conf";
-	for (i = 1; i < (size_t)argc; i++) {
-		if (!strcmp(argv[i], "--")) {
-			nopt = (int)i;
-			a.cmd = argv + i + 1;
-			a.ncmd = argc - (int)i - 1;
-			break;
-		}
-	}
-	optind = 0;
-	while ((c = tp_cli_getopt(nopt, argv, "w:s:b:o:qv", longopts, "tune")) != -1) {
-		switch (c) {
-		case 'w':
-			a.spec = optarg;
-			break;
-		case 'P':
-			a.plugin = optarg;
-			break;
-		case 's':
-			if (!tp_search_find(optarg))
-				return TP_EXIT_USAGE;
-			a.o.search = optarg;
-			break;
-		case 'O':
-			if (tp_objective_parse(optarg, &a.o.objective))
-				return tp_usage_error("tune: --objective '%s' is not throughput, "
-						      "latency or efficiency", optarg), TP_EXIT_USAGE;
-			break;
-		case 'b':
-			if (parse_budget(optarg, &a.o))
-				return tp_usage_error("tune: --budget '%s' is neither a time (60s, 2m) "
-						      "nor a number of runs (40)", optarg), TP_EXIT_USAGE;
-			if (a.o.budget_evals == 1)
-				return tp_usage_error("tune: --budget '%s' is too small: measuring one "
-						      "config takes 2 runs (a warm-up and a measured "
-						      "run); give at least 2", optarg), TP_EXIT_USAGE;
-			break;
-		case 'k':
-			if (tp_parse_long(optarg, &v) || v < 1)
-				return tp_usage_error("tune: --sample '%s' is not a positive count",
-						      optarg), TP_EXIT_USAGE;
-			a.o.sample = v;
-			break;
-		case 'S':
-			if (tp_parse_long(optarg, &v) || v < 0)
-				return tp_usage_error("tune: --seed '%s' is not a number", optarg),
-				       TP_EXIT_USAGE;
-			a.o.seed = (unsigned long)v;
-			break;
-		case 'o':
-			a.conf_path = a.suite_dir = optarg;
-			break;
-		case 'r':
-			a.results_path = optarg;
-			break;
-		case 'i':
-			a.inputs_file = optarg;
-			break;
-		case 'n':
-			if (tp_parse_long(optarg, &v) || v < 1 || v > 10000000)
-				return tp_usage_error("tune: --count '%s' is not a count (1..1e7)",
-						      optarg), TP_EXIT_USAGE;
-			a.count = v;
-			break;
-		case 'F':
-			a.o.fresh = 1;
-			break;
-		case 'U':
-			a.suite = 1;
-			break;
-		case 'M':
-			if (tp_parse_long(optarg, &v) || v < 1 || v > 1000000)
-				return tp_usage_error("tune: --max-workers '%s' is not a count",
-						      optarg), TP_EXIT_USAGE;
-			a.o.max_workers = (int)v;
-			break;
-		case 'T':
-			if (tp_parse_duration(optarg, &d) || !(d > 0) || d > 3600)
-				return tp_usage_error("tune: --min-time '%s' is not a duration",
-						      optarg), TP_EXIT_USAGE;
-			a.o.min_time_s = d;
-			break;
-		case 'R':
-			if (tp_parse_long(optarg, &v) || v < 2 || v > 1000)
-				return tp_usage_error("tune: --max-repeats '%s' is not 2..1000",
-						      optarg), TP_EXIT_USAGE;
-			a.o.max_repeats = (int)v;
-			break;
-		case 'H':
-			a.o.shell = 1;
-			break;
-		case 'X':
-			a.o.multi_input = 1;
-			break;
-		case 'Y':
-			a.o.persistent = optarg;
-			break;
-		case 'q':
-			a.quiet = 1;
-			break;
-		case 'v':
-			a.verbose = 1;
-			break;
-		case 'W':
-			if (tp_parse_size(optarg, &d) || d < 1024 || d > 1e18)
-				return tp_usage_error("tune: --mem-per-worker '%s' is not a size of at "
-						      "least 1K (examples: 512M, 2G)", optarg), TP_EXIT_USAGE;
-			a.o.mem_per_worker_kb = (long long)(d / 1024);
-			break;
-		case 'A':
-			a.task_output = optarg;
-			break;
-		default:
-			return TP_EXIT_USAGE;
-		}
-	}
-	/* Positionals: [SPEC] [::: INPUTS...]; after --: COMMAND ... [::: INPUTS...]. */
-	for (i = (size_t)optind; i < (size_t)nopt; i++) {
-		if (!strcmp(argv[i], ":::")) {
-			a.args = argv + i + 1;
-			a.nargs = nopt - (int)i - 1;
-			break;
-		}
-		if (a.spec || a.suite)
-			return tp_usage_error("tune: unexpected argument '%s'", argv[i]),
-			       TP_EXIT_USAGE;
-		a.spec = argv[i];
-	}
-	for (i = 0; i < (size_t)a.ncmd; i++) {
-		if (!strcmp(a.cmd[i], ":::")) {
-			if (a.nargs)
-				return tp_usage_error("tune: ':::' given twice"), TP_EXIT_USAGE;
-			a.args = a.cmd + i + 1;
-			a.nargs = a.ncmd - (int)i - 1;
-			a.ncmd = (int)i;
-			break;
-		}
-	}
-	if (a.ncmd == 0 && a.cmd && !a.spec && !a.plugin)
-		return tp_usage_error("tune: no command after '--'"), TP_EXIT_USAGE;
+	if ((rc = parse_tune_args(argc, argv, &a)))
+		return rc;
 	tp_log_set_quiet(a.quiet || (!a.verbose && !isatty(STDERR_FILENO)));
 
 	if (!a.suite) {

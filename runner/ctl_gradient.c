@@ -18,6 +18,13 @@
 #define GRAD_HOLD_MAX_S 30.0
 #define GRAD_WINDOW 40		/* no-load latency = min over the last 40 samples */
 #define GRAD_PHASE 2.5		/* latency x2.5 (or /2.5) at one width: a new phase */
+#define GRAD_SHORT 10		/* tasks this many times shorter than a sample need no settling */
+#define GRAD_JUMP_TASKS 10	/* tasks in a sample for a latency jump to count */
+#define GRAD_ONE_SAMPLE_TASKS 40	/* short tasks: one sample of this many is a measure */
+#define GRAD_CHANGED_LOSS 0.7	/* a shrink losing below this share of proportional: new tasks */
+#define GRAD_CHANGED_GAIN 1.4	/* a growth gaining above this share of proportional: new tasks */
+#define GRAD_CLEAR_LOSS 0.8	/* a shrink keeping less than this throughput lost clearly */
+#define GRAD_SCALING 0.8	/* a growth keeping this share of proportional scales */
 
 struct gradient_state {
 	int started;
@@ -82,138 +89,106 @@ static void relearn(struct tp_controller *c, struct gradient_state *g,
 		d->workers = w / 2 > 1 ? w / 2 : 1;
 }
 
-static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
-			    struct tp_decision *d)
+/* The dispatcher saw the inputs change character and cut the width: what
+ * was learnt is of the old tasks.  This sample mixes both; learn afresh
+ * from the next. */
+static void grad_new_phase(struct gradient_state *g, int w, struct tp_decision *d)
 {
-	struct gradient_state *g = c->state;
-	int w = s->workers;
-	double ratio;
+	g->nlat = g->ilat = 0;
+	g->ceiling = g->floor = 0;
+	g->prev_w = 0;
+	g->explore = g->scaling = 0;
+	g->hold_s = GRAD_HOLD_MIN_S;
+	g->hold_until = 0;
+	g->n = 0;
+	g->last = w;
+	snprintf(d->reason, sizeof(d->reason), "gradient: a new phase of inputs, relearn at %d", w);
+}
 
-	d->workers = w;
-	if (!g->started) {
-		g->started = 1;
-		g->hold_s = GRAD_HOLD_MIN_S;
-		g->last = w;
+/* New width: remember the old one's numbers, settle one interval unless
+ * tasks are much shorter than it.  1 when this sample only settles. */
+static int grad_new_width(struct gradient_state *g, const struct tp_ctl_sample *s, int w,
+			  struct tp_decision *d)
+{
+	g->prev_w = g->last;
+	g->prev_tput = g->tput;
+	g->prev_lat = g->lat;
+	g->n = 0;
+	g->last = w;
+	if (!(g->lat > 0 && g->lat * GRAD_SHORT < s->dt_s)) {
+		snprintf(d->reason, sizeof(d->reason), "gradient: settle at %d", w);
+		return 1;
 	}
-	if (s->phase_change) {
-		/* The dispatcher saw the inputs change character and cut the
-		 * width: what was learnt is of the old tasks.  This sample mixes
-		 * both; learn afresh from the next. */
-		g->nlat = g->ilat = 0;
-		g->ceiling = g->floor = 0;
-		g->prev_w = 0;
-		g->explore = g->scaling = 0;
-		g->hold_s = GRAD_HOLD_MIN_S;
-		g->hold_until = 0;
-		g->n = 0;
-		g->last = w;
-		snprintf(d->reason, sizeof(d->reason), "gradient: a new phase of inputs, relearn at %d", w);
-		return;
-	}
-	if (w != g->last) {
-		/* New width: remember the old one's numbers, settle one interval
-		 * unless tasks are much shorter than it. */
-		g->prev_w = g->last;
-		g->prev_tput = g->tput;
-		g->prev_lat = g->lat;
-		g->n = 0;
-		g->last = w;
-		if (!(g->lat > 0 && g->lat * 10 < s->dt_s)) {
-			snprintf(d->reason, sizeof(d->reason), "gradient: settle at %d", w);
-			return;
-		}
-	}
-	if (s->completions <= 0 || s->latency_s <= 0) {
-		snprintf(d->reason, sizeof(d->reason), "gradient: no completions, hold");
-		return;
-	}
-	if (g->n >= 2 && s->completions >= 10 &&
-	    (s->latency_s > GRAD_PHASE * g->lat || s->latency_s * GRAD_PHASE < g->lat)) {
+	return 0;
+}
+
+/* Judges the last change of width once: back, relearn, or note whether
+ * throughput scales.  1 when that decided this sample. */
+static int grad_judge(struct tp_controller *c, struct gradient_state *g,
+		      const struct tp_ctl_sample *s, int w, struct tp_decision *d)
+{
+	int from = g->prev_w;
+
+	g->prev_w = 0;
+	/* More than the widths explain (a shrink losing more than in
+	 * proportion, a growth gaining more): the tasks changed. */
+	if ((from > w && g->tput < GRAD_CHANGED_LOSS * g->prev_tput * w / from) ||
+	    (from < w && g->tput > GRAD_CHANGED_GAIN * g->prev_tput * w / from)) {
 		char why[128];
 
-		snprintf(why, sizeof(why), "latency at %d jumped %.2fms -> %.2fms", w, 1e3 * g->lat,
-			 1e3 * s->latency_s);
-		relearn(c, g, s, d, s->latency_s > g->lat, why);
-		return;
+		snprintf(why, sizeof(why), "%d -> %d changed throughput %.1f -> %.1f/s", from,
+			 w, g->prev_tput, g->tput);
+		relearn(c, g, s, d, g->lat > g->prev_lat, why);
+		return 1;
 	}
-	g->noload = window_min(g, s->latency_s);
-	if (g->n == 0) {
-		g->lat = s->latency_s;
-		g->tput = s->throughput;
-	} else {
-		g->lat = 0.5 * g->lat + 0.5 * s->latency_s;
-		g->tput = 0.5 * g->tput + 0.5 * s->throughput;
+	if (from < w && g->tput < g->prev_tput * GRAD_GAIN &&
+	    g->lat / g->prev_lat > g->tput / g->prev_tput) {
+		/* Latency rose faster than throughput: the new workers only queue. */
+		snprintf(d->reason, sizeof(d->reason),
+			 "gradient: %d -> %d raised latency x%.2f but throughput x%.2f: back to %d",
+			 from, w, g->lat / g->prev_lat, g->tput / g->prev_tput, from);
+		g->ceiling = w;
+		g->explore = 1;	/* the no-load latency may be lower still */
+		backoff(g, s->t_s);
+		d->workers = from;
+		d->back = 1;
+		return 1;
 	}
-	g->n++;
-	if (s->eof && s->queued == 0 && s->busy < w) {
-		snprintf(d->reason, sizeof(d->reason), "gradient: inputs drained, hold");
-		return;
-	}
-	/* Short tasks: one interval holds enough of them to judge. */
-	if (g->n < 2 && !(g->n == 1 && s->completions >= 40 && g->lat * 10 < s->dt_s)) {
-		snprintf(d->reason, sizeof(d->reason), "gradient: measure %d", w);
-		return;
-	}
-	ratio = g->noload / g->lat;
-
-	/* Judge the last change once. */
-	if (g->prev_w && g->prev_tput > 0 && g->prev_lat > 0) {
-		int from = g->prev_w;
-
-		g->prev_w = 0;
-		/* More than the widths explain (a shrink losing more than in
-		 * proportion, a growth gaining more): the tasks changed. */
-		if ((from > w && g->tput < 0.7 * g->prev_tput * w / from) ||
-		    (from < w && g->tput > 1.4 * g->prev_tput * w / from)) {
-			char why[128];
-
-			snprintf(why, sizeof(why), "%d -> %d changed throughput %.1f -> %.1f/s", from,
-				 w, g->prev_tput, g->tput);
-			relearn(c, g, s, d, g->lat > g->prev_lat, why);
-			return;
-		}
-		if (from < w && g->tput < g->prev_tput * GRAD_GAIN &&
-		    g->lat / g->prev_lat > g->tput / g->prev_tput) {
-			/* Latency rose faster than throughput: the new workers only queue. */
-			snprintf(d->reason, sizeof(d->reason),
-				 "gradient: %d -> %d raised latency x%.2f but throughput x%.2f: back to %d",
-				 from, w, g->lat / g->prev_lat, g->tput / g->prev_tput, from);
-			g->ceiling = w;
-			g->explore = 1;	/* the no-load latency may be lower still */
-			backoff(g, s->t_s);
-			d->workers = from;
-			d->back = 1;
-			return;
-		}
-		if (from > w && g->tput < g->prev_tput * GRAD_LOSS) {
-			snprintf(d->reason, sizeof(d->reason),
-				 "gradient: %d -> %d lost throughput (%.1f -> %.1f/s): back to %d",
-				 from, w, g->prev_tput, g->tput, from);
-			g->floor = w;
-			g->explore = 0;
-			/* A clear loss: tasks were not queueing at w, so their latency
-			 * there is the no-load one (the window may remember an earlier
-			 * phase's). */
-			if (g->tput < 0.8 * g->prev_tput && g->lat > g->noload * (1 + GRAD_TOL)) {
-				g->nlat = g->ilat = 0;
-				g->noload = window_min(g, g->lat);
-				g->hold_s = GRAD_HOLD_MIN_S;
-			}
-			backoff(g, s->t_s);
-			d->workers = from;
-			d->back = 1;
-			return;
-		}
-		if (from < w && g->tput >= g->prev_tput * GRAD_GAIN) {
+	if (from > w && g->tput < g->prev_tput * GRAD_LOSS) {
+		snprintf(d->reason, sizeof(d->reason),
+			 "gradient: %d -> %d lost throughput (%.1f -> %.1f/s): back to %d",
+			 from, w, g->prev_tput, g->tput, from);
+		g->floor = w;
+		g->explore = 0;
+		/* A clear loss: tasks were not queueing at w, so their latency
+		 * there is the no-load one (the window may remember an earlier
+		 * phase's). */
+		if (g->tput < GRAD_CLEAR_LOSS * g->prev_tput && g->lat > g->noload * (1 + GRAD_TOL)) {
+			g->nlat = g->ilat = 0;
+			g->noload = window_min(g, g->lat);
 			g->hold_s = GRAD_HOLD_MIN_S;
-			g->ceiling = 0;
-			/* Throughput grew with the width (latency-bound tasks): double next. */
-			g->scaling = g->tput >= 0.8 * g->prev_tput * w / from;
-		} else {
-			g->scaling = 0;
 		}
+		backoff(g, s->t_s);
+		d->workers = from;
+		d->back = 1;
+		return 1;
 	}
+	if (from < w && g->tput >= g->prev_tput * GRAD_GAIN) {
+		g->hold_s = GRAD_HOLD_MIN_S;
+		g->ceiling = 0;
+		/* Throughput grew with the width (latency-bound tasks): double next. */
+		g->scaling = g->tput >= GRAD_SCALING * g->prev_tput * w / from;
+	} else {
+		g->scaling = 0;
+	}
+	return 0;
+}
 
+/* The move from the measurements: shrink toward Little's law, hold,
+ * explore down, grow, or settle. */
+static void grad_move(struct tp_controller *c, struct gradient_state *g,
+		      const struct tp_ctl_sample *s, int w, double ratio, struct tp_decision *d)
+{
 	if (ratio < 1 - GRAD_TOL) {
 		/* Tasks wait on each other: shrink toward what Little's law needs. */
 		int need = (int)ceil(g->tput * g->noload * (1 + GRAD_TOL));
@@ -268,6 +243,65 @@ static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample 
 	g->ceiling = g->floor = 0;
 	g->explore = 0;
 	backoff(g, s->t_s);
+}
+
+static void gradient_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
+			    struct tp_decision *d)
+{
+	struct gradient_state *g = c->state;
+	int w = s->workers;
+	double ratio;
+
+	d->workers = w;
+	if (!g->started) {
+		g->started = 1;
+		g->hold_s = GRAD_HOLD_MIN_S;
+		g->last = w;
+	}
+	if (s->phase_change) {
+		grad_new_phase(g, w, d);
+		return;
+	}
+	if (w != g->last && grad_new_width(g, s, w, d))
+		return;
+	if (s->completions <= 0 || s->latency_s <= 0) {
+		snprintf(d->reason, sizeof(d->reason), "gradient: no completions, hold");
+		return;
+	}
+	if (g->n >= 2 && s->completions >= GRAD_JUMP_TASKS &&
+	    (s->latency_s > GRAD_PHASE * g->lat || s->latency_s * GRAD_PHASE < g->lat)) {
+		char why[128];
+
+		snprintf(why, sizeof(why), "latency at %d jumped %.2fms -> %.2fms", w, 1e3 * g->lat,
+			 1e3 * s->latency_s);
+		relearn(c, g, s, d, s->latency_s > g->lat, why);
+		return;
+	}
+	g->noload = window_min(g, s->latency_s);
+	if (g->n == 0) {
+		g->lat = s->latency_s;
+		g->tput = s->throughput;
+	} else {
+		g->lat = 0.5 * g->lat + 0.5 * s->latency_s;
+		g->tput = 0.5 * g->tput + 0.5 * s->throughput;
+	}
+	g->n++;
+	if (s->eof && s->queued == 0 && s->busy < w) {
+		snprintf(d->reason, sizeof(d->reason), "gradient: inputs drained, hold");
+		return;
+	}
+	/* Short tasks: one interval holds enough of them to judge. */
+	if (g->n < 2 &&
+	    !(g->n == 1 && s->completions >= GRAD_ONE_SAMPLE_TASKS && g->lat * GRAD_SHORT < s->dt_s)) {
+		snprintf(d->reason, sizeof(d->reason), "gradient: measure %d", w);
+		return;
+	}
+	ratio = g->noload / g->lat;
+
+	/* Judge the last change once. */
+	if (g->prev_w && g->prev_tput > 0 && g->prev_lat > 0 && grad_judge(c, g, s, w, d))
+		return;
+	grad_move(c, g, s, w, ratio, d);
 }
 
 const struct tp_controller_desc tp_controller_gradient = {

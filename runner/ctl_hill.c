@@ -19,6 +19,18 @@
 #define HILL_REL_MIN 0.03	/* gains below 3% are not worth a move */
 #define HILL_Z 2.0		/* gains must exceed 2 standard errors */
 #define HILL_MAX_N 12		/* longest probe, in samples */
+#define HILL_EARLY_TASKS 10	/* tasks in a sample for it to count alone */
+#define HILL_EARLY_NOISE 2	/* ... when its gain or loss is beyond this many noises */
+#define HILL_PROMISING 0.3	/* a gain above this share of the noise earns more samples */
+#define HILL_CLEAR_NOISE 2	/* a clear win: a gain over this many noises */
+#define HILL_CLEAR_GAIN 1.25	/* ... and this factor of the home's throughput */
+#define HILL_DRIFT_Z 3		/* a home drifted: standard errors off the reference */
+#define HILL_DRIFT_REL 0.25	/* ... and this share of it */
+#define HILL_SUDDEN_TASKS 40	/* tasks in the last sample to judge it alone */
+#define HILL_SUDDEN_Z 4		/* ... spreads of one sample off the reference */
+#define HILL_SUDDEN_REL 0.5	/* ... and this share of it */
+#define HILL_JUMP 5		/* a sample this many times off is a new phase */
+#define HILL_HOLD_WINDOW 16	/* samples in the home's window while holding */
 
 enum hill_phase { HILL_START = 0, HILL_HOME, HILL_PROBE };
 
@@ -142,10 +154,10 @@ static void start_probe(struct tp_controller *c, struct hill_state *h, const str
 	}
 }
 
-static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
-			struct tp_decision *d)
+/* The first sample, the latency estimate, and a width that a guard or the
+ * bounds moved: where the search stands before this sample is judged. */
+static void hill_sync(struct tp_controller *c, struct hill_state *h, const struct tp_ctl_sample *s)
 {
-	struct hill_state *h = c->state;
 	int expect;
 
 	if (h->phase == HILL_START) {
@@ -176,6 +188,184 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		h->ref_valid = 0;
 		go_home(h);
 	}
+}
+
+/* At home with a reference: has the workload changed under us?  1 when it
+ * did (a new search started, d says so), else 0. */
+static int hill_drift(struct tp_controller *c, struct hill_state *h, const struct tp_ctl_sample *s,
+		      struct tp_decision *d, int enough)
+{
+	struct hill_acc last = { 0 };
+	double m = acc_mean(&h->home_acc);
+	double diff = m - h->ref;
+	double se = hypot(acc_se(&h->home_acc), h->ref_se);
+	/* One sample suffices for a change too large to be noise. */
+	double k = enough ? 1 : 2;
+	int drift = fabs(diff) > HILL_DRIFT_Z * k * se && fabs(diff) > HILL_DRIFT_REL * k * h->ref;
+	int sudden = 0;
+
+	acc_add(&last, s);
+	if (last.completions >= HILL_EARLY_TASKS) {
+		/* The window may still hold the old phase: the last sample
+		 * alone, against the spread of one sample at the reference,
+		 * or five times off with few tasks (a slow new phase). */
+		double ml = acc_mean(&last);
+
+		if ((last.completions >= HILL_SUDDEN_TASKS &&
+		     fabs(ml - h->ref) > HILL_SUDDEN_Z * fmax(h->ref_sd, acc_se(&last)) &&
+		     fabs(ml - h->ref) > HILL_SUDDEN_REL * h->ref) ||
+		    ml > HILL_JUMP * h->ref || HILL_JUMP * ml < h->ref) {
+			drift = sudden = 1;
+			m = ml;
+			diff = ml - h->ref;
+		}
+	}
+	if (!drift)
+		return 0;
+	/* The workload changed: search again, first in the direction
+	 * that a drop or a rise suggests. */
+	h->ref_valid = 0;
+	h->hold_s = HILL_HOLD_MIN_S;
+	h->hold_until = 0;
+	h->tried_up = h->tried_down = 0;
+	h->dir = diff < 0 ? -1 : 1;
+	/* A collapse (a drop by half or more) is far from the
+	 * optimum: look at a quarter of the width first. */
+	h->step = diff >= 0 ? h->home
+		: m < 0.5 * h->ref ? (h->home * 3 / 4 > 1 ? h->home * 3 / 4 : 1)
+		: (h->home / 2 > 1 ? h->home / 2 : 1);
+	/* The probe is judged against the home as it is now. */
+	if (sudden)
+		h->home_acc = last;
+	start_probe(c, h, s, d);
+	snprintf(d->reason + strlen(d->reason), sizeof(d->reason) - strlen(d->reason),
+		 "; throughput at %d drifted %.1f -> %.1f/s", h->home, h->ref, m);
+	return 1;
+}
+
+/* HILL_HOME: measure the home, watch it for a drift, hold, then probe. */
+static void hill_home(struct tp_controller *c, struct hill_state *h, const struct tp_ctl_sample *s,
+		      struct tp_decision *d)
+{
+	int enough;
+
+	acc_add(&h->home_acc, s);
+	enough = acc_enough(&h->home_acc);
+	if (h->ref_valid && (enough || h->home_acc.completions >= HILL_EARLY_TASKS) &&
+	    hill_drift(c, h, s, d, enough))
+		return;
+	if (!enough) {
+		snprintf(d->reason, sizeof(d->reason), "hill: measure home %d", h->home);
+		return;
+	}
+	if (s->t_s < h->hold_until) {
+		snprintf(d->reason, sizeof(d->reason), "hill: hold %d (%.1f/s)", h->home,
+			 acc_mean(&h->home_acc));
+		/* Keep the estimate fresh but bounded: restart the window. */
+		if (h->home_acc.n >= HILL_HOLD_WINDOW)
+			memset(&h->home_acc, 0, sizeof(h->home_acc));
+		return;
+	}
+	start_probe(c, h, s, d);
+}
+
+/* The probe won (gain mp - mh over the noise thr): it is the new home; a
+ * clear win probes on at once. */
+static void hill_accept(struct tp_controller *c, struct hill_state *h, const struct tp_ctl_sample *s,
+			struct tp_decision *d, double mh, double mp, double thr)
+{
+	int from = h->home;
+
+	h->home = h->probe;
+	h->home_acc = h->probe_acc;
+	h->phase = HILL_HOME;
+	h->settle = 0;
+	h->hold_s = HILL_HOLD_MIN_S;
+	h->hold_until = 0;
+	h->ref = mp;
+	h->ref_se = acc_se(&h->probe_acc);
+	h->ref_sd = h->ref_se * sqrt(h->probe_acc.n);
+	h->ref_valid = 1;
+	/* Where we came from is known worse; keep going this way, faster. */
+	h->tried_up = h->dir < 0;
+	h->tried_down = h->dir > 0;
+	h->step *= 2;
+	d->workers = h->home;
+	snprintf(d->reason, sizeof(d->reason),
+		 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f)", from,
+		 h->home, mh, mp, mp - mh, thr);
+	if (mp - mh <= HILL_CLEAR_NOISE * thr || mp < HILL_CLEAR_GAIN * mh)
+		return;
+	/* A clear win: its measurement is the new home's, probe on at once. */
+	start_probe(c, h, s, d);
+	{
+		char then[sizeof(d->reason)];
+
+		snprintf(then, sizeof(then), "%s", d->reason);
+		snprintf(d->reason, sizeof(d->reason),
+			 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f); %.120s",
+			 from, h->home, mh, mp, mp - mh, thr, then);
+	}
+}
+
+/* The probe lost: back home, which is the reference now; refine the step. */
+static void hill_reject(struct hill_state *h, struct tp_decision *d, double mh, double mp,
+			double thr)
+{
+	snprintf(d->reason, sizeof(d->reason),
+		 "hill: back to %d: probe %d gave %.1f vs %.1f/s (gain %.1f <= noise %.1f)",
+		 h->home, h->probe, mp, mh, mp - mh, thr);
+	/* The home's last measurement is the reference a phase change shows against. */
+	h->ref = mh;
+	h->ref_se = acc_se(&h->home_acc);
+	h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
+	h->ref_valid = 1;
+	if (h->step > 1)
+		h->step /= 2;	/* refine in the same direction */
+	else if (h->dir > 0)
+		h->tried_up = 1;
+	else
+		h->tried_down = 1;
+	d->workers = h->home;
+	d->back = 1;
+	go_home(h);
+}
+
+/* HILL_PROBE: a sequential test of the probe against the home. */
+static void hill_probe(struct tp_controller *c, struct hill_state *h, const struct tp_ctl_sample *s,
+		       struct tp_decision *d)
+{
+	double mh, mp, se, thr;
+	int early;
+
+	acc_add(&h->probe_acc, s);
+	mh = acc_mean(&h->home_acc);
+	mp = acc_mean(&h->probe_acc);
+	se = sqrt(acc_se(&h->home_acc) * acc_se(&h->home_acc) +
+		  acc_se(&h->probe_acc) * acc_se(&h->probe_acc));
+	thr = fmax(HILL_Z * se, HILL_REL_MIN * mh);
+	/* A gain or a loss far beyond the noise needs no second sample. */
+	early = h->probe_acc.completions >= HILL_EARLY_TASKS && fabs(mp - mh) > HILL_EARLY_NOISE * thr;
+
+	/* Sequential test: a promising but unproven gain earns more samples. */
+	if ((!acc_enough(&h->probe_acc) && !early) ||
+	    (mp - mh <= thr && mp - mh > HILL_PROMISING * thr && h->probe_acc.n < HILL_MAX_N)) {
+		snprintf(d->reason, sizeof(d->reason), "hill: measure probe %d", h->probe);
+		d->workers = h->probe;
+		return;
+	}
+	if (mp - mh > thr)
+		hill_accept(c, h, s, d, mh, mp, thr);
+	else
+		hill_reject(h, d, mh, mp, thr);
+}
+
+static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
+			struct tp_decision *d)
+{
+	struct hill_state *h = c->state;
+
+	hill_sync(c, h, s);
 	d->workers = s->workers;
 	if (s->eof && s->queued == 0 && s->busy < s->workers) {
 		snprintf(d->reason, sizeof(d->reason), "hill: inputs drained, hold");
@@ -188,146 +378,10 @@ static void hill_decide(struct tp_controller *c, const struct tp_ctl_sample *s,
 		snprintf(d->reason, sizeof(d->reason), "hill: settle at %d", s->workers);
 		return;
 	}
-
-	if (h->phase == HILL_HOME) {
-		int enough;
-
-		acc_add(&h->home_acc, s);
-		enough = acc_enough(&h->home_acc);
-		if (h->ref_valid && (enough || h->home_acc.completions >= 10)) {
-			struct hill_acc last = { 0 };
-			double m = acc_mean(&h->home_acc);
-			double diff = m - h->ref;
-			double se = hypot(acc_se(&h->home_acc), h->ref_se);
-			/* One sample suffices for a change too large to be noise. */
-			double k = enough ? 1 : 2;
-			int drift = fabs(diff) > 3 * k * se && fabs(diff) > 0.25 * k * h->ref;
-			int sudden = 0;
-
-			acc_add(&last, s);
-			if (last.completions >= 10) {
-				/* The window may still hold the old phase: the last sample
-				 * alone, against the spread of one sample at the reference,
-				 * or five times off with few tasks (a slow new phase). */
-				double ml = acc_mean(&last);
-
-				if ((last.completions >= 40 &&
-				     fabs(ml - h->ref) > 4 * fmax(h->ref_sd, acc_se(&last)) &&
-				     fabs(ml - h->ref) > 0.5 * h->ref) ||
-				    ml > 5 * h->ref || 5 * ml < h->ref) {
-					drift = sudden = 1;
-					m = ml;
-					diff = ml - h->ref;
-				}
-			}
-			if (drift) {
-				/* The workload changed: search again, first in the direction
-				 * that a drop or a rise suggests. */
-				h->ref_valid = 0;
-				h->hold_s = HILL_HOLD_MIN_S;
-				h->hold_until = 0;
-				h->tried_up = h->tried_down = 0;
-				h->dir = diff < 0 ? -1 : 1;
-				/* A collapse (a drop by half or more) is far from the
-				 * optimum: look at a quarter of the width first. */
-				h->step = diff >= 0 ? h->home
-					: m < 0.5 * h->ref ? (h->home * 3 / 4 > 1 ? h->home * 3 / 4 : 1)
-					: (h->home / 2 > 1 ? h->home / 2 : 1);
-				/* The probe is judged against the home as it is now. */
-				if (sudden)
-					h->home_acc = last;
-				start_probe(c, h, s, d);
-				snprintf(d->reason + strlen(d->reason), sizeof(d->reason) - strlen(d->reason),
-					 "; throughput at %d drifted %.1f -> %.1f/s", h->home, h->ref, m);
-				return;
-			}
-		}
-		if (!enough) {
-			snprintf(d->reason, sizeof(d->reason), "hill: measure home %d", h->home);
-			return;
-		}
-		if (s->t_s < h->hold_until) {
-			snprintf(d->reason, sizeof(d->reason), "hill: hold %d (%.1f/s)", h->home,
-				 acc_mean(&h->home_acc));
-			/* Keep the estimate fresh but bounded: restart the window. */
-			if (h->home_acc.n >= 16)
-				memset(&h->home_acc, 0, sizeof(h->home_acc));
-			return;
-		}
-		start_probe(c, h, s, d);
-		return;
-	}
-
-	/* HILL_PROBE */
-	acc_add(&h->probe_acc, s);
-	{
-		double mh = acc_mean(&h->home_acc), mp = acc_mean(&h->probe_acc);
-		double se = sqrt(acc_se(&h->home_acc) * acc_se(&h->home_acc) +
-				 acc_se(&h->probe_acc) * acc_se(&h->probe_acc));
-		double thr = fmax(HILL_Z * se, HILL_REL_MIN * mh);
-		/* A gain or a loss far beyond the noise needs no second sample. */
-		int early = h->probe_acc.completions >= 10 && fabs(mp - mh) > 2 * thr;
-
-		/* Sequential test: a promising but unproven gain earns more samples. */
-		if ((!acc_enough(&h->probe_acc) && !early) ||
-		    (mp - mh <= thr && mp - mh > 0.3 * thr && h->probe_acc.n < HILL_MAX_N)) {
-			snprintf(d->reason, sizeof(d->reason), "hill: measure probe %d", h->probe);
-			d->workers = h->probe;
-			return;
-		}
-		if (mp - mh > thr) {
-			int from = h->home;
-
-			h->home = h->probe;
-			h->home_acc = h->probe_acc;
-			h->phase = HILL_HOME;
-			h->settle = 0;
-			h->hold_s = HILL_HOLD_MIN_S;
-			h->hold_until = 0;
-			h->ref = mp;
-			h->ref_se = acc_se(&h->probe_acc);
-			h->ref_sd = h->ref_se * sqrt(h->probe_acc.n);
-			h->ref_valid = 1;
-			/* Where we came from is known worse; keep going this way, faster. */
-			h->tried_up = h->dir < 0;
-			h->tried_down = h->dir > 0;
-			h->step *= 2;
-			d->workers = h->home;
-			snprintf(d->reason, sizeof(d->reason),
-				 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f)", from,
-				 h->home, mh, mp, mp - mh, thr);
-			if (mp - mh <= 2 * thr || mp < 1.25 * mh)
-				return;
-			/* A clear win: its measurement is the new home's, probe on at once. */
-			start_probe(c, h, s, d);
-			{
-				char then[sizeof(d->reason)];
-
-				snprintf(then, sizeof(then), "%s", d->reason);
-				snprintf(d->reason, sizeof(d->reason),
-					 "hill: move %d -> %d: %.1f -> %.1f/s (gain %.1f > noise %.1f); %.120s",
-					 from, h->home, mh, mp, mp - mh, thr, then);
-			}
-			return;
-		}
-		snprintf(d->reason, sizeof(d->reason),
-			 "hill: back to %d: probe %d gave %.1f vs %.1f/s (gain %.1f <= noise %.1f)",
-			 h->home, h->probe, mp, mh, mp - mh, thr);
-		/* The home's last measurement is the reference a phase change shows against. */
-		h->ref = mh;
-		h->ref_se = acc_se(&h->home_acc);
-		h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
-		h->ref_valid = 1;
-		if (h->step > 1)
-			h->step /= 2;	/* refine in the same direction */
-		else if (h->dir > 0)
-			h->tried_up = 1;
-		else
-			h->tried_down = 1;
-		d->workers = h->home;
-		d->back = 1;
-		go_home(h);
-	}
+	if (h->phase == HILL_HOME)
+		hill_home(c, h, s, d);
+	else
+		hill_probe(c, h, s, d);
 }
 
 const struct tp_controller_desc tp_controller_hill = {

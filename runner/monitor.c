@@ -99,12 +99,77 @@ static double rusage_cpu_s(void)
 
 /* One sampling step; the last (final) only closes the timeline with what
  * finished since its last point, so a run shorter than an interval has one. */
+/* The tasks' demand for CPUs: this process's threads when the tasks run
+ * on them, else the host's runnable count (procs_running counts the
+ * monitor itself, reading it) and busy CPUs. */
+static void cpu_estimate(struct tp_monitor *m, const struct tp_sample *smp, double lat_sum,
+			 long long lat_n, struct tp_ctl_sample *cs)
+{
+	cs->cpu_own = cs->cpu_demand = -1;
+	{
+		double ru = m->o.own_children ? rusage_cpu_s() : -1, prev = m->ru_cpu_s;
+
+		m->ru_cpu_s = ru;
+		/* Children count when reaped: only tasks shorter than the sample
+		 * show their CPU in it. */
+		if (ru >= 0 && prev >= 0 && cs->dt_s > 0 && lat_n > 0 && lat_sum / lat_n <= cs->dt_s &&
+		    smp->runnable >= 0 && m->o.cpus_usable > 0) {
+			double own = (ru - prev) / cs->dt_s, w = cs->dt_s / m->o.interval_s;
+
+			/* Over an interval, not a 10 ms sample: a round of process
+			 * start-ups is a burst, not an overload. */
+			if (w > 1)
+				w = 1;
+			own = m->ru_own < 0 ? own : w * own + (1 - w) * m->ru_own;
+			m->ru_own = own;
+			cs->cpu_own = own < m->o.cpus_usable ? own : m->o.cpus_usable;
+			cs->cpu_demand = smp->runnable >= 1 ? smp->runnable - 1 : 0;
+			if (cs->cpu_demand < cs->cpu_own)
+				cs->cpu_demand = cs->cpu_own;
+		}
+	}
+	if (cs->cpu_own >= 0) {
+		;	/* the children's own, above */
+	} else if (smp->own_run >= 0) {
+		cs->cpu_own = smp->own_run;
+		cs->cpu_demand = smp->own_run + smp->own_wait;
+	} else if (smp->runnable >= 0 && smp->cpu_busy >= 0 && m->o.cpus_usable > 0) {
+		cs->cpu_own = smp->cpu_busy * m->o.cpus_usable;
+		cs->cpu_demand = smp->runnable >= 1 ? smp->runnable - 1 : 0;
+		if (cs->cpu_demand < cs->cpu_own)
+			cs->cpu_demand = cs->cpu_own;
+	}
+}
+
+/* The timeline: a point per interval, and one whenever the width
+ * changes (the controller's decision now, or anything else since the
+ * last tick), each with the width that ran until then, so every change
+ * is recorded when it happens. */
+static void timeline_add(struct tp_monitor *m, double now_s, const struct tp_ctl_sample *cs,
+			 const struct tp_pool_snapshot *snap, long long completed, int final)
+{
+	struct tp_timeline_point pt;
+
+	if (now_s > m->tl_t &&
+	    (now_s - m->tl_t >= 0.99 * m->o.interval_s || snap->workers != m->tl_workers ||
+	     m->workers != snap->workers || (final && completed > m->tl_completed))) {
+		pt.t_s = cs->t_s;
+		pt.workers = snap->workers != m->tl_workers ? m->tl_workers : snap->workers;
+		pt.throughput = (double)(completed - m->tl_completed) / (now_s - m->tl_t);
+		pt.cpu_busy = cs->cpu_busy;
+		pt.mem_pressure = cs->psi_mem;
+		pt.queue_depth = (double)snap->queued;
+		tp_results_add_timeline(m->o.results, &pt);
+		m->tl_t = now_s;
+		m->tl_completed = completed;
+	}
+}
+
 static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, int final)
 {
 	struct tp_pool_snapshot snap;
 	struct tp_sample smp;
 	struct tp_ctl_sample cs;
-	struct tp_timeline_point pt;
 	long long completed;
 	double lat_sum;
 	long long lat_n;
@@ -145,43 +210,7 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 	cs.throughput = cs.dt_s > 0 ? cs.completions / cs.dt_s : 0;
 	cs.latency_s = lat_n ? lat_sum / lat_n : 0;
 	cs.cpu_busy = smp.cpu_busy;
-	/* The tasks' demand for CPUs: this process's threads when the tasks run
-	 * on them, else the host's runnable count (procs_running counts the
-	 * monitor itself, reading it) and busy CPUs. */
-	cs.cpu_own = cs.cpu_demand = -1;
-	{
-		double ru = m->o.own_children ? rusage_cpu_s() : -1, prev = m->ru_cpu_s;
-
-		m->ru_cpu_s = ru;
-		/* Children count when reaped: only tasks shorter than the sample
-		 * show their CPU in it. */
-		if (ru >= 0 && prev >= 0 && cs.dt_s > 0 && lat_n > 0 && lat_sum / lat_n <= cs.dt_s &&
-		    smp.runnable >= 0 && m->o.cpus_usable > 0) {
-			double own = (ru - prev) / cs.dt_s, w = cs.dt_s / m->o.interval_s;
-
-			/* Over an interval, not a 10 ms sample: a round of process
-			 * start-ups is a burst, not an overload. */
-			if (w > 1)
-				w = 1;
-			own = m->ru_own < 0 ? own : w * own + (1 - w) * m->ru_own;
-			m->ru_own = own;
-			cs.cpu_own = own < m->o.cpus_usable ? own : m->o.cpus_usable;
-			cs.cpu_demand = smp.runnable >= 1 ? smp.runnable - 1 : 0;
-			if (cs.cpu_demand < cs.cpu_own)
-				cs.cpu_demand = cs.cpu_own;
-		}
-	}
-	if (cs.cpu_own >= 0) {
-		;	/* the children's own, above */
-	} else if (smp.own_run >= 0) {
-		cs.cpu_own = smp.own_run;
-		cs.cpu_demand = smp.own_run + smp.own_wait;
-	} else if (smp.runnable >= 0 && smp.cpu_busy >= 0 && m->o.cpus_usable > 0) {
-		cs.cpu_own = smp.cpu_busy * m->o.cpus_usable;
-		cs.cpu_demand = smp.runnable >= 1 ? smp.runnable - 1 : 0;
-		if (cs.cpu_demand < cs.cpu_own)
-			cs.cpu_demand = cs.cpu_own;
-	}
+	cpu_estimate(m, &smp, lat_sum, lat_n, &cs);
 	cs.cpu_throttled = smp.cpu_throttled;
 	cs.psi_cpu = smp.psi_avg10[TP_PSI_CPU];
 	cs.psi_mem = smp.psi_avg10[TP_PSI_MEMORY];
@@ -209,23 +238,8 @@ static void tick(struct tp_monitor *m, double now_s, struct tp_ctl_sample *out, 
 	} else {
 		m->workers = snap.workers;
 	}
-	/* The timeline: a point per interval, and one whenever the width
-	 * changes (the controller's decision now, or anything else since the
-	 * last tick), each with the width that ran until then, so every change
-	 * is recorded when it happens. */
-	if (m->o.results && now_s > m->tl_t &&
-	    (now_s - m->tl_t >= 0.99 * m->o.interval_s || snap.workers != m->tl_workers ||
-	     m->workers != snap.workers || (final && completed > m->tl_completed))) {
-		pt.t_s = cs.t_s;
-		pt.workers = snap.workers != m->tl_workers ? m->tl_workers : snap.workers;
-		pt.throughput = (double)(completed - m->tl_completed) / (now_s - m->tl_t);
-		pt.cpu_busy = cs.cpu_busy;
-		pt.mem_pressure = cs.psi_mem;
-		pt.queue_depth = (double)snap.queued;
-		tp_results_add_timeline(m->o.results, &pt);
-		m->tl_t = now_s;
-		m->tl_completed = completed;
-	}
+	if (m->o.results)
+		timeline_add(m, now_s, &cs, &snap, completed, final);
 	m->tl_workers = m->workers;
 	if (out)
 		*out = cs;

@@ -111,6 +111,52 @@ static void deliver_ok(struct tw *t, size_t from, size_t to)
 	pthread_mutex_unlock(&p->lock);
 }
 
+/* The workload's worker_init, published as running so the pool can give up
+ * on an init that never returns (timeout or stop): its return value, or 1
+ * when the pool abandoned this thread meanwhile (t is released then). */
+static int thread_init(struct tw *t, void **ws, uint64_t *gen)
+{
+	struct tp_workload *wl = t->p->o.workload;
+	uint64_t expect;
+	int irc;
+
+	atomic_store(&t->in_init, 1);
+	atomic_store_explicit(&t->task_start_ns, tp_now_ns(), memory_order_relaxed);
+	atomic_store_explicit(&t->word, (++*gen << 2) | PH_RUNNING, memory_order_release);
+	irc = wl->desc->worker_init(wl, ws);
+	expect = (*gen << 2) | PH_RUNNING;
+	if (!atomic_compare_exchange_strong(&t->word, &expect, (*gen << 2) | PH_IDLE)) {
+		atomic_fetch_sub(&abandoned_live, 1);
+		tw_unref(t);	/* abandoned: the pool is gone or going */
+		return 1;
+	}
+	atomic_store(&t->in_init, 0);
+	return irc < 0 ? -1 : 0;
+}
+
+/* The next batch into t->batch, waiting for one: TP_FILL_GOT, or done when
+ * the pool stops or shrank below this worker. */
+static enum tp_fill next_batch(struct tw *t, size_t max)
+{
+	struct tp_pool *p = t->p;
+	enum tp_fill f;
+	double due;
+
+	pthread_mutex_lock(&p->lock);
+	for (;;) {
+		if (tp_pool_stopping(p) || t->id >= atomic_load(&p->target)) {
+			f = TP_FILL_DONE;
+			break;
+		}
+		f = tp_pool_fill_locked(p, &t->batch, max, &due);
+		if (f != TP_FILL_WAIT)
+			break;
+		wait_for_work(p, due);
+	}
+	pthread_mutex_unlock(&p->lock);
+	return f;
+}
+
 static void *thread_main(void *arg)
 {
 	struct tw *t = arg;
@@ -132,22 +178,10 @@ static void *thread_main(void *arg)
 		t->durs = tp_xmalloc(max * sizeof(*t->durs));
 	}
 	if (d->worker_init) {
-		uint64_t expect;
-		int irc;
+		int irc = thread_init(t, &ws, &gen);
 
-		/* Published as running so the pool can give up on an init that
-		 * never returns (timeout or stop). */
-		atomic_store(&t->in_init, 1);
-		atomic_store_explicit(&t->task_start_ns, tp_now_ns(), memory_order_relaxed);
-		atomic_store_explicit(&t->word, (++gen << 2) | PH_RUNNING, memory_order_release);
-		irc = d->worker_init(wl, &ws);
-		expect = (gen << 2) | PH_RUNNING;
-		if (!atomic_compare_exchange_strong(&t->word, &expect, (gen << 2) | PH_IDLE)) {
-			atomic_fetch_sub(&abandoned_live, 1);
-			tw_unref(t);	/* abandoned: the pool is gone or going */
-			return NULL;
-		}
-		atomic_store(&t->in_init, 0);
+		if (irc == 1)
+			return NULL;	/* abandoned */
 		if (irc < 0) {
 			init_failed = 1;
 			snprintf(initerr, sizeof(initerr),
@@ -155,26 +189,12 @@ static void *thread_main(void *arg)
 		}
 	}
 	for (;;) {
-		enum tp_fill f;
-		double due;
 		size_t i, flushed = 0;
 		uint64_t prev;
 
 		t->flushed = 0;
 		t->recorded = 0;
-		pthread_mutex_lock(&p->lock);
-		for (;;) {
-			if (tp_pool_stopping(p) || t->id >= atomic_load(&p->target)) {
-				f = TP_FILL_DONE;
-				break;
-			}
-			f = tp_pool_fill_locked(p, &t->batch, max, &due);
-			if (f != TP_FILL_WAIT)
-				break;
-			wait_for_work(p, due);
-		}
-		pthread_mutex_unlock(&p->lock);
-		if (f != TP_FILL_GOT)
+		if (next_batch(t, max) != TP_FILL_GOT)
 			break;
 		atomic_store_explicit(&p->slots[t->id].busy, 1, memory_order_relaxed);
 		prev = tp_now_ns();
