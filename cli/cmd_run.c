@@ -1499,6 +1499,7 @@ static int run_run(int argc, char **argv)
 	co.mem_per_worker_kb = o.mem_per_worker_kb ? o.mem_per_worker_kb
 			     : o.config ? conf.memory_per_worker_kb : 0;
 	co.log = declog;
+	co.cpu_bound_cap = o.stage > 0;	/* a --then stage (runner/stages.h) */
 	if (o.config && !o.controller && o.adaptive) {
 		/* A conf may name a controller this runner lacks: fall back, say so. */
 		size_t n, k;
@@ -1591,6 +1592,7 @@ static int run_run(int argc, char **argv)
 	fflush(stdout);
 	tp_run_summary_fill(&summary, &rep, &res, ctx.done, ctx.failed, ctx.skipped_resume,
 			    ctx.busy_s, po.config.workers);
+	summary.stage = o.stage;	/* a --then stage: its own lines (runner/summary.h) */
 	if (o.summary || (!o.quiet && isatty(STDERR_FILENO)))
 		tp_run_summary_print(&summary, stderr);
 	res.run_summary = tp_run_summary_to_json(&summary);

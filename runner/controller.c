@@ -50,6 +50,7 @@ int tp_controller_new(struct tp_controller **out, const char *name, const struct
 		c->opts.step_per_s = 8.0;
 	c->state = d->state_size ? tp_xcalloc(1, d->state_size) : NULL;
 	c->workers = tp_controller_clamp(c, opts->initial > 0 ? opts->initial : opts->min_workers);
+	c->cpu_bound = -1;	/* not judged */
 	*out = c;
 	return 0;
 }
@@ -402,6 +403,62 @@ static int bound_step(const struct tp_controller *c, const struct tp_ctl_sample 
 	return want;
 }
 
+#define CTL_CPU_BOUND 0.25	/* CPUs one running task uses: CPU-bound at or above */
+#define CTL_CPU_FREE 0.1	/* and wait-bound again below */
+
+int tp_controller_cpu_bound(struct tp_controller *c, const struct tp_ctl_sample *s,
+			    const struct tp_demand *dm)
+{
+	if (dm && dm->kind == TP_DEMAND_OVERLOADED)
+		return c->cpu_bound = 1;
+	if (s->task_cpu <= 0)
+		return c->cpu_bound;
+	if (s->task_cpu >= CTL_CPU_BOUND)
+		c->cpu_bound = 1;
+	else if (s->task_cpu < CTL_CPU_FREE)
+		c->cpu_bound = 0;
+	return c->cpu_bound;
+}
+
+int tp_controller_cpu_cap(const struct tp_controller *c)
+{
+	double u = c->opts.cpus_usable;
+
+	return (u >= 1 ? (int)floor(u + 1e-9) : 1) + 1;
+}
+
+/* A CPU-bound stage of a pipeline stays near the CPUs: width beyond
+ * usable + 1 only queues its tasks for them (and multiplies their memory).
+ * 1 when it binds. */
+static int cpu_cap_guard(struct tp_controller *c, const struct tp_ctl_sample *s,
+			 const struct tp_demand *dm, int cur, int *want, struct tp_decision *d)
+{
+	int cap = tp_controller_cpu_cap(c), bound;
+
+	if (!c->opts.cpu_bound_cap || c->desc->holds)
+		return 0;
+	bound = tp_controller_cpu_bound(c, s, dm);	/* every sample judges */
+	if (*want <= cap)
+		return 0;
+	if (bound < 0) {
+		/* Not judged yet: no growth past the cap (nor a cut). */
+		if (*want <= cur)
+			return 0;
+		*want = cap > cur ? cap : cur;
+		snprintf(d->reason, sizeof(d->reason),
+			 "guard: a stage whose tasks' CPU is not measured yet: no growth past usable CPUs + 1 = %d",
+			 cap);
+		return 1;
+	}
+	if (!bound)
+		return 0;
+	*want = cap;
+	snprintf(d->reason, sizeof(d->reason),
+		 "guard: a CPU-bound stage (each task on %.2f CPUs while it runs): hold at usable CPUs + 1 = %d (from %d)",
+		 s->task_cpu, cap, cur);
+	return 1;
+}
+
 /* Clamps, remembers growth for the saturation guard, logs, applies. */
 static int commit(struct tp_controller *c, const struct tp_ctl_sample *s, int cur, int want,
 		  size_t len, struct tp_decision *d)
@@ -460,6 +517,8 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 		urgent = 1;
 	else
 		saturation_guard(c, s, cur, &want, d);
+	if (cpu_cap_guard(c, s, &dm, cur, &want, d))
+		urgent = 1;
 	want = bound_step(c, s, cur, want, urgent, d);
 	return commit(c, s, cur, want, len, d);
 }
