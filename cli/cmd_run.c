@@ -439,6 +439,8 @@ static void on_result(void *ctx, const struct tp_task_result *r, int final)
 			.ok = r->ok, .exit_status = r->exit_status, .term_signal = r->term_signal,
 			.timed_out = r->timed_out, .attempt = r->attempt,
 			.error = r->ok ? NULL : r->err, .stage = c->o->stage,
+			/* A stage's output is the next stage's input: kept for --resume. */
+			.answer = c->o->stage && r->ok ? r->out : NULL, .answer_len = r->out_len,
 		};
 
 		if (tp_journal_append(&c->journal, &jr) < 0) {
@@ -484,8 +486,22 @@ static int should_skip(void *ctx, uint64_t seq, const char *input)
 
 	if (c->halted || tp_signals_caught())
 		return 1;
-	if (c->o->resume != TP_RESUME_NONE &&
-	    tp_journal_index_take(&c->index, tp_journal_hash(c->command, input), seq, c->o->resume)) {
+	if (c->o->resume != TP_RESUME_NONE && tp_stages_feeds_next()) {
+		/* A --then stage feeds the next one what it answered last time. */
+		const char *ans;
+		size_t len;
+
+		if (tp_journal_index_take_answer(&c->index, tp_journal_hash(c->command, input),
+						 tp_journal_stage_seq(c->o->stage, seq), c->o->resume,
+						 &ans, &len)) {
+			c->skipped_resume++;
+			if (tp_stages_refeed(ans, len) < 0)
+				c->journal_error = 1;
+			return 1;
+		}
+	} else if (c->o->resume != TP_RESUME_NONE &&
+		   tp_journal_index_take(&c->index, tp_journal_hash(c->command, input),
+					 tp_journal_stage_seq(c->o->stage, seq), c->o->resume)) {
 		c->skipped_resume++;
 		return 1;
 	}

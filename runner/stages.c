@@ -97,9 +97,18 @@ char *tp_stages_path(const char *path, int stage)
 	return out;
 }
 
-static int is_resume(const char *a)
+static int feeds_next;
+
+int tp_stages_feeds_next(void)
 {
-	return !strcmp(a, "--resume") || !strcmp(a, "--resume-failed");
+	return feeds_next;
+}
+
+int tp_stages_refeed(const char *answer, size_t len)
+{
+	if (len && (fwrite(answer, 1, len, stdout) != len || fflush(stdout)))
+		return tp_error("cannot feed the next stage: %s", strerror(errno));
+	return 0;
 }
 
 int tp_stages_split(int argc, char **argv, struct tp_stages *st)
@@ -140,12 +149,6 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 		;
 	if (i == then + 1)
 		return tp_usage_error("run: --then at word %d has no command after it", then);
-	for (i = 1; i < dd; i++)
-		if (is_resume(argv[i]))
-			return tp_usage_error("run: '%s' with --then is not supported yet: the journal "
-					      "does not keep a stage's results for the next one",
-					      argv[i]);
-
 	/* The rest of the pipeline: our options, less the inputs, then --stage. */
 	child = tp_xcalloc((size_t)argc + 4, sizeof(*child));
 	k = 0;
@@ -234,6 +237,7 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 	st->argc = k;
 	if (!st->stage)
 		st->stage = 1;
+	feeds_next = 1;
 	return 1;
 }
 

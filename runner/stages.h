@@ -37,7 +37,7 @@ char *tp_stages_unpath(const char *path, int stage);
  * standard input a pipe, points this process's standard output at that pipe,
  * and leaves in st this stage's command line alone (its ::: inputs kept, if
  * any; --stage 1 added for the first) with st->next set; returns 1.  -1 with an error (usage: an empty
- * stage, --resume with --then; system: pipe, spawn).  --results and
+ * stage; system: pipe, spawn).  --results and
  * --log-decisions name one file per stage (tp_stages_path). */
 int tp_stages_split(int argc, char **argv, struct tp_stages *st);
 /* After this stage's run: closes standard output (the next stage's end of
@@ -46,5 +46,11 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st);
  * worst of rc and the next stage's (130 > 3 > 2 > 1 > 0). */
 int tp_stages_finish(struct tp_stages *st, int rc);
 void tp_stages_release(struct tp_stages *st);
+/* 1 when this process's stage feeds a next one (tp_stages_split said so). */
+int tp_stages_feeds_next(void);
+/* --resume: feeds the next stage a task's journaled answer (its output, as
+ * it was) in place of running the task again; -1 with an error when the
+ * write fails. */
+int tp_stages_refeed(const char *answer, size_t len);
 
 #endif
