@@ -409,13 +409,20 @@ static int bound_step(const struct tp_controller *c, const struct tp_ctl_sample 
 int tp_controller_cpu_bound(struct tp_controller *c, const struct tp_ctl_sample *s,
 			    const struct tp_demand *dm)
 {
+	double u = c->opts.cpus_usable, share = 1;
+
 	if (dm && dm->kind == TP_DEMAND_OVERLOADED)
 		return c->cpu_bound = 1;
 	if (s->task_cpu <= 0)
 		return c->cpu_bound;
+	/* On saturated CPUs a runnable task gets u / runnable of one: a CPU-bound
+	 * task then reads as a waiting one.  Freeing needs the tasks to stay
+	 * below the threshold on the share they could have had. */
+	if (u > 0 && s->cpu_busy >= c->opts.cpu_saturated && s->cpu_demand > u)
+		share = u / s->cpu_demand;
 	if (s->task_cpu >= CTL_CPU_BOUND)
 		c->cpu_bound = 1;
-	else if (s->task_cpu < CTL_CPU_FREE)
+	else if (s->task_cpu < CTL_CPU_FREE * share)
 		c->cpu_bound = 0;
 	return c->cpu_bound;
 }

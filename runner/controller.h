@@ -141,7 +141,8 @@ void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sam
 /* Judges sample s for cpu_bound_cap and remembers the verdict: CPU-bound
  * when the tasks ran on at least a quarter of a CPU each while they ran
  * (s->task_cpu) or the demand estimate says overloaded; wait-bound again
- * below a tenth.  A sample without a measure keeps the last verdict (-1 at
+ * below a tenth (of the share of a CPU a runnable task gets when the CPUs
+ * are saturated: usable / runnable).  A sample without a measure keeps the last verdict (-1 at
  * the start: not judged; the guard then lets the width grow no further than
  * the cap, nor cuts it).  Returns it. */
 int tp_controller_cpu_bound(struct tp_controller *c, const struct tp_ctl_sample *s,
