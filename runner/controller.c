@@ -434,6 +434,21 @@ int tp_controller_cpu_cap(const struct tp_controller *c)
 	return (u >= 1 ? (int)floor(u + 1e-9) : 1) + 1;
 }
 
+/* A CPU-bound stage runs at the cap: fewer leaves a CPU idle while a task
+ * starts or writes, more only queues for the CPUs (and multiplies memory). */
+static int pin_at_cap(struct tp_controller *c, const struct tp_ctl_sample *s, int cap, int cur,
+		      int *want, struct tp_decision *d)
+{
+	(void)c;
+	if (*want == cap)
+		return 0;
+	*want = cap;
+	snprintf(d->reason, sizeof(d->reason),
+		 "guard: a CPU-bound stage (each task on %.2f CPUs while it runs): hold at usable CPUs + 1 = %d (from %d)",
+		 s->task_cpu, cap, cur);
+	return 1;
+}
+
 /* A CPU-bound stage of a pipeline stays near the CPUs: width beyond
  * usable + 1 only queues its tasks for them (and multiplies their memory).
  * 1 when it binds. */
@@ -445,6 +460,8 @@ static int cpu_cap_guard(struct tp_controller *c, const struct tp_ctl_sample *s,
 	if (!c->opts.cpu_bound_cap || c->desc->holds)
 		return 0;
 	bound = tp_controller_cpu_bound(c, s, dm);	/* every sample judges */
+	if (bound > 0)
+		return pin_at_cap(c, s, cap, cur, want, d);
 	if (*want <= cap)
 		return 0;
 	if (bound < 0) {
@@ -459,11 +476,7 @@ static int cpu_cap_guard(struct tp_controller *c, const struct tp_ctl_sample *s,
 	}
 	if (!bound)
 		return 0;
-	*want = cap;
-	snprintf(d->reason, sizeof(d->reason),
-		 "guard: a CPU-bound stage (each task on %.2f CPUs while it runs): hold at usable CPUs + 1 = %d (from %d)",
-		 s->task_cpu, cap, cur);
-	return 1;
+	return pin_at_cap(c, s, cap, cur, want, d);
 }
 
 /* Clamps, remembers growth for the saturation guard, logs, applies. */
@@ -495,7 +508,7 @@ static int commit(struct tp_controller *c, const struct tp_ctl_sample *s, int cu
 int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
 {
 	int cur = s->workers > 0 ? s->workers : c->workers;
-	int want, urgent = 0;
+	int want, urgent = 0, mem;
 	struct tp_demand dm;
 	size_t len;
 
@@ -516,7 +529,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 	}
 	want = d->workers;
 	len = strlen(d->reason);
-	if (memory_guard(c, s, cur, &want, d) || c->desc->holds)
+	if ((mem = memory_guard(c, s, cur, &want, d)) || c->desc->holds)
 		;	/* a held width answers to the memory guards only */
 	else if (overload_guard(c, s, &dm, cur, &want, d))
 		urgent = 1;
@@ -524,8 +537,8 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 		urgent = 1;
 	else
 		saturation_guard(c, s, cur, &want, d);
-	if (cpu_cap_guard(c, s, &dm, cur, &want, d))
-		urgent = 1;
+	if (!mem && cpu_cap_guard(c, s, &dm, cur, &want, d))
+		urgent = 1;	/* memory pressure's cut stands */
 	want = bound_step(c, s, cur, want, urgent, d);
 	return commit(c, s, cur, want, len, d);
 }

@@ -48,8 +48,8 @@ struct tp_ctl_opts {
 					 * time since the last change (at most 1 s); 0 = 8 */
 	FILE *log;			/* --log-decisions: one JSON line per decision, or NULL */
 	int cpu_bound_cap;		/* a --then stage: while its tasks are CPU-bound
-					 * (tp_controller_cpu_bound) the width stays at or
-					 * below usable CPUs + 1 */
+					 * (tp_controller_cpu_bound) the width is usable
+					 * CPUs + 1 (memory pressure may cut it) */
 };
 
 struct tp_decision {
