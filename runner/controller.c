@@ -50,6 +50,7 @@ int tp_controller_new(struct tp_controller **out, const char *name, const struct
 		c->opts.step_per_s = 8.0;
 	c->state = d->state_size ? tp_xcalloc(1, d->state_size) : NULL;
 	c->workers = tp_controller_clamp(c, opts->initial > 0 ? opts->initial : opts->min_workers);
+	c->cpu_bound = -1;	/* not judged */
 	*out = c;
 	return 0;
 }
@@ -402,6 +403,82 @@ static int bound_step(const struct tp_controller *c, const struct tp_ctl_sample 
 	return want;
 }
 
+#define CTL_CPU_BOUND 0.25	/* CPUs one running task uses: CPU-bound at or above */
+#define CTL_CPU_FREE 0.1	/* and wait-bound again below */
+
+int tp_controller_cpu_bound(struct tp_controller *c, const struct tp_ctl_sample *s,
+			    const struct tp_demand *dm)
+{
+	double u = c->opts.cpus_usable, share = 1;
+
+	if (dm && dm->kind == TP_DEMAND_OVERLOADED)
+		return c->cpu_bound = 1;
+	if (s->task_cpu <= 0)
+		return c->cpu_bound;
+	/* On saturated CPUs a runnable task gets u / runnable of one: a CPU-bound
+	 * task then reads as a waiting one.  Freeing needs the tasks to stay
+	 * below the threshold on the share they could have had. */
+	if (u > 0 && s->cpu_busy >= c->opts.cpu_saturated && s->cpu_demand > u)
+		share = u / s->cpu_demand;
+	if (s->task_cpu >= CTL_CPU_BOUND)
+		c->cpu_bound = 1;
+	else if (s->task_cpu < CTL_CPU_FREE * share)
+		c->cpu_bound = 0;
+	return c->cpu_bound;
+}
+
+int tp_controller_cpu_cap(const struct tp_controller *c)
+{
+	double u = c->opts.cpus_usable;
+
+	return (u >= 1 ? (int)floor(u + 1e-9) : 1) + 1;
+}
+
+/* A CPU-bound stage runs at the cap: fewer leaves a CPU idle while a task
+ * starts or writes, more only queues for the CPUs (and multiplies memory). */
+static int pin_at_cap(struct tp_controller *c, const struct tp_ctl_sample *s, int cap, int cur,
+		      int *want, struct tp_decision *d)
+{
+	(void)c;
+	if (*want == cap)
+		return 0;
+	*want = cap;
+	snprintf(d->reason, sizeof(d->reason),
+		 "guard: a CPU-bound stage (each task on %.2f CPUs while it runs): hold at usable CPUs + 1 = %d (from %d)",
+		 s->task_cpu, cap, cur);
+	return 1;
+}
+
+/* A CPU-bound stage of a pipeline stays near the CPUs: width beyond
+ * usable + 1 only queues its tasks for them (and multiplies their memory).
+ * 1 when it binds. */
+static int cpu_cap_guard(struct tp_controller *c, const struct tp_ctl_sample *s,
+			 const struct tp_demand *dm, int cur, int *want, struct tp_decision *d)
+{
+	int cap = tp_controller_cpu_cap(c), bound;
+
+	if (!c->opts.cpu_bound_cap || c->desc->holds)
+		return 0;
+	bound = tp_controller_cpu_bound(c, s, dm);	/* every sample judges */
+	if (bound > 0)
+		return pin_at_cap(c, s, cap, cur, want, d);
+	if (*want <= cap)
+		return 0;
+	if (bound < 0) {
+		/* Not judged yet: no growth past the cap (nor a cut). */
+		if (*want <= cur)
+			return 0;
+		*want = cap > cur ? cap : cur;
+		snprintf(d->reason, sizeof(d->reason),
+			 "guard: a stage whose tasks' CPU is not measured yet: no growth past usable CPUs + 1 = %d",
+			 cap);
+		return 1;
+	}
+	if (!bound)
+		return 0;
+	return pin_at_cap(c, s, cap, cur, want, d);
+}
+
 /* Clamps, remembers growth for the saturation guard, logs, applies. */
 static int commit(struct tp_controller *c, const struct tp_ctl_sample *s, int cur, int want,
 		  size_t len, struct tp_decision *d)
@@ -431,7 +508,7 @@ static int commit(struct tp_controller *c, const struct tp_ctl_sample *s, int cu
 int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
 {
 	int cur = s->workers > 0 ? s->workers : c->workers;
-	int want, urgent = 0;
+	int want, urgent = 0, mem;
 	struct tp_demand dm;
 	size_t len;
 
@@ -452,7 +529,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 	}
 	want = d->workers;
 	len = strlen(d->reason);
-	if (memory_guard(c, s, cur, &want, d) || c->desc->holds)
+	if ((mem = memory_guard(c, s, cur, &want, d)) || c->desc->holds)
 		;	/* a held width answers to the memory guards only */
 	else if (overload_guard(c, s, &dm, cur, &want, d))
 		urgent = 1;
@@ -460,6 +537,8 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 		urgent = 1;
 	else
 		saturation_guard(c, s, cur, &want, d);
+	if (!mem && cpu_cap_guard(c, s, &dm, cur, &want, d))
+		urgent = 1;	/* memory pressure's cut stands */
 	want = bound_step(c, s, cur, want, urgent, d);
 	return commit(c, s, cur, want, len, d);
 }

@@ -28,6 +28,10 @@ struct tp_ctl_sample {
 	double psi_cpu, psi_mem, psi_io;	/* PSI "some" avg10, percent */
 	long long mem_usable_kb;	/* min(MemAvailable, cgroup max - current) */
 	long long mem_per_worker_kb;	/* measured footprint of one worker, 0 unknown */
+	double task_cpu;	/* CPU seconds per second of task run time, over the
+				 * tasks finished since the last measure (children's
+				 * rusage, at least TP_MONITOR_TASK_CPU_S of run time);
+				 * <= 0 unknown */
 	int phase_change;	/* the inputs changed character in the interval, and
 				 * the dispatcher cut the width to the usable CPUs
 				 * (tp_pool_opts.phase_gate) */
@@ -43,6 +47,9 @@ struct tp_ctl_opts {
 	double step_per_s;		/* |change| <= max(1, step_per_s * width * t), t the
 					 * time since the last change (at most 1 s); 0 = 8 */
 	FILE *log;			/* --log-decisions: one JSON line per decision, or NULL */
+	int cpu_bound_cap;		/* a --then stage: while its tasks are CPU-bound
+					 * (tp_controller_cpu_bound) the width is usable
+					 * CPUs + 1 (memory pressure may cut it) */
 };
 
 struct tp_decision {
@@ -105,6 +112,7 @@ struct tp_controller {
 	long long start_n;	/* completions at the current width since it settled */
 	double start_t;		/* and the time they took */
 	double lat;		/* recent mean task duration */
+	int cpu_bound;		/* cpu_bound_cap's verdict: 1 CPU-bound, 0 not, -1 not judged */
 };
 
 /* Finds the controller named name (usage error with a suggestion when none)
@@ -130,6 +138,17 @@ const struct tp_controller_desc *const *tp_controller_table(size_t *n);
  * towards fewer workers, and the controller probes back up. */
 void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sample *s,
 			  struct tp_demand *out);
+/* Judges sample s for cpu_bound_cap and remembers the verdict: CPU-bound
+ * when the tasks ran on at least a quarter of a CPU each while they ran
+ * (s->task_cpu) or the demand estimate says overloaded; wait-bound again
+ * below a tenth (of the share of a CPU a runnable task gets when the CPUs
+ * are saturated: usable / runnable).  A sample without a measure keeps the last verdict (-1 at
+ * the start: not judged; the guard then lets the width grow no further than
+ * the cap, nor cuts it).  Returns it. */
+int tp_controller_cpu_bound(struct tp_controller *c, const struct tp_ctl_sample *s,
+			    const struct tp_demand *dm);
+/* The cap of a CPU-bound stage: floor(usable CPUs) + 1 (2 when unknown). */
+int tp_controller_cpu_cap(const struct tp_controller *c);
 /* 1 while the start phase runs: the monitor then samples once per round of
  * completions (a width's worth), not only every interval. */
 int tp_controller_starting(const struct tp_controller *c);

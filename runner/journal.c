@@ -209,6 +209,12 @@ int tp_journal_append(struct tp_journal *j, const struct tp_journal_record *r)
 	}
 	if (o && r->stage > 0)
 		json_object_set_new(o, "stage", json_integer(r->stage));
+	if (o && r->answer) {
+		json_t *a = json_stringn(r->answer, r->answer_len);
+
+		if (a)	/* not UTF-8: no answer kept; resume runs the task again */
+			json_object_set_new(o, "answer", a);
+	}
 	if (o && r->error && *r->error) {
 		json_t *e = json_string(r->error);
 
@@ -262,6 +268,10 @@ void tp_journal_index_init(struct tp_journal_index *idx)
 
 void tp_journal_index_release(struct tp_journal_index *idx)
 {
+	size_t i;
+
+	for (i = 0; i < idx->cap; i++)
+		free(idx->slots[i].answer);
 	free(idx->slots);
 	tp_journal_index_init(idx);
 }
@@ -286,7 +296,18 @@ static uint64_t task_key(uint64_t hash, uint64_t seq)
 	return k ? k : 1;
 }
 
+uint64_t tp_journal_stage_seq(int stage, uint64_t seq)
+{
+	return stage >= 2 ? (1ULL << 63) | (uint64_t)stage : seq;
+}
+
 void tp_journal_index_add(struct tp_journal_index *idx, uint64_t hash, uint64_t seq, int ok)
+{
+	tp_journal_index_add_answer(idx, hash, seq, ok, NULL, 0);
+}
+
+void tp_journal_index_add_answer(struct tp_journal_index *idx, uint64_t hash, uint64_t seq, int ok,
+				 const char *answer, size_t len)
 {
 	struct tp_journal_slot *s;
 
@@ -311,10 +332,23 @@ void tp_journal_index_add(struct tp_journal_index *idx, uint64_t hash, uint64_t 
 		s->done++;
 	else
 		s->failed++;
+	if (answer && ok) {
+		free(s->answer);
+		s->answer = tp_xmalloc(len + 1);
+		memcpy(s->answer, answer, len);
+		s->answer[len] = '\0';
+		s->answer_len = len;
+	}
 }
 
 int tp_journal_index_take(struct tp_journal_index *idx, uint64_t hash, uint64_t seq,
 			  enum tp_resume_mode mode)
+{
+	return tp_journal_index_take_answer(idx, hash, seq, mode, NULL, NULL);
+}
+
+int tp_journal_index_take_answer(struct tp_journal_index *idx, uint64_t hash, uint64_t seq,
+				 enum tp_resume_mode mode, const char **answer, size_t *len)
 {
 	struct tp_journal_slot *s;
 
@@ -323,6 +357,15 @@ int tp_journal_index_take(struct tp_journal_index *idx, uint64_t hash, uint64_t 
 	s = find_slot(idx, task_key(hash, seq));
 	if (!s->hash)
 		return 0;
+	if (answer) {
+		/* Only a finished task whose answer was kept can be fed on. */
+		if (!s->done || !s->answer)
+			return 0;
+		s->done--;
+		*answer = s->answer;
+		*len = s->answer_len;
+		return 1;
+	}
 	if (s->done) {
 		s->done--;
 		return 1;
@@ -336,8 +379,9 @@ int tp_journal_index_take(struct tp_journal_index *idx, uint64_t hash, uint64_t 
 
 /* Parses one record's hash and status; -1 with *why set when malformed. */
 static int parse_record(const char *line, uint64_t *hash, uint64_t *seq, int *ok,
-			const char **why)
+			const char **why, char **answer, size_t *answer_len)
 {
+	json_t *jstage, *jans;
 	json_t *jseq;
 	json_error_t jerr;
 	json_t *o = json_loads(line, 0, &jerr);
@@ -371,6 +415,22 @@ static int parse_record(const char *line, uint64_t *hash, uint64_t *seq, int *ok
 	if (jseq && (!json_is_integer(jseq) || json_integer_value(jseq) < 0))
 		goto out;
 	*seq = jseq ? (uint64_t)json_integer_value(jseq) : 0;
+	jstage = json_object_get(o, "stage");
+	*why = "\"stage\" is not a positive integer";
+	if (jstage && (!json_is_integer(jstage) || json_integer_value(jstage) < 1 ||
+		       json_integer_value(jstage) > 1000000))
+		goto out;
+	if (jstage)
+		*seq = tp_journal_stage_seq((int)json_integer_value(jstage), *seq);
+	jans = json_object_get(o, "answer");
+	*why = "\"answer\" is not a string";
+	if (jans && !json_is_string(jans))
+		goto out;
+	if (jans) {
+		*answer_len = json_string_length(jans);
+		*answer = tp_xmalloc(*answer_len + 1);
+		memcpy(*answer, json_string_value(jans), *answer_len + 1);
+	}
 	*ok = !strcmp(status, "ok");
 	ret = 0;
 out:
@@ -428,6 +488,8 @@ int tp_journal_index_load(struct tp_journal_index *idx, const char *path)
 		const char *why;
 		uint64_t hash, seq;
 		int ok;
+		char *answer = NULL;
+		size_t answer_len = 0;
 
 		lineno++;
 		total += (uint64_t)n;
@@ -452,11 +514,13 @@ int tp_journal_index_load(struct tp_journal_index *idx, const char *path)
 			ret = tp_usage_error("bad journal '%s': line %ld: holds a NUL byte", path, lineno);
 			break;
 		}
-		if (parse_record(line, &hash, &seq, &ok, &why) < 0) {
+		if (parse_record(line, &hash, &seq, &ok, &why, &answer, &answer_len) < 0) {
+			free(answer);
 			ret = tp_usage_error("bad journal '%s': line %ld: %s", path, lineno, why);
 			break;
 		}
-		tp_journal_index_add(idx, hash, seq, ok);
+		tp_journal_index_add_answer(idx, hash, seq, ok, answer, answer_len);
+		free(answer);
 		idx->records++;
 	}
 	if (!ret && ferror(f))

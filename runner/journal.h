@@ -24,6 +24,9 @@ struct tp_journal_record {
 	const char *error;	/* why it failed (key "error" when not NULL or ""); a
 				 * persistent worker's own message, say */
 	int stage;		/* --then pipelines: the stage, 1-based (key "stage" when > 0) */
+	const char *answer;	/* a stage's output for this task, the next stage's
+				 * input lines (key "answer" when not NULL and UTF-8) */
+	size_t answer_len;
 };
 
 struct tp_journal {
@@ -60,6 +63,8 @@ struct tp_journal_index {
 	struct tp_journal_slot {
 		uint64_t hash;		/* 0 = empty slot */
 		unsigned done, failed;
+		char *answer;		/* the last "answer" recorded, NULL none */
+		size_t answer_len;
 	} *slots;
 	size_t cap, used;
 	size_t records;		/* records read */
@@ -89,5 +94,17 @@ enum tp_resume_mode {
  * input lines are distinct tasks: --resume-failed reruns the copy that failed. */
 int tp_journal_index_take(struct tp_journal_index *idx, uint64_t hash, uint64_t seq,
 			  enum tp_resume_mode mode);
+/* The same for a --then stage that feeds the next one: skipped only when the
+ * journal kept the task's answer (*answer, *len: the index's), which the
+ * stage then feeds on instead of running the task again. */
+int tp_journal_index_take_answer(struct tp_journal_index *idx, uint64_t hash, uint64_t seq,
+				 enum tp_resume_mode mode, const char **answer, size_t *len);
+/* The seq that identifies a task of stage (its input line's number for a
+ * plain run and stage 1; a later stage's inputs arrive in any order, so
+ * there it is the stage alone: command + input identify the task). */
+uint64_t tp_journal_stage_seq(int stage, uint64_t seq);
+/* tp_journal_index_add with the record's answer (copied; NULL none). */
+void tp_journal_index_add_answer(struct tp_journal_index *idx, uint64_t hash, uint64_t seq, int ok,
+				 const char *answer, size_t len);
 
 #endif

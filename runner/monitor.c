@@ -39,6 +39,7 @@ struct tp_monitor {
 	long long mem_base_kb;	/* cgroup memory at the start */
 	double ru_cpu_s;	/* self + children CPU seconds at the last tick, -1 none */
 	double ru_own;		/* the children's CPUs, averaged over an interval, -1 none */
+	double tc_cpu, tc_run;	/* children's CPU and tasks' run time since the last task_cpu */
 	_Atomic long long ticks;	/* read by other threads (tests poll it) */
 	int workers;
 	/* The timeline's last point: one per interval whatever the tick rate. */
@@ -110,6 +111,17 @@ static void cpu_estimate(struct tp_monitor *m, const struct tp_sample *smp, doub
 		double ru = m->o.own_children ? rusage_cpu_s() : -1, prev = m->ru_cpu_s;
 
 		m->ru_cpu_s = ru;
+		/* CPU per task-second of the reaped children, over at least
+		 * TP_MONITOR_TASK_CPU_S of task time (a --then stage's guard). */
+		cs->task_cpu = -1;
+		if (ru >= 0 && prev >= 0) {
+			m->tc_cpu += ru - prev;
+			m->tc_run += lat_sum;
+			if (m->tc_run >= TP_MONITOR_TASK_CPU_S) {
+				cs->task_cpu = m->tc_cpu / m->tc_run;
+				m->tc_cpu = m->tc_run = 0;
+			}
+		}
 		/* Children count when reaped: only tasks shorter than the sample
 		 * show their CPU in it. */
 		if (ru >= 0 && prev >= 0 && cs->dt_s > 0 && lat_n > 0 && lat_sum / lat_n <= cs->dt_s &&

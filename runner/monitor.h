@@ -17,6 +17,9 @@ struct tp_monitor_source {
 	void (*set_workers)(void *ctx, int workers);
 };
 
+/* Task run time that makes one measure of the tasks' CPU (tp_ctl_sample.task_cpu). */
+#define TP_MONITOR_TASK_CPU_S 0.5
+
 struct tp_monitor_opts {
 	double interval_s;		/* 0 = 0.25 */
 	/* Ticks come early once early_n tasks finished (0 = 64, < 0 = never),

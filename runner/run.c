@@ -15,6 +15,7 @@
 #include "runner/monitor.h"
 #include "runner/pool.h"
 #include "runner/signals.h"
+#include "runner/stages.h"
 #include "runner/summary.h"
 #include "runner/template.h"
 #include "runner/strategy_persistent.h"
@@ -246,6 +247,8 @@ static void append_journal(struct run_ctx *c, const struct tp_task_result *r)
 		.ok = r->ok, .exit_status = r->exit_status, .term_signal = r->term_signal,
 		.timed_out = r->timed_out, .attempt = r->attempt,
 		.error = r->ok ? NULL : r->err, .stage = c->o->stage,
+		/* A stage's output is the next stage's input: kept for --resume. */
+		.answer = c->o->stage && r->ok ? r->out : NULL, .answer_len = r->out_len,
 	};
 
 	if (tp_journal_append(&c->journal, &jr) < 0) {
@@ -355,8 +358,22 @@ static int should_skip(void *ctx, uint64_t seq, const char *input)
 
 	if (c->halted || tp_signals_caught())
 		return 1;
-	if (c->o->resume != TP_RESUME_NONE &&
-	    tp_journal_index_take(&c->index, tp_journal_hash(c->command, input), seq, c->o->resume)) {
+	if (c->o->resume != TP_RESUME_NONE && tp_stages_feeds_next()) {
+		/* A --then stage feeds the next one what it answered last time. */
+		const char *ans;
+		size_t len;
+
+		if (tp_journal_index_take_answer(&c->index, tp_journal_hash(c->command, input),
+						 tp_journal_stage_seq(c->o->stage, seq), c->o->resume,
+						 &ans, &len)) {
+			c->skipped_resume++;
+			if (tp_stages_refeed(ans, len) < 0)
+				c->journal_error = 1;
+			return 1;
+		}
+	} else if (c->o->resume != TP_RESUME_NONE &&
+		   tp_journal_index_take(&c->index, tp_journal_hash(c->command, input),
+					 tp_journal_stage_seq(c->o->stage, seq), c->o->resume)) {
 		c->skipped_resume++;
 		return 1;
 	}
@@ -1117,6 +1134,7 @@ static int run_controller(struct run *r)
 	co.mem_per_worker_kb = r->o.mem_per_worker_kb ? r->o.mem_per_worker_kb
 			     : r->o.config ? r->conf.memory_per_worker_kb : 0;
 	co.log = r->declog;
+	co.cpu_bound_cap = r->o.stage > 0;	/* a --then stage (runner/stages.h) */
 	if (r->o.config && !r->o.controller && r->o.adaptive) {
 		/* A conf may name a controller this runner lacks: fall back, say so. */
 		size_t n, k;
@@ -1227,6 +1245,7 @@ static void run_close_outputs(struct run *r)
 
 	tp_run_summary_fill(&summary, &r->rep, &r->res, r->ctx.done, r->ctx.failed, r->ctx.skipped_resume,
 			    r->ctx.busy_s, r->po.config.workers);
+	summary.stage = r->o.stage;	/* a --then stage: its own lines (runner/summary.h) */
 	if (r->o.summary || (!r->o.quiet && isatty(STDERR_FILENO)))
 		tp_run_summary_print(&summary, stderr);
 	r->res.run_summary = tp_run_summary_to_json(&summary);

@@ -35,9 +35,80 @@ static int input_option(const char *a, int *takes_value)
 	return 0;
 }
 
-static int is_resume(const char *a)
+/* Options naming a file each stage writes: stage K >= 2 writes its own. */
+static int per_stage_file(const char *a, int *takes_value)
 {
-	return !strcmp(a, "--resume") || !strcmp(a, "--resume-failed");
+	static const char *const opts[] = { "--results", "--log-decisions", NULL };
+	const char *const *o;
+
+	for (o = opts; *o; o++) {
+		size_t n = strlen(*o);
+
+		if (!strncmp(a, *o, n) && (a[n] == '\0' || a[n] == '=')) {
+			*takes_value = a[n] == '\0';
+			return (int)n;
+		}
+	}
+	return 0;
+}
+
+char *tp_stages_unpath(const char *path, int stage)
+{
+	char tag[24];
+	const char *hit = NULL, *p = path;
+	size_t tn;
+	char *out;
+
+	if (stage < 2)
+		return tp_xstrdup(path);
+	tn = (size_t)snprintf(tag, sizeof(tag), ".stage%d", stage);
+	while ((p = strstr(p, tag))) {
+		if (p[tn] == '\0' || p[tn] == '.')
+			hit = p;
+		p += tn;
+	}
+	if (!hit)
+		return tp_xstrdup(path);
+	out = tp_xmalloc(strlen(path) + 1);
+	memcpy(out, path, (size_t)(hit - path));
+	strcpy(out + (hit - path), hit + tn);
+	return out;
+}
+
+char *tp_stages_path(const char *path, int stage)
+{
+	const char *base = strrchr(path, '/'), *dot;
+	char tag[24], *out;
+	size_t n, tn, at;
+
+	base = base ? base + 1 : path;
+	if (stage < 2)
+		return tp_xstrdup(path);
+	dot = strrchr(base, '.');
+	if (!dot || dot == base)
+		dot = base + strlen(base);
+	tn = (size_t)snprintf(tag, sizeof(tag), ".stage%d", stage);
+	n = strlen(path);
+	at = (size_t)(dot - path);
+	out = tp_xmalloc(n + tn + 1);
+	memcpy(out, path, at);
+	memcpy(out + at, tag, tn);
+	memcpy(out + at + tn, path + at, n - at + 1);
+	return out;
+}
+
+static int feeds_next;
+
+int tp_stages_feeds_next(void)
+{
+	return feeds_next;
+}
+
+int tp_stages_refeed(const char *answer, size_t len)
+{
+	if (len && (fwrite(answer, 1, len, stdout) != len || fflush(stdout)))
+		return tp_error("cannot feed the next stage: %s", strerror(errno));
+	return 0;
 }
 
 int tp_stages_split(int argc, char **argv, struct tp_stages *st)
@@ -78,25 +149,37 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 		;
 	if (i == then + 1)
 		return tp_usage_error("run: --then at word %d has no command after it", then);
-	for (i = 1; i < dd; i++)
-		if (!strncmp(argv[i], "--results", 9) || !strncmp(argv[i], "--log-decisions", 15))
-			return tp_usage_error("run: '%s' with --then is not supported yet: every stage "
-					      "would write the same file", argv[i]);
-	for (i = 1; i < dd; i++)
-		if (is_resume(argv[i]))
-			return tp_usage_error("run: '%s' with --then is not supported yet: the journal "
-					      "does not keep a stage's results for the next one",
-					      argv[i]);
-
 	/* The rest of the pipeline: our options, less the inputs, then --stage. */
 	child = tp_xcalloc((size_t)argc + 4, sizeof(*child));
 	k = 0;
 	child[k++] = "tunepool";
 	for (i = 0; i < dd; i++) {
-		int takes;
+		int takes, n;
 
 		if (input_option(argv[i], &takes)) {
 			i += takes;
+			continue;
+		}
+		if ((n = per_stage_file(argv[i], &takes)) && (!takes || i + 1 < dd)) {
+			/* Named from the first stage's file: FILE.stageK before its extension. */
+			const char *path = takes ? argv[i + 1] : argv[i] + n + 1;
+			char *own = tp_stages_unpath(path, stage ? stage : 1);
+			char *next = tp_stages_path(own, (stage ? stage : 1) + 1);
+
+			free(own);
+			if (takes) {
+				child[k++] = argv[i++];
+			} else {
+				char *opt = tp_xmalloc((size_t)n + strlen(next) + 2);
+
+				memcpy(opt, argv[i], (size_t)n + 1);
+				strcpy(opt + n + 1, next);
+				free(next);
+				next = opt;
+			}
+			child[k++] = next;
+			if (st->npaths < 4)
+				st->paths[st->npaths++] = next;	/* else kept to the end */
 			continue;
 		}
 		child[k++] = argv[i];
@@ -119,6 +202,9 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 	rc = posix_spawn(&st->next, "/proc/self/exe", &fa, NULL, child, environ);
 	posix_spawn_file_actions_destroy(&fa);
 	free(child);
+	for (i = 0; i < st->npaths; i++)
+		free(st->paths[i]);
+	st->npaths = 0;
 	close(fds[0]);
 	if (rc) {
 		close(fds[1]);
@@ -151,6 +237,7 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 	st->argc = k;
 	if (!st->stage)
 		st->stage = 1;
+	feeds_next = 1;
 	return 1;
 }
 

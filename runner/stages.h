@@ -18,7 +18,17 @@ struct tp_stages {
 	char **argv;
 	int owned;		/* argv is ours (free it, not its strings) */
 	char stagebuf[16];
+	char *paths[4];		/* per-stage file names made for the next stage */
+	int npaths;
 };
+
+/* The file stage K writes for an option naming one (--results,
+ * --log-decisions): path itself for stage 1, else ".stageK" inserted before
+ * the extension of its last component (r.json -> r.stage2.json, log ->
+ * log.stage2).  tp_stages_unpath takes stage K's tag back out.  Both return
+ * a new string. */
+char *tp_stages_path(const char *path, int stage);
+char *tp_stages_unpath(const char *path, int stage);
 
 /* Looks for --then after the first "--" of a run command line (argv[0] is
  * "run"; a hidden --stage K among its options says which stage it is).  Without one: 0, st->stage 0, argc/argv as given.  With one: starts
@@ -27,7 +37,8 @@ struct tp_stages {
  * standard input a pipe, points this process's standard output at that pipe,
  * and leaves in st this stage's command line alone (its ::: inputs kept, if
  * any; --stage 1 added for the first) with st->next set; returns 1.  -1 with an error (usage: an empty
- * stage, --resume with --then; system: pipe, spawn). */
+ * stage; system: pipe, spawn).  --results and
+ * --log-decisions name one file per stage (tp_stages_path). */
 int tp_stages_split(int argc, char **argv, struct tp_stages *st);
 /* After this stage's run: closes standard output (the next stage's end of
  * input), waits for the next stage (SIGTERM first when this one was
@@ -35,5 +46,11 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st);
  * worst of rc and the next stage's (130 > 3 > 2 > 1 > 0). */
 int tp_stages_finish(struct tp_stages *st, int rc);
 void tp_stages_release(struct tp_stages *st);
+/* 1 when this process's stage feeds a next one (tp_stages_split said so). */
+int tp_stages_feeds_next(void);
+/* --resume: feeds the next stage a task's journaled answer (its output, as
+ * it was) in place of running the task again; -1 with an error when the
+ * write fails. */
+int tp_stages_refeed(const char *answer, size_t len);
 
 #endif

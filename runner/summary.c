@@ -54,17 +54,23 @@ void tp_run_summary_fill(struct tp_run_summary *s, const struct tp_repeat *rep,
 
 void tp_run_summary_print(const struct tp_run_summary *s, FILE *f)
 {
-	fprintf(f, "run: %lld ok, %lld failed", s->ok, s->failed);
+	char pre[32];
+
+	if (s->stage > 0)
+		snprintf(pre, sizeof(pre), "run: stage %d: ", s->stage);
+	else
+		snprintf(pre, sizeof(pre), "run: ");
+	fprintf(f, "%s%lld ok, %lld failed", pre, s->ok, s->failed);
 	if (s->skipped)
 		fprintf(f, ", %lld skipped", s->skipped);
 	fprintf(f, " in %.2fs, %.2f tasks/s\n", s->elapsed_s, s->throughput);
-	fprintf(f, "run: width mean %.1f, peak %d (start %d, end %d, min %d, %d change%s)\n",
-		s->width_mean, s->width_peak, s->width_start, s->width_end, s->width_min,
+	fprintf(f, "%swidth mean %.1f, peak %d (start %d, end %d, min %d, %d change%s)\n",
+		pre, s->width_mean, s->width_peak, s->width_start, s->width_end, s->width_min,
 		s->width_changes, s->width_changes == 1 ? "" : "s");
 	if (s->cpu_util >= 0)
-		fprintf(f, "run: cpu %.0f%% of the usable CPUs", 100 * s->cpu_util);
+		fprintf(f, "%scpu %.0f%% of the usable CPUs", pre, 100 * s->cpu_util);
 	else
-		fprintf(f, "run: cpu unknown");
+		fprintf(f, "%scpu unknown", pre);
 	if (s->efficiency >= 0)
 		fprintf(f, ", workers busy %.0f%% of the time\n", 100 * s->efficiency);
 	else
@@ -73,7 +79,7 @@ void tp_run_summary_print(const struct tp_run_summary *s, FILE *f)
 
 json_t *tp_run_summary_to_json(const struct tp_run_summary *s)
 {
-	return json_pack("{s:f, s:I, s:I, s:I, s:f, s:{s:i, s:i, s:i, s:i, s:f, s:i}, s:o, s:f, s:o}",
+	json_t *j = json_pack("{s:f, s:I, s:I, s:I, s:f, s:{s:i, s:i, s:i, s:i, s:f, s:i}, s:o, s:f, s:o}",
 			 "elapsed_s", s->elapsed_s, "ok", (json_int_t)s->ok,
 			 "failed", (json_int_t)s->failed, "skipped", (json_int_t)s->skipped,
 			 "throughput", s->throughput,
@@ -82,4 +88,8 @@ json_t *tp_run_summary_to_json(const struct tp_run_summary *s)
 			 "cpu_util", s->cpu_util >= 0 ? json_real(s->cpu_util) : json_null(),
 			 "busy_s", s->busy_s,
 			 "efficiency", s->efficiency >= 0 ? json_real(s->efficiency) : json_null());
+
+	if (j && s->stage > 0)
+		json_object_set_new(j, "stage", json_integer(s->stage));
+	return j;
 }

@@ -21,6 +21,9 @@ struct tp_run_summary {
 	double cpu_util;		/* 0..1 of the usable CPUs, -1 unknown */
 	double busy_s;			/* sum of the task durations */
 	double efficiency;		/* busy_s / (elapsed * mean width), 0..1, -1 unknown */
+	int stage;			/* a --then pipeline's stage (1-based), 0 none: the
+					 * lines then say "run: stage K: " and the JSON has
+					 * "stage" */
 };
 
 /* Fills s from one run's measurements (rep), its timeline (res, may be NULL

@@ -32,10 +32,6 @@ expect_exit 2 "$TP" run -- --then echo b ::: 1
 contains "$err" "before --then has no command"
 expect_exit 2 "$TP" run -- echo a --then ::: 1
 contains "$err" "has no command after it"
-expect_exit 2 "$TP" run --joblog r.jsonl --resume -- echo a --then echo b ::: 1
-contains "$err" "'--resume' with --then is not supported yet"
-expect_exit 2 "$TP" run --results r.json -- echo a --then echo b ::: 1
-contains "$err" "'--results' with --then is not supported yet"
 # Ctrl-C on the first stage's process ends the whole pipeline with 130.
 "$TP" run -q --joblog s.jsonl -- sleep 0.2 --then sleep 30 ::: 1 2 3 >o1.txt 2>e1.txt &
 pid=$!

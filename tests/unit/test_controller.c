@@ -599,6 +599,70 @@ static void test_guard_cpu_saturated(void **state)
 	tp_controller_free(c);
 }
 
+/* A --then stage (cpu_bound_cap): tasks measured CPU-bound hold it at usable
+ * CPUs + 1 whatever the controller wants; measured wait-bound free it; before
+ * any measure it may not grow past the cap (but is not cut). */
+static void test_guard_cpu_bound_stage(void **state)
+{
+	struct tp_ctl_opts o = { .min_workers = 1, .max_workers = 64, .initial = 2,
+				 .cpus_usable = 2, .cpu_bound_cap = 1 };
+	struct tp_ctl_sample s = { .dt_s = DT, .queued = 100, .completions = 25, .throughput = 100,
+				   .latency_s = 0.02, .cpu_busy = 0.3, .cpu_own = -1, .cpu_demand = -1,
+				   .cpu_throttled = -1, .psi_cpu = -1, .psi_mem = -1, .psi_io = -1,
+				   .mem_usable_kb = -1 };
+	struct tp_controller *c;
+	struct tp_decision d;
+	int w = 2, i, peak = 0;
+
+	(void)state;
+	assert_int_equal(tp_controller_cpu_cap(&(struct tp_controller){ .opts = o }), 3);
+	/* gradient with constant latency grows without end: not judged, it stops at 3. */
+	assert_int_equal(tp_controller_new(&c, "gradient", &o), 0);
+	for (i = 0; i < 20; i++) {
+		s.t_s += DT;
+		s.workers = s.busy = w;
+		w = tp_controller_step(c, &s, &d);
+		peak = w > peak ? w : peak;
+	}
+	assert_int_equal(peak, 3);
+	assert_non_null(strstr(d.reason, "not measured yet"));
+	/* Measured wait-bound: free to grow past it. */
+	s.task_cpu = 0.02;
+	for (i = 0; i < 20; i++) {
+		s.t_s += DT;
+		s.workers = s.busy = w;
+		w = tp_controller_step(c, &s, &d);
+	}
+	assert_true(w > 3);
+	/* Measured CPU-bound: cut back to 3 at once, and held there. */
+	s.task_cpu = 0.9;
+	s.t_s += DT;
+	s.workers = s.busy = w;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 3);
+	assert_non_null(strstr(d.reason, "CPU-bound stage"));
+	s.task_cpu = -1;	/* no new measure: the verdict stays */
+	for (i = 0; i < 20; i++) {
+		s.t_s += DT;
+		s.workers = s.busy = w;
+		w = tp_controller_step(c, &s, &d);
+		assert_true(w <= 3);
+	}
+	tp_controller_free(c);
+	/* Not a stage: the same samples grow past it. */
+	o.cpu_bound_cap = 0;
+	s.task_cpu = 0.9;
+	w = 2;
+	assert_int_equal(tp_controller_new(&c, "gradient", &o), 0);
+	for (i = 0; i < 20; i++) {
+		s.t_s += DT;
+		s.workers = s.busy = w;
+		w = tp_controller_step(c, &s, &d);
+	}
+	assert_true(w > 3);
+	tp_controller_free(c);
+}
+
 static void test_decision_log(void **state)
 {
 	FILE *f = tmpfile();
@@ -638,6 +702,7 @@ int main(void)
 {
 	const struct CMUnitTest tests[] = {
 		cmocka_unit_test(test_registry),
+		cmocka_unit_test(test_guard_cpu_bound_stage),
 		cmocka_unit_test(test_static_holds),
 		cmocka_unit_test(test_static_holds_against_demand),
 		cmocka_unit_test(test_start_phase),

@@ -128,6 +128,69 @@ static void test_append_and_resume(void **state)
 	tp_journal_index_release(&idx);
 }
 
+/* --then stages: the answer travels in the record and back out of the index;
+ * a later stage's task is command + input whatever its line; a record
+ * without an answer cannot be fed on. */
+static void test_stage_answers(void **state)
+{
+	char path[128];
+	struct tp_journal j;
+	struct tp_journal_index idx;
+	const char *ans = NULL;
+	size_t len = 0;
+	uint64_t h1 = tp_journal_hash("c1", "x"), h2 = tp_journal_hash("c2", "ax\n");
+	struct tp_journal_record r = { .seq = 1, .input = "x", .hash = h1, .ok = 1, .attempt = 1,
+				       .stage = 1, .answer = "ax\nay\n", .answer_len = 6 };
+
+	(void)state;
+	path_in(path, sizeof(path), "s.jsonl");
+	assert_int_equal(tp_journal_open_stage(&j, path, 1), 0);
+	assert_int_equal(tp_journal_append(&j, &r), 0);
+	r.seq = 7;	/* stage 2: its 7th line this time */
+	r.input = "ax\n";
+	r.hash = h2;
+	r.stage = 2;
+	r.answer = NULL;
+	assert_int_equal(tp_journal_append(&j, &r), 0);
+	r.seq = 2;	/* stage 1, a failure: no answer to feed on */
+	r.input = "y";
+	r.hash = tp_journal_hash("c1", "y");
+	r.stage = 1;
+	r.ok = 0;
+	assert_int_equal(tp_journal_append(&j, &r), 0);
+	assert_int_equal(tp_journal_close(&j), 0);
+
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), 0);
+	assert_int_equal(idx.records, 3);
+	assert_int_equal(tp_journal_index_take_answer(&idx, h1, tp_journal_stage_seq(1, 1),
+						      TP_RESUME_ALL, &ans, &len), 1);
+	assert_int_equal(len, 6);
+	assert_memory_equal(ans, "ax\nay\n", 6);
+	/* Taken once: the same task again runs. */
+	assert_int_equal(tp_journal_index_take_answer(&idx, h1, tp_journal_stage_seq(1, 1),
+						      TP_RESUME_ALL, &ans, &len), 0);
+	assert_int_equal(tp_journal_index_take_answer(&idx, tp_journal_hash("c1", "y"),
+						      tp_journal_stage_seq(1, 2), TP_RESUME_ALL,
+						      &ans, &len), 0);
+	/* Stage 2 finds its task on any line; stage 3 with the same command does not. */
+	assert_int_equal(tp_journal_index_take(&idx, h2, tp_journal_stage_seq(3, 4), TP_RESUME_ALL), 0);
+	assert_int_equal(tp_journal_index_take(&idx, h2, tp_journal_stage_seq(2, 4), TP_RESUME_ALL), 1);
+	assert_true(tp_journal_stage_seq(2, 4) == tp_journal_stage_seq(2, 9));
+	assert_true(tp_journal_stage_seq(1, 4) == 4 && tp_journal_stage_seq(0, 4) == 4);
+	tp_journal_index_release(&idx);
+
+	/* A bad "stage" or "answer" is named. */
+	write_file(path, "{\"seq\":1,\"hash\":\"0123456789abcdef\",\"status\":\"ok\",\"stage\":\"2\"}\n");
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), -1);
+	tp_journal_index_release(&idx);
+	write_file(path, "{\"seq\":1,\"hash\":\"0123456789abcdef\",\"status\":\"ok\",\"answer\":3}\n");
+	tp_journal_index_init(&idx);
+	assert_int_equal(tp_journal_index_load(&idx, path), -1);
+	tp_journal_index_release(&idx);
+}
+
 static void test_torn_last_line(void **state)
 {
 	char path[128];
@@ -308,6 +371,7 @@ int main(void)
 		cmocka_unit_test(test_lock_and_hex),
 		cmocka_unit_test(test_append_and_resume),
 		cmocka_unit_test(test_torn_last_line),
+		cmocka_unit_test(test_stage_answers),
 		cmocka_unit_test(test_bad_middle_line),
 		cmocka_unit_test(test_hash_must_be_hex),
 		cmocka_unit_test(test_index_grows),
