@@ -606,9 +606,8 @@ int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *
 	struct tp_strbuf sb = TP_STRBUF_INIT;
 	struct tp_fleet_task *tasks = NULL;
 	char *dir = NULL, *script = NULL, *array = NULL, *exclude = NULL, **names = NULL;
-	char *args[16], *opt_out = NULL, *opt_err = NULL, *opt_part = NULL, *opt_cons = NULL;
-	char *opt_excl = NULL, hex[32];
-	size_t nnodes = 0, slices, nsubmit, nargs = 0, k;
+	char hex[32];
+	size_t nnodes = 0, slices, nsubmit, k;
 	uint64_t hash = 0;
 	int rc = -1, w, have_inputs;
 	struct tp_fleet_run_opts abs = *o;
@@ -711,25 +710,18 @@ int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *
 	if (w)
 		goto out;
 	if (nsubmit) {
-		opt_out = tp_xasprintf("--output=%s/logs/%%A_%%a.out", dir);
-		opt_err = tp_xasprintf("--error=%s/logs/%%A_%%a.err", dir);
-		args[nargs++] = array;
-		args[nargs++] = "--exclusive";
-		args[nargs++] = "--nodes=1";
-		args[nargs++] = "--ntasks=1";
+		char *logdir = tp_xasprintf("%s/logs", dir);
 		/* tunepool's --resume continues a slice; Slurm's requeue would too,
 		 * but behind the caller's back. */
-		args[nargs++] = "--no-requeue";
-		args[nargs++] = "--job-name=tunepool-run";
-		args[nargs++] = opt_out;
-		args[nargs++] = opt_err;
-		if (o->partition)
-			args[nargs++] = opt_part = tp_xasprintf("--partition=%s", o->partition);
-		if (o->constraint)
-			args[nargs++] = opt_cons = tp_xasprintf("--constraint=%s", o->constraint);
-		if (exclude && *exclude)
-			args[nargs++] = opt_excl = tp_xasprintf("--exclude=%s", exclude);
-		if (tp_fleet_sbatch(args, nargs, script, r->jobid, sizeof(r->jobid)))
+		const struct tp_fleet_array arr = {
+			.array = array, .job_name = "tunepool-run", .logdir = logdir,
+			.script = script, .partition = o->partition, .constraint = o->constraint,
+			.exclude = exclude, .no_requeue = 1,
+		};
+
+		w = tp_fleet_submit_array(&arr, r->jobid, sizeof(r->jobid));
+		free(logdir);
+		if (w)
 			goto out;
 		if (write_manifest(dir, o, slices, o->resume ? man.inputs : in.n,
 				   o->resume ? strtoull(man.hash, NULL, 16) : hash, r->jobid))
@@ -793,11 +785,6 @@ out:
 	free(script);
 	free(array);
 	free(exclude);
-	free(opt_out);
-	free(opt_err);
-	free(opt_part);
-	free(opt_cons);
-	free(opt_excl);
 	free(confs);
 	return rc;
 }

@@ -279,6 +279,33 @@ int tp_fleet_sbatch(char *const *args, size_t nargs, const char *script, char *j
 	return rc;
 }
 
+int tp_fleet_submit_array(const struct tp_fleet_array *a, char *jobid, size_t size)
+{
+	char *args[16], *own[6] = { NULL };
+	size_t n = 0, k = 0;
+	int rc;
+
+	args[n++] = (char *)a->array;
+	args[n++] = "--exclusive";
+	args[n++] = "--nodes=1";
+	args[n++] = "--ntasks=1";
+	if (a->no_requeue)
+		args[n++] = "--no-requeue";
+	args[n++] = own[k++] = tp_xasprintf("--job-name=%s", a->job_name);
+	args[n++] = own[k++] = tp_xasprintf("--output=%s/%%A_%%a.out", a->logdir);
+	args[n++] = own[k++] = tp_xasprintf("--error=%s/%%A_%%a.err", a->logdir);
+	if (a->partition && *a->partition)
+		args[n++] = own[k++] = tp_xasprintf("--partition=%s", a->partition);
+	if (a->constraint && *a->constraint)
+		args[n++] = own[k++] = tp_xasprintf("--constraint=%s", a->constraint);
+	if (a->exclude && *a->exclude)
+		args[n++] = own[k++] = tp_xasprintf("--exclude=%s", a->exclude);
+	rc = tp_fleet_sbatch(args, n, a->script, jobid, size);
+	while (k)
+		free(own[--k]);
+	return rc;
+}
+
 void tp_fleet_scancel(const char *jobid)
 {
 	char *argv[] = { "scancel", (char *)jobid, NULL };

@@ -29,6 +29,17 @@ char *tp_fleet_exclude_for(const char *partition, char *const *want, size_t nwan
  * into jobid.  Returns 0, or -1 with sbatch's own message in the error. */
 int tp_fleet_sbatch(char *const *args, size_t nargs, const char *script,
 		    char *jobid, size_t size);
+/* One exclusive, one-task-per-node job array, as fleet tune and run --slurm
+ * submit it: logs LOGDIR/JOB_TASK.out|.err, the partition, feature and
+ * excluded nodes when given.  array is "--array=..."; no_requeue asks Slurm
+ * not to requeue behind the caller's back.  Returns tp_fleet_sbatch's. */
+struct tp_fleet_array {
+	const char *array, *job_name, *logdir, *script;
+	const char *partition, *constraint, *exclude;	/* NULL or "": not given */
+	int no_requeue;
+};
+int tp_fleet_submit_array(const struct tp_fleet_array *a, char *jobid, size_t size);
+
 /* Cancels the whole job (every array task); errors are warnings. */
 void tp_fleet_scancel(const char *jobid);
 

@@ -104,11 +104,10 @@ static void last_line(const char *path, char *buf, size_t size)
 int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_result *r)
 {
 	char *dir = NULL, *script = NULL, *logs = NULL, *exclude = NULL, **names = NULL;
-	char *args[16], opt_array[64], *opt_part = NULL, *opt_cons = NULL, *opt_excl = NULL;
-	char *opt_out = NULL, *opt_err = NULL, **paths = NULL;
+	char opt_array[64], **paths = NULL;
 	struct tp_fleet_task *tasks = NULL;
 	struct tp_strbuf sb = TP_STRBUF_INIT;
-	size_t nnodes = 0, nargs = 0, npaths = 0, i;
+	size_t nnodes = 0, npaths = 0, i;
 	int rc = -1, w;
 
 	memset(r, 0, sizeof(*r));
@@ -153,23 +152,16 @@ int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_resul
 	if (tp_write_file_atomic(script, sb.buf, sb.len))
 		goto out;
 	snprintf(opt_array, sizeof(opt_array), "--array=0-%zu", nnodes - 1);
-	opt_out = tp_xasprintf("--output=%s/%%A_%%a.out", logs);
-	opt_err = tp_xasprintf("--error=%s/%%A_%%a.err", logs);
-	args[nargs++] = opt_array;
-	args[nargs++] = "--exclusive";
-	args[nargs++] = "--nodes=1";
-	args[nargs++] = "--ntasks=1";
-	args[nargs++] = "--job-name=tunepool-fleet-tune";
-	args[nargs++] = opt_out;
-	args[nargs++] = opt_err;
-	if (o->partition)
-		args[nargs++] = opt_part = tp_xasprintf("--partition=%s", o->partition);
-	if (o->constraint)
-		args[nargs++] = opt_cons = tp_xasprintf("--constraint=%s", o->constraint);
-	if (exclude && *exclude)
-		args[nargs++] = opt_excl = tp_xasprintf("--exclude=%s", exclude);
-	if (tp_fleet_sbatch(args, nargs, script, r->jobid, sizeof(r->jobid)))
-		goto out;
+	{
+		const struct tp_fleet_array arr = {
+			.array = opt_array, .job_name = "tunepool-fleet-tune", .logdir = logs,
+			.script = script, .partition = o->partition, .constraint = o->constraint,
+			.exclude = exclude,
+		};
+
+		if (tp_fleet_submit_array(&arr, r->jobid, sizeof(r->jobid)))
+			goto out;
+	}
 	r->ntasks = nnodes;
 	printf("fleet: submitted job %s: %zu tasks, one per node, results in %s\n", r->jobid,
 	       nnodes, dir);
@@ -242,11 +234,6 @@ out:
 	free(tasks);
 	tp_fleet_names_free(names);
 	free(exclude);
-	free(opt_part);
-	free(opt_cons);
-	free(opt_excl);
-	free(opt_out);
-	free(opt_err);
 	free(script);
 	free(logs);
 	free(dir);
