@@ -628,6 +628,51 @@ static void results_header(struct tp_results *res, const struct bench_args *a,
 	res->input_signature = tp_xstrdup(sig);
 }
 
+/* The workload: one per --command (each run through /bin/sh -c), or the
+ * one WORKLOAD, plugin or command of the arguments. */
+static int bench_workloads(struct bench_args *a, struct tp_workload **cmd_wls,
+			   struct tp_workload **wl)
+{
+	int k;
+
+	for (k = 0; k < a->ncommands; k++)
+		if (tp_workload_from_cli(&cmd_wls[k], NULL, NULL, &a->commands[k], 1, "bench"))
+			return -1;
+	if (a->ncommands) {
+		*wl = cmd_wls[0];
+		a->shell = 1;
+		return 0;
+	}
+	return tp_workload_from_cli(wl, a->workload, a->plugin, a->cmd, a->ncmd, "bench");
+}
+
+/* The table, the results file and the exit code of a finished (or
+ * interrupted) grid. */
+static int bench_report(struct tp_results *res, struct tp_bench *b, const struct bench_args *a,
+			int rc, int interrupted)
+{
+	print_table(res, b);
+	print_command_summary(res);
+	if (fflush(stdout) || ferror(stdout)) {
+		/* The table is the result: a full disk or a closed pipe is a failure. */
+		tp_error("cannot write the table to standard output: %s", strerror(errno));
+		write_results(res, a);
+		return tp_error_exit_code();
+	}
+	if (write_results(res, a))
+		return tp_error_exit_code();
+	if (interrupted) {
+		int sig = tp_signals_caught() ? tp_signals_caught() : SIGINT;
+
+		tp_warn("bench: interrupted by SIG%s; results hold every finished repeat",
+			sigabbrev_np(sig));
+		return tp_signals_exit_code(sig);
+	}
+	if (rc < 0)
+		return tp_error_exit_code();
+	return rc ? TP_EXIT_NEGATIVE : TP_EXIT_OK;
+}
+
 static int bench_run(int argc, char **argv)
 {
 	struct bench_args a;
@@ -645,16 +690,8 @@ static int bench_run(int argc, char **argv)
 	tp_results_init(&res);
 	if (parse_args(argc, argv, &a))
 		goto out;
-	/* Several commands: each a workload of its own, run through /bin/sh -c. */
-	for (k = 0; k < a.ncommands; k++)
-		if (tp_workload_from_cli(&cmd_wls[k], NULL, NULL, &a.commands[k], 1, "bench"))
-			goto out;
-	if (a.ncommands) {
-		wl = cmd_wls[0];
-		a.shell = 1;
-	} else if (tp_workload_from_cli(&wl, a.workload, a.plugin, a.cmd, a.ncmd, "bench")) {
+	if (bench_workloads(&a, cmd_wls, &wl))
 		goto out;
-	}
 	if (check_paths(&a))
 		goto fail;
 	memset(&bo, 0, sizeof(bo));
@@ -716,27 +753,7 @@ static int bench_run(int argc, char **argv)
 	if (bo.on_progress)
 		fprintf(stderr, "\n");
 
-	print_table(&res, b);
-	print_command_summary(&res);
-	if (fflush(stdout) || ferror(stdout)) {
-		/* The table is the result: a full disk or a closed pipe is a failure. */
-		tp_error("cannot write the table to standard output: %s", strerror(errno));
-		write_results(&res, &a);
-		goto fail;
-	}
-	if (write_results(&res, &a))
-		goto fail;
-	if (interrupted) {
-		int sig = tp_signals_caught() ? tp_signals_caught() : SIGINT;
-
-		tp_warn("bench: interrupted by SIG%s; results hold every finished repeat",
-			sigabbrev_np(sig));
-		ret = tp_signals_exit_code(sig);
-	} else if (rc < 0) {
-		goto fail;
-	} else {
-		ret = rc ? TP_EXIT_NEGATIVE : TP_EXIT_OK;
-	}
+	ret = bench_report(&res, b, &a, rc, interrupted);
 	goto out;
 fail:
 	ret = tp_error_exit_code();

@@ -130,6 +130,21 @@ static void on_sigint(int sig)
 
 /* fleet tune takes its own options out of argv and hands the rest, in order,
  * to `tunepool tune` on every node. */
+/* The exit code of a fleet job: standard output must have reached its
+ * file; negative: some node, slice or input did not succeed. */
+static int job_exit(int rc, int interrupted, int negative)
+{
+	if (fflush(stdout)) {
+		tp_error("cannot write to standard output");
+		return TP_EXIT_SYSTEM;
+	}
+	if (rc)
+		return tp_error_exit_code();
+	if (interrupted)
+		return TP_EXIT_INTERRUPTED;
+	return negative ? TP_EXIT_NEGATIVE : TP_EXIT_OK;
+}
+
 static int run_tune(int argc, char **argv)
 {
 	struct tp_fleet_tune_opts o;
@@ -219,15 +234,7 @@ static int run_tune(int argc, char **argv)
 	rc = tp_fleet_tune(&o, &r);
 	signal(SIGINT, SIG_DFL);
 	free(pass);
-	if (fflush(stdout)) {
-		tp_error("cannot write to standard output");
-		return TP_EXIT_SYSTEM;
-	}
-	if (rc)
-		return tp_error_exit_code();
-	if (r.interrupted)
-		return TP_EXIT_INTERRUPTED;
-	return r.nfailed ? TP_EXIT_NEGATIVE : TP_EXIT_OK;
+	return job_exit(rc, r.interrupted, r.nfailed > 0);
 }
 
 int tp_cmd_run_wants_slurm(int argc, char **argv)
@@ -258,6 +265,33 @@ static const char *refused(const char *name)
 	return NULL;
 }
 
+/* One of run --slurm's own options with a value. */
+static int slurm_value(const char *name, const char *val, struct tp_fleet_run_opts *o)
+{
+	long long slices;
+
+	if (!strcmp(name, "shared"))
+		o->dir = val;
+	else if (!strcmp(name, "partition"))
+		o->partition = val;
+	else if (!strcmp(name, "constraint"))
+		o->constraint = val;
+	else if (!strcmp(name, "nodes"))
+		o->nodes = val;
+	else if (!strcmp(name, "confs"))
+		o->confs = val;
+	else if (!strcmp(name, "inputs"))
+		o->inputs_file = val;
+	else if (!strcmp(name, "slices")) {
+		if (tp_parse_long(val, &slices) || slices < 1 || slices > 1000000)
+			return tp_usage_error("run --slurm: --slices '%s' is not a count from 1", val);
+		o->slices = (size_t)slices;
+	} else if (tp_parse_duration(val, &o->poll_max_s) || !(o->poll_max_s > 0)) {
+		return tp_usage_error("run --slurm: --poll-max '%s' is not a duration like 30s", val);
+	}
+	return 0;
+}
+
 int tp_cmd_run_slurm(int argc, char **argv)
 {
 	struct tp_fleet_run_opts o;
@@ -265,7 +299,6 @@ int tp_cmd_run_slurm(int argc, char **argv)
 	char **pass = calloc((size_t)argc + 1, sizeof(*pass));
 	size_t npass = 0;
 	int i, rc, cmd0 = -1, cmd1 = -1, in0 = -1;
-	long long slices = 0;
 
 	if (!pass)
 		return TP_EXIT_SYSTEM;
@@ -312,28 +345,8 @@ int tp_cmd_run_slurm(int argc, char **argv)
 			tp_usage_error("run --slurm: option '%s' needs a value", a);
 			return TP_EXIT_USAGE;
 		}
-		if (!strcmp(name, "shared"))
-			o.dir = val;
-		else if (!strcmp(name, "partition"))
-			o.partition = val;
-		else if (!strcmp(name, "constraint"))
-			o.constraint = val;
-		else if (!strcmp(name, "nodes"))
-			o.nodes = val;
-		else if (!strcmp(name, "confs"))
-			o.confs = val;
-		else if (!strcmp(name, "inputs"))
-			o.inputs_file = val;
-		else if (!strcmp(name, "slices")) {
-			if (tp_parse_long(val, &slices) || slices < 1 || slices > 1000000) {
-				free(pass);
-				tp_usage_error("run --slurm: --slices '%s' is not a count from 1", val);
-				return TP_EXIT_USAGE;
-			}
-			o.slices = (size_t)slices;
-		} else if (tp_parse_duration(val, &o.poll_max_s) || !(o.poll_max_s > 0)) {
+		if (slurm_value(name, val, &o)) {
 			free(pass);
-			tp_usage_error("run --slurm: --poll-max '%s' is not a duration like 30s", val);
 			return TP_EXIT_USAGE;
 		}
 	}
@@ -368,17 +381,9 @@ int tp_cmd_run_slurm(int argc, char **argv)
 	rc = tp_fleet_run(&o, &r);
 	signal(SIGINT, SIG_DFL);
 	free(pass);
-	if (fflush(stdout)) {
-		tp_error("cannot write to standard output");
-		return TP_EXIT_SYSTEM;
-	}
-	if (rc)
-		return tp_error_exit_code();
-	if (r.interrupted)
-		return TP_EXIT_INTERRUPTED;
-	if (!*r.jobid && o.no_wait)
-		return TP_EXIT_OK;
-	return r.failed || r.incomplete || r.missing || r.twice ? TP_EXIT_NEGATIVE : TP_EXIT_OK;
+	/* --no-wait with nothing left to submit has nothing to report */
+	return job_exit(rc, r.interrupted, (*r.jobid || !o.no_wait) &&
+			(r.failed || r.incomplete || r.missing || r.twice));
 }
 
 /* fleet conf-for CONFDIR NODE: the conf a run --slurm slice uses (hidden). */

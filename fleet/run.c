@@ -599,6 +599,153 @@ static char *array_spec(const char *dir, size_t slices, size_t *n, int *err)
 	return tp_strbuf_detach(&sb);
 }
 
+/* --resume: the slices of the manifest, after checking that the command and
+ * the inputs are the same and that no slice of the last job still runs. */
+static int resume_slices(const char *dir, const struct tp_fleet_run_opts *o, const char *hex,
+			 int have_inputs, struct manifest *man, struct tp_fleet_task **tasks,
+			 size_t *slices)
+{
+	size_t k;
+
+	if (read_manifest(dir, man))
+		return -1;
+	if (!same_command(man, o))
+		return tp_usage_error("run --slurm --resume: the command differs from the one of "
+				      "'%s/run.json'", dir);
+	if (have_inputs && strcmp(hex, man->hash))
+		return tp_usage_error("run --slurm --resume: the inputs differ from the %zu of "
+				      "'%s/run.json'", man->inputs, dir);
+	*slices = man->slices;
+	*tasks = tp_xcalloc(*slices, sizeof(**tasks));
+	if (!*man->job)
+		return 0;
+	/* Never resubmit a slice the last job is still running. */
+	if (tp_fleet_poll(man->job, *tasks, *slices))
+		return -1;
+	for (k = 0; k < *slices; k++)
+		if ((*tasks)[k].state == TP_TASK_PENDING || (*tasks)[k].state == TP_TASK_RUNNING)
+			return tp_usage_error("run --slurm --resume: job %s still runs slice %zu; "
+					      "wait for it or scancel %s", man->job, k, man->job);
+	memset(*tasks, 0, *slices * sizeof(**tasks));
+	return 0;
+}
+
+/* A new job: the inputs cut into slices (one per usable node unless
+ * --slices), written with the manifest. */
+static int new_slices(const char *dir, const struct tp_fleet_run_opts *o, const struct list *in,
+		      size_t nnodes, uint64_t hash, struct tp_fleet_task **tasks, size_t *slices)
+{
+	if (!in->n)
+		return tp_usage_error("run --slurm: no inputs");
+	*slices = o->slices ? o->slices : nnodes;
+	if (!*slices)
+		return tp_usage_error("run --slurm: no usable node to size the slices; give --slices N");
+	if (*slices > in->n)
+		*slices = in->n;
+	if (mkdirs(dir) || write_slices(dir, in, *slices) ||
+	    write_manifest(dir, o, *slices, in->n, hash, ""))
+		return -1;
+	*tasks = tp_xcalloc(*slices, sizeof(**tasks));
+	return 0;
+}
+
+/* Submits the slices array names ("--array=K,K..."), records the job in the
+ * manifest and, unless --no-wait, waits for it (cancelling it on a signal).
+ * Returns 1 when it did not wait, 0 when the job ended, -1 on an error. */
+static int submit_and_wait(const char *dir, const struct tp_fleet_run_opts *o,
+			   const char *array, const char *script, const char *exclude,
+			   size_t nsubmit, size_t slices, size_t ninputs, uint64_t hash,
+			   struct tp_fleet_task *tasks, struct tp_fleet_run_result *r)
+{
+	char *logdir = tp_xasprintf("%s/logs", dir);
+	/* tunepool's --resume continues a slice; Slurm's requeue would too,
+	 * but behind the caller's back. */
+	const struct tp_fleet_array arr = {
+		.array = array, .job_name = "tunepool-run", .logdir = logdir,
+		.script = script, .partition = o->partition, .constraint = o->constraint,
+		.exclude = exclude, .no_requeue = 1,
+	};
+	char *copy, *save = NULL, *t;
+	size_t k;
+	int w;
+
+	w = tp_fleet_submit_array(&arr, r->jobid, sizeof(r->jobid));
+	free(logdir);
+	if (w || write_manifest(dir, o, slices, ninputs, hash, r->jobid))
+		return -1;
+	fprintf(stderr, "run --slurm: submitted job %s: %zu of %zu slices, shared %s\n",
+		r->jobid, nsubmit, slices, dir);
+	if (o->no_wait) {
+		fprintf(stderr, "run --slurm: not waiting; continue with the same command "
+			"and --resume to collect\n");
+		return 1;
+	}
+	for (k = 0; k < slices; k++)
+		tasks[k].state = TP_TASK_DONE;	/* not part of this job */
+	copy = tp_xstrdup(array + strlen("--array="));
+	for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
+		tasks[strtoul(t, NULL, 10)].state = TP_TASK_PENDING;
+	free(copy);
+	w = tp_fleet_wait(r->jobid, tasks, slices, o->poll_max_s, progress, (void *)o);
+	if (o->bar || isatty(2))
+		fputc('\n', stderr);
+	if (w < 0)
+		return -1;
+	if (w == 1) {
+		tp_fleet_scancel(r->jobid);
+		r->interrupted = 1;
+		tp_warn("interrupted: job %s cancelled; the journals keep what finished, "
+			"--resume continues", r->jobid);
+	}
+	return 0;
+}
+
+/* Outputs and the stderr of each slice, what this caller has not seen yet. */
+static int print_new_outputs(const char *dir, size_t slices)
+{
+	size_t k;
+
+	for (k = 0; k < slices; k++) {
+		char *src = path_of(dir, "out", k, ".out"), *mark = path_of(dir, "state", k, ".printed");
+		char *esrc = path_of(dir, "out", k, ".err"), *emark = path_of(dir, "state", k, ".eprinted");
+		int e = copy_new(src, mark, stdout) || copy_new(esrc, emark, stderr);
+
+		free(src);
+		free(mark);
+		free(esrc);
+		free(emark);
+		if (e)
+			return -1;
+	}
+	return 0;
+}
+
+/* The shared directory, made and resolved; a new job refuses one that holds
+ * an earlier job. */
+static char *shared_dir(const struct tp_fleet_run_opts *o)
+{
+	char *dir, *manifest;
+
+	if (mkdir(o->dir, 0755) && errno != EEXIST) {
+		tp_error("cannot create '%s': %s", o->dir, strerror(errno));
+		return NULL;
+	}
+	dir = realpath(o->dir, NULL);
+	if (!dir) {
+		tp_error("cannot resolve '%s': %s", o->dir, strerror(errno));
+		return NULL;
+	}
+	manifest = tp_xasprintf("%s/run.json", dir);
+	if (!o->resume && exists(manifest)) {
+		tp_usage_error("run --slurm: '%s' holds an earlier job; continue it with --resume "
+			       "or give another --shared DIR", dir);
+		free(dir);
+		dir = NULL;
+	}
+	free(manifest);
+	return dir;
+}
+
 int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *r)
 {
 	struct list in = { 0 };
@@ -607,7 +754,7 @@ int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *
 	struct tp_fleet_task *tasks = NULL;
 	char *dir = NULL, *script = NULL, *array = NULL, *exclude = NULL, **names = NULL;
 	char hex[32];
-	size_t nnodes = 0, slices, nsubmit, k;
+	size_t nnodes = 0, slices = 0, nsubmit;
 	uint64_t hash = 0;
 	int rc = -1, w, have_inputs;
 	struct tp_fleet_run_opts abs = *o;
@@ -626,22 +773,8 @@ int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *
 	have_inputs = o->nargs || o->inputs_file;
 	if (have_inputs && read_inputs(o, &in))
 		goto out;
-	if (mkdir(o->dir, 0755) && errno != EEXIST) {
-		tp_error("cannot create '%s': %s", o->dir, strerror(errno));
+	if (!(dir = shared_dir(o)))
 		goto out;
-	}
-	dir = realpath(o->dir, NULL);
-	if (!dir) {
-		tp_error("cannot resolve '%s': %s", o->dir, strerror(errno));
-		goto out;
-	}
-	script = tp_xasprintf("%s/run.json", dir);
-	if (!o->resume && exists(script)) {
-		tp_usage_error("run --slurm: '%s' holds an earlier job; continue it with --resume "
-			       "or give another --shared DIR", dir);
-		goto out;
-	}
-	free(script);
 	script = tp_xasprintf("%s/run.sh", dir);
 	hash = inputs_hash(&in);
 	snprintf(hex, sizeof(hex), "%016llx", (unsigned long long)hash);
@@ -657,50 +790,9 @@ int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *
 		if (!names)
 			goto out;
 	}
-	if (o->resume) {
-		if (read_manifest(dir, &man))
-			goto out;
-		if (!same_command(&man, o)) {
-			tp_usage_error("run --slurm --resume: the command differs from the one of "
-				       "'%s/run.json'", dir);
-			goto out;
-		}
-		if (have_inputs && strcmp(hex, man.hash)) {
-			tp_usage_error("run --slurm --resume: the inputs differ from the %zu of "
-				       "'%s/run.json'", man.inputs, dir);
-			goto out;
-		}
-		slices = man.slices;
-		tasks = tp_xcalloc(slices, sizeof(*tasks));
-		if (*man.job) {
-			/* Never resubmit a slice the last job is still running. */
-			if (tp_fleet_poll(man.job, tasks, slices))
-				goto out;
-			for (k = 0; k < slices; k++)
-				if (tasks[k].state == TP_TASK_PENDING || tasks[k].state == TP_TASK_RUNNING) {
-					tp_usage_error("run --slurm --resume: job %s still runs slice %zu; "
-						       "wait for it or scancel %s", man.job, k, man.job);
-					goto out;
-				}
-			memset(tasks, 0, slices * sizeof(*tasks));
-		}
-	} else {
-		if (!in.n) {
-			tp_usage_error("run --slurm: no inputs");
-			goto out;
-		}
-		slices = o->slices ? o->slices : nnodes;
-		if (!slices) {
-			tp_usage_error("run --slurm: no usable node to size the slices; give --slices N");
-			goto out;
-		}
-		if (slices > in.n)
-			slices = in.n;
-		if (mkdirs(dir) || write_slices(dir, &in, slices) ||
-		    write_manifest(dir, o, slices, in.n, hash, ""))
-			goto out;
-		tasks = tp_xcalloc(slices, sizeof(*tasks));
-	}
+	if (o->resume ? resume_slices(dir, o, hex, have_inputs, &man, &tasks, &slices)
+		      : new_slices(dir, o, &in, nnodes, hash, &tasks, &slices))
+		goto out;
 	r->slices = slices;
 	write_script(&sb, o, dir);
 	if (tp_write_file_atomic(script, sb.buf, sb.len))
@@ -710,66 +802,15 @@ int tp_fleet_run(const struct tp_fleet_run_opts *o, struct tp_fleet_run_result *
 	if (w)
 		goto out;
 	if (nsubmit) {
-		char *logdir = tp_xasprintf("%s/logs", dir);
-		/* tunepool's --resume continues a slice; Slurm's requeue would too,
-		 * but behind the caller's back. */
-		const struct tp_fleet_array arr = {
-			.array = array, .job_name = "tunepool-run", .logdir = logdir,
-			.script = script, .partition = o->partition, .constraint = o->constraint,
-			.exclude = exclude, .no_requeue = 1,
-		};
-
-		w = tp_fleet_submit_array(&arr, r->jobid, sizeof(r->jobid));
-		free(logdir);
-		if (w)
+		w = submit_and_wait(dir, o, array, script, exclude, nsubmit, slices,
+				    o->resume ? man.inputs : in.n,
+				    o->resume ? strtoull(man.hash, NULL, 16) : hash, tasks, r);
+		if (w) {
+			rc = w > 0 ? 0 : -1;
 			goto out;
-		if (write_manifest(dir, o, slices, o->resume ? man.inputs : in.n,
-				   o->resume ? strtoull(man.hash, NULL, 16) : hash, r->jobid))
-			goto out;
-		fprintf(stderr, "run --slurm: submitted job %s: %zu of %zu slices, shared %s\n",
-			r->jobid, nsubmit, slices, dir);
-		if (o->no_wait) {
-			fprintf(stderr, "run --slurm: not waiting; continue with the same command "
-				"and --resume to collect\n");
-			rc = 0;
-			goto out;
-		}
-		for (k = 0; k < slices; k++)
-			tasks[k].state = TP_TASK_DONE;	/* not part of this job */
-		{
-			char *p = array + strlen("--array="), *save = NULL, *t;
-			char *copy = tp_xstrdup(p);
-
-			for (t = strtok_r(copy, ",", &save); t; t = strtok_r(NULL, ",", &save))
-				tasks[strtoul(t, NULL, 10)].state = TP_TASK_PENDING;
-			free(copy);
-		}
-		w = tp_fleet_wait(r->jobid, tasks, slices, o->poll_max_s, progress, (void *)o);
-		if (o->bar || isatty(2))
-			fputc('\n', stderr);
-		if (w < 0)
-			goto out;
-		if (w == 1) {
-			tp_fleet_scancel(r->jobid);
-			r->interrupted = 1;
-			tp_warn("interrupted: job %s cancelled; the journals keep what finished, "
-				"--resume continues", r->jobid);
 		}
 	}
-	/* Outputs and the stderr of each slice, what this caller has not seen yet. */
-	for (k = 0; k < slices; k++) {
-		char *src = path_of(dir, "out", k, ".out"), *mark = path_of(dir, "state", k, ".printed");
-		char *esrc = path_of(dir, "out", k, ".err"), *emark = path_of(dir, "state", k, ".eprinted");
-		int e = copy_new(src, mark, stdout) || copy_new(esrc, emark, stderr);
-
-		free(src);
-		free(mark);
-		free(esrc);
-		free(emark);
-		if (e)
-			goto out;
-	}
-	if (collect(dir, slices, tasks, r))
+	if (print_new_outputs(dir, slices) || collect(dir, slices, tasks, r))
 		goto out;
 	if (r->incomplete)
 		fprintf(stderr, "run --slurm: %zu slice%s did not finish; continue with the same "

@@ -101,6 +101,80 @@ static void last_line(const char *path, char *buf, size_t size)
 	tp_strbuf_release(&sb);
 }
 
+/* The nodes to tune: --nodes (and the rest of the partition excluded), or
+ * every usable node of the partition with the --constraint feature. */
+static int pick_nodes(const struct tp_fleet_tune_opts *o, char ***names, size_t *nnodes,
+		      char **exclude)
+{
+	if (o->nodes) {
+		*names = tp_fleet_hostnames(o->nodes, nnodes);
+		if (!*names)
+			return -1;
+		*exclude = tp_fleet_exclude_for(o->partition, *names, *nnodes);
+		return *exclude ? 0 : -1;
+	}
+	if (o->constraint && o->constraint[strcspn(o->constraint, "&|[]*,!")])
+		return tp_usage_error("fleet tune: --constraint '%s' is an expression; only one "
+				      "feature is counted, name the nodes with --nodes",
+				      o->constraint);
+	*names = tp_fleet_usable_nodes(o->partition, o->constraint, nnodes);
+	if (!*names)
+		return -1;
+	if (!*nnodes)
+		return tp_usage_error("fleet tune: no usable node%s%s%s%s", o->partition ?
+				      " in partition '" : "", o->partition ? o->partition : "",
+				      o->partition ? "'" : "", o->constraint ?
+				      " with that feature" : "");
+	return 0;
+}
+
+/* Each ended task's results (paths[], *npaths of them), the failed ones
+ * named with the last line of their log, and the merge into classes/. */
+static int merge_results(const struct tp_fleet_tune_opts *o, const char *dir, const char *logs,
+			 const struct tp_fleet_task *tasks, size_t nnodes, char **paths,
+			 size_t *npaths, struct tp_fleet_tune_result *r)
+{
+	struct tp_strbuf sb = TP_STRBUF_INIT;
+	char *classes;
+	size_t i;
+	int rc;
+
+	for (i = 0; i < nnodes; i++) {
+		const struct tp_fleet_task *t = &tasks[i];
+		char *res = *t->node ? tp_xasprintf("%s/%s.json", dir, t->node) : NULL, *log, why[512];
+		struct stat st;
+
+		if (t->state == TP_TASK_DONE && res && !stat(res, &st)) {
+			paths[(*npaths)++] = res;
+			r->nok++;
+			continue;
+		}
+		free(res);
+		log = tp_xasprintf("%s/%s_%zu.err", logs, r->jobid, i);
+		last_line(log, why, sizeof(why));
+		printf("fleet: node %s (task %zu) failed: %s, exit %d%s%s; log %s\n",
+		       *t->node ? t->node : "?", i, t->slurm_state[0] ? t->slurm_state :
+		       "unknown", t->exit_code, *why ? ": " : "", why, log);
+		free(log);
+		r->nfailed++;
+	}
+	if (!*npaths) {
+		printf("fleet: no node produced results\n");
+		return 0;
+	}
+	classes = tp_xasprintf("%s/classes", dir);
+	rc = tp_fleet_merge(paths, *npaths, classes, &o->merge, &sb, &r->merged);
+	if (!rc) {
+		fwrite(sb.buf, 1, sb.len, stdout);
+		printf("fleet: %zu of %zu nodes tuned, %zu class%s, index %s/index.json\n",
+		       r->nok, r->ntasks, r->merged.classes, r->merged.classes == 1 ? "" : "es",
+		       classes);
+	}
+	free(classes);
+	tp_strbuf_release(&sb);
+	return rc;
+}
+
 int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_result *r)
 {
 	char *dir = NULL, *script = NULL, *logs = NULL, *exclude = NULL, **names = NULL;
@@ -123,31 +197,8 @@ int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_resul
 	free(script);
 	script = tp_xasprintf("%s/fleet/tune.sh", dir);
 
-	if (o->nodes) {
-		names = tp_fleet_hostnames(o->nodes, &nnodes);
-		if (!names)
-			goto out;
-		exclude = tp_fleet_exclude_for(o->partition, names, nnodes);
-		if (!exclude)
-			goto out;
-	} else {
-		if (o->constraint && o->constraint[strcspn(o->constraint, "&|[]*,!")]) {
-			tp_usage_error("fleet tune: --constraint '%s' is an expression; only one "
-				       "feature is counted, name the nodes with --nodes",
-				       o->constraint);
-			goto out;
-		}
-		names = tp_fleet_usable_nodes(o->partition, o->constraint, &nnodes);
-		if (!names)
-			goto out;
-		if (!nnodes) {
-			tp_usage_error("fleet tune: no usable node%s%s%s%s", o->partition ?
-				       " in partition '" : "", o->partition ? o->partition : "",
-				       o->partition ? "'" : "", o->constraint ?
-				       " with that feature" : "");
-			goto out;
-		}
-	}
+	if (pick_nodes(o, &names, &nnodes, &exclude))
+		goto out;
 	write_script(&sb, o, dir, nnodes);
 	if (tp_write_file_atomic(script, sb.buf, sb.len))
 		goto out;
@@ -188,44 +239,8 @@ int tp_fleet_tune(const struct tp_fleet_tune_opts *o, struct tp_fleet_tune_resul
 		goto out;
 	}
 	paths = tp_xcalloc(nnodes, sizeof(*paths));
-	for (i = 0; i < nnodes; i++) {
-		const struct tp_fleet_task *t = &tasks[i];
-		char *res = *t->node ? tp_xasprintf("%s/%s.json", dir, t->node) : NULL;
-		struct stat st;
-
-		if (t->state == TP_TASK_DONE && res && !stat(res, &st)) {
-			paths[npaths++] = res;
-			r->nok++;
-			continue;
-		}
-		free(res);
-		{
-			char *log = tp_xasprintf("%s/%s_%zu.err", logs, r->jobid, i), why[512];
-
-			last_line(log, why, sizeof(why));
-			printf("fleet: node %s (task %zu) failed: %s, exit %d%s%s; log %s\n",
-			       *t->node ? t->node : "?", i, t->slurm_state[0] ? t->slurm_state :
-			       "unknown", t->exit_code, *why ? ": " : "", why, log);
-			free(log);
-		}
-		r->nfailed++;
-	}
-	if (npaths) {
-		char *classes = tp_xasprintf("%s/classes", dir);
-
-		tp_strbuf_reset(&sb);
-		if (tp_fleet_merge(paths, npaths, classes, &o->merge, &sb, &r->merged)) {
-			free(classes);
-			goto out;
-		}
-		fwrite(sb.buf, 1, sb.len, stdout);
-		printf("fleet: %zu of %zu nodes tuned, %zu class%s, index %s/index.json\n",
-		       r->nok, r->ntasks, r->merged.classes, r->merged.classes == 1 ? "" : "es",
-		       classes);
-		free(classes);
-	} else {
-		printf("fleet: no node produced results\n");
-	}
+	if (merge_results(o, dir, logs, tasks, nnodes, paths, &npaths, r))
+		goto out;
 	rc = 0;
 out:
 	for (i = 0; i < npaths; i++)

@@ -150,20 +150,14 @@ static int write_plot(const struct tp_plotter *p, const char *dir, const struct 
 	return ret;
 }
 
-int tp_history_report(struct tp_db *db, const struct tp_history_filter *f,
-		      const struct tp_history_report_opts *o, size_t *nseries, size_t *nchanges)
+/* Every trial the filter keeps, in series order (machine class, workload,
+ * config), oldest run first. */
+static int query_trials(struct tp_db *db, const struct tp_history_filter *f,
+			struct tp_db_rows *rows)
 {
 	struct tp_query q;
-	struct tp_db_rows rows;
-	struct tp_plotter plotter;
-	struct series *ser = NULL;
-	struct tp_strbuf md = TP_STRBUF_INIT, tab = TP_STRBUF_INIT;
-	size_t i, k, n = 0, alloc = 0;
-	double *med;
-	char *path;
 	int ret;
 
-	*nseries = *nchanges = 0;
 	tp_query_init(&q, "SELECT r.machine_class, r.workload, r.workload_options, t.strategy, "
 			  "t.start, t.batch, t.workers, r.id, r.run_date, r.commit_id, t.median, "
 			  "t.ci_low, t.ci_high FROM tp_runs r JOIN tp_trials t ON t.run_id = r.id "
@@ -174,9 +168,57 @@ int tp_history_report(struct tp_db *db, const struct tp_history_filter *f,
 	}
 	tp_strbuf_adds(&q.sql, " ORDER BY r.machine_class, r.workload, r.workload_options, "
 			       "t.strategy, t.start, t.batch, t.workers, r.run_date, r.id");
-	ret = tp_query_exec(db, &q, &rows);
+	ret = tp_query_exec(db, &q, rows);
 	tp_query_release(&q);
-	if (ret < 0)
+	return ret < 0 ? -1 : 0;
+}
+
+/* One row per change point: the medians of the segments before and after. */
+static void changes_table(struct tp_strbuf *md, const struct tp_db_rows *rows,
+			  const struct series *ser, size_t n, double *med)
+{
+	size_t i, k;
+
+	for (k = 0; k < n; k++) {
+		const struct series *s = &ser[k];
+
+		for (i = 0; i < s->nch; i++) {
+			size_t a = i ? s->at[i - 1] : 0, b = s->at[i], e = i + 1 < s->nch ? s->at[i + 1] : s->n;
+			size_t row = s->first + b, j;
+			double before, after;
+			struct tp_config c;
+			char name[96];
+
+			for (j = 0; j < s->n; j++)
+				med[j] = real(rows, s->first + j, C_MEDIAN);
+			before = tp_stats_median(med + a, b - a);
+			after = tp_stats_median(med + b, e - b);
+			config_of(rows, row, &c);
+			tp_strbuf_addf(md, "| %zu | %s | %s%s%s | %s | %s | %s | %.6g | %.6g | %+.1f%% |\n",
+				       k + 1, tp_config_format(&c, name, sizeof(name)),
+				       cell(rows, row, C_WORKLOAD), *cell(rows, row, C_OPTIONS) ? ":" : "",
+				       cell(rows, row, C_OPTIONS), cell(rows, row, C_ID),
+				       *cell(rows, row, C_COMMIT) ? cell(rows, row, C_COMMIT) : "-",
+				       cell(rows, row, C_DATE), before, after,
+				       (after / before - 1) * 100);
+		}
+	}
+}
+
+int tp_history_report(struct tp_db *db, const struct tp_history_filter *f,
+		      const struct tp_history_report_opts *o, size_t *nseries, size_t *nchanges)
+{
+	struct tp_db_rows rows;
+	struct tp_plotter plotter;
+	struct series *ser = NULL;
+	struct tp_strbuf md = TP_STRBUF_INIT, tab = TP_STRBUF_INIT;
+	size_t i, k, n = 0, alloc = 0;
+	double *med;
+	char *path;
+	int ret = 0;
+
+	*nseries = *nchanges = 0;
+	if (query_trials(db, f, &rows) < 0)
 		return -1;
 	if (tp_mkdir_p(o->outdir) < 0) {
 		tp_db_rows_release(&rows);
@@ -235,30 +277,7 @@ int tp_history_report(struct tp_db *db, const struct tp_history_filter *f,
 		tp_strbuf_adds(&md, "| series | config | workload | run | commit | date | before "
 				    "tasks/s | after tasks/s | change |\n"
 				    "|---|---|---|---|---|---|---|---|---|\n");
-	for (k = 0; k < n; k++) {
-		struct series *s = &ser[k];
-
-		for (i = 0; i < s->nch; i++) {
-			size_t a = i ? s->at[i - 1] : 0, b = s->at[i], e = i + 1 < s->nch ? s->at[i + 1] : s->n;
-			size_t row = s->first + b, j;
-			double before, after;
-			struct tp_config c;
-			char name[96];
-
-			for (j = 0; j < s->n; j++)
-				med[j] = real(&rows, s->first + j, C_MEDIAN);
-			before = tp_stats_median(med + a, b - a);
-			after = tp_stats_median(med + b, e - b);
-			config_of(&rows, row, &c);
-			tp_strbuf_addf(&md, "| %zu | %s | %s%s%s | %s | %s | %s | %.6g | %.6g | %+.1f%% |\n",
-				       k + 1, tp_config_format(&c, name, sizeof(name)),
-				       cell(&rows, row, C_WORKLOAD), *cell(&rows, row, C_OPTIONS) ? ":" : "",
-				       cell(&rows, row, C_OPTIONS), cell(&rows, row, C_ID),
-				       *cell(&rows, row, C_COMMIT) ? cell(&rows, row, C_COMMIT) : "-",
-				       cell(&rows, row, C_DATE), before, after,
-				       (after / before - 1) * 100);
-		}
-	}
+	changes_table(&md, &rows, ser, n, med);
 	tp_strbuf_adds(&md, "\n## Series\n\n");
 	tp_strbuf_add(&md, tab.buf, tab.len);
 	if (!ret) {

@@ -111,47 +111,14 @@ int tp_stages_refeed(const char *answer, size_t len)
 	return 0;
 }
 
-int tp_stages_split(int argc, char **argv, struct tp_stages *st)
+/* The rest of the pipeline's command line: our options, less the inputs,
+ * with per-stage file names, then --stage K+1 and the next commands. */
+static char **next_stage_argv(int argc, char **argv, int dd, int then, int inputs, int stage,
+			      struct tp_stages *st, char *stagebuf, size_t bufsize)
 {
-	int dd = -1, then = -1, inputs = argc, i, k, fds[2], rc, stage = 0;
-	char **child;
-	char stagebuf[16];
-	posix_spawn_file_actions_t fa;
+	char **child = tp_xcalloc((size_t)argc + 4, sizeof(*child));
+	int i, k = 0;
 
-	memset(st, 0, sizeof(*st));
-	st->argc = argc;
-	st->argv = argv;
-	for (i = 1; i < argc && dd < 0; i++)
-		if (!strcmp(argv[i], "--"))
-			dd = i;
-	if (dd < 0)
-		return 0;
-	for (i = 1; i < dd; i++) {
-		if (!strcmp(argv[i], "--stage") && i + 1 < dd)
-			stage = atoi(argv[i + 1]);
-		else if (!strncmp(argv[i], "--stage=", 8))
-			stage = atoi(argv[i] + 8);
-	}
-	st->stage = stage;
-	for (i = dd + 1; i < argc; i++) {
-		if (!strcmp(argv[i], ":::")) {
-			inputs = i;
-			break;
-		}
-		if (then < 0 && !strcmp(argv[i], "--then"))
-			then = i;
-	}
-	if (then < 0)
-		return 0;
-	if (then == dd + 1)
-		return tp_usage_error("run: stage %d before --then has no command", stage ? stage : 1);
-	for (i = then + 1; i < inputs && strcmp(argv[i], "--then"); i++)
-		;
-	if (i == then + 1)
-		return tp_usage_error("run: --then at word %d has no command after it", then);
-	/* The rest of the pipeline: our options, less the inputs, then --stage. */
-	child = tp_xcalloc((size_t)argc + 4, sizeof(*child));
-	k = 0;
 	child[k++] = "tunepool";
 	for (i = 0; i < dd; i++) {
 		int takes, n;
@@ -184,13 +151,22 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 		}
 		child[k++] = argv[i];
 	}
-	snprintf(stagebuf, sizeof(stagebuf), "%d", (stage ? stage : 1) + 1);
+	snprintf(stagebuf, bufsize, "%d", (stage ? stage : 1) + 1);
 	child[k++] = "--stage";
 	child[k++] = stagebuf;
 	child[k++] = "--";
 	for (i = then + 1; i < inputs; i++)
 		child[k++] = argv[i];
 	child[k] = NULL;
+	return child;
+}
+
+/* Starts the next stages (child, freed here) reading a pipe that becomes our
+ * standard output. */
+static int spawn_next(struct tp_stages *st, char **child)
+{
+	posix_spawn_file_actions_t fa;
+	int fds[2], rc, i;
 
 	if (pipe2(fds, O_CLOEXEC) < 0) {
 		free(child);
@@ -218,6 +194,50 @@ int tp_stages_split(int argc, char **argv, struct tp_stages *st)
 		return tp_error("cannot connect the next stage: %s", strerror(rc));
 	}
 	close(fds[1]);
+	return 0;
+}
+
+int tp_stages_split(int argc, char **argv, struct tp_stages *st)
+{
+	int dd = -1, then = -1, inputs = argc, i, k, stage = 0;
+	char **child;
+	char stagebuf[16];
+
+	memset(st, 0, sizeof(*st));
+	st->argc = argc;
+	st->argv = argv;
+	for (i = 1; i < argc && dd < 0; i++)
+		if (!strcmp(argv[i], "--"))
+			dd = i;
+	if (dd < 0)
+		return 0;
+	for (i = 1; i < dd; i++) {
+		if (!strcmp(argv[i], "--stage") && i + 1 < dd)
+			stage = atoi(argv[i + 1]);
+		else if (!strncmp(argv[i], "--stage=", 8))
+			stage = atoi(argv[i] + 8);
+	}
+	st->stage = stage;
+	for (i = dd + 1; i < argc; i++) {
+		if (!strcmp(argv[i], ":::")) {
+			inputs = i;
+			break;
+		}
+		if (then < 0 && !strcmp(argv[i], "--then"))
+			then = i;
+	}
+	if (then < 0)
+		return 0;
+	if (then == dd + 1)
+		return tp_usage_error("run: stage %d before --then has no command", stage ? stage : 1);
+	for (i = then + 1; i < inputs && strcmp(argv[i], "--then"); i++)
+		;
+	if (i == then + 1)
+		return tp_usage_error("run: --then at word %d has no command after it", then);
+	child = next_stage_argv(argc, argv, dd, then, inputs, stage, st, stagebuf,
+				sizeof(stagebuf));
+	if (spawn_next(st, child))
+		return -1;
 
 	/* This stage: the options, its command, and the inputs. */
 	st->argv = tp_xcalloc((size_t)argc + 3, sizeof(*st->argv));

@@ -157,6 +157,51 @@ static enum tp_fill next_batch(struct tw *t, size_t max)
 	return f;
 }
 
+/* What one task's end means: a success counted (or kept to deliver with
+ * its batch), or a result or failure delivered now, after the successes
+ * before it (*flushed: how many of the batch are delivered). */
+static void task_outcome(struct tw *t, struct tp_task *task, size_t i, int rc, const char *rout,
+			 size_t rlen, uint64_t start_ns, double dur, const char *why, int deliver,
+			 size_t *flushed)
+{
+	struct tp_pool *p = t->p;
+	double start_s = (double)(start_ns - p->t0_ns) / 1e9;
+
+	if (!deliver && rc == 0) {
+		tp_pool_record_ok(p, t->id, dur);
+		t->recorded++;
+	} else if (rc == 0 && !rout) {
+		t->starts[i] = start_s;
+		t->durs[i] = dur;
+	} else if (rc == 0) {
+		/* A result (plugin ABI 2): delivered now, while it is valid. */
+		struct tp_outcome o = {
+			.ok = 1,
+			.err = "",
+			.out = rout,
+			.out_len = rlen,
+			.start_s = start_s,
+			.duration_s = dur,
+		};
+
+		deliver_ok(t, *flushed, i);
+		*flushed = t->flushed = i + 1;
+		tp_pool_finish(p, t->id, task, &o);
+	} else {
+		struct tp_outcome o = {
+			.exit_status = -1,
+			.err = why,
+			.start_s = start_s,
+			.duration_s = dur,
+		};
+
+		if (deliver)
+			deliver_ok(t, *flushed, i);
+		*flushed = t->flushed = i + 1;
+		tp_pool_finish(p, t->id, task, &o);
+	}
+}
+
 static void *thread_main(void *arg)
 {
 	struct tw *t = arg;
@@ -201,7 +246,6 @@ static void *thread_main(void *arg)
 		for (i = 0; i < t->batch.n; i++) {
 			struct tp_task *task = &t->batch.t[i];
 			uint64_t end, expect;
-			double dur;
 			int rc;
 			const char *rout;
 			size_t rlen;
@@ -228,40 +272,8 @@ static void *thread_main(void *arg)
 				tw_unref(t);
 				return NULL;
 			}
-			dur = (double)(end - prev) / 1e9;
-			if (!deliver && rc == 0) {
-				tp_pool_record_ok(p, t->id, dur);
-				t->recorded++;
-			} else if (rc == 0 && !rout) {
-				t->starts[i] = (double)(prev - p->t0_ns) / 1e9;
-				t->durs[i] = dur;
-			} else if (rc == 0) {
-				/* A result (plugin ABI 2): delivered now, while it is valid. */
-				struct tp_outcome o = {
-					.ok = 1,
-					.err = "",
-					.out = rout,
-					.out_len = rlen,
-					.start_s = (double)(prev - p->t0_ns) / 1e9,
-					.duration_s = dur,
-				};
-
-				deliver_ok(t, flushed, i);
-				flushed = t->flushed = i + 1;
-				tp_pool_finish(p, t->id, task, &o);
-			} else {
-				struct tp_outcome o = {
-					.exit_status = -1,
-					.err = init_failed ? initerr : err[0] ? err : "failed",
-					.start_s = (double)(prev - p->t0_ns) / 1e9,
-					.duration_s = dur,
-				};
-
-				if (deliver)
-					deliver_ok(t, flushed, i);
-				flushed = t->flushed = i + 1;
-				tp_pool_finish(p, t->id, task, &o);
-			}
+			task_outcome(t, task, i, rc, rout, rlen, prev, (double)(end - prev) / 1e9,
+				     init_failed ? initerr : err[0] ? err : "failed", deliver, &flushed);
 			prev = end;
 		}
 		if (deliver)

@@ -265,12 +265,59 @@ static int slot_set(struct tp_tune_slot *slot, struct tp_pool_evaluator *pe,
 	return stop;
 }
 
+/* The parameter space for this machine and workload: the probe's seed with
+ * the caller's bounds, persistent workers as the one method when asked,
+ * less the methods the pool cannot run it with. */
+static int build_space(struct tp_space *space, struct tp_space_seed *seed, struct tp_pool_opts *base,
+		       struct tp_workload *wl, const struct tp_machine *m,
+		       const struct tp_tune_opts *o, size_t nsample)
+{
+	tp_space_seed_from_machine(seed, m, wl->desc,
+				   nsample ? (long long)nsample : TP_COUNT_INPUTS);
+	if (o->max_workers > 0)
+		seed->max_workers = o->max_workers;
+	if (o->mem_per_worker_kb > 0)
+		seed->mem_per_worker_kb = o->mem_per_worker_kb;
+	tp_space_build(space, seed);
+	if (o->persistent) {
+		/* One method: the command's persistent workers; batch = records in
+		 * flight per worker, measured like a pool's chunksize. */
+		if (tp_persistent_setup(wl, o->persistent, o->shell, base) < 0)
+			return -1;
+		space->nmethods = 1;
+		snprintf(space->methods[0].strategy, sizeof(space->methods[0].strategy), "persistent");
+		space->methods[0].start[0] = '\0';
+	}
+	drop_invalid_methods(space, wl, o->multi_input);
+	if ((wl->desc->flags & TP_WL_COMMAND) && !o->multi_input && !o->persistent)
+		space->nbatches = 1;	/* one input per command invocation */
+	return 0;
+}
+
+/* The cache keeps trials only; the rest of the results is this run's. */
+static void results_header(struct tp_results *res, struct tp_workload *wl,
+			   const struct tp_machine *m, const char *insig)
+{
+	free(res->rec.near);
+	memset(&res->rec, 0, sizeof(res->rec));
+	memset(&res->model, 0, sizeof(res->model));
+	if (res->machine)
+		json_decref(res->machine);
+	res->machine = tp_machine_to_json(m);
+	free(res->workload_name);
+	free(res->workload_options);
+	free(res->input_signature);
+	res->workload_name = tp_xstrdup(wl->desc->name);
+	res->workload_options = tp_workload_describe(wl);
+	res->input_signature = tp_xstrdup(insig);
+}
+
 int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	    const struct tp_machine *m, const struct tp_tune_opts *o, struct tp_results *res,
 	    struct tp_tuned_conf *conf, int *interrupted)
 {
 	const struct tp_search_desc *d = tp_search_find(o->search ? o->search : "auto");
-	char **sample = NULL, *sig, *cache = NULL, *desc, insig[64];
+	char **sample = NULL, *sig, *cache = NULL, insig[64];
 	size_t nsample = ninputs;
 	struct tp_space_seed seed;
 	struct tp_space space;
@@ -295,26 +342,11 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 		sample = tp_sample_inputs(inputs, ninputs, (size_t)o->sample, o->seed);
 		nsample = (size_t)o->sample;
 	}
-	tp_space_seed_from_machine(&seed, m, wl->desc,
-				   nsample ? (long long)nsample : TP_COUNT_INPUTS);
-	if (o->max_workers > 0)
-		seed.max_workers = o->max_workers;
-	if (o->mem_per_worker_kb > 0)
-		seed.mem_per_worker_kb = o->mem_per_worker_kb;
-	tp_space_build(&space, &seed);
 	memset(&base, 0, sizeof(base));
-	if (o->persistent) {
-		/* One method: the command's persistent workers; batch = records in
-		 * flight per worker, measured like a pool's chunksize. */
-		if (tp_persistent_setup(wl, o->persistent, o->shell, &base) < 0)
-			return -1;
-		space.nmethods = 1;
-		snprintf(space.methods[0].strategy, sizeof(space.methods[0].strategy), "persistent");
-		space.methods[0].start[0] = '\0';
+	if (build_space(&space, &seed, &base, wl, m, o, nsample)) {
+		free(sample);
+		return -1;
 	}
-	drop_invalid_methods(&space, wl, o->multi_input);
-	if ((wl->desc->flags & TP_WL_COMMAND) && !o->multi_input && !o->persistent)
-		space.nbatches = 1;	/* one input per command invocation */
 
 	sig = signature(wl, sample ? sample : inputs, nsample, o, insig, sizeof(insig));
 	cache = tp_cache_path(m->fingerprint, sig);
@@ -326,20 +358,7 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 		}
 		tp_info("reusing %zu cached trials from '%s'", res->ntrials, cache);
 	}
-	/* The cache keeps trials only; the rest is this run's. */
-	free(res->rec.near);
-	memset(&res->rec, 0, sizeof(res->rec));
-	memset(&res->model, 0, sizeof(res->model));
-	if (res->machine)
-		json_decref(res->machine);
-	res->machine = tp_machine_to_json(m);
-	free(res->workload_name);
-	free(res->workload_options);
-	free(res->input_signature);
-	res->workload_name = tp_xstrdup(wl->desc->name);
-	desc = tp_workload_describe(wl);
-	res->workload_options = desc;
-	res->input_signature = tp_xstrdup(nsample ? insig : "count");
+	results_header(res, wl, m, nsample ? insig : "count");
 
 	base.workload = wl;
 	base.cpus_usable = m->cpus_usable;
