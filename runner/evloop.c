@@ -1,12 +1,15 @@
 /* The child-watching event loop the process-backed strategies share. */
 #include "runner/evloop.h"
 #include "core/log.h"
+#include "core/strbuf.h"
+#include "runner/linefwd.h"
 #include "runner/strategy.h"
 
 #include <errno.h>
 #include <math.h>
 #include <poll.h>
 #include <string.h>
+#include <unistd.h>
 
 void tp_evloop_init(struct tp_evloop *ev, struct tp_pool *p, const struct tp_evloop_ops *ops,
 		    void *ctx, int n, const char *what)
@@ -167,4 +170,37 @@ int tp_evloop_short_of(int e)
 int tp_evloop_fd_shrink(struct tp_evloop *ev, int e)
 {
 	return tp_pool_fd_shrink(ev->p, tp_evloop_live(ev), e);
+}
+
+int tp_evloop_send(int fd, struct tp_strbuf *q, size_t *sent)
+{
+	while (*sent < q->len) {
+		ssize_t w = write(fd, q->buf + *sent, q->len - *sent);
+
+		if (w < 0 && errno == EINTR)
+			continue;
+		if (w < 0 && errno != EAGAIN)
+			return errno;
+		if (w <= 0)
+			return 0;
+		*sent += (size_t)w;
+	}
+	tp_strbuf_reset(q);
+	*sent = 0;
+	return 0;
+}
+
+void tp_evloop_drain_lines(int fd, struct tp_linefwd *f, void (*fn)(void *, const char *), void *ctx)
+{
+	char buf[16384];
+	ssize_t n;
+
+	for (;;) {
+		n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return;
+		tp_linefwd_feed(f, buf, (size_t)n, fn, ctx);
+	}
 }

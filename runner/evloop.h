@@ -77,4 +77,14 @@ int tp_evloop_short_of(int e);
  * narrows to the slots live; -1 when none are (the caller stops). */
 int tp_evloop_fd_shrink(struct tp_evloop *ev, int e);
 
+struct tp_strbuf;
+/* Writes what q holds past *sent to a worker's non-blocking pipe: 0 when it
+ * is all written (q emptied) or the pipe is full (POLLOUT later), else the
+ * errno of the failed write (EPIPE: nobody reads; its death is reported
+ * through the pidfd). */
+int tp_evloop_send(int fd, struct tp_strbuf *q, size_t *sent);
+/* Reads a worker's stderr pipe until it is empty, whole lines to fn. */
+struct tp_linefwd;
+void tp_evloop_drain_lines(int fd, struct tp_linefwd *f, void (*fn)(void *, const char *), void *ctx);
+
 #endif

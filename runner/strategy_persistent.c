@@ -258,21 +258,9 @@ static void eat_sigpipe(void)
 
 static void flush_send(struct wslot *s)
 {
-	while (s->sent < s->send.len && s->in_w >= 0) {
-		ssize_t w = write(s->in_w, s->send.buf + s->sent, s->send.len - s->sent);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w < 0 && errno == EPIPE) {
-			eat_sigpipe();
-			s->sent = s->send.len;	/* nobody reads: the death is reported */
-		}
-		if (w <= 0)
-			break;
-		s->sent += (size_t)w;
-	}
-	if (s->sent >= s->send.len) {
-		tp_strbuf_reset(&s->send);
+	if (s->in_w >= 0 && tp_evloop_send(s->in_w, &s->send, &s->sent) == EPIPE) {
+		eat_sigpipe();
+		tp_strbuf_reset(&s->send);	/* nobody reads: the death is reported */
 		s->sent = 0;
 	}
 }
@@ -596,17 +584,7 @@ static void read_answers(struct wstate *x, struct wslot *s)
 
 static void read_stderr(struct wslot *s)
 {
-	char buf[16384];
-	ssize_t n;
-
-	for (;;) {
-		n = read(s->err_r, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		tp_linefwd_feed(&s->errfwd, buf, (size_t)n, on_err_line, s);
-	}
+	tp_evloop_drain_lines(s->err_r, &s->errfwd, on_err_line, s);
 }
 
 static void retire(struct wslot *s)

@@ -220,17 +220,7 @@ pipe_failed:
 
 static void flush_send(struct pslot *s)
 {
-	while (s->sent < s->send.len) {
-		ssize_t w = write(s->cmd_w, s->send.buf + s->sent, s->send.len - s->sent);
-
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return;	/* full (POLLOUT later) or the worker died (pidfd tells) */
-		s->sent += (size_t)w;
-	}
-	tp_strbuf_reset(&s->send);
-	s->sent = 0;
+	tp_evloop_send(s->cmd_w, &s->send, &s->sent);	/* a death: the pidfd tells */
 }
 
 static void send_batch(struct pstate *x, struct pslot *s, int each)
@@ -338,17 +328,7 @@ static void read_results(struct pstate *x, struct pslot *s)
 
 static void read_stderr(struct pslot *s)
 {
-	char buf[16384];
-	ssize_t n;
-
-	for (;;) {
-		n = read(s->err_r, buf, sizeof(buf));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0)
-			return;
-		tp_linefwd_feed(&s->errfwd, buf, (size_t)n, on_err_line, s);
-	}
+	tp_evloop_drain_lines(s->err_r, &s->errfwd, on_err_line, s);
 }
 
 /* The worker exited: account for its batch and free the slot. */

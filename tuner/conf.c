@@ -6,7 +6,12 @@
 #include "core/log.h"
 #include "core/opt.h"
 #include "core/strbuf.h"
+#include "core/registry.h"
+#include "core/results.h"
+#include "runner/bind.h"
+#include "runner/pool.h"
 #include "runner/strategy.h"
+#include "runner/strategy_persistent.h"
 
 #include <errno.h>
 #include <ini.h>
@@ -33,21 +38,81 @@ void tp_conf_init(struct tp_tuned_conf *c)
 	snprintf(c->complete, sizeof(c->complete), "true");
 }
 
-/* Names accepted for the enumerated keys. */
-static const char *const strategies[] = { "thread", "process", "exec", "persistent", NULL };
-static const char *const framings[] = { "", "lines", "json", NULL };
-static const char *const starts[] = { "", "fork", "spawn", NULL };
-static const char *const binds[] = { "none", "core", "numa", NULL };
-static const char *const objectives[] = { "throughput", "latency", "efficiency", NULL };
-static const char *const model_kinds[] = { "", "usl", "amdahl", NULL };
-static const char *const booleans[] = { "true", "false", NULL };
+/* The names the enumerated keys accept come from their owners (the strategy
+ * and start tables, the bind, framing, objective and model-kind name
+ * functions): name_at(i) is the i-th, NULL past the last.  A new entry there
+ * is accepted here, and named in the error, with no edit. */
+typedef const char *(*name_at_fn)(size_t i);
 
-static int in_list(const char *const *list, const char *s)
+static const char *strategy_at(size_t i)
 {
-	for (; *list; list++)
-		if (!strcmp(*list, s))
+	size_t n;
+	const struct tp_strategy_desc *const *t = tp_strategy_table(&n);
+
+	return i < n ? t[i]->name : NULL;
+}
+
+static const char *start_at(size_t i)	/* then "none": thread and exec */
+{
+	size_t n;
+	const struct tp_named *const *t = (const struct tp_named *const *)tp_start_table(&n);
+
+	return i < n ? t[i]->name : i == n ? "none" : NULL;
+}
+
+static const char *bind_at(size_t i)
+{
+	return i <= TP_BIND_NUMA ? tp_bind_name((enum tp_bind_mode)i) : NULL;
+}
+
+static const char *framing_at(size_t i)
+{
+	return i <= TP_FRAMING_JSON ? tp_framing_name((enum tp_framing)i) : NULL;
+}
+
+static const char *objective_at(size_t i)
+{
+	return i <= TP_OBJ_EFFICIENCY ? tp_objective_name((enum tp_objective)i) : NULL;
+}
+
+static const char *model_kind_at(size_t i)	/* "" first: not fitted */
+{
+	return i <= TP_MODEL_AMDAHL ? tp_model_kind_name((enum tp_model_kind)i) : NULL;
+}
+
+static const char *boolean_at(size_t i)
+{
+	return i == 0 ? "true" : i == 1 ? "false" : NULL;
+}
+
+static int accepted(name_at_fn at, int empty_ok, const char *s)
+{
+	const char *n;
+	size_t i;
+
+	if (!*s)
+		return empty_ok;
+	for (i = 0; (n = at(i)); i++)
+		if (!strcmp(n, s))
 			return 1;
 	return 0;
+}
+
+/* " (a, b or c)" of the accepted names into sb. */
+static void accepted_hint(name_at_fn at, struct tp_strbuf *sb)
+{
+	const char *n, *prev = NULL;
+	size_t i;
+
+	for (i = 0; (n = at(i)); i++) {
+		if (!*n)
+			continue;
+		if (prev)
+			tp_strbuf_addf(sb, "%s%s", sb->len ? ", " : " (", prev);
+		prev = n;
+	}
+	if (prev)
+		tp_strbuf_addf(sb, "%s%s)", sb->len ? " or " : " (", prev);
 }
 
 enum key_type { K_INT, K_SIZE_KB, K_DOUBLE, K_TEXT };
@@ -57,36 +122,37 @@ struct key {
 	enum key_type type;
 	size_t offset, size;		/* field and its size (K_TEXT) */
 	double min, max;		/* numeric bounds */
-	const char *const *choices;	/* K_TEXT: NULL = any word */
+	name_at_fn choices;		/* K_TEXT: NULL = any word */
+	int empty_ok;			/* K_TEXT with choices: "" is valid */
 };
 
 #define F(field) offsetof(struct tp_tuned_conf, field)
 #define S(field) sizeof(((struct tp_tuned_conf *)0)->field)
 static const struct key keys[] = {
-	{ "run", "workers", K_INT, F(workers), 0, 1, 1e6, NULL },
-	{ "run", "batch", K_INT, F(batch), 0, 1, 1e9, NULL },
-	{ "run", "strategy", K_TEXT, F(strategy), S(strategy), 0, 0, strategies },
-	{ "run", "start", K_TEXT, F(start), S(start), 0, 0, starts },
-	{ "run", "bind", K_TEXT, F(bind), S(bind), 0, 0, binds },
-	{ "run", "framing", K_TEXT, F(framing), S(framing), 0, 0, framings },
-	{ "bounds", "min_workers", K_INT, F(min_workers), 0, 1, 1e6, NULL },
-	{ "bounds", "max_workers", K_INT, F(max_workers), 0, 1, 1e6, NULL },
-	{ "bounds", "memory_per_worker", K_SIZE_KB, F(memory_per_worker_kb), 0, 0, 1e15, NULL },
-	{ "bounds", "memory_base", K_SIZE_KB, F(memory_base_kb), 0, 0, 1e15, NULL },
-	{ "monitor", "interval_ms", K_INT, F(interval_ms), 0, 10, 3.6e6, NULL },
-	{ "monitor", "controller", K_TEXT, F(controller), S(controller), 0, 0, NULL },
-	{ "model", "kind", K_TEXT, F(model_kind), S(model_kind), 0, 0, model_kinds },
-	{ "model", "usl_sigma", K_DOUBLE, F(usl_sigma), 0, 0, 1, NULL },
-	{ "model", "usl_kappa", K_DOUBLE, F(usl_kappa), 0, 0, 1e6, NULL },
-	{ "model", "peak_workers", K_DOUBLE, F(peak_workers), 0, 0, 1e9, NULL },
-	{ "model", "throughput", K_DOUBLE, F(throughput), 0, 0, 1e15, NULL },
-	{ "model", "throughput_ci_low", K_DOUBLE, F(throughput_ci_low), 0, 0, 1e15, NULL },
-	{ "model", "throughput_ci_high", K_DOUBLE, F(throughput_ci_high), 0, 0, 1e15, NULL },
-	{ "model", "objective", K_TEXT, F(objective), S(objective), 0, 0, objectives },
-	{ "model", "complete", K_TEXT, F(complete), S(complete), 0, 0, booleans },
-	{ "machine", "fingerprint", K_TEXT, F(fingerprint), S(fingerprint), 0, 0, NULL },
-	{ "machine", "cpus_usable", K_DOUBLE, F(cpus_usable), 0, 0, 1e7, NULL },
-	{ "machine", "memory_usable", K_SIZE_KB, F(memory_usable_kb), 0, 0, 1e15, NULL },
+	{ "run", "workers", K_INT, F(workers), 0, 1, 1e6, NULL, 0 },
+	{ "run", "batch", K_INT, F(batch), 0, 1, 1e9, NULL, 0 },
+	{ "run", "strategy", K_TEXT, F(strategy), S(strategy), 0, 0, strategy_at, 0 },
+	{ "run", "start", K_TEXT, F(start), S(start), 0, 0, start_at, 1 },
+	{ "run", "bind", K_TEXT, F(bind), S(bind), 0, 0, bind_at, 0 },
+	{ "run", "framing", K_TEXT, F(framing), S(framing), 0, 0, framing_at, 1 },
+	{ "bounds", "min_workers", K_INT, F(min_workers), 0, 1, 1e6, NULL, 0 },
+	{ "bounds", "max_workers", K_INT, F(max_workers), 0, 1, 1e6, NULL, 0 },
+	{ "bounds", "memory_per_worker", K_SIZE_KB, F(memory_per_worker_kb), 0, 0, 1e15, NULL, 0 },
+	{ "bounds", "memory_base", K_SIZE_KB, F(memory_base_kb), 0, 0, 1e15, NULL, 0 },
+	{ "monitor", "interval_ms", K_INT, F(interval_ms), 0, 10, 3.6e6, NULL, 0 },
+	{ "monitor", "controller", K_TEXT, F(controller), S(controller), 0, 0, NULL, 0 },
+	{ "model", "kind", K_TEXT, F(model_kind), S(model_kind), 0, 0, model_kind_at, 1 },
+	{ "model", "usl_sigma", K_DOUBLE, F(usl_sigma), 0, 0, 1, NULL, 0 },
+	{ "model", "usl_kappa", K_DOUBLE, F(usl_kappa), 0, 0, 1e6, NULL, 0 },
+	{ "model", "peak_workers", K_DOUBLE, F(peak_workers), 0, 0, 1e9, NULL, 0 },
+	{ "model", "throughput", K_DOUBLE, F(throughput), 0, 0, 1e15, NULL, 0 },
+	{ "model", "throughput_ci_low", K_DOUBLE, F(throughput_ci_low), 0, 0, 1e15, NULL, 0 },
+	{ "model", "throughput_ci_high", K_DOUBLE, F(throughput_ci_high), 0, 0, 1e15, NULL, 0 },
+	{ "model", "objective", K_TEXT, F(objective), S(objective), 0, 0, objective_at, 0 },
+	{ "model", "complete", K_TEXT, F(complete), S(complete), 0, 0, boolean_at, 0 },
+	{ "machine", "fingerprint", K_TEXT, F(fingerprint), S(fingerprint), 0, 0, NULL, 0 },
+	{ "machine", "cpus_usable", K_DOUBLE, F(cpus_usable), 0, 0, 1e7, NULL, 0 },
+	{ "machine", "memory_usable", K_SIZE_KB, F(memory_usable_kb), 0, 0, 1e15, NULL, 0 },
 };
 #undef F
 #undef S
@@ -139,23 +205,23 @@ static int set_key(struct parse_ctx *p, const struct key *k, const char *value)
 	if (k->type == K_TEXT) {
 		const char *v = value;
 
-		if (k->choices == starts && !strcmp(v, "none"))
+		if (k->choices == start_at && !strcmp(v, "none"))
 			v = "";
 		/* Free words (controller, fingerprint) keep to a plain charset: a
 		 * leading ';' or '#', or a control byte, would not read back. */
-		if (k->choices ? !in_list(k->choices, v) : (!*v || strlen(v) >= k->size ||
-							      strspn(v, "abcdefghijklmnopqrstuvwxyz"
-									"ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-									"0123456789._:+-") != strlen(v))) {
-			return tp_usage_error("'%s': line %d: %s = '%s' is not valid%s%s", p->path,
-					      p->line, k->name, value,
-					      k->choices == strategies ? " (thread, process, exec or persistent)" :
-					      k->choices == framings ? " (lines or json)" :
-					      k->choices == starts ? " (fork, spawn or none)" :
-					      k->choices == binds ? " (none, core or numa)" :
-					      k->choices == booleans ? " (true or false)" : "",
-					      k->choices == objectives ?
-					      " (throughput, latency or efficiency)" : "");
+		if (k->choices ? !accepted(k->choices, k->empty_ok, v)
+			       : (!*v || strlen(v) >= k->size ||
+				  strspn(v, "abcdefghijklmnopqrstuvwxyz"
+					    "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+					    "0123456789._:+-") != strlen(v))) {
+			struct tp_strbuf hint = TP_STRBUF_INIT;
+
+			if (k->choices)
+				accepted_hint(k->choices, &hint);
+			tp_usage_error("'%s': line %d: %s = '%s' is not valid%s", p->path, p->line,
+				       k->name, value, hint.len ? hint.buf : "");
+			tp_strbuf_release(&hint);
+			return -1;
 		}
 		snprintf(base + k->offset, k->size, "%s", v);
 		return 0;
