@@ -88,6 +88,9 @@ double tp_controller_budget_s(const struct tp_controller *c, const struct tp_ctl
 	return t > 1.0 ? 1.0 : t;
 }
 
+/* Runnable tasks per busy worker for an overload: most of them want a CPU. */
+#define CTL_OVERLOAD_PER_WORKER 0.75
+
 void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sample *s,
 			  struct tp_demand *out)
 {
@@ -102,9 +105,13 @@ void tp_controller_demand(const struct tp_controller *c, const struct tp_ctl_sam
 	out->kind = TP_DEMAND_BALANCED;
 	per = s->cpu_demand / s->busy;
 	/* Queueing for CPUs that are not busy is someone's start-up, not ours:
-	 * overloaded needs them saturated too. */
+	 * overloaded needs them saturated too, and tasks that each keep a CPU
+	 * busy (or spin): tasks that also wait queue for the CPUs in bursts,
+	 * and cutting the width to their mean demand leaves the CPUs idle
+	 * between the bursts (sleep 30 ms + gzip: 16 workers -> 5 halved the
+	 * rate). */
 	if (s->cpu_demand - s->cpu_own >= (u / 2 > 1 ? u / 2 : 1) && s->busy > u &&
-	    s->cpu_own >= c->opts.cpu_saturated * u) {
+	    s->cpu_own >= c->opts.cpu_saturated * u && per >= CTL_OVERLOAD_PER_WORKER) {
 		out->kind = TP_DEMAND_OVERLOADED;
 		out->per_worker = per > 1 ? 1 : per;
 	} else if (s->cpu_demand < 0.5 * u && backlog) {
@@ -166,6 +173,7 @@ static int judge_jump(struct tp_controller *c, const struct tp_ctl_sample *s, st
 		return 0;
 	}
 	c->jump_verdict = -1;
+	c->worse_at = c->jump_to;
 	d->workers = c->jump_from;
 	snprintf(d->reason, sizeof(d->reason),
 		 "demand: the jump %d -> %d gained no throughput (%.1f -> %.1f/s): back to %d",
@@ -258,9 +266,18 @@ static int overload_guard(struct tp_controller *c, const struct tp_ctl_sample *s
 static int demand_jump(struct tp_controller *c, const struct tp_ctl_sample *s,
 		       const struct tp_demand *dm, int cur, int *want, struct tp_decision *d)
 {
+	int to;
+
 	if (!waitbound_jump(c, s, dm) || *want >= 4 * cur)
 		return 0;
-	*want = dm->workers < 4 * cur ? dm->workers : 4 * cur;
+	to = dm->workers < 4 * cur ? dm->workers : 4 * cur;
+	/* Not to or past a width measured worse: what waits is a lock, a
+	 * database or a disk that more workers only queue on. */
+	if (c->worse_at > cur && to >= c->worse_at)
+		to = c->worse_at - 1;
+	if (to < 2 * cur)
+		return 0;
+	*want = to;
 	c->jump_from = cur;
 	c->jump_to = *want;
 	c->jump_tput = s->throughput;
@@ -295,7 +312,7 @@ static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample
  * worker is busy and the tasks barely use the CPUs, the width doubles once
  * a width's worth of tasks has finished at it (samples come per round of
  * completions, tp_controller_starting), as long as each doubling pays. */
-#define CTL_START_CPU_IDLE 0.5	/* busy below half the usable CPUs: barely used */
+#define CTL_START_CPU_IDLE 0.8	/* busy below 80% of the usable CPUs: room to double into (the gain test says whether it paid) */
 #define CTL_START_GAIN 1.2	/* a doubling that pays raises throughput by a fifth */
 #define CTL_START_KEEP 1.05	/* below this gain the doubling goes back */
 #define CTL_START_MIN_TASKS 8	/* completions that measure a width, at least */
@@ -310,6 +327,7 @@ static int start_end(struct tp_controller *c, const char *why, int back_to, stru
 	c->start_done = 1;
 	if (!back_to)
 		return 0;	/* the controller decides from this sample */
+	c->worse_at = c->workers;
 	d->workers = back_to;
 	d->back = 1;
 	snprintf(d->reason, sizeof(d->reason), "start: %s: back to %d, the controller takes over",
@@ -348,15 +366,16 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 	/* The tasks' own CPUs when the monitor sees them, else the machine's. */
 	used = s->cpu_own >= 0 && c->opts.cpus_usable > 0 ? s->cpu_own / c->opts.cpus_usable
 							   : s->cpu_busy;
+	/* Tasks started before the last change end until one duration after
+	 * it, and the new workers are still starting: judged after that. */
+	if (c->start_from && waiting && s->t_s - c->changed_t < c->lat) {
+		snprintf(d->reason, sizeof(d->reason), "start: settle at %d", cur);
+		return 1;
+	}
 	if (used >= CTL_START_CPU_IDLE)
 		return start_end(c, "", 0, d);
 	if (!waiting || !full)
 		return start_end(c, "", 0, d);	/* the width keeps up with the inputs */
-	/* Tasks started before the last change end until one duration after it. */
-	if (c->start_from && s->t_s - c->changed_t < c->lat) {
-		snprintf(d->reason, sizeof(d->reason), "start: settle at %d", cur);
-		return 1;
-	}
 	c->start_n += s->completions;
 	c->start_t += s->dt_s;
 	if (c->start_n < (cur > CTL_START_MIN_TASKS ? cur : CTL_START_MIN_TASKS) || c->start_t <= 0) {

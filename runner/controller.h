@@ -112,6 +112,8 @@ struct tp_controller {
 	long long start_n;	/* completions at the current width since it settled */
 	double start_t;		/* and the time they took */
 	double lat;		/* recent mean task duration */
+	int worse_at;		/* a width measured worse than a narrower one (the start
+				 * phase or a jump went back from it); 0 none */
 	int cpu_bound;		/* cpu_bound_cap's verdict: 1 CPU-bound, 0 not, -1 not judged */
 };
 

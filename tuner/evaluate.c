@@ -163,10 +163,15 @@ static struct tp_pool_eval_entry *entry(struct tp_pool_evaluator *pe, const stru
  * 100 ms runs) measures the remainder of tasks / workers rather than the
  * config: 107 tasks on 32 workers take four rounds, 128 take four too, and
  * widths or batches that differ only by that remainder look 20% apart. */
+static double round_of(const struct tp_config *c)
+{
+	return (double)(c->workers > 0 ? c->workers : 1) * (c->batch > 0 ? c->batch : 1);
+}
+
 static long long full_rounds(const struct tp_pool_evaluator *pe, const struct tp_config *c,
 			     long long tasks)
 {
-	long long round = (long long)(c->workers > 0 ? c->workers : 1) * (c->batch > 0 ? c->batch : 1);
+	long long round = (long long)round_of(c);
 	long long up = (tasks + round - 1) / round * round;
 
 	return up <= pe->max_tasks ? up : tasks;
@@ -181,6 +186,12 @@ static long long clamp_tasks(const struct tp_pool_evaluator *pe, const struct tp
 		want = floor_tasks;
 	if (want < 8)
 		want = 8;
+	/* A run longer than the job measures a steady state the job never
+	 * reaches (and costs more than running it): its inputs, partial last
+	 * round and all, as the job runs them, or one round when a round is
+	 * wider. */
+	if (pe->job_tasks > 0 && want > (double)pe->job_tasks)
+		return pe->job_tasks > (long long)round_of(c) ? pe->job_tasks : (long long)round_of(c);
 	if (want > (double)pe->max_tasks)
 		want = (double)pe->max_tasks;
 	return full_rounds(pe, c, (long long)ceil(want));
@@ -202,7 +213,10 @@ static int calibrate(struct tp_pool_evaluator *pe, const struct tp_config *c)
 		if (rep.wall_s >= pe->min_time_s || tasks >= pe->max_tasks)
 			break;
 		grow = rep.wall_s > 0 ? 1.2 * pe->min_time_s / rep.wall_s : 10;
-		tasks = clamp_tasks(pe, c, (double)tasks * (grow < 2 ? 2 : grow > 10 ? 10 : grow));
+		grow = clamp_tasks(pe, c, (double)tasks * (grow < 2 ? 2 : grow > 10 ? 10 : grow));
+		if ((long long)grow <= tasks)
+			break;	/* the whole job is shorter than min_time */
+		tasks = (long long)grow;
 	}
 	pe->calibrated = tasks;
 	return 0;
@@ -256,8 +270,8 @@ static int pool_eval(void *ctx, const struct tp_config *c, struct tp_repeat *out
 	}
 	tasks = e->tasks > clamp_tasks(pe, c, 0) ? e->tasks : clamp_tasks(pe, c, 0);
 	if (pe->ev.min_tasks > tasks)
-		tasks = pe->ev.min_tasks < pe->max_tasks ? pe->ev.min_tasks : pe->max_tasks;
-	rc = run_pool(pe, c, full_rounds(pe, c, tasks), pe->ev.stop_below_rate, out);
+		tasks = pe->ev.min_tasks;
+	rc = run_pool(pe, c, clamp_tasks(pe, c, (double)tasks), pe->ev.stop_below_rate, out);
 	if (rc == 0 && e->rate == 0)
 		e->rate = out->throughput;
 	return rc;

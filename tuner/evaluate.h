@@ -21,6 +21,8 @@ struct tp_pool_evaluator {
 	size_t ninputs;
 	double min_time_s;		/* target length of one run (pyperf's min_time) */
 	long long max_tasks;		/* cap per run */
+	long long job_tasks;		/* the inputs are the whole job: no run does more
+					 * (than one round of workers x batch); 0 = no cap */
 	struct tp_pool_eval_entry *sizes;	/* tasks per config, fixed at its first run */
 	size_t nsizes;
 	long long calibrated;		/* tasks for min_time at the first config */

@@ -443,12 +443,21 @@ static void race_add_cheapest(struct tp_search_run *run, const struct tp_trial *
 		race_add(run, &ts[j]->config);
 }
 
-/* The n widest widths measured below best's at batch 1 under the default
- * method, whatever they scored: a burst of another job during their
- * exploration repeats can put them anywhere (half speed on 2 CPUs). */
+/* The n widest widths measured below the narrowest racer's at batch 1 under
+ * the default method, whatever they scored: a burst of another job during
+ * their exploration repeats can put them anywhere (half speed on 2 CPUs).
+ * Below the narrowest, not below the best: on a plateau the widths between
+ * the cheapest equivalent and the best cannot become the pick. */
 static void race_add_narrower(struct tp_search_run *run, const struct tp_trial *best, int n)
 {
-	int below = best->config.workers;
+	int below = best->config.workers, i;
+
+	for (i = 0; i < run->paired.n; i++) {
+		const struct tp_config *c = &run->paired.configs[i];
+
+		if (c->batch == 1 && tp_space_method_index(run->space, c) == 0 && c->workers < below)
+			below = c->workers;
+	}
 
 	while (n-- > 0) {
 		int w = 0;

@@ -365,6 +365,8 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	base.shell = o->shell;
 	base.multi_input = o->multi_input;
 	tp_pool_evaluator_init(&pe, &base, sample ? sample : inputs, nsample, o->min_time_s);
+	if (!sample && nsample)
+		pe.job_tasks = (long long)nsample;	/* the inputs are the job */
 
 	tp_protocol_opts_init(&po);
 	po.seed = o->seed;
