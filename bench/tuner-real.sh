@@ -25,6 +25,10 @@ work=$(mktemp -d "${TMPDIR:-/tmp}/tp-real.XXXXXX")
 keep=${TUNER_REAL_KEEP:-}
 trap '[ -n "$keep" ] && mkdir -p "$keep" && cp -r "$work"/. "$keep"/; rm -rf "$work"' EXIT
 export XDG_CACHE_HOME="$work/cache"
+# xargs runs each command through `sh -c`; tunepool's --shell takes
+# $PARALLEL_SHELL, else $SHELL (bash starts at twice dash's cost): the same
+# shell for both, or the ratios measure the shells.
+export PARALLEL_SHELL=/bin/sh
 [ -x "$TP" ] || { echo "tuner-real: build first (make)"; exit 2; }
 for c in xargs gzip xz zstd python3 sqlite3 flock dd; do
 	command -v $c >/dev/null || { echo "tuner-real: needs $c"; exit 2; }

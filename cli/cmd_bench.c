@@ -8,6 +8,7 @@
 #include "core/strbuf.h"
 #include "core/stats.h"
 #include "probes/machine.h"
+#include "runner/template.h"
 #include "runner/bench.h"
 #include "core/fileio.h"
 #include "runner/inputs.h"
@@ -599,6 +600,7 @@ static void bench_pool_opts(struct tp_bench_opts *bo, const struct bench_args *a
 	bo->pool.retries = (int)a->retries;
 	bo->pool.backoff_s = RETRY_BACKOFF_S;
 	bo->pool.shell = a->shell;
+	bo->pool.shell_path = tp_shell_path();
 	bo->pool.multi_input = a->multi;
 	bo->pool.cpus_usable = m->cpus_usable;
 	if (a->bar || isatty(2))

@@ -181,6 +181,35 @@ static int judge_jump(struct tp_controller *c, const struct tp_ctl_sample *s, st
 	return 1;
 }
 
+/* Judges a pending overload cut on the second sample at its width with tasks
+ * (the first still holds the wider width's tasks), at most the fourth: the
+ * queue it removed must not have been what kept the CPUs busy (tasks that
+ * wait and compute by turns).  Losing a tenth of the throughput sends the
+ * width back.  1 when it does. */
+#define CTL_CUT_KEEP 0.9
+
+static int judge_cut(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
+{
+	if (!c->cut_to || c->cut_verdict)
+		return 0;
+	if (s->workers != c->cut_to) {
+		c->cut_verdict = 1;	/* moved on: nothing to judge */
+		return 0;
+	}
+	if (++c->cut_n < 2 || (s->completions < 5 && c->cut_n < 4))
+		return 0;
+	if (s->throughput >= CTL_CUT_KEEP * c->cut_tput) {
+		c->cut_verdict = 1;
+		return 0;
+	}
+	c->cut_verdict = -1;
+	d->workers = c->cut_from;
+	snprintf(d->reason, sizeof(d->reason),
+		 "guard: the overload cut %d -> %d lost throughput (%.1f -> %.1f/s): back to %d",
+		 c->cut_from, c->cut_to, c->cut_tput, s->throughput, c->cut_from);
+	return 1;
+}
+
 /* Remembers the throughput around the last growth for the saturation guard. */
 static void track_growth(struct tp_controller *c, const struct tp_ctl_sample *s)
 {
@@ -250,10 +279,22 @@ static int memory_guard(struct tp_controller *c, const struct tp_ctl_sample *s, 
 static int overload_guard(struct tp_controller *c, const struct tp_ctl_sample *s,
 			  const struct tp_demand *dm, int cur, int *want, struct tp_decision *d)
 {
+	c->overloaded_n = dm->kind == TP_DEMAND_OVERLOADED ? c->overloaded_n + 1 : 0;
 	if (dm->kind != TP_DEMAND_OVERLOADED || !(2 * cur > 3 * dm->workers) || *want <= dm->workers)
 		return 0;
+	/* One sample's runnable count is an instant: tasks started together
+	 * compute together at first.  Two in a row are an overload. */
+	if (c->overloaded_n < 2)
+		return 0;
+	if (c->cut_verdict < 0 && cur >= c->cut_to && cur <= c->cut_from)
+		return 0;	/* a cut from here was measured to lose */
 	*want = dm->workers;
 	c->jump_to = 0;
+	c->cut_from = cur;
+	c->cut_to = dm->workers;
+	c->cut_tput = s->throughput;
+	c->cut_n = 0;
+	c->cut_verdict = 0;
 	snprintf(d->reason, sizeof(d->reason),
 		 "guard: cpu overloaded (%d busy workers want %.1f CPUs, run on %.1f of %.3g): shrink to %d",
 		 s->busy, s->cpu_demand, s->cpu_own, c->opts.cpus_usable, dm->workers);
@@ -534,7 +575,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 	c->steps++;
 	tp_controller_demand(c, s, &dm);
 	if (s->phase_change)
-		c->jump_to = 0;	/* a new phase: the last jump says nothing of it */
+		c->jump_to = c->cut_to = 0;	/* a new phase: the last jump or cut says nothing of it */
 	track_growth(c, s);
 	d->workers = cur;
 	d->back = 0;
@@ -543,7 +584,7 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 		urgent = 1;
 	} else {
 		c->desc->decide(c, s, d);
-		if (!c->desc->holds && judge_jump(c, s, d))
+		if (!c->desc->holds && (judge_jump(c, s, d) || judge_cut(c, s, d)))
 			urgent = 1;
 	}
 	want = d->workers;

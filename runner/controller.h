@@ -112,6 +112,12 @@ struct tp_controller {
 	long long start_n;	/* completions at the current width since it settled */
 	double start_t;		/* and the time they took */
 	double lat;		/* recent mean task duration */
+	/* The last overload cut, judged like a jump: from, to, the throughput
+	 * before it, samples since, verdict (0 pending, 1 confirmed, -1 refuted:
+	 * no more cuts from that width until the inputs change). */
+	int cut_from, cut_to, cut_n, cut_verdict;
+	int overloaded_n;	/* consecutive samples that showed an overload */
+	double cut_tput;
 	int worse_at;		/* a width measured worse than a narrower one (the start
 				 * phase or a jump went back from it); 0 none */
 	int cpu_bound;		/* cpu_bound_cap's verdict: 1 CPU-bound, 0 not, -1 not judged */

@@ -738,16 +738,6 @@ static int is_exported_function(const char *name)
 	return found;
 }
 
-/* $PARALLEL_SHELL, else $SHELL, else /bin/sh. */
-static const char *shell_path(void)
-{
-	const char *s = getenv("PARALLEL_SHELL");
-
-	if (!s || !*s)
-		s = getenv("SHELL");
-	return s && *s ? s : "/bin/sh";
-}
-
 /* --dry-run: each command as it would run, one a line; nothing runs. */
 static int dry_run(const struct tp_run_opts *o, const struct tp_workload *wl, struct tp_inputs *in)
 {
@@ -766,7 +756,7 @@ static int dry_run(const struct tp_run_opts *o, const struct tp_workload *wl, st
 		per = o->max_args ? (size_t)o->max_args : MULTI_BATCH;
 	tp_template_init(&t, wl->argv, wl->argc, o->shell);
 	t.fields = o->nsrc > 1 || o->colsep;
-	t.shell_path = shell_path();
+	t.shell_path = tp_shell_path();
 	t.join = o->multi == 'm';
 	for (;;) {
 		rc = tp_inputs_next(in, &l, &len);
@@ -1042,7 +1032,7 @@ static void run_pool_opts(struct run *r)
 	r->po.group_output = 1;
 	r->po.shell = r->o.shell;
 	r->po.fields = r->o.nsrc > 1 || r->o.colsep;
-	r->po.shell_path = shell_path();
+	r->po.shell_path = tp_shell_path();
 	r->po.task_env = 1;
 	r->po.async_inputs = !strcmp(r->po.config.strategy, "exec");
 	r->po.group_output = !r->o.ungroup;

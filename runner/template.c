@@ -628,3 +628,12 @@ int tp_template_expand_slot(const struct tp_template *t, const char *const *inpu
 	}
 	return (int)k;
 }
+
+const char *tp_shell_path(void)
+{
+	const char *s = getenv("PARALLEL_SHELL");
+
+	if (!s || !*s)
+		s = getenv("SHELL");
+	return s && *s ? s : "/bin/sh";
+}

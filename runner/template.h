@@ -56,4 +56,9 @@ int tp_template_replace(const char *ph, size_t phlen, const char *input, uint64_
  * of s and none of them as syntax.  (Here-documents are not tracked.) */
 void tp_shell_quote(struct tp_strbuf *buf, const char *s);
 
+/* The shell of --shell, as GNU parallel picks it: $PARALLEL_SHELL, else
+ * $SHELL, else /bin/sh.  run, tune and bench all use it, so a width tuned
+ * under one shell is not run under another. */
+const char *tp_shell_path(void);
+
 #endif

@@ -8,6 +8,7 @@
 #include "core/strbuf.h"
 #include "core/timeutil.h"
 #include "probes/machine.h"
+#include "runner/template.h"
 #include "runner/bind.h"
 #include "runner/pool.h"
 #include "runner/signals.h"
@@ -363,6 +364,7 @@ int tp_tune(struct tp_workload *wl, char *const *inputs, size_t ninputs,
 	base.workload = wl;
 	base.cpus_usable = m->cpus_usable;
 	base.shell = o->shell;
+	base.shell_path = tp_shell_path();	/* the shell run will use */
 	base.multi_input = o->multi_input;
 	tp_pool_evaluator_init(&pe, &base, sample ? sample : inputs, nsample, o->min_time_s);
 	if (!sample && nsample)

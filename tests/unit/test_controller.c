@@ -258,6 +258,59 @@ static void test_demand_phases(void **state)
 	}
 }
 
+/* An overload needs two samples in a row and tasks that each want a CPU;
+ * a cut that loses throughput (tasks that wait and compute by turns: the
+ * queue was what kept the CPUs busy) goes back, and is not made again. */
+static void test_overload_cut_judged(void **state)
+{
+	struct tp_ctl_opts o = { .min_workers = 1, .max_workers = 64, .initial = 16, .cpus_usable = 2 };
+	struct tp_ctl_sample s = { .dt_s = 0.25, .workers = 16, .busy = 16, .queued = 100,
+				   .cpu_own = 2, .cpu_demand = 14, .cpu_busy = 1, .cpu_throttled = -1,
+				   .psi_cpu = -1, .psi_mem = -1, .psi_io = -1, .mem_usable_kb = -1,
+				   .latency_s = 0.06, .completions = 60, .throughput = 240 };
+	struct tp_ctl_sample mixed = s;
+	struct tp_controller *c;
+	struct tp_decision d;
+	struct tp_demand dm;
+	int w, k;
+
+	(void)state;
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	mixed.cpu_demand = 8;	/* half of the busy workers runnable: they also wait */
+	tp_controller_demand(c, &mixed, &dm);
+	assert_int_not_equal(dm.kind, TP_DEMAND_OVERLOADED);
+	s.t_s = 0.25;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 16);		/* one instant of 14 runnable: not yet */
+	s.t_s = 0.5;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 3);			/* two in a row: ceil(2 / 0.875) */
+	assert_non_null(strstr(d.reason, "overloaded"));
+	s.workers = s.busy = 3;
+	s.cpu_demand = 2.5;
+	s.t_s = 0.75;
+	s.throughput = 200;			/* the wider width's tasks still ending */
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 3);
+	s.t_s = 1.0;
+	s.throughput = 70;
+	s.completions = 17;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 16);		/* 240 -> 70/s: back */
+	assert_non_null(strstr(d.reason, "lost throughput"));
+	s.workers = s.busy = 16;
+	s.cpu_demand = 14;
+	s.throughput = 240;
+	s.completions = 60;
+	for (k = 0; k < 4; k++) {
+		s.t_s += 0.25;
+		w = tp_controller_step(c, &s, &d);
+		s.workers = s.busy = w;
+		assert_true(w >= 16);		/* refuted: no cut from there again */
+	}
+	tp_controller_free(c);
+}
+
 /* A jump the throughput refutes is not repeated: the controller settles
  * near the best of 4 and moves no more than it does without the estimate
  * (its own probes), rather than jumping up and falling back again. */
@@ -723,6 +776,7 @@ int main(void)
 		cmocka_unit_test(test_demand_classify),
 		cmocka_unit_test(test_demand_phases),
 		cmocka_unit_test(test_demand_jump_refuted),
+		cmocka_unit_test(test_overload_cut_judged),
 	};
 
 	tp_log_set_quiet(1);
