@@ -167,7 +167,8 @@ static void hill_sync(struct tp_controller *c, struct hill_state *h, const struc
 		 * range already: probe a quarter of it, not all of it. */
 		if (c->start_from > 0)
 			h->step = s->workers / 4 > 1 ? s->workers / 4 : 1;
-		h->dir = 1;
+		/* A doubling measured worse (a lock, a database): look below first. */
+		h->dir = c->worse_at > s->workers ? -1 : 1;
 		h->hold_s = HILL_HOLD_MIN_S;
 		go_home(h);
 	}
