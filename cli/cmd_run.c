@@ -496,7 +496,7 @@ const struct tp_cmd_desc tp_cmd_run = {
 		"  --bind MODE          none, core or numa (default: the conf's bind): worker i\n"
 		"                       (a thread, or each exec child) runs on the i-th core/node\n"
 		"  -j, --workers N      starting width (default: the conf, else the probe's seed for\n"
-		"                       the task class: latency for commands, cpu with --static)\n"
+		"                       the task class: cpu for commands, widened while they wait)\n"
 		"  -b, --batch B        inputs handed to a worker at once (default 1)\n"
 		"  --adaptive           let the controller resize the pool (default)\n"
 		"  --static             hold the width given\n"

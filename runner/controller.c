@@ -356,7 +356,8 @@ static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample
 #define CTL_START_CPU_IDLE 0.8	/* busy below 80% of the usable CPUs: room to double into (the gain test says whether it paid) */
 #define CTL_START_GAIN 1.2	/* a doubling that pays raises throughput by a fifth */
 #define CTL_START_KEEP 1.05	/* below this gain the doubling goes back */
-#define CTL_START_MIN_TASKS 8	/* completions that measure a width, at least */
+#define CTL_START_MIN_TASKS 4	/* completions that measure a width, at least */
+#define CTL_START_FAST_IDLE 0.25	/* below this share of the CPUs the width quadruples */
 
 int tp_controller_starting(const struct tp_controller *c)
 {
@@ -377,11 +378,12 @@ static int start_end(struct tp_controller *c, const char *why, int back_to, stru
 }
 
 /* The width to double to from cur: within max_workers and the memory. */
-static int start_next(const struct tp_controller *c, const struct tp_ctl_sample *s, int cur)
+static int start_next(const struct tp_controller *c, const struct tp_ctl_sample *s, int cur,
+		      double used)
 {
 	long long mpw = c->opts.mem_per_worker_kb > 0 ? c->opts.mem_per_worker_kb
 						       : s->mem_per_worker_kb;
-	long long next = 2LL * cur;
+	long long next = (used < CTL_START_FAST_IDLE ? 4LL : 2LL) * cur;
 
 	if (next > c->opts.max_workers)
 		next = c->opts.max_workers;
@@ -433,11 +435,11 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 			return start_end(c, why, c->start_from, d);
 		return start_end(c, why, 0, d);
 	}
-	next = start_next(c, s, cur);
+	next = start_next(c, s, cur, used);
 	if (next <= cur)
 		return start_end(c, "", 0, d);
 	snprintf(d->reason, sizeof(d->reason),
-		 "start: inputs wait and the tasks use %.0f%% of the CPUs: %d does %.1f/s%s, double to %d",
+		 "start: inputs wait and the tasks use %.0f%% of the CPUs: %d does %.1f/s%s, widen to %d",
 		 100 * used, cur, rate, c->start_from ? " (it paid)" : "", next);
 	c->start_from = cur;
 	c->start_tput = rate;

@@ -387,7 +387,11 @@ static int should_skip(void *ctx, uint64_t seq, const char *input)
 static int start_seed(const struct tp_machine *m, const struct tp_workload *wl, int adaptive)
 {
 	enum tp_task_class cls = wl->desc->task_class;
-	int seed = !adaptive || cls == TP_CLASS_CPU ? m->seeds.cpu
+	/* Unknown tasks under a controller start at the CPUs: its start phase
+	 * doubles the width per round of completions while inputs wait and the
+	 * CPUs idle, so wait-bound tasks reach the wide range in a few rounds,
+	 * and CPU-bound, lock- or disk-bound ones never start past their best. */
+	int seed = !adaptive || cls == TP_CLASS_CPU || cls == TP_CLASS_UNKNOWN ? m->seeds.cpu
 		 : cls == TP_CLASS_MEMORY ? m->seeds.memory
 		 : m->seeds.latency;
 

@@ -7,7 +7,7 @@
 # per stage and input), and the two runs' outputs together are complete.
 . "$TP_TESTLIB"
 seq 1 30 > in.txt
-"$TP" run -q -j 4 --joblog j.jsonl -- sh -c 'sleep 0.2; echo a$0' {} \
+"$TP" run -q -j 4 --static --joblog j.jsonl -- sh -c 'sleep 0.2; echo a$0' {} \
 	--then sh -c 'sleep 0.4; echo b$0' {} < in.txt > o1.txt 2> e1.txt &
 pid=$!
 # Interrupt once stage 1 is well ahead and stage 2 has started.
@@ -25,7 +25,7 @@ rc=$?
 n2=$(grep -c '"stage":2' j.jsonl)
 [ "$n2" -lt 30 ] || fail "stage 2 finished before the interrupt: the test shows nothing"
 grep -q '"answer":"a1\\n"' j.jsonl || fail "stage 1's answer not journaled: $(head -2 j.jsonl)"
-"$TP" run -q -j 4 --joblog j.jsonl --resume -- sh -c 'sleep 0.2; echo a$0' {} \
+"$TP" run -q -j 4 --static --joblog j.jsonl --resume -- sh -c 'sleep 0.2; echo a$0' {} \
 	--then sh -c 'sleep 0.4; echo b$0' {} < in.txt > o2.txt 2> e2.txt || fail "resume: $(cat e2.txt)"
 [ "$(cat o1.txt o2.txt | sort)" = "$(sed 's/^/ba/' in.txt | sort)" ] ||
 	fail "outputs: $(cat o1.txt o2.txt | sort | uniq -c | tr '\n' ' ')"
@@ -39,7 +39,7 @@ assert all(v == 1 for v in ok.values()), [k for k, v in ok.items() if v != 1]
 PY
 # A second resume has nothing left to do: no task runs, nothing is printed.
 n=$(wc -l < j.jsonl)
-expect_exit 0 "$TP" run -q -j 4 --joblog j.jsonl --resume -- sh -c 'sleep 0.2; echo a$0' {} \
+expect_exit 0 "$TP" run -q -j 4 --static --joblog j.jsonl --resume -- sh -c 'sleep 0.2; echo a$0' {} \
 	--then sh -c 'sleep 0.4; echo b$0' {} < in.txt
 [ -z "$out" ] || fail "a finished pipeline printed on resume: $out"
 [ "$(wc -l < j.jsonl)" = "$n" ] || fail "a finished pipeline ran tasks again"

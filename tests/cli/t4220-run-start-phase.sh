@@ -1,6 +1,7 @@
 #!/bin/sh
 # run with no config on short wait-bound jobs: while inputs wait and the CPUs
-# idle, the start phase doubles the width once a round of tasks finished at
+# idle, the start phase widens the width (x2, x4 on nearly idle CPUs) once a
+# round of tasks finished at
 # it (the monitor samples per round of completions, not only every 250 ms),
 # so the width reaches the useful range within the first second, and a short
 # burst of tasks sees the controller act before it ends.  The CPU guard does
@@ -15,7 +16,7 @@ ds = [json.loads(l) for l in open(sys.argv[1])]
 start = [d for d in ds if d["reason"].startswith("start:")]
 first = ds[0]["from"]
 wide = max([d["to"] for d in ds if d["t"] <= 1.0] or [0])
-doubled = [d for d in start if "double to" in d["reason"]]
+doubled = [d for d in start if "widen to" in d["reason"]]
 if not doubled:
     # The start phase ends at once on busy CPUs (another job's): say so.
     print("no doubling: cpu busy", [round(d["cpu_busy"], 2) for d in ds[:3]], file=sys.stderr)

@@ -457,9 +457,11 @@ static void test_start_phase(void **state)
 		simulate(&d4);
 		print_message("%s disk4 start: %d %d %d %d %d\n", ctls[i], d4.trace[1], d4.trace[2],
 			      d4.trace[3], d4.trace[4], d4.trace[5]);
-		/* 1, 2, 4 pay; 8 does not (286 < 1.2 x 400): back to 4 */
-		assert_int_equal(d4.trace[4], 8);
-		assert_int_equal(d4.trace[5], 4);
+		/* CPUs under a quarter busy: 1 -> 4 pays; 16 does not (133 < 1.2 x
+		 * 400): back to 4 */
+		assert_int_equal(d4.trace[2], 4);
+		assert_int_equal(d4.trace[3], 16);
+		assert_int_equal(d4.trace[4], 4);
 	}
 	/* CPUs busy (or unknown): no start phase, the controller's own climb. */
 	{
