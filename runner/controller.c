@@ -350,9 +350,10 @@ static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample
 }
 
 /* The start phase: TCP's slow start for a pool.  While inputs wait, every
- * worker is busy and the tasks barely use the CPUs, the width doubles once
- * a width's worth of tasks has finished at it (samples come per round of
- * completions, tp_controller_starting), as long as each doubling pays. */
+ * worker is busy and the tasks leave CPUs idle, the width doubles (quadruples
+ * on nearly idle CPUs) once a width's worth of tasks has finished at it
+ * (samples come per round of completions, tp_controller_starting), as long
+ * as each step pays. */
 #define CTL_START_CPU_IDLE 0.8	/* busy below 80% of the usable CPUs: room to double into (the gain test says whether it paid) */
 #define CTL_START_GAIN 1.2	/* a doubling that pays raises throughput by a fifth */
 #define CTL_START_KEEP 1.05	/* below this gain the doubling goes back */

@@ -19,8 +19,18 @@ die() { echo "slurm-cluster: $*" >&2; exit 1; }
 need() { command -v "$1" >/dev/null 2>&1 || { echo "slurm-cluster: '$1' is not installed (scripts/install-deps.sh)"; exit 77; }; }
 
 port_taken() {
-	# ss prints listening sockets as ADDR:PORT; a port in use fails the set-up.
-	ss -Htln 2>/dev/null | awk '{print $4}' | grep -q ":$1\$"
+	# ss prints sockets as ADDR:PORT, in any state: a client's ephemeral port
+	# (the range holds 47100..) blocks a bind as much as a listener does.
+	ss -Htan 2>/dev/null | awk '{print $4}' | grep -q ":$1\$"
+}
+
+# A daemon lost its port between the check and its bind (another process's
+# ephemeral port): stop what started, exit 77 so the caller takes other ports.
+lost_port() {
+	grep -qs "Address already in use" "$dir"/log/*.log || return 0
+	down
+	echo "slurm-cluster: a port of $port..$((port + 2)) was taken while starting"
+	exit 77
 }
 
 alive() { [ -f "$1" ] && kill -0 "$(cat "$1")" 2>/dev/null; }
@@ -111,14 +121,14 @@ up() {
 	poll "test -S '$dir/munge/munge.socket'" 50 || { show_logs; die "munged did not start"; }
 	slurmctld -D -c >>"$dir/log/slurmctld.out.log" 2>&1 &
 	echo $! >"$dir/pid/slurmctld"
-	poll "scontrol ping | grep -q UP" 100 || { show_logs; die "slurmctld did not answer"; }
+	poll "scontrol ping | grep -q UP" 100 || { lost_port; show_logs; die "slurmctld did not answer"; }
 	for n in n1 n2; do
 		slurmd -D -N "$n" >>"$dir/log/slurmd-$n.out.log" 2>&1 &
 		echo $! >"$dir/pid/slurmd-$n"
 	done
 	# Ready when both nodes are idle (first scheduling pass after a few s).
 	poll "test \$(sinfo -h -N -t idle -o %N | sort -u | wc -l) -eq 2" 300 ||
-		{ sinfo -N >&2; show_logs; die "the nodes did not come up"; }
+		{ lost_port; sinfo -N >&2; show_logs; die "the nodes did not come up"; }
 }
 
 # Stops a pid from a file: TERM, then KILL after 5 s; a zombie counts as gone.

@@ -9,7 +9,9 @@ export XDG_CACHE_HOME="$TMPDIR/cache"
 expect_exit 0 "$TP" tune -v --fresh -w sleep:ms=20 --count 256 --min-time 30ms -o s.conf \
 	--results s.json
 contains "$err" "is the upper edge and still gains: measuring 32"
-contains "$err" "is the hard limit (the inputs 256)"
+# It reaches the inputs (widest = 256 below); whether it then says "is the
+# hard limit" depends on 256 in one round beating 128 in two, which a
+# sanitizer's thread start-up can tip.
 w=$(json_get s.json 'd["recommendation"]["config"]["workers"]')
 [ "$w" -ge 128 ] || fail "20 ms sleeps gain up to the 256 inputs; recommended $w"
 widest=$(json_get s.json 'max(t["config"]["workers"] for t in d["trials"])')
