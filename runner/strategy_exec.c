@@ -517,28 +517,6 @@ static void reap(struct xstate *x, struct xslot *s)
 	slot_unready(s);	/* fresh pipes for the next task */
 }
 
-/* argv[0] without placeholders and without '/': looked up in PATH once. */
-static char *resolve_once(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	char *dirs, *d, *save = NULL, *found = NULL;
-
-	if (strchr(cmd, '/') || strchr(cmd, '{') || !path)
-		return NULL;
-	dirs = tp_xstrdup(path);
-	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *cand = tp_xasprintf("%s/%s", *d ? d : ".", cmd);
-
-		if (!access(cand, X_OK)) {
-			found = cand;
-			break;
-		}
-		free(cand);
-	}
-	free(dirs);
-	return found;
-}
-
 /* The event loop's view of the slots (runner/evloop.h). */
 static struct tp_child *ev_child(void *ctx, int i)
 {
@@ -636,7 +614,7 @@ static int exec_run(struct tp_pool *p)
 	x.tpl.shell_path = p->o.shell_path;
 	x.tpl.join = p->o.multi_join;
 	if (!p->o.shell)
-		x.resolved = resolve_once(wl->argv[0]);
+		x.resolved = strchr(wl->argv[0], '{') ? NULL : tp_path_lookup(wl->argv[0]);
 	tp_child_attr_init(&x.attr);
 	x.unbound = p->bind.mode ? hwloc_bitmap_alloc() : NULL;
 	x.s = tp_xcalloc((size_t)x.n, sizeof(*x.s));

@@ -9,6 +9,7 @@
 #include "runner/child.h"
 #include "runner/linefwd.h"
 #include "runner/evloop.h"
+#include "runner/template.h"
 #include "runner/strategy.h"
 #include "runner/strategy_persistent.h"
 #include "workloads/workload.h"
@@ -683,28 +684,6 @@ static void cannot_run(struct wstate *x, struct wslot *s, double due)
 	}
 }
 
-/* argv[0] without '/': looked up in PATH once. */
-static char *resolve_once(const char *cmd)
-{
-	const char *path = getenv("PATH");
-	char *dirs, *d, *save = NULL, *found = NULL;
-
-	if (strchr(cmd, '/') || !path)
-		return NULL;
-	dirs = tp_xstrdup(path);
-	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
-		char *cand = tp_xasprintf("%s/%s", *d ? d : ".", cmd);
-
-		if (!access(cand, X_OK)) {
-			found = cand;
-			break;
-		}
-		free(cand);
-	}
-	free(dirs);
-	return found;
-}
-
 static void slot_release(struct wslot *s)
 {
 	close_fd(&s->in_w);
@@ -827,7 +806,7 @@ static int persistent_run(struct tp_pool *p)
 	memset(&x, 0, sizeof(x));
 	x.p = p;
 	x.n = p->nslots;
-	x.resolved = resolve_once(wl->argv[0]);
+	x.resolved = tp_path_lookup(wl->argv[0]);
 	x.search = !x.resolved && !strchr(wl->argv[0], '/');
 	tp_child_attr_init(&x.attr);
 	env_init(&x);

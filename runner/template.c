@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 /* Placeholder kinds; {#} and {%} are the ones that do not use the input. */
 enum ph { PH_NONE, PH_INPUT, PH_NOEXT, PH_BASE, PH_DIR, PH_BASE_NOEXT, PH_SEQ, PH_SLOT };
@@ -636,4 +637,25 @@ const char *tp_shell_path(void)
 	if (!s || !*s)
 		s = getenv("SHELL");
 	return s && *s ? s : "/bin/sh";
+}
+
+char *tp_path_lookup(const char *cmd)
+{
+	const char *path = getenv("PATH");
+	char *dirs, *d, *save = NULL, *found = NULL;
+
+	if (strchr(cmd, '/') || !path)
+		return NULL;
+	dirs = tp_xstrdup(path);
+	for (d = strtok_r(dirs, ":", &save); d; d = strtok_r(NULL, ":", &save)) {
+		char *cand = tp_xasprintf("%s/%s", *d ? d : ".", cmd);
+
+		if (!access(cand, X_OK)) {
+			found = cand;
+			break;
+		}
+		free(cand);
+	}
+	free(dirs);
+	return found;
 }

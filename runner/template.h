@@ -61,4 +61,9 @@ void tp_shell_quote(struct tp_strbuf *buf, const char *s);
  * under one shell is not run under another. */
 const char *tp_shell_path(void);
 
+/* cmd looked up in $PATH (once per run, not per task): the executable's
+ * path (free() it), or NULL when cmd holds a '/', PATH is unset or no entry
+ * is executable (the spawn then reports the error). */
+char *tp_path_lookup(const char *cmd);
+
 #endif
