@@ -126,6 +126,10 @@ static int thread_init(struct tw *t, void **ws, uint64_t *gen)
 	irc = wl->desc->worker_init(wl, ws);
 	expect = (*gen << 2) | PH_RUNNING;
 	if (!atomic_compare_exchange_strong(&t->word, &expect, (*gen << 2) | PH_IDLE)) {
+		/* The workload outlives abandoned threads (tp_pool_abandoned):
+		 * what the init made is released before this one counts as gone. */
+		if (irc >= 0 && wl->desc->worker_fini)
+			wl->desc->worker_fini(wl, *ws);
 		atomic_fetch_sub(&abandoned_live, 1);
 		tw_unref(t);	/* abandoned: the pool is gone or going */
 		return 1;
@@ -267,7 +271,10 @@ static void *thread_main(void *arg)
 			expect = (gen << 2) | PH_RUNNING;
 			if (!atomic_compare_exchange_strong(&t->word, &expect, (gen << 2) | PH_IDLE)) {
 				/* Abandoned: the pool dealt with this batch; touch
-				 * nothing of it any more. */
+				 * nothing of it any more, but release the worker's
+				 * state (the workload outlives abandoned threads). */
+				if (!init_failed && d->worker_fini)
+					d->worker_fini(wl, ws);
 				atomic_fetch_sub(&abandoned_live, 1);
 				tw_unref(t);
 				return NULL;
