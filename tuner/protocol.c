@@ -219,6 +219,21 @@ static int warm(struct tp_protocol *p, const struct tp_config *c)
 	return 0;
 }
 
+/* 1 when t's repeats span at most o.agree of their median score. */
+static int repeats_agree(struct tp_protocol *p, const struct tp_trial *t)
+{
+	size_t n, i;
+	double *v = tp_protocol_scores(p, t, &n), lo = INFINITY, hi = -INFINITY, m;
+
+	for (i = 0; i < n; i++) {
+		lo = v[i] < lo ? v[i] : lo;
+		hi = v[i] > hi ? v[i] : hi;
+	}
+	m = tp_stats_median(v, n);
+	free(v);
+	return m > 0 && hi - lo <= p->o.agree * m;
+}
+
 static int needs_more(struct tp_protocol *p, const struct tp_config *c)
 {
 	struct tp_trial *t = tp_protocol_find(p, c);
@@ -232,6 +247,8 @@ static int needs_more(struct tp_protocol *p, const struct tp_config *c)
 		return 1;
 	if ((int)t->nrepeats >= p->o.max_repeats)
 		return 0;
+	if (p->o.agree > 0)
+		return !repeats_agree(p, t);
 	half = (t->stats.ci_high - t->stats.ci_low) / 2;
 	return !(t->stats.median > 0 && half <= p->o.ci_target * t->stats.median);
 }

@@ -37,6 +37,8 @@ struct tp_protocol_opts {
 	int min_repeats;	/* 3 */
 	int max_repeats;	/* cap (10) */
 	double ci_target;	/* CI half-width / median to stop at (0.02) */
+	double agree;		/* past min_repeats, stop once the repeats span at
+				 * most this share of their median (0 = off: ci_target) */
 	unsigned long seed;	/* interleaving order */
 	double budget_s;	/* 0 = none */
 	int budget_evals;	/* evaluator calls, warm-ups included; 0 = none */

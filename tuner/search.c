@@ -568,15 +568,44 @@ static int race_round(struct tp_search_run *run, const int *live)
 	return 0;
 }
 
+/* Before the paired ratios count (3 rounds), a live racer leaves when both
+ * its last paired run and the median of all its runs fall below `floor` of
+ * the best live racer's: two measurements taken at different moments agree
+ * that it is far behind (a burst of another job would have to hit both). */
+static void drop_far_behind(struct tp_search_run *run, int *live, double floor)
+{
+	struct tp_protocol *p = run->proto;
+	struct tp_paired *pr = &run->paired;
+	int r = pr->rounds - 1, i;
+	double last_best = 0, med_best = 0, last[TP_PAIRED_MAX], med[TP_PAIRED_MAX];
+
+	for (i = 0; i < pr->n; i++) {
+		struct tp_trial *t = tp_protocol_find(p, &pr->configs[i]);
+		int k = pr->rep[i][r];
+
+		last[i] = med[i] = 0;
+		if (!live[i] || !tp_protocol_usable(p, t) || k < 0 || (size_t)k >= t->nrepeats)
+			continue;
+		last[i] = tp_objective_score(p->o.objective, &t->config, &t->repeats[k]);
+		med[i] = tp_protocol_score(p, t);
+		last_best = last[i] > last_best ? last[i] : last_best;
+		med_best = med[i] > med_best ? med[i] : med_best;
+	}
+	for (i = 0; i < pr->n; i++)
+		if (live[i] && last[i] > 0 && last[i] < floor * last_best && med[i] < floor * med_best)
+			live[i] = 0;
+}
+
 /* The final race.  Its rivals: the best; the last recommendation; the
  * cheapest configs within 3 tolerances of it (what the tie-break picks from);
  * the two widest widths below its own and the two cheapest cheaper configs
  * within 8 tolerances, whose exploration repeats may have been taken in
  * someone else's burst.  They run `rounds` paired rounds with equal work, and
- * up to 4 more for the ones whose ratio to the race's best sits at the
+ * up to 3 more for the ones whose ratio to the race's best sits at the
  * equivalence boundary (1 - 2 tol .. 1 - tol/2): the comparison that decides
  * the pick is the best-measured one.  From the third round on, a rival below
- * 1 - 8 tol, or below 1 - 3 tol with a sign test calling it worse, leaves. */
+ * 1 - 8 tol, or below 1 - 3 tol with a sign test calling it worse, leaves;
+ * before that, one far behind (drop_far_behind). */
 int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 {
 	struct tp_protocol *p = run->proto;
@@ -600,8 +629,10 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 		live[i] = 1;
 	run->rec.paired = pr;
 	p->ev->min_tasks = race_tasks(run, best);
-	while (!rc && pr->rounds < rounds + 4 && pr->rounds < TP_PAIRED_ROUNDS &&
+	while (!rc && pr->rounds < rounds + 3 && pr->rounds < TP_PAIRED_ROUNDS &&
 	       !tp_protocol_exhausted(p)) {
+		if (pr->rounds > 0 && pr->rounds < 3)
+			drop_far_behind(run, live, 1 - 8 * tol);
 		if (pr->rounds >= 3) {
 			struct tp_trial *ref = tp_paired_best(p, run->space, pr);
 			int others = 0;
@@ -668,7 +699,7 @@ static int measure_seed(struct tp_search_run *run)
 int tp_search_execute(const struct tp_search_desc *d, struct tp_search_run *run)
 {
 	run->rec.previous = run->warm;
-	if (d->run(run) || tp_search_confirm(run, 5, 3) || measure_seed(run))
+	if (d->run(run) || tp_search_confirm(run, 3, 3) || measure_seed(run))
 		return -1;
 	if (tp_recommend(run->proto, run->space, &run->rec))
 		return tp_error("no configuration could be measured%s",

@@ -14,6 +14,8 @@
 /* The CPUs a run kept busy, as a fraction of the usable ones, from which a
  * width that gains nothing shows the CPUs saturated: widening stops there. */
 #define AUTO_CPU_SATURATED 0.85
+/* Exploration's repeats when two agree (see run_auto). */
+#define AUTO_EXPLORE_REPEATS 2
 /* 1 when t, at or past the CPU count, shows the CPUs saturated: its own CPU
  * use, tasks that each keep a CPU busy (TP_CPU_BOUND_WORKER: another job's
  * load then explains a run's CPU share below AUTO_CPU_SATURATED, and more
@@ -30,16 +32,36 @@ static int cpu_saturated(struct tp_search_run *run, const struct tp_trial *t, do
 		host >= AUTO_CPU_SATURATED);
 }
 
+/* 1 when the step from w0 (scoring sc0) to w past the CPU count scaled
+ * nearly linearly: wait-bound work, whose widths in between can wait for
+ * the refinement around the best. */
+#define AUTO_LINEAR 0.9
+static int linear_step(const struct tp_space *s, int w0, double sc0, int w, double sc)
+{
+	return w0 > 0 && w > s->cpu_count && sc0 > 0 &&
+	       sc >= AUTO_LINEAR * sc0 * (double)w / w0;
+}
+
+/* The index before the first width of at least w, so that the loop's next
+ * step measures it (the last index when none is). */
+static int skip_to(const struct tp_space *s, int i, int w)
+{
+	while (i + 1 < s->nworkers && s->workers[i + 1] < w)
+		i++;
+	return i;
+}
+
 /* Workers ascending until two steps in a row fail to beat the best by the
  * tolerance (a plateau or a decline), always reaching the CPU count; one
  * such step past the CPU count suffices when the CPUs are saturated (the
- * tasks are CPU-bound: more workers only queue for them).  Then the edge
- * extends while the best sits there and still gains. */
+ * tasks are CPU-bound: more workers only queue for them).  Past the CPU
+ * count, a step that scaled nearly linearly doubles the next width.  Then
+ * the edge extends while the best sits there and still gains. */
 static int sweep_workers(struct tp_search_run *run)
 {
 	const struct tp_space *s = run->space;
-	double best = 0;
-	int i, flat = 0;
+	double best = 0, prev = 0;
+	int i, w, flat = 0, prev_w = 0;
 
 	for (i = 0; i < s->nworkers && !tp_protocol_exhausted(run->proto); i++) {
 		struct tp_config c = tp_space_config(s, s->workers[i], 1, 0);
@@ -71,6 +93,11 @@ static int sweep_workers(struct tp_search_run *run)
 		}
 		if (sc > best)
 			best = sc;
+		w = s->workers[i];
+		if (linear_step(s, prev_w, prev, w, sc))
+			i = skip_to(s, i, 2 * w);
+		prev_w = w;
+		prev = sc;
 	}
 	if (tp_search_extend_workers(run, 1, 0))
 		return -1;
@@ -193,13 +220,19 @@ static int run_auto(struct tp_search_run *run)
 	struct tp_config cands[32];
 	struct tp_trial *best, *eq[3];
 	size_t n = 0, i, j;
-	int m, saved = run->proto->o.max_repeats, rc;
+	struct tp_protocol_opts saved = run->proto->o;
+	int m, rc;
 
-	/* Exploration takes the minimum repeats; the race and the confirmation
-	 * that follow spend repeats on the contenders only. */
-	run->proto->o.max_repeats = run->proto->o.min_repeats;
+	/* Exploration takes the minimum repeats, or two that agree within two
+	 * tolerances; the race and the confirmation that follow spend repeats on
+	 * the contenders only. */
+	if (saved.min_repeats > AUTO_EXPLORE_REPEATS) {
+		run->proto->o.min_repeats = AUTO_EXPLORE_REPEATS;
+		run->proto->o.agree = 2 * run->rec.tolerance;
+	}
+	run->proto->o.max_repeats = saved.min_repeats;
 	rc = explore(run);
-	run->proto->o.max_repeats = saved;
+	run->proto->o = saved;
 	if (rc)
 		return -1;
 
