@@ -357,7 +357,7 @@ static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample
 #define CTL_START_CPU_IDLE 0.8	/* busy below 80% of the usable CPUs: room to double into (the gain test says whether it paid) */
 #define CTL_START_GAIN 1.2	/* a doubling that pays raises throughput by a fifth */
 #define CTL_START_KEEP 1.05	/* below this gain the doubling goes back */
-#define CTL_START_MIN_TASKS 4	/* completions that measure a width, at least */
+#define CTL_START_MIN_TASKS 4	/* completions that measure a width, at least (after the first step) */
 #define CTL_START_FAST_IDLE 0.25	/* below this share of the CPUs the width quadruples */
 
 int tp_controller_starting(const struct tp_controller *c)
@@ -393,6 +393,15 @@ static int start_next(const struct tp_controller *c, const struct tp_ctl_sample 
 	return (int)next;
 }
 
+/* The completions that measure width cur: a round of it, and at least
+ * CTL_START_MIN_TASKS once a gain is judged.  The first width has no gain
+ * to judge (its rate is only the baseline), so its first round decides:
+ * a stage whose consumer waits for it must not idle through a second. */
+static int start_tasks(const struct tp_controller *c, int cur)
+{
+	return c->start_from && cur < CTL_START_MIN_TASKS ? CTL_START_MIN_TASKS : cur;
+}
+
 /* 1 when it decided d (the step bound does not apply), 0 to let the
  * controller decide. */
 static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
@@ -422,7 +431,7 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 		return start_end(c, "", 0, d);	/* the width keeps up with the inputs */
 	c->start_n += s->completions;
 	c->start_t += s->dt_s;
-	if (c->start_n < (cur > CTL_START_MIN_TASKS ? cur : CTL_START_MIN_TASKS) || c->start_t <= 0) {
+	if (c->start_n < start_tasks(c, cur) || c->start_t <= 0) {
 		snprintf(d->reason, sizeof(d->reason), "start: measure %d", cur);
 		return 1;
 	}

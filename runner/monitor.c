@@ -17,7 +17,7 @@
 #define TP_MONITOR_ODD_N 4
 /* While the controller's start phase runs, a round of completions (the
  * width's worth, at least this many) makes a tick, at most this often. */
-#define TP_MONITOR_ROUND_MIN 4
+#define TP_MONITOR_ROUND_MIN 2
 #define TP_MONITOR_ROUND_MIN_S 0.01
 
 struct tp_monitor {

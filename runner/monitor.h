@@ -18,7 +18,7 @@ struct tp_monitor_source {
 };
 
 /* Task run time that makes one measure of the tasks' CPU (tp_ctl_sample.task_cpu). */
-#define TP_MONITOR_TASK_CPU_S 0.5
+#define TP_MONITOR_TASK_CPU_S 0.25
 
 struct tp_monitor_opts {
 	double interval_s;		/* 0 = 0.25 */
