@@ -407,7 +407,9 @@ static int start_tasks(const struct tp_controller *c, int cur)
 static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
 {
 	int cur = s->workers, waiting = s->queued > 0 || !s->eof;
-	int full = s->busy + 1 + s->workers / 8 >= s->workers, next;
+	/* Every worker busy, or inputs queued for the free ones: a sample taken
+	 * as a round of completions lands may see the workers between tasks. */
+	int full = s->busy + 1 + s->workers / 8 >= s->workers || s->queued > 0, next;
 	double rate, used;
 
 	if (!tp_controller_starting(c))

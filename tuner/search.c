@@ -632,7 +632,7 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 	while (!rc && pr->rounds < rounds + 3 && pr->rounds < TP_PAIRED_ROUNDS &&
 	       !tp_protocol_exhausted(p)) {
 		if (pr->rounds > 0 && pr->rounds < 3)
-			drop_far_behind(run, live, 1 - 8 * tol);
+			drop_far_behind(run, live, 1 - 5 * tol);
 		if (pr->rounds >= 3) {
 			struct tp_trial *ref = tp_paired_best(p, run->space, pr);
 			int others = 0;

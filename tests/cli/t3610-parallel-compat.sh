@@ -48,7 +48,9 @@ back\slash\\n
 AWK
 printf 'trailing space \n' >> fx/awkward.txt
 
-n=0 failed=0
+# tpx: tunepool-only options for the cases that follow (-j N is where an
+# adaptive pool starts; the --halt cases count on -j1 holding, as parallel's).
+n=0 failed=0 tpx=
 # c KIND STDIN ARGS...: one case; STDIN a fixture file or '-' (/dev/null).
 c() {
 	kind=$1 stdin=$2; shift 2
@@ -57,7 +59,7 @@ c() {
 	if [ "$stdin" = - ]; then src=/dev/null; else src="$TMPDIR/fx/$stdin"; fi
 	# Side by side: parallel's start-up (perl) is most of the time.
 	(cd p && parallel "$@" < "$src" > ../p.out 2> ../p.err; echo $? > ../p.rc) &
-	(cd t && "$TP" run -q "$@" < "$src" > ../t.out 2> ../t.err; echo $? > ../t.rc)
+	(cd t && "$TP" run -q $tpx "$@" < "$src" > ../t.out 2> ../t.err; echo $? > ../t.rc)
 	wait
 	why=""
 	cmp -s p.out t.out || why="$why stdout"
@@ -177,13 +179,15 @@ c doc - -k false ::: a
 c doc - -k 'echo {}; exit {}' ::: 0 3 0
 c doc - -k 'exit {}' ::: 1 2
 c doc - -k nonexist-tp13 ::: a
-# --halt.
+# --halt, on a width that holds.
+tpx=--static
 c doc - -j1 -k --halt now,fail=1 'echo {}; exit {}' ::: 0 1 0 0
 c doc - -j1 -k --halt soon,fail=1 'echo {}; exit {}' ::: 0 1 0 0
 c doc - -j1 -k --halt now,success=1 'echo {}; exit {}' ::: 1 0 1
 c out - -j1 -k --halt now,done=2 'echo {}' ::: a b c d
 c doc - -j1 -k --halt soon,fail=50% 'echo {}; exit {}' ::: 1 0 0 0
 c doc - -j1 -k --halt now,fail=20% 'echo {}; exit {}' ::: 0 1 1 0 0 0 0 0 0 0
+tpx=
 # Several inputs per command.
 c same - -j1 -X -k echo ::: a b c
 c same - -j1 -m -k echo ::: a b c
