@@ -906,6 +906,45 @@ static void test_auto_stable_under_bursts(void **state)
 	assert_int_equal(first.workers, 2);
 }
 
+/* On clean data auto spends little: two agreeing runs per explored width,
+ * past the CPUs a near-linear step doubles the next width (4 is skipped on
+ * the way from 3 to 6), and a racer far behind (23 of 32 workers on linear
+ * scaling) leaves after one round. */
+static void test_auto_lean_on_clear_data(void **state)
+{
+	struct harness h;
+	size_t i;
+	int race_rounds = 0, far = 0;
+
+	(void)state;
+	harness_init(&h, curve_linear, 0.005, TP_CLASS_UNKNOWN, 2, 3, 0);
+	harness_space(&h, TP_CLASS_UNKNOWN, 32, 0, 0);
+	tune(&h, "auto");
+	if (getenv("TP_DEBUG"))
+		dump(&h, "lean");
+	assert_int_equal(h.res.rec.config.workers, 32);
+	for (i = 0; i < h.res.ntrials; i++) {
+		const struct tp_trial *t = &h.res.trials[i];
+
+		assert_int_not_equal(t->config.workers, 4);
+		if (t->config.workers <= 3)
+			assert_int_equal(t->nrepeats, 2);	/* agreed; not raced */
+	}
+	for (i = 0; i < (size_t)h.run.paired.n; i++) {
+		int r, n = 0;
+
+		for (r = 0; r < h.run.paired.rounds; r++)
+			n += h.run.paired.rep[i][r] >= 0;
+		if (h.run.paired.configs[i].workers == 32)
+			race_rounds = n;
+		else if (h.run.paired.configs[i].workers <= 23)
+			far += n == 1;	/* 23 does 72% of 32: one round */
+	}
+	assert_true(race_rounds >= 1);
+	assert_int_equal(far, 1);
+	harness_release(&h);
+}
+
 static void test_sample_inputs(void **state)
 {
 	char dir[] = "/tmp/tp-test-sample-XXXXXX", *files[20], *names[100], **pick, **again;
@@ -1016,6 +1055,7 @@ int main(void)
 		cmocka_unit_test(test_recommend_cheapest_equivalent),
 		cmocka_unit_test(test_paired_equivalence),
 		cmocka_unit_test(test_auto_stable_under_bursts),
+		cmocka_unit_test(test_auto_lean_on_clear_data),
 		cmocka_unit_test(test_open_ended_space),
 		cmocka_unit_test(test_cpu_bound_finishes_early),
 		cmocka_unit_test(test_sample_inputs),
