@@ -602,8 +602,9 @@ static void drop_far_behind(struct tp_search_run *run, int *live, double floor)
  * within 8 tolerances, whose exploration repeats may have been taken in
  * someone else's burst.  They run `rounds` paired rounds with equal work, and
  * up to 3 more for the ones whose ratio to the race's best sits at the
- * equivalence boundary (1 - 2 tol .. 1 - tol/2): the comparison that decides
- * the pick is the best-measured one.  From the third round on, a rival below
+ * equivalence boundary (1 - 2 tol .. 1 - tol/2) and for cheaper ones above
+ * it (the pick, should it hold): the comparison that decides the pick is
+ * the best-measured one.  From the third round on, a rival below
  * 1 - 8 tol, or below 1 - 3 tol with a sign test calling it worse, leaves;
  * before that, one far behind (drop_far_behind). */
 int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
@@ -656,7 +657,8 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 					 ratio < 1 - 8 * tol)
 					live[i] = 0;	/* clearly worse: not even near */
 				else if (pr->rounds >= rounds &&
-					 !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2))
+					 !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2) &&
+					 !(ratio >= 1 - tol / 2 && tp_trial_cost_cmp(run->space, t, ref) < 0))
 					live[i] = 0;	/* decided */
 				others += live[i];
 			}
