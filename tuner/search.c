@@ -596,15 +596,74 @@ static void drop_far_behind(struct tp_search_run *run, int *live, double floor)
 			live[i] = 0;
 }
 
+/* The index of the cheapest live rival cheaper than ref whose paired ratio
+ * to it is at least `at` (the pick, should the race end now); -1 if none. */
+static int cheapest_equal(struct tp_search_run *run, const int *live, struct tp_trial *ref,
+			  double at)
+{
+	struct tp_protocol *p = run->proto;
+	struct tp_paired *pr = &run->paired;
+	struct tp_trial *best = ref;
+	int i, k = -1;
+
+	for (i = 0; i < pr->n; i++) {
+		struct tp_trial *t = tp_protocol_find(p, &pr->configs[i]);
+		double ratio, worse;
+
+		if (live[i] && t != ref && tp_protocol_usable(p, t) &&
+		    tp_paired_ratio(p, pr, t, ref, &ratio, &worse) && ratio >= at &&
+		    tp_trial_cost_cmp(run->space, t, best) < 0) {
+			best = t;
+			k = i;
+		}
+	}
+	return k;
+}
+
+/* From the third round on: which rivals race on (see tp_search_confirm).
+ * Returns how many besides the race's best do, -1 when there is no best. */
+static int judge_rivals(struct tp_search_run *run, int *live, int rounds)
+{
+	struct tp_protocol *p = run->proto;
+	struct tp_paired *pr = &run->paired;
+	struct tp_trial *ref = tp_paired_best(p, run->space, pr);
+	double tol = run->rec.tolerance;
+	int others = 0, i, pick;
+
+	if (!ref)
+		return -1;
+	pick = cheapest_equal(run, live, ref, 1 - tol / 2);
+	for (i = 0; i < pr->n; i++) {
+		struct tp_trial *t = tp_protocol_find(p, &pr->configs[i]);
+		double ratio, worse;
+
+		if (t == ref) {
+			live[i] = 1;
+			continue;
+		}
+		if (!live[i])
+			continue;
+		if (!tp_protocol_usable(p, t) || !tp_paired_ratio(p, pr, t, ref, &ratio, &worse))
+			live[i] = 0;
+		else if ((ratio < 1 - 3 * tol && worse < run->rec.alpha) || ratio < 1 - 8 * tol)
+			live[i] = 0;	/* clearly worse: not even near */
+		else if (pr->rounds >= rounds && i != pick &&
+			 !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2))
+			live[i] = 0;	/* decided */
+		others += live[i];
+	}
+	return others;
+}
+
 /* The final race.  Its rivals: the best; the last recommendation; the
  * cheapest configs within 3 tolerances of it (what the tie-break picks from);
  * the two widest widths below its own and the two cheapest cheaper configs
  * within 8 tolerances, whose exploration repeats may have been taken in
  * someone else's burst.  They run `rounds` paired rounds with equal work, and
  * up to 3 more for the ones whose ratio to the race's best sits at the
- * equivalence boundary (1 - 2 tol .. 1 - tol/2) and for cheaper ones above
- * it (the pick, should it hold): the comparison that decides the pick is
- * the best-measured one.  From the third round on, a rival below
+ * equivalence boundary (1 - 2 tol .. 1 - tol/2) and for the cheapest one
+ * above it (the pick, should it hold): the comparison that decides the pick
+ * is the best-measured one.  From the third round on, a rival below
  * 1 - 8 tol, or below 1 - 3 tol with a sign test calling it worse, leaves;
  * before that, one far behind (drop_far_behind). */
 int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
@@ -634,37 +693,8 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 	       !tp_protocol_exhausted(p)) {
 		if (pr->rounds > 0 && pr->rounds < 3)
 			drop_far_behind(run, live, 1 - 5 * tol);
-		if (pr->rounds >= 3) {
-			struct tp_trial *ref = tp_paired_best(p, run->space, pr);
-			int others = 0;
-
-			if (!ref)
-				break;
-			for (i = 0; i < pr->n; i++) {
-				struct tp_trial *t = tp_protocol_find(p, &pr->configs[i]);
-				double ratio, worse;
-
-				if (t == ref) {
-					live[i] = 1;
-					continue;
-				}
-				if (!live[i])
-					continue;
-				if (!tp_protocol_usable(p, t) ||
-				    !tp_paired_ratio(p, pr, t, ref, &ratio, &worse))
-					live[i] = 0;
-				else if ((ratio < 1 - 3 * tol && worse < run->rec.alpha) ||
-					 ratio < 1 - 8 * tol)
-					live[i] = 0;	/* clearly worse: not even near */
-				else if (pr->rounds >= rounds &&
-					 !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2) &&
-					 !(ratio >= 1 - tol / 2 && tp_trial_cost_cmp(run->space, t, ref) < 0))
-					live[i] = 0;	/* decided */
-				others += live[i];
-			}
-			if (!others)
-				break;
-		}
+		if (pr->rounds >= 3 && judge_rivals(run, live, rounds) <= 0)
+			break;
 		rc = race_round(run, live);
 	}
 	p->ev->min_tasks = 0;

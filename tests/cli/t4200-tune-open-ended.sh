@@ -30,10 +30,11 @@ widest=$(json_get m.json 'max(t["config"]["workers"] for t in d["trials"])')
 grep -q '^max_workers = 40$' m.conf || fail "conf max_workers is not 40: $(grep max_workers m.conf)"
 
 # The inputs are the job: no run does more tasks than it has, the final
-# race's equal work included (whole rounds of 60 on 19 workers: 76).
+# race's equal work included (whole rounds of 60 on 19 workers: 76).  Runs
+# of 1 s would want more than 60 tasks at any width.
 seq 60 > in.txt
-expect_exit 0 env PARALLEL_SHELL=/bin/sh "$TP" tune --fresh --inputs in.txt --min-time 30ms \
-	--shell -o j.conf --results j.json -- 'sleep 0.005 # {}'
+expect_exit 0 env PARALLEL_SHELL=/bin/sh "$TP" tune --fresh --inputs in.txt --min-time 1s \
+	--shell -o j.conf --results j.json -- 'sleep 0.002 # {}'
 most=$(json_get j.json 'max(r["tasks"] for t in d["trials"] for r in t["repeats"])')
 [ "$most" -le 60 ] || fail "a run of $most tasks on a job of 60 inputs"
 [ "$most" = 60 ] || fail "no run did the whole job (widest run $most tasks)"
