@@ -407,9 +407,11 @@ static int start_tasks(const struct tp_controller *c, int cur)
 static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, struct tp_decision *d)
 {
 	int cur = s->workers, waiting = s->queued > 0 || !s->eof;
-	/* Every worker busy, or inputs queued for the free ones: a sample taken
-	 * as a round of completions lands may see the workers between tasks. */
-	int full = s->busy + 1 + s->workers / 8 >= s->workers || s->queued > 0, next;
+	/* Every worker busy, or inputs queued for the free ones.  The sample
+	 * comes as a round of completions lands, when the workers that ran them
+	 * may be between tasks: they count as busy. */
+	long long ended = s->completions < s->workers ? s->completions : s->workers;
+	int full = s->busy + ended + 1 + s->workers / 8 >= s->workers || s->queued > 0, next;
 	double rate, used;
 
 	if (!tp_controller_starting(c))
@@ -427,7 +429,10 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 		snprintf(d->reason, sizeof(d->reason), "start: settle at %d", cur);
 		return 1;
 	}
-	if (used >= CTL_START_CPU_IDLE)
+	/* Busy CPUs end it at the first width; past a step that paid, the gain
+	 * test judges (wait-bound tasks that spawn fast keep the CPUs busy and
+	 * still gain from width). */
+	if (used >= CTL_START_CPU_IDLE && !c->start_from)
 		return start_end(c, "", 0, d);
 	if (!waiting || !full)
 		return start_end(c, "", 0, d);	/* the width keeps up with the inputs */

@@ -473,6 +473,40 @@ static void test_start_phase(void **state)
 	}
 }
 
+/* The start phase, sample by sample: a round of completions that leaves
+ * every worker between tasks still counts as a full pool, and past a step
+ * that paid, busy CPUs do not end it (the gain test does). */
+static void test_start_phase_samples(void **state)
+{
+	struct tp_ctl_opts o = { .min_workers = 1, .max_workers = 256, .initial = 2, .cpus_usable = 2 };
+	struct tp_ctl_sample s = { .dt_s = 0.025, .workers = 2, .busy = 0, .queued = 0,
+				   .cpu_own = 0.2, .cpu_demand = 0.2, .cpu_busy = 0.1,
+				   .cpu_throttled = -1, .psi_cpu = -1, .psi_mem = -1, .psi_io = -1,
+				   .mem_usable_kb = -1, .latency_s = 0.022, .completions = 2 };
+	struct tp_controller *c;
+	struct tp_decision d;
+	int w;
+
+	(void)state;
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	s.t_s = 0.025;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 8);			/* both ended, none restarted yet */
+	assert_non_null(strstr(d.reason, "widen to 8"));
+	s.workers = s.busy = 8;
+	s.completions = 0;
+	s.t_s = 0.04;				/* within a task's duration: settle */
+	assert_int_equal(tp_controller_step(c, &s, &d), 8);
+	s.t_s = 0.07;
+	s.dt_s = 0.03;
+	s.completions = 8;
+	s.cpu_own = 1.8;			/* 90% of the CPUs: spawning fast */
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 16);		/* 8 paid (80 -> 267/s): the gain judges */
+	assert_true(tp_controller_starting(c));
+	tp_controller_free(c);
+}
+
 static void test_hill_flat(void **state)
 {
 	struct sim m = { .ctl = "hill", .f = flat, .initial = 4, .minw = 1, .maxw = 64,
@@ -761,6 +795,7 @@ int main(void)
 		cmocka_unit_test(test_static_holds),
 		cmocka_unit_test(test_static_holds_against_demand),
 		cmocka_unit_test(test_start_phase),
+		cmocka_unit_test(test_start_phase_samples),
 		cmocka_unit_test(test_hill_flat),
 		cmocka_unit_test(test_hill_peaked),
 		cmocka_unit_test(test_hill_noisy),
