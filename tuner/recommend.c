@@ -76,7 +76,7 @@ int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const str
 		v[n++] = sa / sb;
 		below += sa < sb;
 	}
-	if (n < 3)
+	if (n < TP_PAIRED_MIN_ROUNDS)
 		return 0;
 	*ratio = tp_stats_median(v, n);
 	/* P(at least `below` of n fair coin flips), the one-sided sign test. */
@@ -204,7 +204,7 @@ struct tp_trial *tp_paired_best(struct tp_protocol *p, const struct tp_space *s,
 			if (pr->rep[i][r] >= 0 && (size_t)pr->rep[i][r] < t->nrepeats)
 				v[n++] = tp_objective_score(p->o.objective, &t->config,
 							    &t->repeats[pr->rep[i][r]]);
-		if (n < 3)
+		if (n < TP_PAIRED_MIN_ROUNDS)
 			continue;
 		m = tp_stats_median(v, n);
 		if (m > bs || (m == bs && best && tp_trial_cost_cmp(s, t, best) < 0)) {

@@ -13,6 +13,8 @@ struct tp_space;
  * index in config i's trial of its repeat of round r, or -1. */
 #define TP_PAIRED_MAX 10
 #define TP_PAIRED_ROUNDS 12
+/* Paired rounds before a paired ratio or the race's best counts. */
+#define TP_PAIRED_MIN_ROUNDS 3
 
 struct tp_paired {
 	struct tp_config configs[TP_PAIRED_MAX];

@@ -568,9 +568,9 @@ static int race_round(struct tp_search_run *run, const int *live)
 	return 0;
 }
 
-/* Before the paired ratios count (3 rounds), a live racer leaves when both
- * its last paired run and the median of all its runs fall below `floor` of
- * the best live racer's: two measurements taken at different moments agree
+/* Before the paired ratios count (TP_PAIRED_MIN_ROUNDS), a live racer
+ * leaves when both its last paired run and the median of all its runs fall
+ * below `floor` of the best live racer's: two measurements taken at different moments agree
  * that it is far behind (a burst of another job would have to hit both). */
 static void drop_far_behind(struct tp_search_run *run, int *live, double floor)
 {
@@ -620,8 +620,8 @@ static int cheapest_equal(struct tp_search_run *run, const int *live, struct tp_
 	return k;
 }
 
-/* From the third round on: which rivals race on (see tp_search_confirm).
- * Returns how many besides the race's best do, -1 when there is no best. */
+/* From TP_PAIRED_MIN_ROUNDS rounds on: which rivals race on (see
+ * tp_search_confirm).  Returns how many besides the race's best do, -1 when there is no best. */
 static int judge_rivals(struct tp_search_run *run, int *live, int rounds)
 {
 	struct tp_protocol *p = run->proto;
@@ -691,9 +691,9 @@ int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)
 	p->ev->min_tasks = race_tasks(run, best);
 	while (!rc && pr->rounds < rounds + 3 && pr->rounds < TP_PAIRED_ROUNDS &&
 	       !tp_protocol_exhausted(p)) {
-		if (pr->rounds > 0 && pr->rounds < 3)
+		if (pr->rounds > 0 && pr->rounds < TP_PAIRED_MIN_ROUNDS)
 			drop_far_behind(run, live, 1 - 5 * tol);
-		if (pr->rounds >= 3 && judge_rivals(run, live, rounds) <= 0)
+		if (pr->rounds >= TP_PAIRED_MIN_ROUNDS && judge_rivals(run, live, rounds) <= 0)
 			break;
 		rc = race_round(run, live);
 	}
