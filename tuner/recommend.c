@@ -54,13 +54,16 @@ static int paired_index(const struct tp_paired *pr, const struct tp_trial *t)
  * a shared machine those moments differ by more than the tolerance (another
  * job's burst halves a memory-bound config for a second).  Within a round
  * the rivals ran back to back, so the ratio cancels what they shared. */
-int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
-		    const struct tp_trial *b, double *ratio, double *worse)
+/* a's score / b's in each round both ran, into v (TP_PAIRED_ROUNDS); the
+ * count, and in *below the rounds where a scored below b. */
+static unsigned paired_values(struct tp_protocol *p, const struct tp_paired *pr,
+			      const struct tp_trial *a, const struct tp_trial *b, double *v,
+			      unsigned *below)
 {
 	int ia = paired_index(pr, a), ib = paired_index(pr, b), r;
-	unsigned n = 0, below = 0;
-	double v[TP_PAIRED_ROUNDS];
+	unsigned n = 0;
 
+	*below = 0;
 	if (ia < 0 || ib < 0)
 		return 0;
 	for (r = 0; r < pr->rounds && r < TP_PAIRED_ROUNDS; r++) {
@@ -74,13 +77,38 @@ int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const str
 		if (!(sb > 0))
 			continue;
 		v[n++] = sa / sb;
-		below += sa < sb;
+		*below += sa < sb;
 	}
+	return n;
+}
+
+int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
+		    const struct tp_trial *b, double *ratio, double *worse)
+{
+	double v[TP_PAIRED_ROUNDS];
+	unsigned below, n = paired_values(p, pr, a, b, v, &below);
+
 	if (n < TP_PAIRED_MIN_ROUNDS)
 		return 0;
 	*ratio = tp_stats_median(v, n);
 	/* P(at least `below` of n fair coin flips), the one-sided sign test. */
 	*worse = below ? gsl_cdf_binomial_Q(below - 1, 0.5, n) : 1.0;
+	return (int)n;
+}
+
+int tp_paired_range(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
+		    const struct tp_trial *b, double *lo, double *hi)
+{
+	double v[TP_PAIRED_ROUNDS];
+	unsigned below, n = paired_values(p, pr, a, b, v, &below), i;
+
+	if (n < TP_PAIRED_MIN_ROUNDS)
+		return 0;
+	*lo = *hi = v[0];
+	for (i = 1; i < n; i++) {
+		*lo = v[i] < *lo ? v[i] : *lo;
+		*hi = v[i] > *hi ? v[i] : *hi;
+	}
 	return (int)n;
 }
 
@@ -106,7 +134,7 @@ int tp_trial_equivalent(struct tp_protocol *p, const struct tp_trial *a,
 	if (a == b)
 		return 1;
 	if (tp_paired_ratio(p, o->paired, a, b, &r, &w))
-		return r >= 1.0 - 2.0 / 3 * o->tolerance;
+		return r >= TP_PAIRED_EQUIVALENT(o->tolerance);
 	if (sa >= (1.0 - o->tolerance) * sb)
 		return 1;
 	if (!(sa >= (1.0 - 3 * o->tolerance) * sb) || tp_trial_worse(p, a, b, o->alpha))

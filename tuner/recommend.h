@@ -15,6 +15,8 @@ struct tp_space;
 #define TP_PAIRED_ROUNDS 12
 /* Paired rounds before a paired ratio or the race's best counts. */
 #define TP_PAIRED_MIN_ROUNDS 3
+/* The paired median ratio at and above which a config is equivalent to the race's best. */
+#define TP_PAIRED_EQUIVALENT(tol) (1.0 - 2.0 / 3 * (tol))
 
 struct tp_paired {
 	struct tp_config configs[TP_PAIRED_MAX];
@@ -46,6 +48,9 @@ int tp_trial_worse(struct tp_protocol *p, const struct tp_trial *a, const struct
  * than 3 (a or b not in the race). */
 int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
 		    const struct tp_trial *b, double *ratio, double *worse);
+/* The lowest and highest of those per-round ratios; the rounds, 0 as above. */
+int tp_paired_range(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
+		    const struct tp_trial *b, double *lo, double *hi);
 /* 1 when a is equivalent to the best b.  When both ran >= 3 paired rounds of
  * the final race: the median of a's per-round ratios to b is at least
  * (1 - tolerance).  Otherwise: a's median score is at least (1 - tolerance)

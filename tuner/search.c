@@ -620,6 +620,20 @@ static int cheapest_equal(struct tp_search_run *run, const int *live, struct tp_
 	return k;
 }
 
+/* 1 when t's paired ratios to ref lie within tol / RACE_SETTLED of each
+ * other, all on one side of the equivalence line: on data this steady more
+ * rounds would not carry the median across it (a burst in any round
+ * spreads them, and the rival races on). */
+#define RACE_SETTLED 3
+
+static int settled(struct tp_search_run *run, struct tp_trial *t, struct tp_trial *ref)
+{
+	double tol = run->rec.tolerance, at = TP_PAIRED_EQUIVALENT(tol), lo, hi;
+
+	return tp_paired_range(run->proto, &run->paired, t, ref, &lo, &hi) &&
+	       hi - lo <= tol / RACE_SETTLED && (hi < at || lo >= at);
+}
+
 /* From TP_PAIRED_MIN_ROUNDS rounds on: which rivals race on (see
  * tp_search_confirm).  Returns how many besides the race's best do, -1 when there is no best. */
 static int judge_rivals(struct tp_search_run *run, int *live, int rounds)
@@ -647,8 +661,9 @@ static int judge_rivals(struct tp_search_run *run, int *live, int rounds)
 			live[i] = 0;
 		else if ((ratio < 1 - 3 * tol && worse < run->rec.alpha) || ratio < 1 - 8 * tol)
 			live[i] = 0;	/* clearly worse: not even near */
-		else if (pr->rounds >= rounds && i != pick &&
-			 !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2))
+		else if (pr->rounds >= rounds &&
+			 (settled(run, t, ref) ||
+			  (i != pick && !(ratio >= 1 - 2 * tol && ratio < 1 - tol / 2))))
 			live[i] = 0;	/* decided */
 		others += live[i];
 	}
@@ -663,7 +678,8 @@ static int judge_rivals(struct tp_search_run *run, int *live, int rounds)
  * up to 3 more for the ones whose ratio to the race's best sits at the
  * equivalence boundary (1 - 2 tol .. 1 - tol/2) and for the cheapest one
  * above it (the pick, should it hold): the comparison that decides the pick
- * is the best-measured one.  From the third round on, a rival below
+ * is the best-measured one, unless its ratios have settled (settled()).
+ * From the third round on, a rival below
  * 1 - 8 tol, or below 1 - 3 tol with a sign test calling it worse, leaves;
  * before that, one far behind (drop_far_behind). */
 int tp_search_confirm(struct tp_search_run *run, int rounds, int max_configs)

@@ -945,6 +945,55 @@ static void test_auto_lean_on_clear_data(void **state)
 	harness_release(&h);
 }
 
+/* A wait-and-compute mix on 2 CPUs: linear to 32, then a slow climb (64
+ * does 0.95 of 96).  Racers at the equivalence boundary get extra rounds
+ * only while their paired ratios disagree: on steady data 3 decide (64
+ * stays out), under 3% noise they spread and race on. */
+static double curve_mix_plateau(int w)
+{
+	return w <= 30 ? 9.0 * w : 270 + 30.0 * (w - 30) / 66;
+}
+
+static int race_rounds_of(const struct harness *h, int workers)
+{
+	int i, r, n = 0;
+
+	for (i = 0; i < h->run.paired.n; i++)
+		if (h->run.paired.configs[i].workers == workers)
+			for (r = 0; r < h->run.paired.rounds; r++)
+				n += h->run.paired.rep[i][r] >= 0;
+	return n;
+}
+
+static void test_race_settles_on_steady_data(void **state)
+{
+	struct harness h;
+	int steady, noisy = 0, seed;
+
+	(void)state;
+	harness_init(&h, curve_mix_plateau, 0.001, TP_CLASS_UNKNOWN, 2, 5, 0);
+	harness_space(&h, TP_CLASS_UNKNOWN, 96, 0, 0);
+	tune(&h, "auto");
+	if (getenv("TP_DEBUG"))
+		dump(&h, "settles");
+	/* 91 (0.993 of 96) is the cheapest equivalent; 64 and 76 are not */
+	assert_int_equal(h.res.rec.config.workers, 91);
+	assert_int_equal(h.run.paired.rounds, TP_PAIRED_MIN_ROUNDS);
+	steady = race_rounds_of(&h, 64);
+	harness_release(&h);
+	assert_int_equal(steady, TP_PAIRED_MIN_ROUNDS);
+	for (seed = 1; seed <= 3; seed++) {
+		harness_init(&h, curve_mix_plateau, 0.03, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 96, 0, 0);
+		tune(&h, "auto");
+		if (getenv("TP_DEBUG"))
+			dump(&h, "settles noisy");
+		noisy += h.run.paired.rounds > TP_PAIRED_MIN_ROUNDS;
+		harness_release(&h);
+	}
+	assert_int_equal(noisy, 3);
+}
+
 static void test_sample_inputs(void **state)
 {
 	char dir[] = "/tmp/tp-test-sample-XXXXXX", *files[20], *names[100], **pick, **again;
@@ -1056,6 +1105,7 @@ int main(void)
 		cmocka_unit_test(test_paired_equivalence),
 		cmocka_unit_test(test_auto_stable_under_bursts),
 		cmocka_unit_test(test_auto_lean_on_clear_data),
+		cmocka_unit_test(test_race_settles_on_steady_data),
 		cmocka_unit_test(test_open_ended_space),
 		cmocka_unit_test(test_cpu_bound_finishes_early),
 		cmocka_unit_test(test_sample_inputs),
