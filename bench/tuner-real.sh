@@ -34,7 +34,12 @@ for c in xargs gzip xz zstd python3 sqlite3 flock dd; do
 	command -v $c >/dev/null || { echo "tuner-real: needs $c"; exit 2; }
 done
 
-# Inputs: compressible text files (seeded), small ones for the mix.
+# Inputs: compressible text files (seeded), small ones for the mix.  Jobs
+# are sized like issue 14's own cases (400 x sleep 0.03; gzip -6 on 24 x 4 MB,
+# here 192 x 256 KB, about the same CPU time in finer pieces): a pass at the
+# best width takes 0.3-3 s.  Much smaller jobs (a 50 ms pass) cost a tuner a
+# fixed few whole-job runs per width it measures, and no ramp can match a
+# width known in advance over a few rounds.
 mkdir -p "$work/f" "$work/io"
 python3 - "$work" <<'PY'
 import random, sys, os
@@ -46,20 +51,21 @@ def text(n):
     while k < n:
         x = r.choice(words); out.append(x); k += len(x) + 1
     return ' '.join(out)
+texts = [text(256 * 1024) for _ in range(48)]
 with open(os.path.join(w, 'files.txt'), 'w') as lst:
-    for i in range(48):
-        p = os.path.join(w, 'f', 'f%02d.txt' % i)
-        open(p, 'w').write(text(256 * 1024))
+    for i in range(192):
+        p = os.path.join(w, 'f', 'f%03d.txt' % i)
+        open(p, 'w').write(texts[i % 48])
         lst.write(p + '\n')
 small = os.path.join(w, 'f', 'small.txt')
 open(small, 'w').write(text(96 * 1024))
 with open(os.path.join(w, 'small.txt'), 'w') as f:
-    f.write((small + '\n') * 120)
-for name, n in (('n200', 200), ('n64', 64)):
+    f.write((small + '\n') * 400)
+for name, n in (('n400', 400), ('n64', 64)):
     open(os.path.join(w, name + '.txt'), 'w').write(''.join('%d\n' % i for i in range(n)))
 with open(os.path.join(w, 'io.txt'), 'w') as f:
-    for i in range(64):
-        p = os.path.join(w, 'io', 'b%02d' % i)
+    for i in range(768):
+        p = os.path.join(w, 'io', 'b%03d' % i)
         open(p, 'wb').write(os.urandom(256 * 1024))
         f.write(p + '\n')
 PY
@@ -67,16 +73,16 @@ sqlite3 "$work/db.sqlite" "CREATE TABLE t (v INTEGER);"
 
 # name | inputs | command (sh -c; {} is the input, as for xargs -I{}; a
 # command that takes none has it in a comment: tunepool appends the input
-# to a command without {}, and `sleep 0.02 7` would sleep 7 s more)
+# to a command without {}, and `sleep 0.03 7` would sleep 7 s more)
 cases() {
 	cat <<CASES
 gzip|$work/files.txt|gzip -6 -c {} > /dev/null
 xz|$work/files.txt|xz -2 -c {} > /dev/null
 zstd|$work/files.txt|zstd -q -9 -c {} > /dev/null
 python|$work/n64.txt|python3 -c 'import json, decimal; sum(range(100000))' {}
-sqlite|$work/n200.txt|sqlite3 -cmd '.timeout 10000' $work/db.sqlite 'INSERT INTO t VALUES ({});'
-sleep|$work/n200.txt|sleep 0.02 # {}
-flock|$work/n200.txt|sleep 0.01; flock $work/lock sleep 0.002 # {}
+sqlite|$work/n400.txt|sqlite3 -cmd '.timeout 10000' $work/db.sqlite 'INSERT INTO t VALUES ({});'
+sleep|$work/n400.txt|sleep 0.03 # {}
+flock|$work/n400.txt|sleep 0.01; flock $work/lock sleep 0.002 # {}
 mix|$work/small.txt|sleep 0.03; gzip -6 -c {} > /dev/null
 fileio|$work/io.txt|dd if={} of={}.out bs=64k conv=fsync status=none
 CASES

@@ -359,6 +359,8 @@ static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample
 #define CTL_START_KEEP 1.05	/* below this gain the doubling goes back */
 #define CTL_START_MIN_TASKS 4	/* completions that measure a width, at least (after the first step) */
 #define CTL_START_FAST_IDLE 0.25	/* below this share of the CPUs the width quadruples */
+#define CTL_START_FIRST_MAX 16	/* the first step multiplies the width by at most this */
+#define CTL_START_FIRST_SHARE 0.5	/* ... while the projected share of the CPUs stays at most this */
 
 int tp_controller_starting(const struct tp_controller *c)
 {
@@ -384,7 +386,18 @@ static int start_next(const struct tp_controller *c, const struct tp_ctl_sample 
 {
 	long long mpw = c->opts.mem_per_worker_kb > 0 ? c->opts.mem_per_worker_kb
 						       : s->mem_per_worker_kb;
-	long long next = (used < CTL_START_FAST_IDLE ? 4LL : 2LL) * cur;
+	long long next = (used < CTL_START_FAST_IDLE ? 4LL : 2LL) * cur, f = 4;
+
+	/* The first step from nearly idle CPUs: the largest power of two up to
+	 * CTL_START_FIRST_MAX that keeps the tasks' projected share of the CPUs
+	 * (width x share per worker, Little's law) at most half, so a pool of
+	 * sleepers reaches its range in two steps, not three. */
+	if (!c->start_from && used > 0) {
+		while (f < CTL_START_FIRST_MAX && 2 * f * used <= CTL_START_FIRST_SHARE)
+			f *= 2;
+		if (f * cur > next)
+			next = f * cur;
+	}
 
 	if (next > c->opts.max_workers)
 		next = c->opts.max_workers;

@@ -505,6 +505,28 @@ static void test_start_phase_samples(void **state)
 	assert_int_equal(w, 16);		/* 8 paid (80 -> 267/s): the gain judges */
 	assert_true(tp_controller_starting(c));
 	tp_controller_free(c);
+
+	/* Sleepers on idle CPUs (3% of them at 2 workers): the first step goes
+	 * to 32, where they would use about half; the next quadruples at most. */
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	s.workers = 2;
+	s.busy = 0;
+	s.completions = 2;
+	s.cpu_own = 0.06;
+	s.t_s = 0.032;
+	s.dt_s = 0.032;
+	s.latency_s = 0.031;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 32);
+	assert_non_null(strstr(d.reason, "widen to 32"));
+	s.workers = s.busy = 32;
+	s.completions = 32;
+	s.cpu_own = 0.12;
+	s.t_s = 0.066;
+	s.dt_s = 0.034;
+	w = tp_controller_step(c, &s, &d);
+	assert_int_equal(w, 128);		/* 2 -> 32 paid; 6% of the CPUs: x4 */
+	tp_controller_free(c);
 }
 
 static void test_hill_flat(void **state)
