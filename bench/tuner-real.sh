@@ -4,10 +4,15 @@
 # `xargs -P W` sweep over the same inputs (the oracle), `tune` (fresh, its
 # pick re-measured with xargs), and `run` with no config; interleaved, in
 # TUNER_REAL_RUNS rounds (3).  Prints per command, medians over the rounds:
-#   best      the oracle's best width and its rate (tasks/s)
+#   best      the oracle's best width and its rate (tasks/s): the width whose
+#             median rate over the rounds is highest, and that median
 #   cheap     the fewest workers within 5% of the best (what "within noise" buys)
-#   tune      tune's width, its xargs rate / the best's, tune's wall time / the sweep's
-#   run       `tunepool run` (no config) rate / the best static width's
+#   tune      tune's width, the median of its xargs rates / the best's, the
+#             median of tune's wall time / the sweep's
+#   run       `tunepool run` (no config): the median of its rates / the best's
+#   ratio* run*  the same against each round's fastest pass instead (the
+#             maximum of 14 noisy passes: on noisy commands, fileio, it sits
+#             above every width's typical rate, the best width's included)
 # Goals (issue 14): tune >= 0.95 of the best (0.90 for sleep-like), no more
 # workers than cheap, tune time <= 0.30 of the sweep; run >= 0.90.  Timing on
 # a shared machine is noisy: the load average is printed with the table.
@@ -142,9 +147,10 @@ def rd(p):
         return open(p).read().split()
     except OSError:
         return None
-print('%-7s %6s %9s %6s %6s %7s %6s %6s' % ('command', 'best', 'tasks/s', 'cheap', 'tune', 'ratio', 'time', 'run'))
+print('%-7s %6s %9s %6s %6s %7s %6s %6s %7s %6s' % ('command', 'best', 'tasks/s', 'cheap', 'tune',
+      'ratio', 'time', 'run', 'ratio*', 'run*'))
 for name in names:
-    per_w, tune_r, tune_w, tfrac, run_r = {}, [], [], [], []
+    per_w, tune_r, tune_w, tfrac, run_r, tune_x, run_x = {}, [], [], [], [], [], []
     for r in range(1, runs + 1):
         d = os.path.join(work, name, str(r))
         sw = rd(os.path.join(d, 'sweep'))
@@ -156,20 +162,21 @@ for name in names:
         best = max(rates.values())
         t = rd(os.path.join(d, 'tune.rate'))
         if t:
-            tune_w.append(int(t[0])); tune_r.append(float(t[1]) / best)
+            tune_w.append(int(t[0])); tune_r.append(float(t[1]) / best); tune_x.append(float(t[1]))
         st, tt = rd(os.path.join(d, 'sweep.time')), rd(os.path.join(d, 'tune.time'))
         if st and tt:
             tfrac.append(float(tt[0]) / float(st[0]))
         x = rd(os.path.join(d, 'run.rate'))
         if x:
-            run_r.append(float(x[0]) / best)
+            run_r.append(float(x[0]) / best); run_x.append(float(x[0]))
     if not per_w:
         continue
     m = {w: med(v) for w, v in per_w.items()}
     bw = max(m, key=m.get)
     cheap = min(w for w in m if m[w] >= 0.95 * m[bw])
     f = lambda v, k='%.3f': k % med(v) if v else 'n/a'
-    print('%-7s %6d %9.1f %6d %6s %7s %6s %6s' % (name, bw, m[bw], cheap,
-          f(tune_w, '%d'), f(tune_r), f(tfrac, '%.2f'), f(run_r)))
+    g = lambda v: '%.3f' % (med(v) / m[bw]) if v else 'n/a'
+    print('%-7s %6d %9.1f %6d %6s %7s %6s %6s %7s %6s' % (name, bw, m[bw], cheap,
+          f(tune_w, '%d'), g(tune_x), f(tfrac, '%.2f'), g(run_x), f(tune_r), f(run_r)))
 PY
 echo "medians of $RUNS round(s); load average: $(cut -d' ' -f1-3 /proc/loadavg) on $(nproc) CPUs"
