@@ -53,8 +53,8 @@ static int paired_index(const struct tp_paired *pr, const struct tp_trial *t)
  * from the exploration were taken at other moments than its rival's, and on
  * a shared machine those moments differ by more than the tolerance (another
  * job's burst halves a memory-bound config for a second).  Within a round
- * the rivals ran back to back, so the ratio cancels what they shared. */
-/* a's score / b's in each round both ran, into v (TP_PAIRED_ROUNDS); the
+ * the rivals ran back to back, so the ratio cancels what they shared.
+ * a's score / b's in each round both ran, into v (TP_PAIRED_ROUNDS); the
  * count, and in *below the rounds where a scored below b. */
 static unsigned paired_values(struct tp_protocol *p, const struct tp_paired *pr,
 			      const struct tp_trial *a, const struct tp_trial *b, double *v,

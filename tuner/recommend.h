@@ -53,7 +53,7 @@ int tp_paired_range(struct tp_protocol *p, const struct tp_paired *pr, const str
 		    const struct tp_trial *b, double *lo, double *hi);
 /* 1 when a is equivalent to the best b.  When both ran >= 3 paired rounds of
  * the final race: the median of a's per-round ratios to b is at least
- * (1 - tolerance).  Otherwise: a's median score is at least (1 - tolerance)
+ * TP_PAIRED_EQUIVALENT(tolerance).  Otherwise: a's median score is at least (1 - tolerance)
  * of b's; or, when the noise is wider than that, at least (1 - 3 tolerance)
  * of b's, not significantly worse (Mann-Whitney) and with overlapping 95% CIs
  * of the median. */
