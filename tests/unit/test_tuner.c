@@ -906,6 +906,18 @@ static void test_auto_stable_under_bursts(void **state)
 	assert_int_equal(first.workers, 2);
 }
 
+/* The paired rounds the race ran the config of `workers` workers in. */
+static int race_rounds_of(const struct harness *h, int workers)
+{
+	int i, r, n = 0;
+
+	for (i = 0; i < h->run.paired.n; i++)
+		if (h->run.paired.configs[i].workers == workers)
+			for (r = 0; r < h->run.paired.rounds; r++)
+				n += h->run.paired.rep[i][r] >= 0;
+	return n;
+}
+
 /* On clean data auto spends little: two agreeing runs per explored width,
  * past the CPUs a near-linear step doubles the next width (4 is skipped on
  * the way from 3 to 6), and a racer far behind (23 of 32 workers on linear
@@ -930,16 +942,10 @@ static void test_auto_lean_on_clear_data(void **state)
 		if (t->config.workers <= 3)
 			assert_int_equal(t->nrepeats, 2);	/* agreed; not raced */
 	}
-	for (i = 0; i < (size_t)h.run.paired.n; i++) {
-		int r, n = 0;
-
-		for (r = 0; r < h.run.paired.rounds; r++)
-			n += h.run.paired.rep[i][r] >= 0;
-		if (h.run.paired.configs[i].workers == 32)
-			race_rounds = n;
-		else if (h.run.paired.configs[i].workers <= 23)
-			far += n == 1;	/* 23 does 72% of 32: one round */
-	}
+	race_rounds = race_rounds_of(&h, 32);
+	for (i = 0; i < (size_t)h.run.paired.n; i++)
+		if (h.run.paired.configs[i].workers <= 23)	/* 23 does 72% of 32: one round */
+			far += race_rounds_of(&h, h.run.paired.configs[i].workers) == 1;
 	assert_true(race_rounds >= 1);
 	assert_int_equal(far, 1);
 	harness_release(&h);
@@ -952,17 +958,6 @@ static void test_auto_lean_on_clear_data(void **state)
 static double curve_mix_plateau(int w)
 {
 	return w <= 30 ? 9.0 * w : 270 + 30.0 * (w - 30) / 66;
-}
-
-static int race_rounds_of(const struct harness *h, int workers)
-{
-	int i, r, n = 0;
-
-	for (i = 0; i < h->run.paired.n; i++)
-		if (h->run.paired.configs[i].workers == workers)
-			for (r = 0; r < h->run.paired.rounds; r++)
-				n += h->run.paired.rep[i][r] >= 0;
-	return n;
 }
 
 static void test_race_settles_on_steady_data(void **state)
