@@ -392,7 +392,7 @@ static int start_next(const struct tp_controller *c, const struct tp_ctl_sample 
 	 * CTL_START_FIRST_MAX that keeps the tasks' projected share of the CPUs
 	 * (width x share per worker, Little's law) at most half, so a pool of
 	 * sleepers reaches its range in two steps, not three. */
-	if (!c->start_from && used > 0) {
+	if (!c->start_from && used > 0 && used < CTL_START_FAST_IDLE) {
 		while (f < CTL_START_FIRST_MAX && 2 * f * used <= CTL_START_FIRST_SHARE)
 			f *= 2;
 		if (f * cur > next)

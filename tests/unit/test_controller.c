@@ -527,6 +527,17 @@ static void test_start_phase_samples(void **state)
 	w = tp_controller_step(c, &s, &d);
 	assert_int_equal(w, 128);		/* 2 -> 32 paid; 6% of the CPUs: x4 */
 	tp_controller_free(c);
+
+	/* A database write on half-busy CPUs (48%): the first step doubles. */
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	s.workers = 2;
+	s.busy = 0;
+	s.completions = 2;
+	s.cpu_own = 0.96;
+	s.t_s = s.dt_s = 0.004;
+	s.latency_s = 0.003;
+	assert_int_equal(tp_controller_step(c, &s, &d), 4);
+	tp_controller_free(c);
 }
 
 static void test_hill_flat(void **state)
