@@ -473,6 +473,23 @@ static void test_start_phase(void **state)
 	}
 }
 
+/* A new hill controller's first sample: both of 2 workers just ended a
+ * task of lat seconds, t seconds in, the tasks using cpu_own CPUs.  The
+ * width it goes to; *c stays for the next samples. */
+static int first_step(struct tp_controller **c, const struct tp_ctl_opts *o,
+		      struct tp_ctl_sample *s, double cpu_own, double t, double lat,
+		      struct tp_decision *d)
+{
+	assert_int_equal(tp_controller_new(c, "hill", o), 0);
+	s->workers = 2;
+	s->busy = 0;
+	s->completions = 2;
+	s->cpu_own = cpu_own;
+	s->t_s = s->dt_s = t;
+	s->latency_s = lat;
+	return tp_controller_step(*c, s, d);
+}
+
 /* The start phase, sample by sample: a round of completions that leaves
  * every worker between tasks still counts as a full pool, and past a step
  * that paid, busy CPUs do not end it (the gain test does). */
@@ -488,9 +505,7 @@ static void test_start_phase_samples(void **state)
 	int w;
 
 	(void)state;
-	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
-	s.t_s = 0.025;
-	w = tp_controller_step(c, &s, &d);
+	w = first_step(&c, &o, &s, 0.2, 0.025, 0.022, &d);
 	assert_int_equal(w, 8);			/* both ended, none restarted yet */
 	assert_non_null(strstr(d.reason, "widen to 8"));
 	s.workers = s.busy = 8;
@@ -508,15 +523,7 @@ static void test_start_phase_samples(void **state)
 
 	/* Sleepers on idle CPUs (3% of them at 2 workers): the first step goes
 	 * to 32, where they would use about half; the next quadruples at most. */
-	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
-	s.workers = 2;
-	s.busy = 0;
-	s.completions = 2;
-	s.cpu_own = 0.06;
-	s.t_s = 0.032;
-	s.dt_s = 0.032;
-	s.latency_s = 0.031;
-	w = tp_controller_step(c, &s, &d);
+	w = first_step(&c, &o, &s, 0.06, 0.032, 0.031, &d);
 	assert_int_equal(w, 32);
 	assert_non_null(strstr(d.reason, "widen to 32"));
 	s.workers = s.busy = 32;
@@ -529,14 +536,7 @@ static void test_start_phase_samples(void **state)
 	tp_controller_free(c);
 
 	/* A database write on half-busy CPUs (48%): the first step doubles. */
-	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
-	s.workers = 2;
-	s.busy = 0;
-	s.completions = 2;
-	s.cpu_own = 0.96;
-	s.t_s = s.dt_s = 0.004;
-	s.latency_s = 0.003;
-	assert_int_equal(tp_controller_step(c, &s, &d), 4);
+	assert_int_equal(first_step(&c, &o, &s, 0.96, 0.004, 0.003, &d), 4);
 	tp_controller_free(c);
 }
 
