@@ -358,6 +358,7 @@ static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample
 #define CTL_START_GAIN 1.2	/* a doubling that pays raises throughput by a fifth */
 #define CTL_START_KEEP 1.05	/* below this gain the doubling goes back */
 #define CTL_START_MIN_TASKS 4	/* completions that measure a width, at least (after the first step) */
+#define CTL_START_MIN_S 0.02	/* and the seconds, at least: a round of 3 ms tasks is scheduler noise */
 #define CTL_START_FAST_IDLE 0.25	/* below this share of the CPUs the width quadruples */
 #define CTL_START_FIRST_MAX 16	/* the first step multiplies the width by at most this */
 #define CTL_START_FIRST_SHARE 0.5	/* ... while the projected share of the CPUs stays at most this */
@@ -451,7 +452,7 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 		return start_end(c, "", 0, d);	/* the width keeps up with the inputs */
 	c->start_n += s->completions;
 	c->start_t += s->dt_s;
-	if (c->start_n < start_tasks(c, cur) || c->start_t <= 0) {
+	if (c->start_n < start_tasks(c, cur) || c->start_t < CTL_START_MIN_S) {
 		snprintf(d->reason, sizeof(d->reason), "start: measure %d", cur);
 		return 1;
 	}
@@ -461,13 +462,17 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 
 		snprintf(why, sizeof(why), "%d -> %d gained too little (%.1f -> %.1f/s)", c->start_from,
 			 cur, c->start_tput, rate);
-		if (rate < CTL_START_KEEP * c->start_tput)
+		if (rate < CTL_START_KEEP * c->start_tput) {
+			c->start_bracketed = cur <= 2 * c->start_from;
 			return start_end(c, why, c->start_from, d);
+		}
 		return start_end(c, why, 0, d);
 	}
 	next = start_next(c, s, cur, used);
-	if (next <= cur)
+	if (next <= cur) {
+		c->start_bracketed = c->start_from > 0;
 		return start_end(c, "", 0, d);
+	}
 	snprintf(d->reason, sizeof(d->reason),
 		 "start: inputs wait and the tasks use %.0f%% of the CPUs: %d does %.1f/s%s, widen to %d",
 		 100 * used, cur, rate, c->start_from ? " (it paid)" : "", next);

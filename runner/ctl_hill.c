@@ -167,6 +167,12 @@ static void hill_sync(struct tp_controller *c, struct hill_state *h, const struc
 		 * range already: probe a quarter of it, not all of it. */
 		if (c->start_from > 0)
 			h->step = s->workers / 4 > 1 ? s->workers / 4 : 1;
+		/* Its last step at most doubled (or it stopped at the top of
+		 * the range): what a probe could find is within noise of the
+		 * width, and on a short job the probe would cost more than it
+		 * finds.  Hold first, watching for a drift. */
+		if (c->start_bracketed)
+			h->hold_until = s->t_s + HILL_HOLD_MIN_S;
 		/* A doubling measured worse (a lock, a database): look below first. */
 		h->dir = c->worse_at > s->workers ? -1 : 1;
 		h->hold_s = HILL_HOLD_MIN_S;
@@ -260,6 +266,12 @@ static void hill_home(struct tp_controller *c, struct hill_state *h, const struc
 		return;
 	}
 	if (s->t_s < h->hold_until) {
+		if (!h->ref_valid) {
+			h->ref = acc_mean(&h->home_acc);
+			h->ref_se = acc_se(&h->home_acc);
+			h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
+			h->ref_valid = 1;
+		}
 		snprintf(d->reason, sizeof(d->reason), "hill: hold %d (%.1f/s)", h->home,
 			 acc_mean(&h->home_acc));
 		/* Keep the estimate fresh but bounded: restart the window. */

@@ -535,9 +535,53 @@ static void test_start_phase_samples(void **state)
 	assert_int_equal(w, 128);		/* 2 -> 32 paid; 6% of the CPUs: x4 */
 	tp_controller_free(c);
 
-	/* A database write on half-busy CPUs (48%): the first step doubles. */
-	assert_int_equal(first_step(&c, &o, &s, 0.96, 0.004, 0.003, &d), 4);
+	/* A database write on half-busy CPUs (48%): its first round of 3 ms
+	 * tasks is too short to rate (scheduler noise), the next 20 ms decide:
+	 * the first step doubles. */
+	assert_int_equal(first_step(&c, &o, &s, 0.96, 0.004, 0.003, &d), 2);
+	assert_non_null(strstr(d.reason, "measure 2"));
+	s.completions = 12;
+	s.t_s = 0.024;
+	s.dt_s = 0.02;
+	assert_int_equal(tp_controller_step(c, &s, &d), 4);
 	tp_controller_free(c);
+}
+
+/* A lock that serves 5 at most, on CPUs a third busy: the start phase
+ * doubles 2 -> 4 -> 8, 16 gains nothing, back to 8.  Its measured
+ * neighbours bracket the width within a factor of 2, so the hill holds
+ * (for HILL_HOLD_MIN_S) before it probes: on a short job a probe costs more
+ * than it could find.  A start whose last step quadrupled (disk4 on idle
+ * CPUs) left a wide gap, and the hill probes at once. */
+static void test_start_bracket_holds(void **state)
+{
+	struct sim m = { .ctl = "hill", .f = lock5, .initial = 2, .minw = 1, .maxw = 64,
+			 .seconds = 10, .noise = 0.02, .cpu_busy = 0.3 };
+	struct sim d4 = { .ctl = "hill", .f = disk4, .initial = 1, .minw = 1, .maxw = 64,
+			  .seconds = 10, .noise = 0.02, .cpu_busy = 0.1 };
+	int k, back = 0, moved = 0;
+
+	(void)state;
+	simulate(&m);
+	for (k = 1; k < 40 && !back; k++)
+		if (m.trace[k] == 16 && m.trace[k + 1] == 8)
+			back = k + 1;
+	if (!back)
+		fail_msg("the start phase did not go 2 -> 16 and back to 8: %d %d %d %d %d",
+			 m.trace[1], m.trace[2], m.trace[3], m.trace[4], m.trace[5]);
+	for (k = back; k < back + (int)(2.0 / DT); k++)
+		if (m.trace[k] != 8)
+			fail_msg("the hill probed %d at step %d, within 2 s of the start's end (%d)",
+				 m.trace[k], k, back);
+	for (k = back; k < 39; k++)
+		moved |= m.trace[k] != 8;
+	assert_true(moved);	/* after the hold it probes */
+	simulate(&d4);
+	assert_int_equal(d4.trace[4], 4);	/* 16 went back to 4 */
+	moved = 0;
+	for (k = 5; k < 5 + (int)(2.0 / DT); k++)
+		moved |= d4.trace[k] != 4;
+	assert_true(moved);
 }
 
 static void test_hill_flat(void **state)
@@ -829,6 +873,7 @@ int main(void)
 		cmocka_unit_test(test_static_holds_against_demand),
 		cmocka_unit_test(test_start_phase),
 		cmocka_unit_test(test_start_phase_samples),
+		cmocka_unit_test(test_start_bracket_holds),
 		cmocka_unit_test(test_hill_flat),
 		cmocka_unit_test(test_hill_peaked),
 		cmocka_unit_test(test_hill_noisy),
