@@ -279,8 +279,22 @@ static int memory_guard(struct tp_controller *c, const struct tp_ctl_sample *s, 
 static int overload_guard(struct tp_controller *c, const struct tp_ctl_sample *s,
 			  const struct tp_demand *dm, int cur, int *want, struct tp_decision *d)
 {
+	int to = dm->workers;
+
 	c->overloaded_n = dm->kind == TP_DEMAND_OVERLOADED ? c->overloaded_n + 1 : 0;
-	if (dm->kind != TP_DEMAND_OVERLOADED || !(2 * cur > 3 * dm->workers) || *want <= dm->workers)
+	/* The runnable count per worker counts the queue: tasks that also
+	 * wait (sleep 30 ms + gzip: 0.79 of a CPU each at 40 workers, so 3)
+	 * need more workers than that to keep the CPUs busy.  Each task's
+	 * own CPU share (its CPU over its run time, queueing included, so an
+	 * upper bound on the width needed) says how many. */
+	if (c->task_cpu > 0 && c->opts.cpus_usable > 0) {
+		double need = ceil(c->opts.cpus_usable / c->task_cpu - 1e-9);
+
+		if (need > to)
+			to = tp_controller_clamp(c, need > c->opts.max_workers ? c->opts.max_workers
+									    : (int)need);
+	}
+	if (dm->kind != TP_DEMAND_OVERLOADED || !(2 * cur > 3 * to) || *want <= to)
 		return 0;
 	/* One sample's runnable count is an instant: tasks started together
 	 * compute together at first.  Two in a row are an overload. */
@@ -288,16 +302,16 @@ static int overload_guard(struct tp_controller *c, const struct tp_ctl_sample *s
 		return 0;
 	if (c->cut_verdict < 0 && cur >= c->cut_to && cur <= c->cut_from)
 		return 0;	/* a cut from here was measured to lose */
-	*want = dm->workers;
+	*want = to;
 	c->jump_to = 0;
 	c->cut_from = cur;
-	c->cut_to = dm->workers;
+	c->cut_to = to;
 	c->cut_tput = s->throughput;
 	c->cut_n = 0;
 	c->cut_verdict = 0;
 	snprintf(d->reason, sizeof(d->reason),
-		 "guard: cpu overloaded (%d busy workers want %.1f CPUs, run on %.1f of %.3g): shrink to %d",
-		 s->busy, s->cpu_demand, s->cpu_own, c->opts.cpus_usable, dm->workers);
+		 "guard: cpu overloaded (%d busy workers want %.1f CPUs, run on %.1f of %.3g; a task uses %.2f): shrink to %d",
+		 s->busy, s->cpu_demand, s->cpu_own, c->opts.cpus_usable, c->task_cpu, to);
 	return 1;
 }
 
@@ -611,8 +625,12 @@ int tp_controller_step(struct tp_controller *c, const struct tp_ctl_sample *s, s
 
 	c->steps++;
 	tp_controller_demand(c, s, &dm);
-	if (s->phase_change)
+	if (s->task_cpu > 0)
+		c->task_cpu = s->task_cpu;
+	if (s->phase_change) {
 		c->jump_to = c->cut_to = 0;	/* a new phase: the last jump or cut says nothing of it */
+		c->task_cpu = 0;
+	}
 	track_growth(c, s);
 	d->workers = cur;
 	d->back = 0;

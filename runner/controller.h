@@ -124,6 +124,7 @@ struct tp_controller {
 	int worse_at;		/* a width measured worse than a narrower one (the start
 				 * phase or a jump went back from it); 0 none */
 	int cpu_bound;		/* cpu_bound_cap's verdict: 1 CPU-bound, 0 not, -1 not judged */
+	double task_cpu;	/* the last tp_ctl_sample.task_cpu measured; 0 none */
 };
 
 /* Finds the controller named name (usage error with a suggestion when none)

@@ -309,6 +309,22 @@ static void test_overload_cut_judged(void **state)
 		assert_true(w >= 16);		/* refuted: no cut from there again */
 	}
 	tp_controller_free(c);
+
+	/* The same overload from tasks that sleep 30 ms and then compute
+	 * (each on 0.13 of a CPU over its run, queueing included): 16 keep
+	 * the 2 CPUs busy, the queue's 0.875 per worker would say 3.  40
+	 * workers are cut to 16. */
+	assert_int_equal(tp_controller_new(&c, "hill", &o), 0);
+	s.workers = s.busy = 40;
+	s.cpu_demand = 35;
+	s.task_cpu = 0.13;
+	s.t_s = 0.25;
+	assert_int_equal(tp_controller_step(c, &s, &d), 40);
+	s.task_cpu = -1;			/* measured once, remembered */
+	s.t_s = 0.5;
+	assert_int_equal(tp_controller_step(c, &s, &d), 16);
+	assert_non_null(strstr(d.reason, "a task uses 0.13"));
+	tp_controller_free(c);
 }
 
 /* A jump the throughput refutes is not repeated: the controller settles
