@@ -375,7 +375,8 @@ static void saturation_guard(struct tp_controller *c, const struct tp_ctl_sample
 #define CTL_START_MIN_S 0.02	/* and the seconds, at least: a round of 3 ms tasks is scheduler noise */
 #define CTL_START_FAST_IDLE 0.25	/* below this share of the CPUs the width quadruples */
 #define CTL_START_FIRST_MAX 16	/* the first step multiplies the width by at most this */
-#define CTL_START_FIRST_SHARE 0.5	/* ... while the projected share of the CPUs stays at most this */
+#define CTL_START_FIRST_SHARE 0.75	/* ... while the projected share of the CPUs stays at most this */
+#define CTL_START_LONG_S 0.02	/* tasks this long: twice both (each step costs a task's duration) */
 
 int tp_controller_starting(const struct tp_controller *c)
 {
@@ -402,13 +403,20 @@ static int start_next(const struct tp_controller *c, const struct tp_ctl_sample 
 	long long mpw = c->opts.mem_per_worker_kb > 0 ? c->opts.mem_per_worker_kb
 						       : s->mem_per_worker_kb;
 	long long next = (used < CTL_START_FAST_IDLE ? 4LL : 2LL) * cur, f = 4;
+	/* Each step costs a round of tasks at the narrower width: for tasks
+	 * of CTL_START_LONG_S or more that round is a tenth of a 400-task
+	 * job, so the first step may go to where the CPUs saturate, and the
+	 * gain test catches an overshoot.  Shorter tasks step for little. */
+	int bold = c->lat >= CTL_START_LONG_S;
+	long long fmax = bold ? 2 * CTL_START_FIRST_MAX : CTL_START_FIRST_MAX;
+	double share = bold ? 2 * CTL_START_FIRST_SHARE : CTL_START_FIRST_SHARE;
 
 	/* The first step from nearly idle CPUs: the largest power of two up to
-	 * CTL_START_FIRST_MAX that keeps the tasks' projected share of the CPUs
-	 * (width x share per worker, Little's law) at most half, so a pool of
-	 * sleepers reaches its range in two steps, not three. */
+	 * fmax that keeps the tasks' projected share of the CPUs (width x
+	 * share per worker, Little's law) at most share, so a pool of
+	 * sleepers reaches its range in one or two steps, not three. */
 	if (!c->start_from && used > 0 && used < CTL_START_FAST_IDLE) {
-		while (f < CTL_START_FIRST_MAX && 2 * f * used <= CTL_START_FIRST_SHARE)
+		while (f < fmax && 2 * f * used <= share)
 			f *= 2;
 		if (f * cur > next)
 			next = f * cur;

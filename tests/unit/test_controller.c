@@ -521,12 +521,12 @@ static void test_start_phase_samples(void **state)
 	int w;
 
 	(void)state;
-	w = first_step(&c, &o, &s, 0.2, 0.025, 0.022, &d);
+	w = first_step(&c, &o, &s, 0.2, 0.025, 0.015, &d);
 	assert_int_equal(w, 8);			/* both ended, none restarted yet */
 	assert_non_null(strstr(d.reason, "widen to 8"));
 	s.workers = s.busy = 8;
 	s.completions = 0;
-	s.t_s = 0.04;				/* within a task's duration: settle */
+	s.t_s = 0.035;				/* within a task's duration: settle */
 	assert_int_equal(tp_controller_step(c, &s, &d), 8);
 	s.t_s = 0.07;
 	s.dt_s = 0.03;
@@ -537,18 +537,23 @@ static void test_start_phase_samples(void **state)
 	assert_true(tp_controller_starting(c));
 	tp_controller_free(c);
 
-	/* Sleepers on idle CPUs (3% of them at 2 workers): the first step goes
-	 * to 32, where they would use about half; the next quadruples at most. */
+	/* Sleepers on idle CPUs (3% of them at 2 workers, 31 ms each): the
+	 * first step goes to 64, where they would use about all of them
+	 * (each step costs a 31 ms round); the next quadruples at most. */
 	w = first_step(&c, &o, &s, 0.06, 0.032, 0.031, &d);
-	assert_int_equal(w, 32);
-	assert_non_null(strstr(d.reason, "widen to 32"));
-	s.workers = s.busy = 32;
-	s.completions = 32;
-	s.cpu_own = 0.12;
+	assert_int_equal(w, 64);
+	assert_non_null(strstr(d.reason, "widen to 64"));
+	s.workers = s.busy = 64;
+	s.completions = 64;
+	s.cpu_own = 0.24;
 	s.t_s = 0.066;
 	s.dt_s = 0.034;
 	w = tp_controller_step(c, &s, &d);
-	assert_int_equal(w, 128);		/* 2 -> 32 paid; 6% of the CPUs: x4 */
+	assert_int_equal(w, 256);		/* 2 -> 64 paid; 12% of the CPUs: x4 */
+	tp_controller_free(c);
+	/* The same share from 5 ms tasks: a round costs little, the first step
+	 * stops where they would use about half of the CPUs. */
+	assert_int_equal(first_step(&c, &o, &s, 0.06, 0.021, 0.005, &d), 32);
 	tp_controller_free(c);
 
 	/* A database write on half-busy CPUs (48%): its first round of 3 ms
