@@ -174,7 +174,10 @@ int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, i
 		int lo = 0, hi = 0, w, cand[2], nc = 0, k;
 		struct tp_config c;
 
-		if (!best)
+		/* On a wide plateau (mix: 76, 91 and 108 were 14 s of a 30 s
+		 * tune, all within 1% of 64 and 128, where 32 was the pick)
+		 * refine_knee refines what matters. */
+		if (!best || tp_search_wide_plateau(run, batch, method))
 			return 0;
 		w = best->config.workers;
 		for (i = 0; i < n; i++) {
@@ -359,6 +362,14 @@ struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch
 			pick = t;
 	}
 	return pick;
+}
+
+int tp_search_wide_plateau(struct tp_search_run *run, int batch, int method)
+{
+	struct tp_trial *best = tp_search_best_workers(run, batch, method);
+	struct tp_trial *pick = tp_search_cheapest_workers(run, batch, method);
+
+	return best && pick && 2 * pick->config.workers <= best->config.workers;
 }
 
 /* Bisects below the cheapest equivalent: where the curve reaches the plateau. */

@@ -49,7 +49,8 @@ int tp_search_fit(struct tp_search_run *run, int batch, int method);
 /* The best usable trial of (batch, method) over worker counts, or NULL. */
 struct tp_trial *tp_search_best_workers(struct tp_search_run *run, int batch, int method);
 /* Bisects the worker counts around the best of (batch, method) until the
- * neighbours measured are adjacent (or within 10%), at most max_steps. */
+ * neighbours measured are adjacent (or within 10%), at most max_steps; not
+ * on a wide plateau (tp_search_wide_plateau). */
 int tp_search_refine_workers(struct tp_search_run *run, int batch, int method, int max_steps);
 /* Open-ended edges: while the best usable width of (batch, method) is the
  * widest measured and beat the widest at half its width or less (else the
@@ -76,6 +77,10 @@ long long tp_trial_mem_per_worker(const struct tp_trial *t);
 /* The cheapest (fewest workers) trial of (batch, method) equivalent to that
  * slice's best, or NULL. */
 struct tp_trial *tp_search_cheapest_workers(struct tp_search_run *run, int batch, int method);
+/* 1 when that cheapest equivalent has half the best's workers or fewer: the
+ * pick comes from the plateau's knee, and the widths around the best cannot
+ * become it. */
+int tp_search_wide_plateau(struct tp_search_run *run, int batch, int method);
 /* Bisects between the cheapest equivalent and the next smaller count measured,
  * to find where the curve reaches its plateau; at most steps measurements. */
 int tp_search_refine_knee(struct tp_search_run *run, int batch, int method, int steps);

@@ -196,7 +196,8 @@ static int explore(struct tp_search_run *run)
 
 	if (sweep_workers(run))
 		return -1;
-	if (!tp_search_fit(run, 1, 0) && tp_model_kind_of(&run->res->model) == TP_MODEL_USL) {
+	if (!tp_search_fit(run, 1, 0) && tp_model_kind_of(&run->res->model) == TP_MODEL_USL &&
+	    !tp_search_wide_plateau(run, 1, 0)) {
 		double peak = run->res->model.peak_workers;
 		struct tp_config c = tp_space_config(s, tp_space_snap(s, peak), 1, 0);
 

@@ -989,6 +989,42 @@ static void test_race_settles_on_steady_data(void **state)
 	assert_int_equal(noisy, 3);
 }
 
+/* sleep 30 ms + gzip on 2 CPUs (bench/tuner-real.sh's mix): linear to 16,
+ * then 277 at 32, a peak of 282 at 89, 281.5 at 128.  The cheapest
+ * equivalent, 32, is half the best's width or less: the widths around the
+ * best cannot become the pick, and the refinement does not measure them
+ * (76, 91 and 108 were 14 s of a 30 s tune). */
+static double curve_wide_plateau(int w)
+{
+	return w <= 16 ? 16.5 * w : 291 - 400.0 / w - 0.05 * w;
+}
+
+static void test_wide_plateau_skips_refinement(void **state)
+{
+	int seed;
+
+	(void)state;
+	for (seed = 1; seed <= 3; seed++) {
+		struct harness h;
+		size_t i;
+		int w, between = 0;
+
+		harness_init(&h, curve_wide_plateau, 0.01, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
+		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 4096);
+		tune(&h, "auto");
+		if (getenv("TP_DEBUG"))
+			dump(&h, "wide plateau");
+		for (i = 0; i < h.res.ntrials; i++)
+			between += h.res.trials[i].config.workers > 64 &&
+				   h.res.trials[i].config.workers < 128;
+		w = h.res.rec.config.workers;
+		if (between || w > 64 || truth(&h.syn, &h.res.rec.config) < 0.97 * 282)
+			fail_msg("seed %d: %d widths measured between 64 and 128, recommended %d", seed,
+				 between, w);
+		harness_release(&h);
+	}
+}
+
 static void test_sample_inputs(void **state)
 {
 	char dir[] = "/tmp/tp-test-sample-XXXXXX", *files[20], *names[100], **pick, **again;
@@ -1101,6 +1137,7 @@ int main(void)
 		cmocka_unit_test(test_auto_stable_under_bursts),
 		cmocka_unit_test(test_auto_lean_on_clear_data),
 		cmocka_unit_test(test_race_settles_on_steady_data),
+		cmocka_unit_test(test_wide_plateau_skips_refinement),
 		cmocka_unit_test(test_open_ended_space),
 		cmocka_unit_test(test_cpu_bound_finishes_early),
 		cmocka_unit_test(test_sample_inputs),
