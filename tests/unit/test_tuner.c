@@ -694,6 +694,19 @@ static void harness_space(struct harness *h, enum tp_task_class cls, int max_wor
 	h->syn.method_factor[2] = 1;	/* exec counts as the third method */
 }
 
+/* A 2-CPU machine, the task class unknown (open-ended space): curve f with
+ * noise, tuned by search; label names its dump under TP_DEBUG. */
+static void tune_open(struct harness *h, double (*f)(int), double noise, unsigned long seed,
+		      int max_workers, long long mem_usable_kb, long long ninputs,
+		      const char *search, const char *label)
+{
+	harness_init(h, f, noise, TP_CLASS_UNKNOWN, 2, seed, 0);
+	harness_space(h, TP_CLASS_UNKNOWN, max_workers, mem_usable_kb, ninputs);
+	tune(h, search);
+	if (getenv("TP_DEBUG"))
+		dump(h, label);
+}
+
 static double curve_sleep_knee100(int w)	/* sleep 30 ms until 100 workers saturate */
 {
 	return 30.0 * (w < 100 ? w : 100) * (w > 100 ? 1 - 0.001 * (w - 100) : 1);
@@ -745,9 +758,8 @@ static void test_open_ended_space(void **state)
 	for (seed = 1; seed <= 5; seed++) {
 		struct harness h;
 
-		harness_init(&h, curve_sleep_knee100, 0.10, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
-		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 4096);
-		tune(&h, "auto");
+		tune_open(&h, curve_sleep_knee100, 0.10, (unsigned long)seed, 0, 0, 4096, "auto",
+			  "auto");
 		if (h.syn.max_seen < 64 || h.res.rec.config.workers < 32)
 			fail_msg("noise 10%%, seed %d: measured up to %d, recommended %d", seed,
 				 h.syn.max_seen, h.res.rec.config.workers);
@@ -758,9 +770,7 @@ static void test_open_ended_space(void **state)
 	{
 		struct harness h;
 
-		harness_init(&h, curve_sleep_knee100, 0.02, TP_CLASS_UNKNOWN, 2, 3, 0);
-		harness_space(&h, TP_CLASS_UNKNOWN, 40, 0, 4096);
-		tune(&h, "auto");
+		tune_open(&h, curve_sleep_knee100, 0.02, 3, 40, 0, 4096, "auto", "auto");
 		assert_int_equal(h.syn.max_seen, 40);
 		assert_int_equal(h.res.rec.config.workers, 40);
 		harness_release(&h);
@@ -929,11 +939,7 @@ static void test_auto_lean_on_clear_data(void **state)
 	int race_rounds = 0, far = 0;
 
 	(void)state;
-	harness_init(&h, curve_linear, 0.005, TP_CLASS_UNKNOWN, 2, 3, 0);
-	harness_space(&h, TP_CLASS_UNKNOWN, 32, 0, 0);
-	tune(&h, "auto");
-	if (getenv("TP_DEBUG"))
-		dump(&h, "lean");
+	tune_open(&h, curve_linear, 0.005, 3, 32, 0, 0, "auto", "lean");
 	assert_int_equal(h.res.rec.config.workers, 32);
 	for (i = 0; i < h.res.ntrials; i++) {
 		const struct tp_trial *t = &h.res.trials[i];
@@ -966,11 +972,7 @@ static void test_race_settles_on_steady_data(void **state)
 	int steady, noisy = 0, seed;
 
 	(void)state;
-	harness_init(&h, curve_mix_plateau, 0.001, TP_CLASS_UNKNOWN, 2, 5, 0);
-	harness_space(&h, TP_CLASS_UNKNOWN, 96, 0, 0);
-	tune(&h, "auto");
-	if (getenv("TP_DEBUG"))
-		dump(&h, "settles");
+	tune_open(&h, curve_mix_plateau, 0.001, 5, 96, 0, 0, "auto", "settles");
 	/* 91 (0.993 of 96) is the cheapest equivalent; 64 and 76 are not */
 	assert_int_equal(h.res.rec.config.workers, 91);
 	assert_int_equal(h.run.paired.rounds, TP_PAIRED_MIN_ROUNDS);
@@ -978,11 +980,8 @@ static void test_race_settles_on_steady_data(void **state)
 	harness_release(&h);
 	assert_int_equal(steady, TP_PAIRED_MIN_ROUNDS);
 	for (seed = 1; seed <= 3; seed++) {
-		harness_init(&h, curve_mix_plateau, 0.03, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
-		harness_space(&h, TP_CLASS_UNKNOWN, 96, 0, 0);
-		tune(&h, "auto");
-		if (getenv("TP_DEBUG"))
-			dump(&h, "settles noisy");
+		tune_open(&h, curve_mix_plateau, 0.03, (unsigned long)seed, 96, 0, 0, "auto",
+			  "settles noisy");
 		noisy += h.run.paired.rounds > TP_PAIRED_MIN_ROUNDS;
 		harness_release(&h);
 	}
@@ -1009,18 +1008,15 @@ static void test_wide_plateau_skips_refinement(void **state)
 		size_t i;
 		int w, between = 0;
 
-		harness_init(&h, curve_wide_plateau, 0.01, TP_CLASS_UNKNOWN, 2, (unsigned long)seed, 0);
-		harness_space(&h, TP_CLASS_UNKNOWN, 0, 0, 4096);
-		tune(&h, "auto");
-		if (getenv("TP_DEBUG"))
-			dump(&h, "wide plateau");
+		tune_open(&h, curve_wide_plateau, 0.01, (unsigned long)seed, 0, 0, 4096, "auto",
+			  "wide plateau");
 		for (i = 0; i < h.res.ntrials; i++)
 			between += h.res.trials[i].config.workers > 64 &&
 				   h.res.trials[i].config.workers < 128;
 		w = h.res.rec.config.workers;
 		if (between || w > 64 || truth(&h.syn, &h.res.rec.config) < 0.97 * 282)
-			fail_msg("seed %d: %d widths measured between 64 and 128, recommended %d", seed,
-				 between, w);
+			fail_msg("seed %d: %d widths measured between 64 and 128, recommended %d",
+				 seed, between, w);
 		harness_release(&h);
 	}
 }
