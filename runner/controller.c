@@ -291,8 +291,7 @@ static int overload_guard(struct tp_controller *c, const struct tp_ctl_sample *s
 		double need = ceil(c->opts.cpus_usable / c->task_cpu - 1e-9);
 
 		if (need > to)
-			to = tp_controller_clamp(c, need > c->opts.max_workers ? c->opts.max_workers
-									    : (int)need);
+			to = tp_controller_clamp(c, (int)fmin(need, c->opts.max_workers));
 	}
 	if (dm->kind != TP_DEMAND_OVERLOADED || !(2 * cur > 3 * to) || *want <= to)
 		return 0;

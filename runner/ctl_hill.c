@@ -90,6 +90,16 @@ static int acc_enough(const struct hill_acc *a)
 	       a->n >= 24;
 }
 
+/* The reference a drift shows against: the rate measured in a, its
+ * standard error and the spread of one interval's rate. */
+static void set_ref(struct hill_state *h, const struct hill_acc *a)
+{
+	h->ref = acc_mean(a);
+	h->ref_se = acc_se(a);
+	h->ref_sd = h->ref_se * sqrt(a->n);
+	h->ref_valid = 1;
+}
+
 /* Tasks so short that the interval after a change hardly sees the old width. */
 static int short_tasks(const struct hill_state *h, const struct tp_ctl_sample *s)
 {
@@ -113,10 +123,7 @@ static void start_probe(struct tp_controller *c, struct hill_state *h, const str
 			/* A full round without a win: stay, and wait longer each time. */
 			h->tried_up = h->tried_down = 0;
 			h->hold_until = s->t_s + h->hold_s;
-			h->ref = acc_mean(&h->home_acc);
-			h->ref_se = acc_se(&h->home_acc);
-			h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
-			h->ref_valid = 1;
+			set_ref(h, &h->home_acc);
 			snprintf(d->reason, sizeof(d->reason),
 				 "hill: no neighbour of %d beats %.1f/s beyond noise: hold %.0fs",
 				 h->home, h->ref, h->hold_s);
@@ -266,12 +273,8 @@ static void hill_home(struct tp_controller *c, struct hill_state *h, const struc
 		return;
 	}
 	if (s->t_s < h->hold_until) {
-		if (!h->ref_valid) {
-			h->ref = acc_mean(&h->home_acc);
-			h->ref_se = acc_se(&h->home_acc);
-			h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
-			h->ref_valid = 1;
-		}
+		if (!h->ref_valid)
+			set_ref(h, &h->home_acc);
 		snprintf(d->reason, sizeof(d->reason), "hill: hold %d (%.1f/s)", h->home,
 			 acc_mean(&h->home_acc));
 		/* Keep the estimate fresh but bounded: restart the window. */
@@ -295,10 +298,7 @@ static void hill_accept(struct tp_controller *c, struct hill_state *h, const str
 	h->settle = 0;
 	h->hold_s = HILL_HOLD_MIN_S;
 	h->hold_until = 0;
-	h->ref = mp;
-	h->ref_se = acc_se(&h->probe_acc);
-	h->ref_sd = h->ref_se * sqrt(h->probe_acc.n);
-	h->ref_valid = 1;
+	set_ref(h, &h->probe_acc);
 	/* Where we came from is known worse; keep going this way, faster. */
 	h->tried_up = h->dir < 0;
 	h->tried_down = h->dir > 0;
@@ -329,10 +329,7 @@ static void hill_reject(struct hill_state *h, struct tp_decision *d, double mh, 
 		 "hill: back to %d: probe %d gave %.1f vs %.1f/s (gain %.1f <= noise %.1f)",
 		 h->home, h->probe, mp, mh, mp - mh, thr);
 	/* The home's last measurement is the reference a phase change shows against. */
-	h->ref = mh;
-	h->ref_se = acc_se(&h->home_acc);
-	h->ref_sd = h->ref_se * sqrt(h->home_acc.n);
-	h->ref_valid = 1;
+	set_ref(h, &h->home_acc);
 	if (h->step > 1)
 		h->step /= 2;	/* refine in the same direction */
 	else if (h->dir > 0)
