@@ -11,6 +11,7 @@
 #include "probes/sampler.h"
 #include "runner/counters.h"
 #include "runner/inputs.h"
+#include "runner/strategy.h"
 
 #include <errno.h>
 #include <math.h>
@@ -86,6 +87,61 @@ static int host_cpu(unsigned long long *total, unsigned long long *idle)
 	return rc;
 }
 
+/* Rounds tasks up to whole rounds of workers x batch: every worker gets the
+ * same number of batches, so no run ends on a partial round where most
+ * workers sit idle.  Without it a short run of uniform tasks (20 ms sleeps,
+ * 100 ms runs) measures the remainder of tasks / workers rather than the
+ * config: 107 tasks on 32 workers take four rounds, 128 take four too, and
+ * widths or batches that differ only by that remainder look 20% apart. */
+static double round_of(const struct tp_config *c)
+{
+	return (double)(c->workers > 0 ? c->workers : 1) * (c->batch > 0 ? c->batch : 1);
+}
+
+/* Start and completion times of one run's tasks, for tp_job_rate. */
+struct done_times {
+	double *start, *end;
+	size_t n, alloc, alloc2;
+};
+
+static void note_done(void *ctx, const struct tp_task_result *r, int final)
+{
+	struct done_times *d = ctx;
+
+	if (!final)
+		return;
+	tp_grow((void **)&d->start, &d->alloc, d->n + 1, sizeof(*d->start));
+	tp_grow((void **)&d->end, &d->alloc2, d->n + 1, sizeof(*d->end));
+	d->start[d->n] = r->start_s;
+	d->end[d->n++] = r->start_s + r->duration_s;
+}
+
+static int cmp_double(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* See evaluate.h. */
+double tp_job_rate(const struct tp_config *c, long long job, long long tasks, double wall_s,
+		   double *start, const double *end, size_t n)
+{
+	size_t k = (size_t)round_of(c), i, in = 0;
+	double a, b;
+
+	if (job <= tasks || n <= k || n != (size_t)tasks || !(wall_s > 0))
+		return 0;
+	qsort(start, n, sizeof(*start), cmp_double);
+	a = start[k - 1];
+	b = start[n - 1];
+	for (i = 0; i < n; i++)
+		in += end[i] > a && end[i] <= b;
+	if (!(b > a) || !in)
+		return 0;
+	return (double)job / (wall_s + (double)(job - tasks) * (b - a) / (double)in);
+}
+
 /* One pool run of c over tasks inputs.  0, 1 (stopped by the watchdog), -1. */
 static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, long long tasks,
 		    double stop_below_rate, struct tp_repeat *out)
@@ -97,11 +153,18 @@ static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, lon
 	pthread_t th;
 	int interrupted = 0, rc, watching = 0, have_host;
 	unsigned long long tot0 = 0, idle0 = 0, tot1 = 0, idle1 = 0;
+	struct done_times done = { 0 };
 
 	if (pe->interrupted)
 		return -1;
 	o.config = *c;
 	o.min_workers = o.max_workers = 0;
+	/* persistent workers are ranked by their steady state (pool.c) */
+	if (pe->job_tasks > tasks && !o.hooks.on_result &&
+	    !(tp_strategy_flags(c->strategy) & TP_STRAT_RECORDS)) {
+		o.hooks.on_result = note_done;
+		o.hooks.ctx = &done;
+	}
 	if (make_inputs(pe, tasks, &in))
 		return -1;
 	if (tp_pool_new(&pool, &o)) {
@@ -137,6 +200,17 @@ static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, lon
 	pe->pool = NULL;
 	tp_pool_free(pool);
 	tp_inputs_free(in);
+	if (!rc && !interrupted) {
+		double jr = tp_job_rate(c, pe->job_tasks, out->tasks, out->wall_s, done.start,
+					done.end, done.n);
+
+		if (jr > 0) {
+			tp_counters_add(out, "pool::wall_throughput", out->throughput);
+			out->throughput = jr;
+		}
+	}
+	free(done.start);
+	free(done.end);
 	if (rc)
 		return -1;
 	if (interrupted && !w.fired)
@@ -155,17 +229,6 @@ static struct tp_pool_eval_entry *entry(struct tp_pool_evaluator *pe, const stru
 		if (pe->sizes[i].config.workers == c->workers)
 			return &pe->sizes[i];
 	return NULL;
-}
-
-/* Rounds tasks up to whole rounds of workers x batch: every worker gets the
- * same number of batches, so no run ends on a partial round where most
- * workers sit idle.  Without it a short run of uniform tasks (20 ms sleeps,
- * 100 ms runs) measures the remainder of tasks / workers rather than the
- * config: 107 tasks on 32 workers take four rounds, 128 take four too, and
- * widths or batches that differ only by that remainder look 20% apart. */
-static double round_of(const struct tp_config *c)
-{
-	return (double)(c->workers > 0 ? c->workers : 1) * (c->batch > 0 ? c->batch : 1);
 }
 
 static long long full_rounds(const struct tp_pool_evaluator *pe, const struct tp_config *c,
@@ -225,9 +288,18 @@ static int calibrate(struct tp_pool_evaluator *pe, const struct tp_config *c)
 	return 0;
 }
 
+/* A width whose run of the whole job is estimated to last at most this
+ * long runs the whole job: each run pays a fixed cost (the pool's start, the
+ * ramp, the last round's tail) that a min_time run of a few rounds weighs
+ * far more than the job does (400 x sleep 0.03: 25 ms of a 100 ms run at 64
+ * workers, of 260 ms in the job), so widths measured at different task
+ * counts compare their fixed costs, and wider ones, run longer, look better
+ * (128 scored 14% over 64, 400 over 128, all equal at the job's size). */
+#define EVAL_JOB_RUN_S 0.5
+
 /* Tasks for a config never run: from the measured config nearest in workers
  * (same method first), scaled down when c has fewer workers, so a slow config
- * never gets a fast config's task count. */
+ * never gets a fast config's task count; the whole job when that is short. */
 static long long estimate(struct tp_pool_evaluator *pe, const struct tp_config *c)
 {
 	const struct tp_pool_eval_entry *near = NULL;
@@ -247,6 +319,12 @@ static long long estimate(struct tp_pool_evaluator *pe, const struct tp_config *
 	}
 	if (!near)
 		return clamp_tasks(pe, c, (double)pe->calibrated);
+	/* the whole job's estimate scales the rate with the width both ways (a
+	 * wait-bound sweep doubles it per step; a CPU-bound one runs at most
+	 * twice EVAL_JOB_RUN_S where the space's steps are at most x2) */
+	rate = near->rate * c->workers / near->config.workers;
+	if (pe->job_tasks > 0 && rate > 0 && (double)pe->job_tasks / rate <= EVAL_JOB_RUN_S)
+		return clamp_tasks(pe, c, (double)pe->job_tasks);
 	rate = near->rate;
 	if (c->workers < near->config.workers)
 		rate *= (double)c->workers / near->config.workers;

@@ -1070,6 +1070,38 @@ static void test_sample_inputs(void **state)
 		free(names[i]);
 }
 
+/* The job's rate projected from a short run: a dispatcher-bound run (one
+ * start per 0.625 ms, 30 ms tasks, 64 workers) of 128 tasks projects the
+ * 400-task job exactly, where its own tasks/s is 18% low; rounds that end
+ * together (CPU-saturated, processor sharing) project the steady rate; one
+ * round, or a run as long as the job, cannot tell. */
+static void test_job_rate(void **state)
+{
+	struct tp_config c = { .workers = 64, .batch = 1 };
+	double st[400], en[400], wall, job_wall;
+	int i;
+
+	(void)state;
+	for (i = 0; i < 400; i++) {
+		st[i] = i * 0.000625;
+		en[i] = st[i] + 0.030;
+	}
+	wall = en[127] + 0.001;
+	job_wall = en[399] + 0.001;
+	assert_true(128 / wall < 0.85 * 400 / job_wall);
+	assert_float_equal(tp_job_rate(&c, 400, 128, wall, st, en, 128), 400 / job_wall, 1);
+	/* 4 workers, rounds of P = 0.1 s starting and ending together */
+	c.workers = 4;
+	for (i = 0; i < 8; i++) {
+		st[i] = (i / 4) * 0.1;
+		en[i] = st[i] + 0.1;
+	}
+	assert_float_equal(tp_job_rate(&c, 40, 8, 0.2, st, en, 8), 40 / 1.0, 1e-6);
+	assert_true(tp_job_rate(&c, 40, 4, 0.1, st, en, 4) == 0);	/* one round */
+	assert_true(tp_job_rate(&c, 8, 8, 0.2, st, en, 8) == 0);	/* the job itself */
+	assert_true(tp_job_rate(&c, 40, 9, 0.2, st, en, 8) == 0);	/* times missing */
+}
+
 static void test_cache_round_trip(void **state)
 {
 	char dir[] = "/tmp/tp-test-cache-XXXXXX", *path, *other;
@@ -1137,6 +1169,7 @@ int main(void)
 		cmocka_unit_test(test_open_ended_space),
 		cmocka_unit_test(test_cpu_bound_finishes_early),
 		cmocka_unit_test(test_sample_inputs),
+		cmocka_unit_test(test_job_rate),
 		cmocka_unit_test(test_cache_round_trip),
 	};
 
