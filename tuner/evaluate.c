@@ -288,22 +288,26 @@ static int calibrate(struct tp_pool_evaluator *pe, const struct tp_config *c)
 	return 0;
 }
 
-/* A width whose run of the whole job is estimated to last at most this
- * long runs the whole job: each run pays a fixed cost (the pool's start, the
- * ramp, the last round's tail) that a min_time run of a few rounds weighs
- * far more than the job does (400 x sleep 0.03: 25 ms of a 100 ms run at 64
- * workers, of 260 ms in the job), so widths measured at different task
- * counts compare their fixed costs, and wider ones, run longer, look better
- * (128 scored 14% over 64, 400 over 128, all equal at the job's size). */
-#define EVAL_JOB_RUN_S 0.5
+/* A run that would do EVAL_JOB_SHARE of the job or more does the whole job
+ * when that is estimated to take EVAL_JOB_RUN_S or less: what the job's
+ * start, ramp and tail cost is then measured, not projected (tp_job_rate),
+ * for at most 1 / share times the run's cost (400 x sleep 0.03 on 64 and
+ * 128 workers, whose two rounds are 128 and 256 tasks; the dispatcher's
+ * bursts make a projection from two rounds of 108 workers 13% high).  The
+ * job's time scales the rate with the width both ways: a wait-bound sweep
+ * doubles it per step, and a CPU-bound one, whose steps are x2 at most,
+ * runs twice EVAL_JOB_RUN_S at most. */
+#define EVAL_JOB_SHARE 0.25
+#define EVAL_JOB_RUN_S 0.3
 
 /* Tasks for a config never run: from the measured config nearest in workers
  * (same method first), scaled down when c has fewer workers, so a slow config
- * never gets a fast config's task count; the whole job when that is short. */
+ * never gets a fast config's task count; the whole job when that is near. */
 static long long estimate(struct tp_pool_evaluator *pe, const struct tp_config *c)
 {
 	const struct tp_pool_eval_entry *near = NULL;
 	double best = INFINITY, rate;
+	long long tasks;
 	size_t i;
 
 	for (i = 0; i < pe->nsizes; i++) {
@@ -319,16 +323,14 @@ static long long estimate(struct tp_pool_evaluator *pe, const struct tp_config *
 	}
 	if (!near)
 		return clamp_tasks(pe, c, (double)pe->calibrated);
-	/* the whole job's estimate scales the rate with the width both ways (a
-	 * wait-bound sweep doubles it per step; a CPU-bound one runs at most
-	 * twice EVAL_JOB_RUN_S where the space's steps are at most x2) */
-	rate = near->rate * c->workers / near->config.workers;
-	if (pe->job_tasks > 0 && rate > 0 && (double)pe->job_tasks / rate <= EVAL_JOB_RUN_S)
-		return clamp_tasks(pe, c, (double)pe->job_tasks);
 	rate = near->rate;
 	if (c->workers < near->config.workers)
 		rate *= (double)c->workers / near->config.workers;
-	return clamp_tasks(pe, c, pe->min_time_s * rate);
+	tasks = clamp_tasks(pe, c, pe->min_time_s * rate);
+	if (pe->job_tasks > 0 && (double)tasks >= EVAL_JOB_SHARE * (double)pe->job_tasks &&
+	    (double)pe->job_tasks * near->config.workers <= EVAL_JOB_RUN_S * near->rate * c->workers)
+		return clamp_tasks(pe, c, (double)pe->job_tasks);
+	return tasks;
 }
 
 static int pool_eval(void *ctx, const struct tp_config *c, struct tp_repeat *out)
