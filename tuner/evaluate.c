@@ -19,6 +19,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 struct tp_pool_eval_entry {
 	struct tp_config config;
@@ -125,10 +126,10 @@ static int cmp_double(const void *a, const void *b)
 
 /* See evaluate.h. */
 double tp_job_rate(const struct tp_config *c, long long job, long long tasks, double wall_s,
-		   double *start, const double *end, size_t n)
+		   double cpu_rate, double *start, const double *end, size_t n)
 {
 	size_t k = (size_t)round_of(c), i, in = 0;
-	double a, b;
+	double a, b, rate;
 
 	if (job <= tasks || n <= k || n != (size_t)tasks || !(wall_s > 0))
 		return 0;
@@ -139,7 +140,10 @@ double tp_job_rate(const struct tp_config *c, long long job, long long tasks, do
 		in += end[i] > a && end[i] <= b;
 	if (!(b > a) || !in)
 		return 0;
-	return (double)job / (wall_s + (double)(job - tasks) * (b - a) / (double)in);
+	rate = (double)in / (b - a);
+	if (cpu_rate > 0 && rate > cpu_rate)
+		rate = cpu_rate;
+	return (double)job / (wall_s + (double)(job - tasks) / rate);
 }
 
 /* One pool run of c over tasks inputs.  0, 1 (stopped by the watchdog), -1. */
@@ -201,8 +205,14 @@ static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, lon
 	tp_pool_free(pool);
 	tp_inputs_free(in);
 	if (!rc && !interrupted) {
-		double jr = tp_job_rate(c, pe->job_tasks, out->tasks, out->wall_s, done.start,
-					done.end, done.n);
+		double cpu_s = out->cpu_user_s + out->cpu_sys_s, cpus = o.cpus_usable;
+		double jr;
+
+		if (!(cpus > 0))
+			cpus = (double)sysconf(_SC_NPROCESSORS_ONLN);
+		jr = tp_job_rate(c, pe->job_tasks, out->tasks, out->wall_s,
+				 cpu_s > 0 && cpus > 0 ? cpus * (double)out->tasks / cpu_s : 0,
+				 done.start, done.end, done.n);
 
 		if (jr > 0) {
 			tp_counters_add(out, "pool::wall_throughput", out->throughput);
@@ -293,10 +303,12 @@ static int calibrate(struct tp_pool_evaluator *pe, const struct tp_config *c)
  * start, ramp and tail cost is then measured, not projected (tp_job_rate),
  * for at most 1 / share times the run's cost (400 x sleep 0.03 on 64 and
  * 128 workers, whose two rounds are 128 and 256 tasks; the dispatcher's
- * bursts make a projection from two rounds of 108 workers 13% high).  The
- * job's time scales the rate with the width both ways: a wait-bound sweep
- * doubles it per step, and a CPU-bound one, whose steps are x2 at most,
- * runs twice EVAL_JOB_RUN_S at most. */
+ * bursts make a projection from two rounds of 91 or 108 workers 10-13%
+ * high).  The job's time is estimated optimistically, from the nearest
+ * width's rate scaled up for a wider width and not down for a narrower one:
+ * a wait-bound sweep doubles the rate per step, and a plateau keeps it (91
+ * between 64 and 128); elsewhere, where steps are x2 at most, a whole-job
+ * run takes twice EVAL_JOB_RUN_S at most. */
 #define EVAL_JOB_SHARE 0.25
 #define EVAL_JOB_RUN_S 0.3
 
@@ -306,7 +318,7 @@ static int calibrate(struct tp_pool_evaluator *pe, const struct tp_config *c)
 static long long estimate(struct tp_pool_evaluator *pe, const struct tp_config *c)
 {
 	const struct tp_pool_eval_entry *near = NULL;
-	double best = INFINITY, rate;
+	double best = INFINITY, rate, job_scale = 1;
 	long long tasks;
 	size_t i;
 
@@ -326,9 +338,11 @@ static long long estimate(struct tp_pool_evaluator *pe, const struct tp_config *
 	rate = near->rate;
 	if (c->workers < near->config.workers)
 		rate *= (double)c->workers / near->config.workers;
+	else
+		job_scale = (double)c->workers / near->config.workers;
 	tasks = clamp_tasks(pe, c, pe->min_time_s * rate);
 	if (pe->job_tasks > 0 && (double)tasks >= EVAL_JOB_SHARE * (double)pe->job_tasks &&
-	    (double)pe->job_tasks * near->config.workers <= EVAL_JOB_RUN_S * near->rate * c->workers)
+	    (double)pe->job_tasks <= EVAL_JOB_RUN_S * near->rate * job_scale)
 		return clamp_tasks(pe, c, (double)pe->job_tasks);
 	return tasks;
 }

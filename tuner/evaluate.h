@@ -34,13 +34,17 @@ struct tp_pool_evaluator {
  * run as measured, ramp and tail included, then the job's remaining tasks at
  * the run's full-pool rate: the completions while every worker was busy,
  * from the start that filled the pool (the round's last) to the run's last
- * start, over that window.  A run of a few rounds otherwise weighs its fixed
- * cost far more than the job does, and widths run at different task counts
- * compare those costs (400 x sleep 0.03 on 64 workers: 128 tasks in 0.10 s,
- * 1270/s; the job, 1540/s).  0 when the run cannot tell (one round or
- * less, times missing). */
+ * start, over that window, at most cpu_rate (the tasks/s the usable CPUs
+ * allow at the run's CPU time per task; 0 = unknown: a first round that
+ * computed during the ramp counts its completions in the window, 15% high
+ * on 128 workers of a wait-then-compute task).  A run of a few rounds
+ * otherwise weighs its fixed cost far more than the job does, and widths
+ * run at different task counts compare those costs (400 x sleep 0.03 on 64
+ * workers: 128 tasks in 0.10 s, 1270/s; the job, 1540/s).  0 when the run
+ * cannot tell (one round or less, times missing).  start (sorted here) and
+ * end are the n tasks' start and completion times. */
 double tp_job_rate(const struct tp_config *c, long long job, long long tasks, double wall_s,
-		   double *start, const double *end, size_t n);
+		   double cpu_rate, double *start, const double *end, size_t n);
 
 /* base is copied (its workload is borrowed and must outlive pe); inputs are
  * copied (n = 0: the count inputs "1".."n" of built-in workloads). */

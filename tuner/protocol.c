@@ -219,18 +219,28 @@ static int warm(struct tp_protocol *p, const struct tp_config *c)
 	return 0;
 }
 
+double tp_protocol_score_range(struct tp_protocol *p, const struct tp_trial *t, double *lo,
+			       double *hi)
+{
+	size_t n, i;
+	double *v = tp_protocol_scores(p, t, &n), m;
+
+	*lo = INFINITY;
+	*hi = -INFINITY;
+	for (i = 0; i < n; i++) {
+		*lo = v[i] < *lo ? v[i] : *lo;
+		*hi = v[i] > *hi ? v[i] : *hi;
+	}
+	m = n ? tp_stats_median(v, n) : NAN;
+	free(v);
+	return m;
+}
+
 /* 1 when t's repeats span at most o.agree of their median score. */
 static int repeats_agree(struct tp_protocol *p, const struct tp_trial *t)
 {
-	size_t n, i;
-	double *v = tp_protocol_scores(p, t, &n), lo = INFINITY, hi = -INFINITY, m;
+	double lo, hi, m = tp_protocol_score_range(p, t, &lo, &hi);
 
-	for (i = 0; i < n; i++) {
-		lo = v[i] < lo ? v[i] : lo;
-		hi = v[i] > hi ? v[i] : hi;
-	}
-	m = tp_stats_median(v, n);
-	free(v);
 	return m > 0 && hi - lo <= p->o.agree * m;
 }
 

@@ -97,6 +97,10 @@ double tp_objective_score(enum tp_objective o, const struct tp_config *c,
 			  const struct tp_repeat *r);
 /* The scores of t's repeats into a new array (free() it); *n gets the count. */
 double *tp_protocol_scores(struct tp_protocol *p, const struct tp_trial *t, size_t *n);
+/* The median of t's repeat scores (NAN without repeats), their lowest and
+ * highest in lo and hi. */
+double tp_protocol_score_range(struct tp_protocol *p, const struct tp_trial *t, double *lo,
+			       double *hi);
 /* Median score of t (NAN when it has no repeats). */
 double tp_protocol_score(struct tp_protocol *p, const struct tp_trial *t);
 
