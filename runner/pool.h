@@ -121,6 +121,10 @@ struct tp_pool_opts {
 	int line_buffer;		/* exec: stdout forwarded by whole lines as they come
 					 * (not grouped; needs group_output) */
 	double start_delay_s;		/* exec: at least this long between task starts */
+	double ramp_s;			/* exec: the first round's starts spread evenly over
+					 * this long (tune: a short run measures the
+					 * staggered steady state the job reaches, not
+					 * workers that all wait, then all compute) */
 	int multi_join;			/* exec, multi_input: -m (inputs joined in one word)
 					 * rather than -X (the word repeated per input) */
 	enum tp_framing framing;	/* persistent strategy: the records' framing */

@@ -72,6 +72,7 @@ struct xstate {
 	int spill_warned;
 	hwloc_bitmap_t unbound;		/* the loop thread's binding, around a bound spawn */
 	double last_start;		/* start_delay_s: when the last task started */
+	int started;			/* tasks started, for ramp_s */
 };
 
 enum { PK_ERR, PK_OUT };
@@ -646,6 +647,11 @@ static int exec_run(struct tp_pool *p)
 					held = x.last_start + p->o.start_delay_s;
 					break;
 				}
+				if (p->o.ramp_s > 0 && x.started < x.n &&
+				    now < p->o.ramp_s * x.started / x.n) {
+					held = p->o.ramp_s * x.started / x.n;
+					break;
+				}
 				if (p->o.hooks.may_start && !p->o.hooks.may_start(p->o.hooks.ctx)) {
 					held = now + TP_POOL_GATE_RETRY_S;
 					break;
@@ -655,6 +661,7 @@ static int exec_run(struct tp_pool *p)
 					break;
 				rc = spawn_task(&x, &x.s[i]);
 				x.last_start = tp_pool_elapsed(p);
+				x.started++;
 				if (rc < 0) {
 					p->system_error = 1;
 					tp_pool_stop(p);

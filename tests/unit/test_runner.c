@@ -833,6 +833,62 @@ static void test_pool_exec_grouped_output(void **state)
 	tp_workload_free(wl);
 }
 
+static void note_start(void *ctx, const struct tp_task_result *r, int final)
+{
+	double *st = ctx;
+
+	if (final && r->seq >= 1 && r->seq <= 8)
+		st[r->seq - 1] = r->start_s;
+}
+
+static int cmp_start(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* ramp_s spreads the first round's starts evenly over it (tune's runs on
+ * more workers than CPUs); later rounds start as slots free up. */
+static void test_pool_exec_ramp(void **state)
+{
+	char *argv[] = { "true", "{}" };
+	struct tp_workload *wl;
+	struct tp_pool_opts o;
+	struct tp_inputs *in;
+	struct tp_repeat rep;
+	struct tp_pool *p;
+	double st[8];
+	int intr, ramp;
+
+	(void)state;
+	assert_int_equal(tp_workload_new_exec(&wl, argv, 2), 0);
+	for (ramp = 0; ramp <= 1; ramp++) {
+		memset(st, 0, sizeof(st));
+		opts_init(&o, "exec", 4, 1, wl);
+		o.ramp_s = ramp ? 0.4 : 0;
+		o.quiet_warnings = 1;
+		o.hooks.on_result = note_start;
+		o.hooks.ctx = st;
+		assert_int_equal(tp_inputs_from_count(&in, 8), 0);
+		assert_int_equal(tp_pool_new(&p, &o), 0);
+		assert_int_equal(tp_pool_run(p, in, &rep, &intr), 0);
+		tp_pool_free(p);
+		assert_int_equal(rep.tasks, 8);
+		qsort(st, 8, sizeof(*st), cmp_start);
+		if (ramp) {
+			/* the 2nd, 3rd and 4th starts at 0.1, 0.2 and 0.3 s at the earliest */
+			assert_true(st[1] >= 0.1 && st[2] >= 0.2 && st[3] >= 0.3);
+			assert_true(st[0] < 0.1);
+		} else {
+			assert_true(st[3] < 0.1);
+		}
+		free(rep.counters);
+		tp_inputs_free(in);
+	}
+	tp_workload_free(wl);
+}
+
 /* Grouped output past TP_POOL_OUT_MEM: spilled, then handed over whole
  * through on_output before its result. */
 struct spill_seen {
@@ -1256,6 +1312,7 @@ int main(int argc, char **argv)
 		cmocka_unit_test(test_pool_process_faults),
 		cmocka_unit_test(test_pool_shrink),
 		cmocka_unit_test(test_pool_exec_grouped_output),
+		cmocka_unit_test(test_pool_exec_ramp),
 		cmocka_unit_test(test_pool_input_error_class),
 		cmocka_unit_test(test_pool_without_pidfd),
 		cmocka_unit_test(test_pool_exec_output_spill),
