@@ -14,6 +14,7 @@
 #include "runner/strategy.h"
 
 #include <errno.h>
+#include <gsl/gsl_sort.h>
 #include <math.h>
 #include <pthread.h>
 #include <stdlib.h>
@@ -117,13 +118,6 @@ static void note_done(void *ctx, const struct tp_task_result *r, int final)
 	d->end[d->n++] = r->start_s + r->duration_s;
 }
 
-static int cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
 /* See evaluate.h. */
 double tp_job_rate(const struct tp_config *c, long long job, long long tasks, double wall_s,
 		   double cpu_rate, double *start, const double *end, size_t n)
@@ -133,7 +127,7 @@ double tp_job_rate(const struct tp_config *c, long long job, long long tasks, do
 
 	if (job <= tasks || n <= k || n != (size_t)tasks || !(wall_s > 0))
 		return 0;
-	qsort(start, n, sizeof(*start), cmp_double);
+	gsl_sort(start, 1, n);
 	a = start[k - 1];
 	b = start[n - 1];
 	for (i = 0; i < n; i++)
