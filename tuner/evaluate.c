@@ -100,20 +100,19 @@ static double round_of(const struct tp_config *c)
 	return (double)(c->workers > 0 ? c->workers : 1) * (c->batch > 0 ? c->batch : 1);
 }
 
-/* Start and completion times of one run's tasks, for tp_job_rate. */
+/* Start and completion times of one run's tasks (one final result per
+ * input: cap is the run's inputs), for tp_job_rate. */
 struct done_times {
 	double *start, *end;
-	size_t n, alloc, alloc2;
+	size_t n, cap;
 };
 
 static void note_done(void *ctx, const struct tp_task_result *r, int final)
 {
 	struct done_times *d = ctx;
 
-	if (!final)
+	if (!final || d->n >= d->cap)
 		return;
-	tp_grow((void **)&d->start, &d->alloc, d->n + 1, sizeof(*d->start));
-	tp_grow((void **)&d->end, &d->alloc2, d->n + 1, sizeof(*d->end));
 	d->start[d->n] = r->start_s;
 	d->end[d->n++] = r->start_s + r->duration_s;
 }
@@ -177,16 +176,19 @@ static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, lon
 	unsigned long long tot0 = 0, idle0 = 0, tot1 = 0, idle1 = 0;
 	struct done_times done = { 0 };
 	double cpus;
+	int project;
 
 	if (pe->interrupted)
 		return -1;
 	o.config = *c;
 	o.min_workers = o.max_workers = 0;
 	cpus = o.cpus_usable > 0 ? o.cpus_usable : (double)sysconf(_SC_NPROCESSORS_ONLN);
-	o.ramp_s = pe->job_tasks > tasks && c->workers > cpus ? task_latency(pe) : 0;
-	/* persistent workers are ranked by their steady state (pool.c) */
-	if (pe->job_tasks > tasks && !o.hooks.on_result &&
-	    !(tp_strategy_flags(c->strategy) & TP_STRAT_RECORDS)) {
+	/* a run shorter than the job projects it; persistent workers are
+	 * ranked by their steady state (pool.c) */
+	project = pe->job_tasks > tasks && !o.hooks.on_result &&
+		  !(tp_strategy_flags(c->strategy) & TP_STRAT_RECORDS);
+	o.ramp_s = project && c->workers > cpus ? task_latency(pe) : 0;
+	if (project) {
 		o.hooks.on_result = note_done;
 		o.hooks.ctx = &done;
 	}
@@ -197,6 +199,11 @@ static int run_pool(struct tp_pool_evaluator *pe, const struct tp_config *c, lon
 		return -1;
 	}
 	pe->pool = pool;
+	if (project) {
+		done.cap = (size_t)tasks;
+		done.start = tp_xmalloc(done.cap * sizeof(*done.start));
+		done.end = tp_xmalloc(done.cap * sizeof(*done.end));
+	}
 	memset(&w, 0, sizeof(w));
 	if (stop_below_rate > 0) {
 		pthread_mutex_init(&w.lock, NULL);
