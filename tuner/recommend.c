@@ -97,13 +97,14 @@ int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const str
 }
 
 int tp_paired_range(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
-		    const struct tp_trial *b, double *lo, double *hi)
+		    const struct tp_trial *b, double *lo, double *hi, double *mad)
 {
 	double v[TP_PAIRED_ROUNDS];
 	unsigned below, n = paired_values(p, pr, a, b, v, &below), i;
 
 	if (n < TP_PAIRED_MIN_ROUNDS)
 		return 0;
+	*mad = tp_stats_mad(v, n);
 	*lo = *hi = v[0];
 	for (i = 1; i < n; i++) {
 		*lo = v[i] < *lo ? v[i] : *lo;

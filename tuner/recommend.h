@@ -48,9 +48,10 @@ int tp_trial_worse(struct tp_protocol *p, const struct tp_trial *a, const struct
  * than 3 (a or b not in the race). */
 int tp_paired_ratio(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
 		    const struct tp_trial *b, double *ratio, double *worse);
-/* The lowest and highest of those per-round ratios; the rounds, 0 as above. */
+/* The lowest and highest of those per-round ratios and their median
+ * absolute deviation; the rounds, 0 as above. */
 int tp_paired_range(struct tp_protocol *p, const struct tp_paired *pr, const struct tp_trial *a,
-		    const struct tp_trial *b, double *lo, double *hi);
+		    const struct tp_trial *b, double *lo, double *hi, double *mad);
 /* 1 when a is equivalent to the best b.  When both ran >= 3 paired rounds of
  * the final race: the median of a's per-round ratios to b is at least
  * TP_PAIRED_EQUIVALENT(tolerance).  Otherwise: a's median score is at least (1 - tolerance)

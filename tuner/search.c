@@ -675,12 +675,18 @@ static int cheapest_equal(struct tp_search_run *run, const int *live, struct tp_
  * spreads them, and the rival races on). */
 #define RACE_SETTLED 3
 
+/* ... or so noisy that their median absolute deviation exceeds the
+ * tolerance (fsync'ing writers): then the median of 3 more rounds would
+ * still err by about half the band those rounds are to decide (1 - 2 tol ..
+ * 1 - tol/2), and they would only spend time (fileio: 6 runs, 0.7 s of a
+ * 5 s tune); the median of these decides.  One burst among agreeing rounds
+ * leaves the deviation small: the rival races on. */
 static int settled(struct tp_search_run *run, struct tp_trial *t, struct tp_trial *ref)
 {
-	double tol = run->rec.tolerance, at = TP_PAIRED_EQUIVALENT(tol), lo, hi;
+	double tol = run->rec.tolerance, at = TP_PAIRED_EQUIVALENT(tol), lo, hi, mad;
 
-	return tp_paired_range(run->proto, &run->paired, t, ref, &lo, &hi) &&
-	       hi - lo <= tol / RACE_SETTLED && (hi < at || lo >= at);
+	return tp_paired_range(run->proto, &run->paired, t, ref, &lo, &hi, &mad) &&
+	       ((hi - lo <= tol / RACE_SETTLED && (hi < at || lo >= at)) || mad > tol);
 }
 
 /* From TP_PAIRED_MIN_ROUNDS rounds on: which rivals race on (see
