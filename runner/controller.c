@@ -483,6 +483,18 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 
 		snprintf(why, sizeof(why), "%d -> %d gained too little (%.1f -> %.1f/s)", c->start_from,
 			 cur, c->start_tput, rate);
+		if (rate < CTL_START_KEEP * c->start_tput && !c->start_recheck) {
+			/* One round can be a stall (an fsync that waits 100 ms for
+			 * the disk: 4 x dd read 38/s where 2 did 645/s), and going
+			 * back marks the width worse for the rest of the run: the
+			 * loss is measured again, afresh, before it counts. */
+			c->start_recheck = 1;
+			c->start_n = 0;
+			c->start_t = 0;
+			snprintf(d->reason, sizeof(d->reason), "start: %s: measuring %d again", why,
+				 cur);
+			return 1;
+		}
 		if (rate < CTL_START_KEEP * c->start_tput) {
 			c->start_bracketed = cur <= 2 * c->start_from;
 			return start_end(c, why, c->start_from, d);
@@ -501,6 +513,7 @@ static int start_step(struct tp_controller *c, const struct tp_ctl_sample *s, st
 	c->start_tput = rate;
 	c->start_n = 0;
 	c->start_t = 0;
+	c->start_recheck = 0;
 	d->workers = next;
 	return 1;
 }

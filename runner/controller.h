@@ -111,6 +111,7 @@ struct tp_controller {
 	double start_tput;	/* throughput measured at start_from */
 	long long start_n;	/* completions at the current width since it settled */
 	double start_t;		/* and the time they took */
+	int start_recheck;	/* a loss at this width was measured once and discarded */
 	int start_bracketed;	/* it ended with its width's neighbours measured
 				 * within a factor of 2 (or at the top of the
 				 * range): nothing near is worth probing at once */

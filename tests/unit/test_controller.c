@@ -187,6 +187,8 @@ static double three_demand(int w, double t)
 /* Wait-bound tasks whose best is 4 workers (a disk that thrashes beyond):
  * the demand estimate says "more", the throughput says "no". */
 static double disk4(int w, double t) { (void)t; return w <= 4 ? 100.0 * w : 400.0 / (1 + 0.1 * (w - 4)); }
+/* Sleepers whose round at 0.5 s stalled (a twentieth of the rate). */
+static double stall_once(int w, double t) { return (t > 0.4 && t < 0.6 ? 2.5 : 50.0) * w; }
 static double tiny_demand(int w, double t) { (void)t; return 0.002 * w; }
 
 static void test_demand_classify(void **state)
@@ -474,10 +476,23 @@ static void test_start_phase(void **state)
 		print_message("%s disk4 start: %d %d %d %d %d\n", ctls[i], d4.trace[1], d4.trace[2],
 			      d4.trace[3], d4.trace[4], d4.trace[5]);
 		/* CPUs under a quarter busy: 1 -> 4 pays; 16 does not (133 < 1.2 x
-		 * 400): back to 4 */
+		 * 400), measured again: back to 4 */
 		assert_int_equal(d4.trace[2], 4);
 		assert_int_equal(d4.trace[3], 16);
-		assert_int_equal(d4.trace[4], 4);
+		assert_int_equal(d4.trace[4], 16);
+		assert_int_equal(d4.trace[5], 4);
+	}
+	/* One stalled round after the first doubling (the disk held an fsync):
+	 * measured again, the doubling paid, and the start goes on. */
+	{
+		struct sim m = { .ctl = "hill", .f = stall_once, .initial = 2, .minw = 1, .maxw = 64,
+				 .seconds = 10, .noise = 0.02, .cpu_busy = 0.1 };
+
+		simulate(&m);
+		assert_int_equal(m.trace[2], 16);
+		assert_int_equal(m.trace[3], 16);
+		if (m.trace[4] < 32)
+			fail_msg("after a stall at 8 the start went to %d", m.trace[4]);
 	}
 	/* CPUs busy (or unknown): no start phase, the controller's own climb. */
 	{
@@ -598,9 +613,9 @@ static void test_start_bracket_holds(void **state)
 		moved |= m.trace[k] != 8;
 	assert_true(moved);	/* after the hold it probes */
 	simulate(&d4);
-	assert_int_equal(d4.trace[4], 4);	/* 16 went back to 4 */
+	assert_int_equal(d4.trace[5], 4);	/* 16, measured twice, went back to 4 */
 	moved = 0;
-	for (k = 5; k < 5 + (int)(2.0 / DT); k++)
+	for (k = 6; k < 6 + (int)(2.0 / DT); k++)
 		moved |= d4.trace[k] != 4;
 	assert_true(moved);
 }
