@@ -1,7 +1,8 @@
 /* The `hill` controller: a throughput hill-climber that probes one width up or
  * down from its home, moves only when the probe's gain exceeds the measured
  * noise, backs off exponentially when no probe wins, and re-probes at once
- * when the home's throughput drifts (a phase change).  Unlike a sinusoidal
+ * when the home's throughput drifts (a phase change; a sudden fall in one
+ * sample, a stall, is measured again first).  Unlike a sinusoidal
  * perturbation controller (the .NET thread pool's, which oscillates between
  * widths on 2 cores where noise swamps the signal), it never moves without a
  * significant measured gain, so a flat or noisy curve holds still.  It is
@@ -52,6 +53,7 @@ struct hill_state {
 	double ref_sd;		/* the spread of one interval's rate there */
 	int ref_valid;
 	double lat;		/* recent mean task latency */
+	int stalled;		/* the last sample at home fell suddenly: left out, confirming */
 };
 
 static void acc_add(struct hill_acc *a, const struct tp_ctl_sample *s)
@@ -61,6 +63,16 @@ static void acc_add(struct hill_acc *a, const struct tp_ctl_sample *s)
 	a->sum += s->throughput;
 	a->sumsq += s->throughput * s->throughput;
 	a->n++;
+}
+
+/* Takes back what acc_add(a, s) added. */
+static void acc_sub(struct hill_acc *a, const struct tp_ctl_sample *s)
+{
+	a->completions -= (double)s->completions;
+	a->time -= s->dt_s;
+	a->sum -= s->throughput;
+	a->sumsq -= s->throughput * s->throughput;
+	a->n--;
 }
 
 static double acc_mean(const struct hill_acc *a)
@@ -234,8 +246,23 @@ static int hill_drift(struct tp_controller *c, struct hill_state *h, const struc
 			diff = ml - h->ref;
 		}
 	}
-	if (!drift)
+	if (!drift) {
+		h->stalled = 0;
 		return 0;
+	}
+	/* A sudden fall in one sample can be a stall (an fsync waiting 150 ms
+	 * on the disk: 8 x dd read 150/s against 1195/s, and a search from
+	 * there moved to 2 and kept it): that sample is left out, and the
+	 * fall counts once the next one confirms it. */
+	if (sudden && diff < 0 && !h->stalled) {
+		h->stalled = 1;
+		acc_sub(&h->home_acc, s);
+		snprintf(d->reason, sizeof(d->reason),
+			 "hill: throughput at %d fell %.1f -> %.1f/s in one sample: measuring again",
+			 h->home, h->ref, m);
+		return 1;
+	}
+	h->stalled = 0;
 	/* The workload changed: search again, first in the direction
 	 * that a drop or a rise suggests. */
 	h->ref_valid = 0;
