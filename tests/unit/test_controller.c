@@ -511,10 +511,10 @@ static void test_start_phase(void **state)
 				 .seconds = 10, .noise = 0.02, .cpu_busy = 0.1 };
 
 		simulate(&m);
-		assert_int_equal(m.trace[2], 16);
-		assert_int_equal(m.trace[3], 16);
-		if (m.trace[4] < 32)
-			fail_msg("after a stall at 8 the start went to %d", m.trace[4]);
+		assert_int_equal(m.trace[2], 32);
+		assert_int_equal(m.trace[3], 32);
+		if (m.trace[4] < 64)
+			fail_msg("after a stall at 32 the start went to %d", m.trace[4]);
 	}
 	/* CPUs busy (or unknown): no start phase, the controller's own climb. */
 	{
@@ -587,6 +587,10 @@ static void test_start_phase_samples(void **state)
 	s.dt_s = 0.034;
 	w = tp_controller_step(c, &s, &d);
 	assert_int_equal(w, 256);		/* 2 -> 64 paid; 12% of the CPUs: x4 */
+	tp_controller_free(c);
+	/* Their first round read with its exec and loading, 5.5% (11% of one
+	 * CPU): still 64, where they would use the CPUs 1.8 times over. */
+	assert_int_equal(first_step(&c, &o, &s, 0.11, 0.033, 0.031, &d), 64);
 	tp_controller_free(c);
 	/* The same share from 5 ms tasks: a round costs little, the first step
 	 * stops where they would use about half of the CPUs. */
